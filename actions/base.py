@@ -1,0 +1,93 @@
+"""The base every CloudButler action shares: skill metadata for help, lazy clients, safe error handling."""
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+from dataclasses import dataclass
+from typing import Any, Callable, ClassVar, TypeVar
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import messages
+from actions.audit import AuditLog
+from actions.aws.clients import ClientFactory
+from actions.aws.errors import CloudButlerError
+from actions.identity import Identity
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Skill:
+    """What `help` says about an implemented skill."""
+
+    title: str
+    example: str
+    order: int = 100
+
+
+class SkillAction(Action):
+    """Subclasses implement ``act``; exceptions become friendly replies, never stack traces in chat."""
+
+    action_name: ClassVar[str]
+    skill: ClassVar[Skill | None] = None
+
+    def name(self) -> str:
+        return self.action_name
+
+    @functools.cached_property
+    def clients(self) -> ClientFactory:
+        # Built on first use, not at import; tests assign their own factory.
+        return ClientFactory()
+
+    @functools.cached_property
+    def audit(self) -> AuditLog:
+        return AuditLog()
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        try:
+            return await self.act(dispatcher, tracker, domain)
+        except CloudButlerError as exc:
+            logger.info("%s failed: %s", self.action_name, exc.code)
+            dispatcher.utter_message(text=messages.error_text(exc))
+        except Exception:  # noqa: BLE001 - the user gets a sentence, the log gets the trace
+            logger.exception("%s crashed", self.action_name)
+            dispatcher.utter_message(text=messages.UNEXPECTED)
+        return []
+
+    async def act(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        raise NotImplementedError
+
+    @staticmethod
+    def identity(tracker: Tracker) -> Identity:
+        return Identity.from_message(tracker.sender_id, (tracker.latest_message or {}).get("metadata"))
+
+    @staticmethod
+    def entity(tracker: Tracker, name: str) -> str | None:
+        """The entity from the latest message only: a name from an earlier turn must not leak into this one."""
+        value = next(tracker.get_latest_entity_values(name), None)
+        return str(value).strip() if value else None
+
+    @staticmethod
+    async def blocking(func: Callable[..., T], *args: Any) -> T:
+        """boto3, psutil and ec2-metadata block: run them off the event loop so other users are not held up."""
+        return await asyncio.get_running_loop().run_in_executor(None, functools.partial(func, *args))
+
+
+def implemented_skills() -> list[Skill]:
+    """Skills of every loaded SkillAction subclass: `help` is generated from the code, not written by hand."""
+    found: dict[str, Skill] = {}
+    pending: list[type[SkillAction]] = list(SkillAction.__subclasses__())
+    while pending:
+        cls = pending.pop()
+        pending.extend(cls.__subclasses__())
+        if cls.skill is not None:
+            found[cls.action_name] = cls.skill
+    return sorted(found.values(), key=lambda s: (s.order, s.title))

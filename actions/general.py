@@ -1,0 +1,104 @@
+"""Conversation basics: help (generated from the implemented skills), honest 'not yet', yes/no on pending changes."""
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import messages
+from actions.aws.errors import CloudButlerError
+from actions.base import SkillAction, implemented_skills
+
+
+class ActionHelp(SkillAction):
+    action_name = "action_help"
+
+    async def act(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        skills = implemented_skills()
+        intent = (tracker.latest_message or {}).get("intent", {}).get("name")
+        intro = messages.HELP_INTRO if intent == "help" else messages.FALLBACK_INTRO
+        lines = [intro] + [f"- {s.title} - e.g. \"{s.example}\"" for s in skills]
+        if skills:
+            lines.append(messages.HELP_OUTRO.format(example=skills[0].example))
+        dispatcher.utter_message(
+            text="\n".join(lines),
+            json_message={"table": {"columns": ["Skill", "Try"], "rows": [[s.title, s.example] for s in skills]}},
+        )
+        return []
+
+
+class ActionNotAvailable(SkillAction):
+    action_name = "action_not_available"
+
+    async def act(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        intent = (tracker.latest_message or {}).get("intent", {}).get("name", "")
+        what = messages.INTENT_PURPOSE.get(intent, "do that")
+        dispatcher.utter_message(text=messages.NOT_AVAILABLE.format(what=what))
+        return []
+
+
+class ConfirmableAction(SkillAction):
+    """An action that proposes a change, stores it in the `pending` slot and carries it out on "yes".
+
+    ``pending`` is ``{"kind": <kind>, ...}``; ``confirmed`` may return a new ``pending`` (a second confirmation).
+    """
+
+    kind: ClassVar[str]
+
+    async def confirmed(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, pending: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        raise NotImplementedError
+
+
+def _confirmable(kind: str) -> type[ConfirmableAction] | None:
+    pending: list[type[ConfirmableAction]] = list(ConfirmableAction.__subclasses__())
+    while pending:
+        cls = pending.pop()
+        if getattr(cls, "kind", None) == kind:
+            return cls
+        pending.extend(cls.__subclasses__())
+    return None
+
+
+class ActionConfirm(SkillAction):
+    action_name = "action_confirm"
+
+    def __init__(self) -> None:
+        self._handlers: dict[str, ConfirmableAction] = {}
+
+    async def act(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        pending = tracker.get_slot("pending")
+        handler_cls = _confirmable(pending.get("kind", "")) if isinstance(pending, dict) else None
+        if handler_cls is None:
+            dispatcher.utter_message(text=messages.NOTHING_PENDING)
+            return [SlotSet("pending", None)]
+        handler = self._handlers.setdefault(handler_cls.kind, handler_cls())
+        handler.clients = self.clients
+        handler.audit = self.audit
+        # Cleared whatever happens: if the change fails, a second "yes" must not repeat it.
+        cleared: list[dict[str, Any]] = [SlotSet("pending", None)]
+        try:
+            return cleared + await handler.confirmed(dispatcher, tracker, pending)
+        except CloudButlerError as exc:
+            dispatcher.utter_message(text=messages.error_text(exc))
+            return cleared
+
+
+class ActionCancel(SkillAction):
+    action_name = "action_cancel"
+
+    async def act(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        had_pending = bool(tracker.get_slot("pending"))
+        dispatcher.utter_message(text=messages.CANCELLED if had_pending else messages.NOTHING_TO_CANCEL)
+        return [SlotSet("pending", None)]

@@ -1,0 +1,51 @@
+"""Who is talking and where: parsed from the sender id (platform:workspace:user) and message metadata."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file the user attached; the connector has already saved it under the inbox folder."""
+
+    name: str
+    path: str
+    size: int = 0
+    content_type: str = "application/octet-stream"
+
+
+@dataclass(frozen=True)
+class Identity:
+    sender_id: str
+    platform: str
+    workspace: str
+    user_id: str
+    user_name: str
+    channel_id: str
+    attachments: tuple[Attachment, ...] = field(default=())
+
+    @classmethod
+    def from_message(cls, sender_id: str, metadata: Mapping[str, Any] | None) -> "Identity":
+        meta = metadata or {}
+        parts = sender_id.split(":", 2)
+        platform, workspace, user = (parts if len(parts) == 3 else ["rest", "-", sender_id])
+        attachments = tuple(
+            Attachment(
+                name=str(a.get("name", "")),
+                path=str(a.get("path", "")),
+                size=int(a.get("size") or 0),
+                content_type=str(a.get("content_type") or "application/octet-stream"),
+            )
+            for a in meta.get("attachments") or []
+            if isinstance(a, Mapping) and a.get("path")
+        )
+        return cls(
+            sender_id=sender_id,
+            platform=str(meta.get("platform") or platform),
+            workspace=str(meta.get("workspace_id") or workspace),
+            user_id=str(meta.get("user_id") or user),
+            user_name=str(meta.get("user_name") or meta.get("user_id") or user),
+            channel_id=str(meta.get("channel_id") or "-"),
+            attachments=attachments,
+        )

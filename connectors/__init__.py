@@ -1,0 +1,1 @@
+"""Chat channels for CloudButler: Rasa InputChannel/OutputChannel pairs, one package per platform."""

@@ -1,0 +1,94 @@
+"""The response vocabulary every connector renders, and its plain-text degradation.
+
+A bot message, as Rasa hands it to ``OutputChannel.send_response``, may carry:
+  text        always present for our replies: the complete, readable answer (plain-text channels show only this)
+  buttons     [{"title": str, "payload": str}] - payloads are intents like "/affirm" sent back as a user message
+  image       URL of a picture (charts live under the assistant's /media/ route, see ``media_path``)
+  attachment  URL of a file for the user
+  custom      {"fields": FieldsBlock} and/or {"table": TableBlock}: structured detail of ``text``.
+Connectors that render ``custom`` natively (Slack Block Kit, Discord embeds, web chat) show it *instead of*
+``text``; the others show ``text``. ``custom`` never says more than ``text`` does.
+"""
+from __future__ import annotations
+
+from typing import Any, List, Optional, TypedDict
+
+
+class Field(TypedDict):
+    label: str
+    value: str
+
+
+class FieldsBlock(TypedDict, total=False):
+    title: str
+    items: List[Field]
+
+
+class TableBlock(TypedDict, total=False):
+    title: str
+    columns: List[str]
+    rows: List[List[str]]
+
+
+class Button(TypedDict):
+    title: str
+    payload: str
+
+
+class BotMessage(TypedDict, total=False):
+    text: str
+    buttons: List[Button]
+    image: str
+    attachment: str
+    custom: dict[str, Any]
+
+
+MEDIA_ROUTE = "/media/"
+
+
+def fields_of(message: BotMessage) -> Optional[FieldsBlock]:
+    custom = message.get("custom") or {}
+    block = custom.get("fields") if isinstance(custom, dict) else None
+    return block if isinstance(block, dict) and block.get("items") else None
+
+
+def table_of(message: BotMessage) -> Optional[TableBlock]:
+    custom = message.get("custom") or {}
+    block = custom.get("table") if isinstance(custom, dict) else None
+    return block if isinstance(block, dict) and block.get("columns") else None
+
+
+def fields_as_text(block: FieldsBlock) -> str:
+    lines = [block["title"]] if block.get("title") else []
+    lines += [f"{item['label']}: {item['value']}" for item in block.get("items", [])]
+    return "\n".join(lines)
+
+
+def table_as_text(block: TableBlock) -> str:
+    columns = block.get("columns", [])
+    rows = block.get("rows", [])
+    widths = [max(len(str(c)), *(len(str(r[i])) for r in rows)) if rows else len(str(c)) for i, c in enumerate(columns)]
+    lines = [block["title"]] if block.get("title") else []
+    lines.append("  ".join(str(c).ljust(w) for c, w in zip(columns, widths)))
+    lines += ["  ".join(str(v).ljust(w) for v, w in zip(row, widths)) for row in rows]
+    return "\n".join(lines)
+
+
+def as_plain_text(message: BotMessage) -> str:
+    """What a channel that renders nothing but text shows for ``message``."""
+    parts: list[str] = []
+    if message.get("text"):
+        parts.append(message["text"])
+    else:
+        fields = fields_of(message)
+        table = table_of(message)
+        if fields:
+            parts.append(fields_as_text(fields))
+        if table:
+            parts.append(table_as_text(table))
+    if message.get("buttons"):
+        parts.append(" / ".join(f"[{b['title']}]" for b in message["buttons"]))
+    for key in ("image", "attachment"):
+        if message.get(key):
+            parts.append(str(message[key]))
+    return "\n".join(parts)

@@ -1,0 +1,1 @@
+"""Starts and stops CloudButler's processes: sandbox, action server, Rasa server (make run, tests, benchmarks)."""
