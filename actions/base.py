@@ -1,6 +1,7 @@
 """The base every CloudButler action shares: skill metadata for help, lazy clients, safe error handling."""
 from __future__ import annotations
 
+import abc
 import asyncio
 import functools
 import logging
@@ -29,7 +30,7 @@ class Skill:
     order: int = 100
 
 
-class SkillAction(Action):
+class SkillAction(Action, abc.ABC):
     """Subclasses implement ``act``; exceptions become friendly replies, never stack traces in chat."""
 
     action_name: ClassVar[str]
@@ -60,10 +61,11 @@ class SkillAction(Action):
             dispatcher.utter_message(text=messages.UNEXPECTED)
         return []
 
+    @abc.abstractmethod
     async def act(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        raise NotImplementedError
+        """Do the work and reply; raise CloudButlerError for failures the user should hear about."""
 
     @staticmethod
     def identity(tracker: Tracker) -> Identity:

@@ -1,6 +1,7 @@
 """Conversation basics: help (generated from the implemented skills), honest 'not yet', yes/no on pending changes."""
 from __future__ import annotations
 
+import abc
 from typing import Any, ClassVar
 
 from rasa_sdk import Tracker
@@ -51,10 +52,11 @@ class ConfirmableAction(SkillAction):
 
     kind: ClassVar[str]
 
+    @abc.abstractmethod
     async def confirmed(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, pending: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        raise NotImplementedError
+        """Carry out the confirmed change, audit it, and reply."""
 
 
 def _confirmable(kind: str) -> type[ConfirmableAction] | None:

@@ -1,0 +1,110 @@
+"""help / not-available / yes-no actions: exact events and messages."""
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from actions import messages
+from actions.aws.errors import CloudButlerError
+from actions.base import SkillAction, implemented_skills
+from actions.general import ActionCancel, ActionConfirm, ActionHelp, ActionNotAvailable, ConfirmableAction
+from actions.server_status import ActionServerStatus
+from tests.actions.conftest import run_action, tracker_for
+
+
+class _ExplodingFactory:
+    """Any AWS client request fails the test: help and friends must never call AWS."""
+
+    def client(self, service: str) -> Any:
+        raise AssertionError(f"unexpected AWS call to {service}")
+
+
+async def test_help_lists_every_implemented_skill_and_calls_no_aws() -> None:
+    action = ActionHelp()
+    action.clients = _ExplodingFactory()  # type: ignore[assignment]
+    events, sent = await run_action(action, tracker_for("what can you do", intent="help"))
+    assert events == []
+    text = sent[0]["text"]
+    assert text.startswith(messages.HELP_INTRO)
+    assert ActionServerStatus.skill is not None
+    assert ActionServerStatus.skill.example in text
+    rows = sent[0]["custom"]["table"]["rows"]
+    assert rows == [[s.title, s.example] for s in implemented_skills()]
+
+
+async def test_fallback_help_says_it_did_not_understand() -> None:
+    _, sent = await run_action(ActionHelp(), tracker_for("pizza?", intent="nlu_fallback"))
+    assert sent[0]["text"].startswith(messages.FALLBACK_INTRO)
+
+
+@pytest.mark.parametrize("intent,purpose", sorted(messages.INTENT_PURPOSE.items()))
+async def test_not_available_names_the_request(intent: str, purpose: str) -> None:
+    _, sent = await run_action(ActionNotAvailable(), tracker_for(intent=intent))
+    assert sent[0]["text"] == messages.NOT_AVAILABLE.format(what=purpose)
+
+
+async def test_yes_with_nothing_pending() -> None:
+    events, sent = await run_action(ActionConfirm(), tracker_for("yes", intent="affirm"))
+    assert sent[0]["text"] == messages.NOTHING_PENDING
+    assert events == [{"event": "slot", "timestamp": None, "name": "pending", "value": None}]
+
+
+class _RecordingChange(ConfirmableAction):
+    action_name = "action_test_change"
+    kind = "test_change"
+    calls: list[dict[str, Any]] = []
+
+    async def act(self, dispatcher: Any, tracker: Any, domain: Any) -> list[dict[str, Any]]:
+        return []
+
+    async def confirmed(self, dispatcher: Any, tracker: Any, pending: dict[str, Any]) -> list[dict[str, Any]]:
+        self.calls.append(pending)
+        if pending.get("fail"):
+            raise CloudButlerError("AccessDenied")
+        dispatcher.utter_message(text="done")
+        return []
+
+
+async def test_yes_runs_the_pending_change_once_and_clears_it() -> None:
+    _RecordingChange.calls.clear()
+    pending = {"kind": "test_change", "bucket": "b1"}
+    events, sent = await run_action(ActionConfirm(), tracker_for(intent="affirm", slots={"pending": pending}))
+    assert _RecordingChange.calls == [pending]
+    assert sent[0]["text"] == "done"
+    assert events[0]["name"] == "pending" and events[0]["value"] is None
+
+
+async def test_a_failing_change_still_clears_pending_and_explains() -> None:
+    _RecordingChange.calls.clear()
+    events, sent = await run_action(
+        ActionConfirm(), tracker_for(intent="affirm", slots={"pending": {"kind": "test_change", "fail": True}})
+    )
+    assert sent[0]["text"] == messages.ERRORS["AccessDenied"]
+    assert events == [{"event": "slot", "timestamp": None, "name": "pending", "value": None}]
+
+
+@pytest.mark.parametrize("pending,expected", [({"kind": "x"}, messages.CANCELLED), (None, messages.NOTHING_TO_CANCEL)])
+async def test_no_cancels(pending: Any, expected: str) -> None:
+    events, sent = await run_action(ActionCancel(), tracker_for(intent="deny", slots={"pending": pending}))
+    assert sent[0]["text"] == expected
+    assert events[0]["value"] is None
+
+
+class _Crashing(SkillAction):
+    action_name = "action_test_crash"
+
+    async def act(self, dispatcher: Any, tracker: Any, domain: Any) -> list[dict[str, Any]]:
+        raise RuntimeError("secret internals /home/x.py line 3")
+
+
+async def test_an_unexpected_crash_becomes_a_friendly_sentence() -> None:
+    events, sent = await run_action(_Crashing(), tracker_for())
+    assert events == []
+    assert sent == [{**sent[0], "text": messages.UNEXPECTED}]
+    assert "secret internals" not in str(sent)
+
+
+def test_unknown_error_codes_name_the_code_and_promise_nothing_changed() -> None:
+    assert messages.error_text(CloudButlerError("WeirdCode")) == messages.GENERIC_AWS_ERROR.format(code="WeirdCode")
+    assert "web-1, web-2" in messages.error_text(CloudButlerError("unknown_instance", name="x", known="web-1, web-2"))
