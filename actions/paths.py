@@ -1,0 +1,118 @@
+"""Local path safety (names from chat or S3 keys must never reach outside their folder) and size/age formatting."""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path, PurePosixPath
+
+from actions.aws.errors import CloudButlerError
+
+__all__ = ["UnsafePath", "resolve_inside", "unique_target", "format_bytes", "format_age"]
+
+MAX_UNIQUE_ATTEMPTS = 1000
+
+
+class UnsafePath(CloudButlerError):
+    """``reason`` is one of: empty, nul_byte, absolute, parent_reference, empty_name, symlink_escape, no_free_name."""
+
+    def __init__(self, *, reason: str, path: str) -> None:
+        super().__init__("unsafe_path", reason=reason, path=path)
+        self.reason = reason
+        self.path = path
+
+
+def resolve_inside(base: Path, user_path: str) -> Path:
+    """The real path of ``user_path`` under ``base``, or ``UnsafePath`` if it is empty, absolute, uses ``..``,
+    names a folder rather than a file, or passes through a symlink (the file or any parent) that leads out.
+
+    ``..`` is refused even when it would stay inside: a name from chat has no business walking up.
+    The result may not exist yet (downloads); existing symlinks are resolved and checked.
+    """
+    shown = user_path.replace("\x00", "\\0")
+    if not user_path or not user_path.strip():
+        raise UnsafePath(reason="empty", path=shown)
+    if "\x00" in user_path:
+        raise UnsafePath(reason="nul_byte", path=shown)
+    # A leading "~" is not expanded by pathlib: "~$report.docx" is an ordinary name inside base.
+    if os.path.isabs(user_path):
+        raise UnsafePath(reason="absolute", path=shown)
+    parts = PurePosixPath(user_path).parts
+    if ".." in parts:
+        raise UnsafePath(reason="parent_reference", path=shown)
+    last = user_path.rstrip("/").rsplit("/", 1)[-1]
+    if user_path.endswith("/") or last in ("", "."):
+        raise UnsafePath(reason="empty_name", path=shown)
+    real_base = base.resolve()
+    resolved = (real_base / user_path).resolve()
+    if resolved == real_base or not resolved.is_relative_to(real_base):
+        raise UnsafePath(reason="symlink_escape", path=shown)
+    return resolved
+
+
+def unique_target(directory: Path, name: str) -> Path:
+    """``directory/name`` if free, else ``name (1).ext``, ``name (2).ext``, ... so nothing is overwritten.
+
+    ``name`` goes through ``resolve_inside`` first. The answer is only a suggestion: a file may appear before
+    it is written, so writers still create with an exclusive flag (see ``StorageService.download``).
+    """
+    first = resolve_inside(directory, name)
+    if not os.path.lexists(first):
+        return first
+    stem, suffix = _split_suffix(first.name)
+    for n in range(1, MAX_UNIQUE_ATTEMPTS + 1):
+        candidate = first.with_name(f"{stem} ({n}){suffix}")
+        if not os.path.lexists(candidate):
+            return candidate
+    raise UnsafePath(reason="no_free_name", path=name)
+
+
+def _split_suffix(name: str) -> tuple[str, str]:
+    # "archive.tar.gz" -> ("archive", ".tar.gz") reads better than "archive.tar (1).gz".
+    stem, dot, rest = name.partition(".")
+    if not stem or not dot:
+        return name, ""
+    return stem, dot + rest
+
+
+_BYTE_UNITS = ("B", "KB", "MB", "GB", "TB", "PB", "EB")
+
+
+def format_bytes(n: int | float) -> str:
+    """``1536`` -> ``"1.5 KB"``. Powers of 1024, as the AWS console and price list count them."""
+    if n < 0:
+        return "-" + format_bytes(-n)
+    if n < 1024:
+        return f"{int(n)} B"
+    value = float(n)
+    unit = 0
+    while value >= 1024 and unit < len(_BYTE_UNITS) - 1:
+        value /= 1024
+        unit += 1
+    text = f"{value:.0f}" if value >= 100 else f"{value:.1f}"
+    if float(text) >= 1024 and unit < len(_BYTE_UNITS) - 1:
+        # 1023.96 KB rounds to "1024"; say "1 MB" instead.
+        return f"1 {_BYTE_UNITS[unit + 1]}"
+    if text.endswith(".0"):
+        text = text[:-2]
+    return f"{text} {_BYTE_UNITS[unit]}"
+
+
+_AGE_STEPS = (
+    (365 * 86400, "y"),
+    (30 * 86400, "mo"),
+    (86400, "d"),
+    (3600, "h"),
+    (60, "min"),
+    (1, "s"),
+)
+
+
+def format_age(age: timedelta | float) -> str:
+    """A compact age: ``"3 d"``, ``"5 mo"``, ``"2 y"`` (whole units, rounded down; future ages read as ``"0 s"``)."""
+    seconds = age.total_seconds() if isinstance(age, timedelta) else float(age)
+    seconds = max(0.0, seconds)
+    for size, unit in _AGE_STEPS:
+        if seconds >= size:
+            return f"{int(seconds // size)} {unit}"
+    return "0 s"

@@ -1,0 +1,67 @@
+"""Fixtures for the storage service: clients on the shared moto server, a service with small multipart parts,
+a recorder of the S3 operations a test makes, and back-dating of LastModified inside moto."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+import pytest
+from boto3.s3.transfer import TransferConfig
+from moto.backends import get_backend
+from moto.core import DEFAULT_ACCOUNT_ID
+
+from actions.aws.clients import ClientFactory
+from actions.aws.storage import StorageService
+from actions.aws.transfer import MB
+
+BUCKET = "cb-test-bucket"
+
+
+@pytest.fixture
+def s3(aws: ClientFactory) -> Any:
+    return aws.client("s3")
+
+
+@pytest.fixture
+def cloudwatch(aws: ClientFactory) -> Any:
+    return aws.client("cloudwatch")
+
+
+@pytest.fixture
+def storage(s3: Any) -> StorageService:
+    # 5 MB is S3's smallest part: a 20 MB file becomes a real 4-part multipart upload.
+    config = TransferConfig(multipart_threshold=5 * MB, multipart_chunksize=5 * MB, max_concurrency=2)
+    return StorageService(s3, transfer_config=config)
+
+
+@pytest.fixture
+def bucket(s3: Any) -> str:
+    s3.create_bucket(Bucket=BUCKET)
+    return BUCKET
+
+
+@pytest.fixture
+def versioned_bucket(s3: Any, bucket: str) -> str:
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    return bucket
+
+
+@pytest.fixture
+def s3_calls(s3: Any) -> Iterator[list[str]]:
+    """Names of the S3 operations made through ``s3`` while the test runs (PutObject, ListObjectsV2, ...)."""
+    calls: list[str] = []
+
+    def record(model: Any, **_: Any) -> None:
+        calls.append(model.name)
+
+    s3.meta.events.register("before-call.s3", record, unique_id="cb-test-recorder")
+    yield calls
+    s3.meta.events.unregister("before-call.s3", unique_id="cb-test-recorder")
+
+
+def set_last_modified(bucket: str, key: str, when: datetime) -> None:
+    """moto stamps objects with the current time; the only way to age one is inside its backend."""
+    backend = get_backend("s3")[DEFAULT_ACCOUNT_ID]["aws"]
+    backend.buckets[bucket].keys[key].last_modified = when.replace(tzinfo=None)
