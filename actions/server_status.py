@@ -1,0 +1,78 @@
+"""Server status skill: this host (instance metadata + psutil) or any instance of the fleet (EC2 + CloudWatch)."""
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import messages
+from actions.aws.server import FleetService, HostStatus, HostStatusService, InstanceStatus
+from actions.base import Skill, SkillAction
+from actions.formatting import duration, percent
+
+
+def _fields(title: str, items: list[tuple[str, str]], intro: str = "") -> dict[str, Any]:
+    text = "\n".join(([intro] if intro else []) + [title] + [f"{label}: {value}" for label, value in items])
+    return {
+        "text": text,
+        "json_message": {"fields": {"title": title, "items": [{"label": k, "value": v} for k, v in items]}},
+    }
+
+
+def host_reply(status: HostStatus) -> dict[str, Any]:
+    host_items = [
+        ("CPU", percent(status.cpu_percent)),
+        ("Memory", percent(status.memory_percent)),
+        ("Disk", percent(status.disk_percent)),
+        ("Uptime", duration(status.uptime_seconds)),
+    ]
+    if not status.on_ec2:
+        title = messages.HOST_TITLE.format(hostname=status.hostname)
+        return _fields(title, host_items, intro=messages.SERVER_NOT_ON_EC2)
+    title = messages.SERVER_TITLE.format(instance_id=status.instance_id, instance_type=status.instance_type)
+    items = [
+        ("Instance", f"{status.instance_id} ({status.instance_type})"),
+        ("Region", status.region or "n/a"),
+        ("Availability zone", status.availability_zone or "n/a"),
+        ("Private IP", status.private_ip or "none"),
+        ("Public IP", status.public_ip or "none"),
+    ]
+    return _fields(title, items + host_items)
+
+
+def instance_reply(status: InstanceStatus) -> dict[str, Any]:
+    title = messages.INSTANCE_TITLE.format(
+        name=status.name or status.instance_id, instance_id=status.instance_id, instance_type=status.instance_type
+    )
+    items = [
+        ("State", status.state),
+        ("Region", status.region),
+        ("Availability zone", status.availability_zone or "n/a"),
+        ("Private IP", status.private_ip or "none"),
+        ("Public IP", status.public_ip or "none"),
+        ("CPU (latest)", percent(status.cpu_latest) if status.cpu_latest is not None else messages.NO_DATA),
+        ("CPU (1-hour average)", percent(status.cpu_hour_average) if status.cpu_hour_average is not None
+         else messages.NO_DATA),
+    ]
+    if status.launch_time is not None:
+        items.append(("Launched", status.launch_time.strftime("%Y-%m-%d %H:%M UTC")))
+    return _fields(title, items)
+
+
+class ActionServerStatus(SkillAction):
+    action_name = "action_server_status"
+    skill = Skill(title="Server status (this host or a named instance)", example="Tell me about my server!", order=10)
+
+    async def act(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        instance = self.entity(tracker, "instance")
+        if instance:
+            fleet = FleetService(ec2=self.clients.client("ec2"), cloudwatch=self.clients.client("cloudwatch"))
+            dispatcher.utter_message(**instance_reply(await self.blocking(fleet.status, instance)))
+            return []
+        service = HostStatusService(metadata_endpoint=os.environ.get("AWS_EC2_METADATA_SERVICE_ENDPOINT") or None)
+        dispatcher.utter_message(**host_reply(await self.blocking(service.collect)))
+        return []

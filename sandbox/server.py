@@ -1,0 +1,214 @@
+"""The embedded AWS: moto's server, the demo account, and an IMDS emulator that speaks for the seeded ``web-1``."""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import socket
+import threading
+import urllib.request
+from collections.abc import Callable
+from types import TracebackType
+from typing import Any
+
+from moto.server import ThreadedMotoServer
+
+from sandbox.demo_data import INSTANCES
+from sandbox.imds import ImdsEmulator, InstanceIdentity, connectable_host
+from sandbox.metrics import CPU_STEP, cpu_value, datum, floor_to_step, install_s3_storage_metrics
+from sandbox.seed import (
+    FAKE_ACCESS_KEY,
+    FAKE_SECRET_KEY,
+    SeededInstance,
+    SeedResult,
+    cpu_key,
+    sandbox_clients,
+    seed_demo,
+)
+
+log = logging.getLogger(__name__)
+
+IMDS_INSTANCE = "web-1"
+
+
+class SandboxError(RuntimeError):
+    """The sandbox could not start (port taken, seeding failed)."""
+
+
+def _ensure_port_free(host: str, port: int) -> None:
+    # ThreadedMotoServer.start() waits forever when its thread fails to bind; find out first.
+    if port == 0:
+        return
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise SandboxError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+
+
+def identity_for(instance: SeededInstance, *, region: str, account_id: str = "123456789012") -> InstanceIdentity:
+    """What the instance's own metadata service would say about it."""
+    return InstanceIdentity(
+        instance_id=instance.instance_id,
+        instance_type=instance.instance_type,
+        ami_id=instance.image_id,
+        region=region,
+        availability_zone=instance.availability_zone,
+        private_ip=instance.private_ip,
+        public_ip=instance.public_ip,
+        mac=instance.mac,
+        account_id=account_id,
+        pending_time=instance.launch_time,
+        private_hostname=instance.private_dns,
+        public_hostname=instance.public_dns or "",
+    )
+
+
+class _CpuTicker:
+    """Keeps each seeded instance's CPU curve going in five-minute steps, so "the last hour" never runs dry."""
+
+    def __init__(self, *, cloudwatch: Any, instances: tuple[SeededInstance, ...], now: Callable[[], dt.datetime]):
+        self._cloudwatch = cloudwatch
+        self._instances = instances
+        self._now = now
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="sandbox-cpu-ticker", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        # the seeded history ends at the last step boundary a minute before seeding
+        next_at = floor_to_step(self._now() - dt.timedelta(minutes=1)) + CPU_STEP
+        while not self._stop.wait(max(0.0, (next_at - self._now()).total_seconds())):
+            try:
+                self._put(next_at)
+            except Exception:  # a background nicety must not take the sandbox down
+                log.debug("cpu ticker stopped", exc_info=True)
+                return
+            next_at += CPU_STEP
+
+    def _put(self, at: dt.datetime) -> None:
+        profiles = {spec.name: spec.cpu for spec in INSTANCES}
+        data = [
+            datum("CPUUtilization", cpu_value(profiles[i.name], at, key=cpu_key(i)), at, {"InstanceId": i.instance_id},
+                  "Percent")
+            for i in self._instances
+        ]
+        self._cloudwatch.put_metric_data(Namespace="AWS/EC2", MetricData=data)
+
+
+class Sandbox:
+    """moto + demo data + IMDS emulator on loopback; port 0 picks free ports (read them from the endpoints).
+
+    moto keeps its state per process, so a Sandbox starts from an empty account (it resets moto before seeding).
+    """
+
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        aws_port: int = 4566,
+        imds_port: int = 1338,
+        region: str = "us-east-1",
+        seed: bool = True,
+    ) -> None:
+        self.host = host
+        self.aws_port = aws_port
+        self.imds_port = imds_port
+        self.region = region
+        self.seed = seed
+        self.seeded: SeedResult | None = None
+        self._moto: ThreadedMotoServer | None = None
+        self._imds: ImdsEmulator | None = None
+        self._ticker: _CpuTicker | None = None
+        self._undo_metrics_fix: Callable[[], None] | None = None
+
+    def start(self) -> None:
+        if self._moto is not None:
+            return
+        try:
+            self._start()
+        except Exception:
+            self.stop()
+            raise
+
+    def _start(self) -> None:
+        _ensure_port_free(self.host, self.aws_port)
+        _ensure_port_free(self.host, self.imds_port)
+        self._undo_metrics_fix = install_s3_storage_metrics()
+        self._moto = ThreadedMotoServer(ip_address=self.host, port=self.aws_port, verbose=False)
+        self._moto.start()
+        reset = urllib.request.Request(f"{self.aws_endpoint}/moto-api/reset", method="POST")
+        urllib.request.urlopen(reset, timeout=10).close()
+        identity = InstanceIdentity(region=self.region, availability_zone=f"{self.region}a")
+        if self.seed:
+            self.seeded = seed_demo(endpoint_url=self.aws_endpoint, region=self.region)
+            identity = identity_for(
+                self.seeded.instance(IMDS_INSTANCE), region=self.region, account_id=self.seeded.account_id
+            )
+            self._ticker = _CpuTicker(
+                cloudwatch=sandbox_clients(self.aws_endpoint, self.region, ("cloudwatch",))["cloudwatch"],
+                instances=self.seeded.instances,
+                now=lambda: dt.datetime.now(dt.UTC),
+            )
+            self._ticker.start()
+        self._imds = ImdsEmulator(identity, host=self.host, port=self.imds_port)
+        self._imds.start()
+
+    def stop(self) -> None:
+        """Stops everything that runs; safe to call twice or after a failed start."""
+        ticker, imds, moto, undo = self._ticker, self._imds, self._moto, self._undo_metrics_fix
+        self._ticker = self._imds = self._moto = self._undo_metrics_fix = None
+        if ticker is not None:
+            ticker.stop()
+        if imds is not None:
+            imds.stop()
+        if moto is not None:
+            moto.stop()
+        if undo is not None:
+            undo()
+
+    @property
+    def aws_endpoint(self) -> str:
+        if self._moto is None:
+            raise SandboxError("the sandbox is not running")
+        host, port = self._moto.get_host_and_port()
+        return f"http://{connectable_host(host)}:{port}"
+
+    @property
+    def imds_endpoint(self) -> str:
+        if self._imds is None:
+            raise SandboxError("the sandbox is not running")
+        return self._imds.endpoint
+
+    @property
+    def identity(self) -> InstanceIdentity:
+        if self._imds is None:
+            raise SandboxError("the sandbox is not running")
+        return self._imds.identity
+
+    def env(self) -> dict[str, str]:
+        """The variables an action server needs to use this sandbox instead of AWS."""
+        return {
+            "AWS_ENDPOINT_URL": self.aws_endpoint,
+            "AWS_EC2_METADATA_SERVICE_ENDPOINT": self.imds_endpoint,
+            "AWS_REGION": self.region,
+            "AWS_DEFAULT_REGION": self.region,
+            "AWS_ACCESS_KEY_ID": FAKE_ACCESS_KEY,
+            "AWS_SECRET_ACCESS_KEY": FAKE_SECRET_KEY,
+        }
+
+    def __enter__(self) -> Sandbox:
+        self.start()
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
