@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import os
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -23,7 +23,7 @@ class AuditLog:
         self, *, who: Identity, action: str, parameters: Mapping[str, Any], result: str, detail: str = ""
     ) -> dict[str, Any]:
         entry = {
-            "timestamp": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
+            "timestamp": datetime.now(UTC).isoformat(timespec="milliseconds"),
             "sender": who.sender_id,
             "platform": who.platform,
             "workspace": who.workspace,

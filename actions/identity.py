@@ -26,7 +26,7 @@ class Identity:
     attachments: tuple[Attachment, ...] = field(default=())
 
     @classmethod
-    def from_message(cls, sender_id: str, metadata: Mapping[str, Any] | None) -> "Identity":
+    def from_message(cls, sender_id: str, metadata: Mapping[str, Any] | None) -> Identity:
         meta = metadata or {}
         parts = sender_id.split(":", 2)
         platform, workspace, user = (parts if len(parts) == 3 else ["rest", "-", sender_id])

@@ -11,7 +11,7 @@ Connectors that render ``custom`` natively (Slack Block Kit, Discord embeds, web
 """
 from __future__ import annotations
 
-from typing import Any, List, Optional, TypedDict
+from typing import Any, List, TypedDict
 
 
 class Field(TypedDict):
@@ -46,13 +46,13 @@ class BotMessage(TypedDict, total=False):
 MEDIA_ROUTE = "/media/"
 
 
-def fields_of(message: BotMessage) -> Optional[FieldsBlock]:
+def fields_of(message: BotMessage) -> FieldsBlock | None:
     custom = message.get("custom") or {}
     block = custom.get("fields") if isinstance(custom, dict) else None
     return block if isinstance(block, dict) and block.get("items") else None
 
 
-def table_of(message: BotMessage) -> Optional[TableBlock]:
+def table_of(message: BotMessage) -> TableBlock | None:
     custom = message.get("custom") or {}
     block = custom.get("table") if isinstance(custom, dict) else None
     return block if isinstance(block, dict) and block.get("columns") else None
@@ -69,8 +69,8 @@ def table_as_text(block: TableBlock) -> str:
     rows = block.get("rows", [])
     widths = [max(len(str(c)), *(len(str(r[i])) for r in rows)) if rows else len(str(c)) for i, c in enumerate(columns)]
     lines = [block["title"]] if block.get("title") else []
-    lines.append("  ".join(str(c).ljust(w) for c, w in zip(columns, widths)))
-    lines += ["  ".join(str(v).ljust(w) for v, w in zip(row, widths)) for row in rows]
+    lines.append("  ".join(str(c).ljust(w) for c, w in zip(columns, widths, strict=False)))
+    lines += ["  ".join(str(v).ljust(w) for v, w in zip(row, widths, strict=False)) for row in rows]
     return "\n".join(lines)
 
 

@@ -1,7 +1,6 @@
 """Run settings from the environment and a git-ignored .env file; secrets are never printed."""
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,7 +44,7 @@ class RunSettings:
     imds_port: int
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str]) -> "RunSettings":
+    def from_env(cls, env: Mapping[str, str]) -> RunSettings:
         mode = (env.get("CLOUDBUTLER_MODE") or "sandbox").strip().lower()
         if mode not in ("sandbox", "aws"):
             raise ValueError(f"CLOUDBUTLER_MODE must be 'sandbox' or 'aws', not {mode!r}")

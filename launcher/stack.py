@@ -94,7 +94,7 @@ class Stack:
         return f"{self.rasa_url}/webhooks/webchat/"
 
     # -- lifecycle ----------------------------------------------------------------------------------------------------
-    def start(self, timeout: float = 180.0) -> "Stack":
+    def start(self, timeout: float = 180.0) -> Stack:
         try:
             if self.use_sandbox:
                 self._start_sandbox(timeout)
@@ -110,7 +110,7 @@ class Stack:
             child.stop()
         self.children.clear()
 
-    def __enter__(self) -> "Stack":
+    def __enter__(self) -> Stack:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -174,6 +174,8 @@ class Stack:
 
     def action_env(self) -> dict[str, str]:
         env = dict(self.env)
+        # Background jobs post progress back into the conversation through Rasa's HTTP API.
+        env.setdefault("CLOUDBUTLER_RASA_URL", self.rasa_url)
         if self.use_sandbox:
             assert self.aws_endpoint and self.imds_endpoint
             env.update(

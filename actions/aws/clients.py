@@ -23,7 +23,7 @@ class AwsSettings:
     max_attempts: int = 5
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> "AwsSettings":
+    def from_env(cls, env: Mapping[str, str] | None = None) -> AwsSettings:
         env = os.environ if env is None else env
         return cls(
             region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or DEFAULT_REGION,

@@ -53,7 +53,7 @@ async def test_named_instance_from_the_fleet(aws: ClientFactory) -> None:
                                  TagSpecifications=[{"ResourceType": "instance",
                                                      "Tags": [{"Key": "Name", "Value": "batch-1"}]}])
     instance = launched["Instances"][0]
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     aws.client("cloudwatch").put_metric_data(Namespace="AWS/EC2", MetricData=[
         {"MetricName": "CPUUtilization", "Dimensions": [{"Name": "InstanceId", "Value": instance["InstanceId"]}],
          "Timestamp": now - dt.timedelta(minutes=m), "Value": v, "Unit": "Percent"}
