@@ -1,0 +1,259 @@
+"""The web chat channel: a full-page chat, an embeddable widget script and JSON routes on Rasa's server.
+
+Routes (under ``/webhooks/webchat/``): the page, its static files, ``widget.js``, ``webhook`` (JSON message),
+``upload`` (multipart files), ``media/<name>`` (charts) and ``health``. Replies are whole vocabulary messages.
+"""
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+import mimetypes
+from pathlib import Path
+from typing import Any, Awaitable, Callable, Dict, List, Tuple, Union
+
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from connectors.vocabulary import BotMessage
+from connectors.webchat.protocol import (
+    AttachmentInfo,
+    WebChatRequestError,
+    check_sender,
+    display_name_from,
+    identity_metadata,
+    is_safe_media_name,
+    parse_message_body,
+    sender_id_for,
+    upload_text,
+    whole_message,
+)
+from connectors.webchat.settings import WebChatSettings
+from connectors.webchat.uploads import parse_multipart, store_uploads
+
+logger = logging.getLogger(__name__)
+
+OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
+
+STATIC_DIR = Path(__file__).with_name("static")
+MAX_JSON_BYTES = 1024 * 1024
+# Multipart headers and form fields around the files themselves.
+FORM_OVERHEAD_BYTES = 64 * 1024
+TEXT_TYPES = {".html": "text/html", ".css": "text/css", ".js": "text/javascript", ".svg": "image/svg+xml"}
+# The page loads only its own files; bot images may come from elsewhere (e.g. presigned S3 URLs).
+PAGE_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob: http: https:; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'"
+)
+# Media are data, never pages: a stray HTML or SVG file in the media folder must not run script on our origin.
+MEDIA_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox",
+    "X-Content-Type-Options": "nosniff",
+    "Cache-Control": "no-cache",  # charts are redrawn under the same name
+}
+
+
+class WebChatOutput(OutputChannel):
+    """Collects the bot's replies to one request as whole vocabulary messages."""
+
+    def __init__(self) -> None:
+        self.messages: List[BotMessage] = []
+
+    @classmethod
+    def name(cls) -> str:
+        return "webchat"
+
+    async def send_response(self, recipient_id: str, message: Dict[str, Any]) -> None:
+        whole = whole_message(message)
+        if whole:
+            self.messages.append(whole)
+
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        await self.send_response(recipient_id, {"text": text})
+
+    async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
+        await self.send_response(recipient_id, {"image": image})
+
+    async def send_attachment(self, recipient_id: str, attachment: str, **kwargs: Any) -> None:
+        await self.send_response(recipient_id, {"attachment": attachment})
+
+    async def send_text_with_buttons(
+        self, recipient_id: str, text: str, buttons: List[Dict[str, Any]], **kwargs: Any
+    ) -> None:
+        await self.send_response(recipient_id, {"text": text, "buttons": buttons})
+
+    async def send_custom_json(self, recipient_id: str, json_message: Dict[str, Any], **kwargs: Any) -> None:
+        await self.send_response(recipient_id, {"custom": json_message})
+
+
+class WebChatInput(InputChannel):
+    """``credentials.yml``: ``connectors.webchat.WebChatInput:`` with optional ``inbox_dir``, ``media_dir``
+    and ``upload_max_mb`` (otherwise the CLOUDBUTLER_* environment variables or their defaults)."""
+
+    def __init__(
+        self,
+        *,
+        inbox_dir: Union[None, str, Path] = None,
+        media_dir: Union[None, str, Path] = None,
+        upload_max_mb: Union[None, str, float] = None,
+    ) -> None:
+        self._overrides: Dict[str, Any] = {
+            "inbox_dir": inbox_dir,
+            "media_dir": media_dir,
+            "upload_max_mb": upload_max_mb,
+        }
+
+    @classmethod
+    def name(cls) -> str:
+        return "webchat"
+
+    @classmethod
+    def from_credentials(cls, credentials: Dict[str, Any] | None) -> WebChatInput:
+        credentials = credentials or {}
+        return cls(
+            inbox_dir=credentials.get("inbox_dir"),
+            media_dir=credentials.get("media_dir"),
+            upload_max_mb=credentials.get("upload_max_mb"),
+        )
+
+    def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
+        settings = WebChatSettings.resolve(**self._overrides)
+        static_files = {path.name: path for path in STATIC_DIR.iterdir() if path.is_file()}
+        module = inspect.getmodule(self)
+        bp = Blueprint(f"webchat_{type(self).__name__}", module.__name__ if module else None)
+
+        @bp.route("/", methods=["GET"])
+        async def page(request: Request) -> HTTPResponse:
+            if not request.path.endswith("/"):
+                # The page uses relative URLs, which need the trailing slash to resolve under our prefix.
+                query = f"?{request.query_string}" if request.query_string else ""
+                return response.redirect(f"{request.path}/{query}")
+            return await _static(static_files["chat.html"], {"Content-Security-Policy": PAGE_POLICY})
+
+        @bp.route("/static/<name>", methods=["GET"])
+        async def static(request: Request, name: str) -> HTTPResponse:
+            if name not in static_files:
+                return _error(WebChatRequestError("not_found", 404))
+            return await _static(static_files[name])
+
+        @bp.route("/widget.js", methods=["GET"])
+        async def widget(request: Request) -> HTTPResponse:
+            return await _static(static_files["widget.js"], {"Cross-Origin-Resource-Policy": "cross-origin"})
+
+        @bp.route("/health", methods=["GET"])
+        async def health(request: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @bp.route("/media/<name>", methods=["GET"])
+        async def media(request: Request, name: str) -> HTTPResponse:
+            path = _media_file(settings.media_dir, name)
+            if path is None:
+                return _error(WebChatRequestError("not_found", 404))
+            kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            return await response.file(path, mime_type=kind, headers=MEDIA_HEADERS)
+
+        @bp.route("/webhook", methods=["POST"])
+        async def webhook(request: Request) -> HTTPResponse:
+            try:
+                if len(request.body) > MAX_JSON_BYTES:
+                    raise WebChatRequestError("too_large", 413)
+                incoming = parse_message_body(request.body)
+            except WebChatRequestError as exc:
+                return _error(exc)
+            metadata = identity_metadata(incoming.sender, incoming.user_name)
+            return await _answer(on_new_message, incoming.text, incoming.sender, metadata)
+
+        # Streamed, so the size limit is ours (not Sanic's REQUEST_MAX_SIZE) and is enforced while reading.
+        @bp.route("/upload", methods=["POST"], stream=True)
+        async def upload(request: Request) -> HTTPResponse:
+            try:
+                text, sender, metadata = await _receive_upload(request, settings)
+            except WebChatRequestError as exc:
+                return _error(exc)
+            return await _answer(on_new_message, text, sender, metadata)
+
+        return bp
+
+
+async def _receive_upload(request: Request, settings: WebChatSettings) -> Tuple[str, str, Dict[str, Any]]:
+    """Text, sender and metadata of an upload whose files are saved in the inbox; nothing is saved when
+    any part of the request is refused."""
+    limit = settings.upload_max_bytes
+    body = await _read_limited(request, limit + FORM_OVERHEAD_BYTES, refusal=_too_large(limit))
+    fields, files = parse_multipart(request.headers.get("content-type", ""), body)
+    sender = check_sender(_first(fields, "sender"))
+    user_name = display_name_from({"user_name": _first(fields, "user_name")})
+    if not files:
+        raise WebChatRequestError("no_file")
+    if sum(len(item.body) for item in files) > limit:
+        raise _too_large(limit)
+    try:
+        saved: List[AttachmentInfo] = await asyncio.to_thread(store_uploads, files, settings.inbox_dir)
+    except OSError as exc:  # full disk, unwritable inbox: the operator reads the log, the user a plain error
+        logger.exception("webchat: saving an upload under %s failed", settings.inbox_dir)
+        raise WebChatRequestError("upload_failed", 500) from exc
+    text = upload_text(_first(fields, "message"), [item["name"] for item in saved])
+    return text, sender, identity_metadata(sender, user_name, saved)
+
+
+async def _answer(on_new_message: OnNewMessage, text: str, sender: str, metadata: Dict[str, Any]) -> HTTPResponse:
+    output = WebChatOutput()
+    message = UserMessage(
+        text, output, sender_id_for(sender), input_channel=WebChatInput.name(), metadata=metadata
+    )
+    try:
+        await on_new_message(message)
+    except Exception:  # any failure in Rasa or an action: logged here, a plain error code for the browser
+        logger.exception("webchat: handling a message from %s failed", sender)
+        return _error(WebChatRequestError("bot_failed", 500))
+    return response.json(output.messages)
+
+
+async def _read_limited(request: Request, limit: int, *, refusal: WebChatRequestError) -> bytes:
+    """The request body; ``refusal`` is raised as soon as the body is known to exceed ``limit`` bytes."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise refusal
+    chunks: List[bytes] = []
+    total = 0
+    while True:
+        chunk = await request.stream.read()  # type: ignore[union-attr]
+        if chunk is None:
+            return b"".join(chunks)
+        total += len(chunk)
+        if total > limit:
+            raise refusal
+        chunks.append(chunk)
+
+
+def _too_large(limit_bytes: int) -> WebChatRequestError:
+    return WebChatRequestError("too_large", 413, max_mb=round(limit_bytes / (1024 * 1024), 2))
+
+
+def _first(fields: Dict[str, List[str]], key: str) -> str | None:
+    values = fields.get(key) or []
+    return values[0] if values else None
+
+
+def _media_file(media_dir: Path, name: str) -> Path | None:
+    if not is_safe_media_name(name):
+        return None
+    path = (media_dir / name).resolve()
+    # A symlink out of the media folder is refused like any other escape.
+    if path.parent != media_dir or not path.is_file():
+        return None
+    return path
+
+
+async def _static(path: Path, extra_headers: Dict[str, str] | None = None) -> HTTPResponse:
+    kind = TEXT_TYPES.get(path.suffix) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    if kind.startswith("text/"):
+        kind += "; charset=utf-8"
+    headers = {"X-Content-Type-Options": "nosniff", "Cache-Control": "no-cache", **(extra_headers or {})}
+    return await response.file(path, mime_type=kind, headers=headers)
+
+
+def _error(exc: WebChatRequestError) -> HTTPResponse:
+    return response.json(exc.as_json(), status=exc.status)
