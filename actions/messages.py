@@ -1,6 +1,7 @@
 """Every sentence the action server says (besides domain.yml responses) lives here, so wording stays consistent."""
 from __future__ import annotations
 
+from actions import storage_messages
 from actions.aws.errors import CloudButlerError
 
 # --- general -------------------------------------------------------------------------------------------------------
@@ -57,6 +58,9 @@ GENERIC_AWS_ERROR = "AWS refused that request ({code}). Nothing was changed."
 
 def error_text(exc: CloudButlerError) -> str:
     """The reply for a failure; unknown codes get a generic sentence naming the AWS code, never a trace."""
+    specific = storage_messages.error_text(exc)  # names the bucket/key/rule when the failure carries them
+    if specific is not None:
+        return specific
     template = ERRORS.get(exc.code)
     if template is None:
         return GENERIC_AWS_ERROR.format(code=exc.code)

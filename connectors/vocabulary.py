@@ -49,13 +49,13 @@ MEDIA_ROUTE = "/media/"
 def fields_of(message: BotMessage) -> FieldsBlock | None:
     custom = message.get("custom") or {}
     block = custom.get("fields") if isinstance(custom, dict) else None
-    return block if isinstance(block, dict) and block.get("items") else None
+    return cast(FieldsBlock, block) if isinstance(block, dict) and block.get("items") else None
 
 
 def table_of(message: BotMessage) -> TableBlock | None:
     custom = message.get("custom") or {}
     block = custom.get("table") if isinstance(custom, dict) else None
-    return block if isinstance(block, dict) and block.get("columns") else None
+    return cast(TableBlock, block) if isinstance(block, dict) and block.get("columns") else None
 
 
 def fields_as_text(block: FieldsBlock) -> str:
