@@ -11,7 +11,7 @@ Connectors that render ``custom`` natively (Slack Block Kit, Discord embeds, web
 """
 from __future__ import annotations
 
-from typing import Any, List, TypedDict
+from typing import Any, List, TypedDict, cast
 
 
 class Field(TypedDict):
