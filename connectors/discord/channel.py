@@ -1,0 +1,160 @@
+"""Discord as a Rasa channel: ``DiscordInput`` (gateway events in) and ``DiscordOutput`` (replies out)."""
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import discord
+from rasa.core.channels.channel import InputChannel, OutputChannel
+from sanic import Blueprint
+
+from connectors.base import (
+    Deduplicator,
+    Incoming,
+    OnNewMessage,
+    bind_to_server,
+    deliver,
+    read_file,
+    status_blueprint,
+)
+from connectors.discord import translate
+from connectors.discord.render import ChoiceHandler, ChoiceView, DiscordReply, render
+from connectors.discord.settings import DiscordSettings
+from connectors.discord.transport import DiscordGateway, typing_in
+
+logger = logging.getLogger(__name__)
+
+
+class DiscordOutput(OutputChannel):
+    """Replies into one Discord channel, on behalf of the user who asked (the owner of any buttons)."""
+
+    def __init__(
+        self,
+        *,
+        target: discord.abc.Messageable,
+        owner_id: int,
+        media_dir: Path,
+        on_choice: ChoiceHandler,
+        button_timeout: float | None,
+    ) -> None:
+        self.target = target
+        self.owner_id = owner_id
+        self._media_dir = media_dir
+        self._on_choice = on_choice
+        self._button_timeout = button_timeout
+
+    @classmethod
+    def name(cls) -> str:
+        return "discord"
+
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
+        await self.send_reply(render(message, media_dir=self._media_dir))
+
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        await self.send_response(recipient_id, {"text": text})
+
+    async def send_reply(self, reply: DiscordReply) -> None:
+        """Text pieces in order; embeds, buttons and files ride on the last message."""
+        view = (
+            ChoiceView(
+                buttons=reply.buttons,
+                owner_id=self.owner_id,
+                on_choice=self._on_choice,
+                timeout=self._button_timeout,
+            )
+            if reply.buttons
+            else None
+        )
+        files = [discord.File(io.BytesIO(await read_file(path)), filename=path.name) for path in reply.files]
+        pieces: list[str | None] = list(reply.chunks) or [None]
+        for piece in pieces[:-1]:
+            await self.target.send(content=piece)
+        extras: dict[str, Any] = {}
+        if reply.embeds:
+            extras["embeds"] = reply.embeds
+        if view is not None:
+            extras["view"] = view
+        if files:
+            extras["files"] = files
+        sent = await self.target.send(content=pieces[-1], **extras)
+        if view is not None:
+            view.message = sent
+
+
+class DiscordInput(InputChannel):
+    """Answers DMs and mentions; configured by the ``connectors.discord.DiscordInput`` credentials section."""
+
+    def __init__(self, settings: DiscordSettings) -> None:
+        self.settings = settings
+        self.gateway: DiscordGateway | None = None
+        self._on_new_message: OnNewMessage | None = None
+        self._seen = Deduplicator()
+
+    @classmethod
+    def name(cls) -> str:
+        return "discord"
+
+    @classmethod
+    def from_credentials(cls, credentials: Mapping[str, Any] | None) -> DiscordInput:
+        return cls(DiscordSettings.from_credentials(credentials))
+
+    def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
+        self._on_new_message = on_new_message
+        blueprint = status_blueprint("cloudbutler_discord", self._status)
+        if not self.settings.enabled:
+            logger.info("discord: DISCORD_BOT_TOKEN is empty; the Discord connector is off")
+            return blueprint
+        self.gateway = DiscordGateway(self.settings, on_message=self._on_message)
+        bind_to_server(blueprint, start=self.gateway.start, stop=self.gateway.stop)
+        return blueprint
+
+    def _status(self) -> dict[str, Any]:
+        client = self.gateway.client if self.gateway else None
+        return {"enabled": self.settings.enabled, "connected": bool(client and client.is_ready())}
+
+    def _output(self, target: discord.abc.Messageable, owner_id: int) -> DiscordOutput:
+        return DiscordOutput(
+            target=target,
+            owner_id=owner_id,
+            media_dir=self.settings.media_dir,
+            on_choice=self._on_choice,
+            button_timeout=self.settings.button_timeout,
+        )
+
+    async def _on_message(self, message: discord.Message) -> None:
+        client = self.gateway.client if self.gateway else None
+        me = client.user if client else None
+        if me is None or not translate.accepts(
+            message, me=me, allowed_channels=self.settings.allowed_channels
+        ):
+            return
+        # A resumed gateway session replays events after the last one it confirmed: answer each message once.
+        if not self._seen.first_time(f"message:{message.id}"):
+            return
+        async with typing_in(message.channel):
+            incoming = await translate.from_message(message, me=me, inbox=self.settings.inbox)
+            metadata = incoming.metadata
+            if not incoming.text and not metadata.get("attachments") and not metadata.get("attachments_rejected"):
+                return  # a bare mention: nothing to say to the assistant
+            await self._deliver(incoming, self._output(message.channel, message.author.id))
+
+    async def _on_choice(self, interaction: discord.Interaction, payload: str) -> None:
+        if not self._seen.first_time(f"interaction:{interaction.id}"):
+            return
+        target: discord.abc.Messageable
+        if isinstance(interaction.channel, discord.abc.Messageable):
+            target = interaction.channel
+        else:
+            client = self.gateway.client if self.gateway else None
+            if client is None or interaction.channel_id is None:
+                return
+            target = client.get_partial_messageable(interaction.channel_id)
+        async with typing_in(target):
+            await self._deliver(translate.from_click(interaction, payload), self._output(target, interaction.user.id))
+
+    async def _deliver(self, incoming: Incoming, output: DiscordOutput) -> None:
+        if self._on_new_message is not None:
+            await deliver(self._on_new_message, incoming, output, input_channel=self.name())

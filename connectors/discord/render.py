@@ -1,0 +1,152 @@
+"""Our response vocabulary -> Discord: message text in 2,000-character pieces, embeds for labelled fields,
+a button view for choices, media files as attachments. Tables degrade to monospace text."""
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import discord
+
+from connectors.base import ConnectorMessages, media_file_for, readable_text, split_text, vocabulary_part
+from connectors.vocabulary import Button, FieldsBlock, fields_of
+
+logger = logging.getLogger(__name__)
+
+MAX_CONTENT = 2000
+MAX_EMBEDS = 10
+MAX_EMBED_FIELDS = 25
+MAX_FIELD_NAME = 256
+MAX_FIELD_VALUE = 1024
+MAX_TITLE = 256
+MAX_BUTTON_LABEL = 80
+MAX_BUTTONS = 25
+
+ChoiceHandler = Callable[[discord.Interaction, str], Awaitable[None]]
+
+
+@dataclass(kw_only=True)
+class DiscordReply:
+    """What one bot message becomes: text pieces, then embeds/buttons/files on the last piece."""
+
+    chunks: list[str] = field(default_factory=list)
+    embeds: list[discord.Embed] = field(default_factory=list)
+    buttons: list[Button] = field(default_factory=list)
+    files: list[Path] = field(default_factory=list)
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
+
+
+def fields_embeds(block: FieldsBlock) -> list[discord.Embed]:
+    """Labelled fields as embeds (25 fields each); empty when there are too many to show natively."""
+    items = block.get("items", [])
+    pages = [items[i : i + MAX_EMBED_FIELDS] for i in range(0, len(items), MAX_EMBED_FIELDS)]
+    if len(pages) > MAX_EMBEDS:
+        return []
+    embeds = []
+    for index, page in enumerate(pages):
+        embed = discord.Embed(title=_clip(block["title"], MAX_TITLE) if block.get("title") and index == 0 else None)
+        for item in page:
+            embed.add_field(
+                name=_clip(str(item["label"]) or "\u200b", MAX_FIELD_NAME),
+                value=_clip(str(item["value"]) or "\u200b", MAX_FIELD_VALUE),
+                inline=True,
+            )
+        embeds.append(embed)
+    return embeds
+
+
+def render(message: Mapping[str, Any], *, media_dir: Path) -> DiscordReply:
+    bot = vocabulary_part(message)
+    reply = DiscordReply()
+    fields = fields_of(bot)
+    embeds = fields_embeds(fields) if fields else []
+    if embeds:
+        reply.embeds = embeds  # shown instead of the text, which says the same (see vocabulary)
+    else:
+        reply.chunks = split_text(readable_text(bot), MAX_CONTENT)
+    reply.buttons = list(message.get("buttons") or message.get("quick_replies") or [])[:MAX_BUTTONS]
+    links: list[str] = []
+    for key in ("image", "attachment"):
+        url = message.get(key)
+        if not url:
+            continue
+        local = media_file_for(str(url), media_dir)
+        if local:
+            reply.files.append(local)
+        else:
+            links.append(str(url))  # Discord unfurls public URLs itself
+    if links:
+        reply.chunks += split_text("\n".join(links), MAX_CONTENT)
+    return reply
+
+
+class ChoiceButton(discord.ui.Button["ChoiceView"]):
+    def __init__(self, *, index: int, choice: Button) -> None:
+        style = discord.ButtonStyle.primary if index == 0 else discord.ButtonStyle.secondary
+        super().__init__(label=_clip(choice["title"], MAX_BUTTON_LABEL), style=style)
+        self.index = index
+        self.payload = choice["payload"]
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        if self.view is not None:
+            await self.view.choose(self, interaction)
+
+
+class ChoiceView(discord.ui.View):
+    """Buttons only their owner may click, each at most once: the first click disables them all."""
+
+    def __init__(
+        self, *, buttons: list[Button], owner_id: int, on_choice: ChoiceHandler, timeout: float | None
+    ) -> None:
+        super().__init__(timeout=timeout)
+        self.owner_id = owner_id
+        self.message: discord.Message | None = None
+        self._on_choice = on_choice
+        self._chosen: int | None = None
+        for index, choice in enumerate(buttons):
+            self.add_item(ChoiceButton(index=index, choice=choice))
+
+    @property
+    def chosen(self) -> int | None:
+        return self._chosen
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        if interaction.user.id != self.owner_id:
+            await interaction.response.send_message(ConnectorMessages.NOT_YOURS, ephemeral=True)
+            return False
+        return True
+
+    async def choose(self, button: ChoiceButton, interaction: discord.Interaction) -> None:
+        if self._chosen is not None:  # a second click raced the first before the edit landed
+            await interaction.response.defer()
+            return
+        self._chosen = button.index  # set before any await so a concurrent click sees it
+        self._disable(chosen=button.index)
+        self.stop()
+        try:
+            await interaction.response.edit_message(view=self)
+        except discord.HTTPException:  # the choice still counts; only the greyed-out buttons are missing
+            logger.warning("discord: could not disable the buttons of message %s", getattr(self.message, "id", "?"))
+        await self._on_choice(interaction, button.payload)
+
+    async def on_timeout(self) -> None:
+        self._disable(chosen=None)
+        if self.message is not None:
+            try:
+                await self.message.edit(view=self)
+            except discord.HTTPException:
+                logger.info("discord: could not disable expired buttons on message %s", self.message.id)
+
+    def _disable(self, *, chosen: int | None) -> None:
+        for item in self.children:
+            if isinstance(item, ChoiceButton):
+                item.disabled = True
+                if item.index == chosen:
+                    item.style = discord.ButtonStyle.success
+                elif chosen is not None:
+                    item.style = discord.ButtonStyle.secondary

@@ -1,0 +1,207 @@
+"""Slack events -> Rasa user messages: which events count, identity, mention stripping, shared files."""
+from __future__ import annotations
+
+import html
+import logging
+import re
+from collections.abc import AsyncIterator, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+
+from connectors.base import (
+    AttachmentMeta,
+    AttachmentTooLarge,
+    Inbox,
+    Incoming,
+    MessageMetadata,
+    RejectedAttachment,
+    sender_id_for,
+)
+
+logger = logging.getLogger(__name__)
+
+PLATFORM = "slack"
+# Plain user messages and messages with files; edits, deletions, joins... are not something said to the bot.
+_USER_SUBTYPES = (None, "file_share")
+_CHUNK = 64 * 1024
+
+
+def slack_sender_id(team_id: str, user_id: str) -> str:
+    return sender_id_for(PLATFORM, team_id, user_id)
+
+
+def clean_text(text: str, bot_user_id: str | None) -> str:
+    """Without the bot's mention, with Slack's HTML escaping undone (``&lt;`` -> ``<``)."""
+    if bot_user_id:
+        text = re.sub(rf"<@{re.escape(bot_user_id)}(\|[^>]*)?>", " ", text)
+    return html.unescape(re.sub(r"[ \t]+", " ", text)).strip()
+
+
+def accepts(event: Mapping[str, Any], *, bot_user_id: str | None) -> bool:
+    """Mentions in channels and direct messages, from people (never from bots, including this one)."""
+    if event.get("bot_id") or event.get("subtype") not in _USER_SUBTYPES:
+        return False
+    user = event.get("user")
+    if not user or user == bot_user_id:
+        return False
+    if event.get("type") == "app_mention":
+        return True
+    return event.get("type") == "message" and event.get("channel_type") == "im"
+
+
+def team_of(body: Mapping[str, Any]) -> str:
+    team = body.get("team")
+    if isinstance(team, Mapping) and team.get("id"):
+        return str(team["id"])
+    user = body.get("user")
+    return str(body.get("team_id") or (user.get("team_id") if isinstance(user, Mapping) else "") or "-")
+
+
+def metadata_for(*, team_id: str, user_id: str, user_name: str, channel_id: str) -> MessageMetadata:
+    return MessageMetadata(
+        platform=PLATFORM,
+        workspace_id=team_id,
+        user_id=user_id,
+        user_name=user_name,
+        channel_id=channel_id,
+        attachments=[],
+    )
+
+
+@dataclass(frozen=True)
+class Conversation:
+    """Where replies to a message go."""
+
+    channel: str
+    thread_ts: str | None
+
+
+def reply_target(event: Mapping[str, Any], *, reply_in_thread: bool) -> Conversation:
+    thread_ts = event.get("thread_ts") if reply_in_thread else None
+    return Conversation(channel=str(event.get("channel") or ""), thread_ts=str(thread_ts) if thread_ts else None)
+
+
+def from_event(
+    body: Mapping[str, Any], *, bot_user_id: str | None, user_name: str, files: SavedFiles
+) -> Incoming:
+    event = body["event"]
+    team_id = team_of(body)
+    metadata = metadata_for(
+        team_id=team_id, user_id=event["user"], user_name=user_name, channel_id=str(event.get("channel") or "")
+    )
+    metadata["attachments"] = files.saved
+    if files.rejected:
+        metadata["attachments_rejected"] = files.rejected
+    return Incoming(
+        text=clean_text(str(event.get("text") or ""), bot_user_id),
+        sender_id=slack_sender_id(team_id, event["user"]),
+        message_id=str(body.get("event_id") or event.get("client_msg_id") or event.get("ts")),
+        metadata=metadata,
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class Click:
+    """A button click on one of our messages (a ``block_actions`` payload)."""
+
+    team_id: str
+    user_id: str
+    user_name: str
+    channel: str
+    message_ts: str
+    thread_ts: str | None
+    block_id: str
+    payload: str
+    title: str
+    trigger_id: str
+    blocks: list[dict[str, Any]]
+    text: str
+
+    @classmethod
+    def from_body(cls, body: Mapping[str, Any]) -> Click:
+        action = body["actions"][0]
+        container = body.get("container") or {}
+        message = body.get("message") or {}
+        user = body.get("user") or {}
+        return cls(
+            team_id=team_of(body),
+            user_id=str(user.get("id") or ""),
+            user_name=str(user.get("name") or user.get("username") or user.get("id") or ""),
+            channel=str(container.get("channel_id") or (body.get("channel") or {}).get("id") or ""),
+            message_ts=str(container.get("message_ts") or message.get("ts") or ""),
+            thread_ts=container.get("thread_ts") or message.get("thread_ts"),
+            block_id=str(action.get("block_id") or ""),
+            payload=str(action.get("value") or ""),
+            title=str((action.get("text") or {}).get("text") or ""),
+            trigger_id=str(body.get("trigger_id") or ""),
+            blocks=list(message.get("blocks") or []),
+            text=str(message.get("text") or ""),
+        )
+
+    def incoming(self) -> Incoming:
+        return Incoming(
+            text=self.payload,
+            sender_id=slack_sender_id(self.team_id, self.user_id),
+            message_id=self.trigger_id or f"{self.channel}:{self.message_ts}",
+            metadata=metadata_for(
+                team_id=self.team_id, user_id=self.user_id, user_name=self.user_name, channel_id=self.channel
+            ),
+        )
+
+
+@dataclass
+class SavedFiles:
+    saved: list[AttachmentMeta]
+    rejected: list[RejectedAttachment]
+
+
+async def save_files(
+    files: list[Mapping[str, Any]],
+    *,
+    session: aiohttp.ClientSession,
+    bot_token: str,
+    inbox: Inbox,
+    token_may_go_to: Callable[[str], bool],
+) -> SavedFiles:
+    """Download files shared with the message (``url_private_download``, bot token) into a fresh inbox folder."""
+    result = SavedFiles(saved=[], rejected=[])
+    folder = inbox.new_folder(PLATFORM)
+    for file in files:
+        name = str(file.get("name") or file.get("title") or file.get("id") or "file")
+        size = int(file.get("size") or 0)
+        url = file.get("url_private_download") or file.get("url_private")
+        if not url or file.get("mode") in ("tombstone", "hidden_by_limit", "external") or not token_may_go_to(url):
+            result.rejected.append(RejectedAttachment(name=name, size=size, reason="unavailable"))
+            continue
+        if size > inbox.max_bytes:
+            result.rejected.append(RejectedAttachment(name=name, size=size, reason="too_large"))
+            continue
+        try:
+            async with session.get(
+                url, headers={"Authorization": f"Bearer {bot_token}"}, allow_redirects=False
+            ) as response:
+                if response.status != 200 or _is_login_page(response, file):
+                    raise aiohttp.ClientResponseError(response.request_info, (), status=response.status)
+                result.saved.append(
+                    await inbox.save(
+                        folder, name=name, content_type=file.get("mimetype"), chunks=_chunks(response)
+                    )
+                )
+        except AttachmentTooLarge:
+            result.rejected.append(RejectedAttachment(name=name, size=size, reason="too_large"))
+        except (aiohttp.ClientError, OSError) as exc:
+            logger.warning("slack: could not fetch file %s (%s)", file.get("id"), type(exc).__name__)
+            result.rejected.append(RejectedAttachment(name=name, size=size, reason="unavailable"))
+    return result
+
+
+def _is_login_page(response: aiohttp.ClientResponse, file: Mapping[str, Any]) -> bool:
+    # Without the files:read scope Slack answers 200 with its HTML sign-in page instead of the file.
+    return response.content_type == "text/html" and file.get("mimetype") != "text/html"
+
+
+async def _chunks(response: aiohttp.ClientResponse) -> AsyncIterator[bytes]:
+    async for chunk in response.content.iter_chunked(_CHUNK):
+        yield chunk

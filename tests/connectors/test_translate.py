@@ -1,0 +1,143 @@
+"""Platform events -> Rasa messages (pure parts) and settings from credentials."""
+from __future__ import annotations
+
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from connectors.discord.settings import DEFAULT_API_BASE_URL as DISCORD_API
+from connectors.discord.settings import DEFAULT_GATEWAY_URL, DiscordSettings
+from connectors.discord.translate import discord_sender_id, is_allowed_channel, strip_mentions
+from connectors.slack.settings import DEFAULT_API_BASE_URL as SLACK_API
+from connectors.slack.settings import SlackSettings
+from connectors.slack.translate import Click, Conversation, accepts, clean_text, reply_target, team_of
+from tests.connectors.harness import payload
+
+BOT = "U0BUTLER1"
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ("<@42> hello", "hello"),
+        ("<@!42>   list   my buckets ", "list my buckets"),
+        ("hey <@42>, status", "hey , status"),
+        ("<@7> is not me <@42>", "<@7> is not me"),
+        ("<@42> line one\n  line two", "line one\nline two"),
+        ("<@42>", ""),
+    ],
+)
+def test_discord_strip_mentions(content: str, expected: str) -> None:
+    assert strip_mentions(content, 42) == expected
+
+
+def test_discord_sender_ids() -> None:
+    assert discord_sender_id(None, 5) == "discord:dm:5"
+    assert discord_sender_id(800, 5) == "discord:800:5"
+
+
+def test_discord_allow_list_accepts_threads_of_allowed_channels() -> None:
+    allowed = frozenset({"10"})
+    assert is_allowed_channel(SimpleNamespace(id=10), allowed)
+    assert is_allowed_channel(SimpleNamespace(id=99, parent_id=10), allowed)
+    assert not is_allowed_channel(SimpleNamespace(id=11, parent_id=None), allowed)
+    assert is_allowed_channel(SimpleNamespace(id=11), frozenset())
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("<@U0BUTLER1> hello", "hello"),
+        ("<@U0BUTLER1|cloudbutler>  list &lt;all&gt; &amp; more", "list <all> & more"),
+        ("<@U0OTHER01> <@U0BUTLER1> hi", "<@U0OTHER01> hi"),
+    ],
+)
+def test_slack_clean_text(text: str, expected: str) -> None:
+    assert clean_text(text, BOT) == expected
+
+
+@pytest.mark.parametrize(
+    ("event", "accepted"),
+    [
+        ({"type": "app_mention", "user": "U1", "text": "hi"}, True),
+        ({"type": "message", "channel_type": "im", "user": "U1"}, True),
+        ({"type": "message", "channel_type": "im", "user": "U1", "subtype": "file_share"}, True),
+        ({"type": "message", "channel_type": "channel", "user": "U1"}, False),
+        ({"type": "message", "channel_type": "mpim", "user": "U1"}, False),
+        ({"type": "message", "channel_type": "im", "user": "U1", "subtype": "message_changed"}, False),
+        ({"type": "message", "channel_type": "im", "subtype": "bot_message", "bot_id": "B1"}, False),
+        ({"type": "message", "channel_type": "im", "user": "U1", "bot_id": "B1"}, False),
+        ({"type": "message", "channel_type": "im", "user": BOT}, False),
+        ({"type": "app_mention", "user": BOT}, False),
+        ({"type": "reaction_added", "user": "U1"}, False),
+    ],
+)
+def test_slack_accepts(event: dict[str, str], accepted: bool) -> None:
+    assert accepts(event, bot_user_id=BOT) is accepted
+
+
+def test_slack_reply_target() -> None:
+    event = {"channel": "C1", "ts": "2.0", "thread_ts": "1.0"}
+    assert reply_target(event, reply_in_thread=True) == Conversation("C1", "1.0")
+    assert reply_target(event, reply_in_thread=False) == Conversation("C1", None)
+    assert reply_target({"channel": "C1", "ts": "2.0"}, reply_in_thread=True) == Conversation("C1", None)
+
+
+def test_slack_team_of_variants() -> None:
+    assert team_of({"team_id": "T1"}) == "T1"
+    assert team_of({"team": {"id": "T2"}, "team_id": "T1"}) == "T2"
+    assert team_of({"team": None, "user": {"team_id": "T3"}}) == "T3"
+    assert team_of({}) == "-"
+
+
+def test_slack_click_from_recorded_block_actions() -> None:
+    body = payload("slack_block_actions.json")
+    body["actions"][0].update(block_id="cloudbutler_buttons:U0ALICE01", value="/affirm",
+                              text={"type": "plain_text", "text": "Yes"})
+    click = Click.from_body(body)
+    assert (click.team_id, click.user_id, click.user_name, click.channel) == ("T0CLOUD01", "U0ALICE01", "alice",
+                                                                            "C0OPS0001")
+    assert (click.payload, click.title, click.block_id) == ("/affirm", "Yes", "cloudbutler_buttons:U0ALICE01")
+    incoming = click.incoming()
+    assert incoming.text == "/affirm" and incoming.sender_id == "slack:T0CLOUD01:U0ALICE01"
+    assert incoming.message_id == body["trigger_id"]
+    assert incoming.metadata == {"platform": "slack", "workspace_id": "T0CLOUD01", "user_id": "U0ALICE01",
+                                 "user_name": "alice", "channel_id": "C0OPS0001", "attachments": []}
+
+
+def test_discord_settings_from_empty_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    env = {"CLOUDBUTLER_MEDIA_DIR": "/srv/media", "CLOUDBUTLER_INBOX_DIR": "/srv/inbox"}
+    settings = DiscordSettings.from_credentials(
+        {"token": "", "api_base_url": "", "gateway_url": "", "allowed_channels": ""}, env
+    )
+    assert not settings.enabled
+    assert (settings.api_base_url, settings.gateway_url) == (DISCORD_API, DEFAULT_GATEWAY_URL)
+    assert settings.allowed_channels == frozenset()
+    assert settings.media_dir == Path("/srv/media") and settings.inbox.root == Path("/srv/inbox")
+    configured = DiscordSettings.from_credentials({"token": "t", "api_base_url": "http://127.0.0.1:9/api/v10/"}, {})
+    assert configured.enabled and configured.api_base_url == "http://127.0.0.1:9/api/v10"
+    assert "token='t'" not in repr(configured)
+
+
+@pytest.mark.parametrize(
+    ("bot", "app", "secret", "socket", "http"),
+    [("", "xapp", "s", False, False), ("xoxb", "", "", False, False), ("xoxb", "xapp", "", True, False),
+     ("xoxb", "", "s", False, True), ("xoxb", "xapp", "s", True, True)],
+)
+def test_slack_modes(bot: str, app: str, secret: str, socket: bool, http: bool) -> None:
+    settings = SlackSettings.from_credentials({"bot_token": bot, "app_token": app, "signing_secret": secret}, {})
+    assert (settings.socket_mode, settings.http_events, settings.enabled) == (socket, http, socket or http)
+
+
+def test_slack_settings_urls_and_token_hosts() -> None:
+    default = SlackSettings.from_credentials({"bot_token": "x", "reply_in_thread": ""}, {})
+    assert default.api_base_url == SLACK_API and default.reply_in_thread is True
+    local = SlackSettings.from_credentials(
+        {"bot_token": "x", "api_base_url": "http://127.0.0.1:8/api", "reply_in_thread": "false"}, {})
+    assert local.api_base_url == "http://127.0.0.1:8/api/" and local.reply_in_thread is False
+    assert default.token_may_go_to("https://files.slack.com/files-pri/T1-F1/download/a.pdf")
+    assert not default.token_may_go_to("https://files.slack.com.evil.example/a.pdf")
+    assert not default.token_may_go_to("http://127.0.0.1:8/files-pri/a.pdf")
+    assert local.token_may_go_to("http://127.0.0.1:8/files-pri/a.pdf")
+    assert "xoxb" not in repr(SlackSettings(bot_token="xoxb-secret"))
