@@ -30,6 +30,8 @@ def main() -> int:
         rasa("test", "nlu", "--nlu", str(work / "split" / "test_data.yml"),
              "--model", str(work / "model" / "eval.tar.gz"), "--out", str(work / "results"))
         intents = json.loads((work / "results" / "intent_report.json").read_text())
+        errors_file = work / "results" / "intent_errors.json"
+        errors = json.loads(errors_file.read_text()) if errors_file.exists() else []
         entity_file = work / "results" / "DIETClassifier_report.json"
         entities = json.loads(entity_file.read_text()) if entity_file.exists() else {}
     summary = {
@@ -37,6 +39,9 @@ def main() -> int:
         "intent_macro_f1": intents["macro avg"]["f1-score"],
         "test_examples": intents["macro avg"]["support"],
         "entity_micro_f1": entities.get("micro avg", {}).get("f1-score"),
+        "intent_errors": [
+            {"text": e["text"], "expected": e["intent"], "predicted": e["intent_prediction"]["name"]} for e in errors
+        ],
         "entity_f1": {name: entities[name]["f1-score"] for name in ("bucket", "file", "instance", "prefix")
                       if name in entities},
     }
@@ -50,6 +55,8 @@ def main() -> int:
     for name, f1 in summary["entity_f1"].items():
         print(f"{'entity F1 ' + name:<28}{f1:>8.3f}")
     print(f"{'held-out examples':<28}{summary['test_examples']:>8}")
+    for error in summary["intent_errors"]:
+        print(f"  miss: {error['text']!r}: {error['expected']} -> {error['predicted']}")
     return 0
 
 
