@@ -52,6 +52,7 @@ eval: train ## NLU intent accuracy and entity F1 on a held-out split
 bench: train ## benchmarks: print tables, write bench/results/*.json
 	$(PY) bench/assistant_bench.py
 	$(PY) bench/connector_bench.py
+	$(PY) bench/transfer_bench.py
 
 lock: ## re-resolve requirements/deps.txt into requirements/lock.txt
 	$(PY) -m pip install -r requirements/deps.txt
