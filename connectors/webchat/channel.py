@@ -1,7 +1,8 @@
 """The web chat channel: a full-page chat, an embeddable widget script and JSON routes on Rasa's server.
 
 Routes (under ``/webhooks/webchat/``): the page, its static files, ``widget.js``, ``webhook`` (JSON message),
-``upload`` (multipart files), ``media/<name>`` (charts) and ``health``. Replies are whole vocabulary messages.
+``upload`` (multipart files), ``updates`` (long poll for messages sent later), ``media/<name>`` (charts) and
+``health``. Replies are whole vocabulary messages.
 """
 from __future__ import annotations
 
@@ -12,12 +13,13 @@ import mimetypes
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Dict, List, Tuple, Union
 
-from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
-from sanic import Blueprint, response
+from rasa.core.channels.channel import InputChannel, UserMessage
+from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from connectors.vocabulary import BotMessage
+from connectors.webchat.mailbox import Mailbox
+from connectors.webchat.output import MailboxOutput, WebChatOutput
 from connectors.webchat.protocol import (
     AttachmentInfo,
     WebChatRequestError,
@@ -28,7 +30,6 @@ from connectors.webchat.protocol import (
     parse_message_body,
     sender_id_for,
     upload_text,
-    whole_message,
 )
 from connectors.webchat.settings import WebChatSettings
 from connectors.webchat.uploads import parse_multipart, store_uploads
@@ -55,42 +56,13 @@ MEDIA_HEADERS = {
 }
 
 
-class WebChatOutput(OutputChannel):
-    """Collects the bot's replies to one request as whole vocabulary messages."""
-
-    def __init__(self) -> None:
-        self.messages: List[BotMessage] = []
-
-    @classmethod
-    def name(cls) -> str:
-        return "webchat"
-
-    async def send_response(self, recipient_id: str, message: Dict[str, Any]) -> None:
-        whole = whole_message(message)
-        if whole:
-            self.messages.append(whole)
-
-    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
-        await self.send_response(recipient_id, {"text": text})
-
-    async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
-        await self.send_response(recipient_id, {"image": image})
-
-    async def send_attachment(self, recipient_id: str, attachment: str, **kwargs: Any) -> None:
-        await self.send_response(recipient_id, {"attachment": attachment})
-
-    async def send_text_with_buttons(
-        self, recipient_id: str, text: str, buttons: List[Dict[str, Any]], **kwargs: Any
-    ) -> None:
-        await self.send_response(recipient_id, {"text": text, "buttons": buttons})
-
-    async def send_custom_json(self, recipient_id: str, json_message: Dict[str, Any], **kwargs: Any) -> None:
-        await self.send_response(recipient_id, {"custom": json_message})
-
-
 class WebChatInput(InputChannel):
-    """``credentials.yml``: ``connectors.webchat.WebChatInput:`` with optional ``inbox_dir``, ``media_dir``
-    and ``upload_max_mb`` (otherwise the CLOUDBUTLER_* environment variables or their defaults)."""
+    """``credentials.yml``: ``connectors.webchat.WebChatInput:`` with optional ``inbox_dir``, ``media_dir``,
+    ``upload_max_mb`` (otherwise the CLOUDBUTLER_* environment variables or their defaults) and
+    ``updates_wait_seconds`` (how long a poll for late messages waits, default 25).
+
+    Messages sent later (``get_output_channel``) wait in this instance's ``mailbox`` until the page polls.
+    """
 
     def __init__(
         self,
@@ -98,12 +70,16 @@ class WebChatInput(InputChannel):
         inbox_dir: Union[None, str, Path] = None,
         media_dir: Union[None, str, Path] = None,
         upload_max_mb: Union[None, str, float] = None,
+        updates_wait_seconds: Union[None, str, float] = None,
+        mailbox: Mailbox | None = None,
     ) -> None:
         self._overrides: Dict[str, Any] = {
             "inbox_dir": inbox_dir,
             "media_dir": media_dir,
             "upload_max_mb": upload_max_mb,
+            "updates_wait_seconds": updates_wait_seconds,
         }
+        self.mailbox = mailbox if mailbox is not None else Mailbox()
 
     @classmethod
     def name(cls) -> str:
@@ -116,11 +92,18 @@ class WebChatInput(InputChannel):
             inbox_dir=credentials.get("inbox_dir"),
             media_dir=credentials.get("media_dir"),
             upload_max_mb=credentials.get("upload_max_mb"),
+            updates_wait_seconds=credentials.get("updates_wait_seconds"),
         )
+
+    def get_output_channel(self) -> MailboxOutput:
+        """Where Rasa sends messages no request is waiting for: ``trigger_intent`` with ``output_channel=latest``
+        (background job progress and results) finds this channel by the conversation's latest input channel."""
+        return MailboxOutput(self.mailbox)
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
         settings = WebChatSettings.resolve(**self._overrides)
         static_files = {path.name: path for path in STATIC_DIR.iterdir() if path.is_file()}
+        mailbox = self.mailbox
         module = inspect.getmodule(self)
         bp = Blueprint(f"webchat_{type(self).__name__}", module.__name__ if module else None)
 
@@ -173,6 +156,23 @@ class WebChatInput(InputChannel):
             except WebChatRequestError as exc:
                 return _error(exc)
             return await _answer(on_new_message, text, sender, metadata)
+
+        # The sender token is the only identity the web chat has: whoever holds it is that user (the same token
+        # posts messages as them), so it stays unguessable (chat.js makes 128 random bits) and a poll reads only
+        # the mailbox its own token names. check_sender allows no ':', so no other platform's ids are reachable.
+        @bp.route("/updates", methods=["GET"])
+        async def updates(request: Request) -> HTTPResponse:
+            try:
+                sender = check_sender(request.args.get("sender"))
+            except WebChatRequestError as exc:
+                return _error(exc)
+            messages = await mailbox.take(sender_id_for(sender), timeout=settings.updates_wait_seconds)
+            return response.json(messages, headers={"Cache-Control": "no-store"})
+
+        # Open polls would otherwise hold Ctrl-C up for Sanic's graceful shutdown timeout.
+        @bp.listener("before_server_stop")
+        async def release_polls(app: Sanic, loop: asyncio.AbstractEventLoop) -> None:
+            mailbox.release_all()
 
         return bp
 

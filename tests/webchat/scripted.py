@@ -7,11 +7,12 @@ import struct
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, AsyncIterator, Dict, List
+from typing import Any, AsyncIterator, Callable, Dict, List
 
 from rasa.core.channels.channel import UserMessage
 from rasa.core.run import configure_app
 from sanic import Sanic
+from sanic.server import AsyncioServer
 
 from connectors.webchat import WebChatInput
 
@@ -92,6 +93,17 @@ class WebChatServer:
     bot: ScriptedBot
     inbox: Path
     media: Path
+    channel: WebChatInput  # the instance Rasa serves: its get_output_channel() reaches the pages' polls
+    http: AsyncioServer
+
+
+async def eventually(check: Callable[[], bool], *, timeout: float = 5.0) -> None:
+    """Wait until ``check()`` is true (e.g. a page's poll is waiting on the server); fails after ``timeout``."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not check():
+        assert loop.time() < deadline, "timed out waiting for a condition"
+        await asyncio.sleep(0.01)
 
 
 def tiny_png(width: int = 4, height: int = 3) -> bytes:
@@ -129,7 +141,9 @@ async def serve_webchat(
     assert server is not None
     await server.startup()
     try:
-        yield WebChatServer(url=f"http://127.0.0.1:{port}/webhooks/webchat/", bot=bot, inbox=inbox, media=media)
+        url = f"http://127.0.0.1:{port}/webhooks/webchat/"
+        yield WebChatServer(url=url, bot=bot, inbox=inbox, media=media, channel=channel, http=server)
     finally:
+        await server.before_stop()  # as Sanic does when stopping: releases open polls
         await server.close()  # type: ignore[func-returns-value]
         sock.close()

@@ -3,15 +3,18 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import time
 from pathlib import Path
-from typing import AsyncIterator, Iterator
+from typing import AsyncIterator, Iterator, List
 
 import pytest
 from aiohttp import web
 from playwright.async_api import Browser, FilePayload, Frame, Page
 
+from connectors.vocabulary import BotMessage
+from connectors.webchat import WebChatInput
 from tests.webchat.browser import last_reply, open_chat, send_and_wait, wait_ready, wait_turns
-from tests.webchat.scripted import HOSTILE_TEXT, WebChatServer
+from tests.webchat.scripted import BUTTONS_REPLY, HOSTILE_TEXT, WebChatServer, eventually, serve_webchat
 
 pytestmark = pytest.mark.browser
 
@@ -249,6 +252,84 @@ async def test_bot_failure_shows_a_plain_notice(webchat: WebChatServer, page: Pa
     assert "secret" not in await page.locator("#log").inner_text()
 
 
+async def polling(webchat: WebChatServer, surface: Page | Frame) -> str:
+    """The recipient id of the page's sender, once the page's long poll is waiting on the server."""
+    recipient = "web:local:" + await surface.evaluate("document.body.dataset.sender")
+    await eventually(lambda: webchat.channel.mailbox.waiting(recipient) == 1)
+    return recipient
+
+
+async def test_late_messages_show_like_replies_and_their_buttons_work(webchat: WebChatServer, page: Page) -> None:
+    await open_chat(page, webchat.url)
+    await send_and_wait(page, "show buttons")
+    recipient = await polling(webchat, page)
+    output = webchat.channel.get_output_channel()
+    await output.send_response(recipient, {**BUTTONS_REPLY, "timestamp": 2.0})  # what trigger_intent would send
+    rows = page.locator("#log .msg.bot")
+    await rows.nth(1).wait_for()
+    assert await rows.all_inner_texts() == ["Delete bucket demo?\nYes, delete\nNo"] * 2
+    first, late = [await row.inner_html() for row in await rows.all()]
+    assert late == first  # rendered exactly like the reply to a request
+    assert webchat.bot.received[-1].text == "show buttons"  # the late message needed no request
+
+    await rows.nth(1).get_by_role("button", name="Yes, delete").click()
+    await wait_turns(page, 2)
+    assert [m.text for m in webchat.bot.received] == ["show buttons", "/affirm"]
+    assert await last_reply(page) == ["Deleted."]
+    assert [await b.is_disabled() for b in await rows.nth(1).locator("button.choice").all()] == [True, True]
+
+    await polling(webchat, page)  # the poll started again after its answer
+    await output.send_text_message(recipient, "Upload of big.csv finished.")
+    await page.get_by_text("Upload of big.csv finished.").wait_for()
+    await page.reload()
+    await wait_ready(page)
+    assert (await bot_texts(page))[-1] == "Upload of big.csv finished."  # kept in the page's history
+
+
+async def test_late_messages_follow_the_current_conversation(webchat: WebChatServer, page: Page) -> None:
+    await open_chat(page, webchat.url)
+    old = await polling(webchat, page)
+    await page.get_by_role("button", name="New conversation").click()
+    new = await polling(webchat, page)
+    assert new != old
+    await eventually(lambda: webchat.channel.mailbox.waiting(old) == 0)
+    output = webchat.channel.get_output_channel()
+    await output.send_text_message(old, "for the old conversation")
+    await output.send_text_message(new, "for the new conversation")
+    await page.get_by_text("for the new conversation").wait_for()
+    assert await bot_texts(page) == ["for the new conversation"]
+    assert webchat.channel.mailbox.take_now(old) == [{"text": "for the old conversation"}]
+
+
+async def test_polling_backs_off_on_errors_and_never_spins(
+    tmp_path: Path, page: Page, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    channel = WebChatInput(inbox_dir=tmp_path / "inbox", media_dir=tmp_path / "media", updates_wait_seconds=0.05)
+
+    async def broken(recipient: str, *, timeout: float) -> List[BotMessage]:
+        raise RuntimeError("mailbox down")
+
+    monkeypatch.setattr(channel.mailbox, "take", broken)
+    polls: List[float] = []
+    failures: List[int] = []
+    page.on("request", lambda request: polls.append(time.monotonic()) if "/updates?" in request.url else None)
+    page.on("response", lambda response: failures.append(response.status) if response.status >= 500 else None)
+    async for webchat in serve_webchat(tmp_path, channel=channel):
+        await open_chat(page, webchat.url)
+        await eventually(lambda: failures == [500, 500], timeout=5)
+        monkeypatch.undo()
+        recipient = "web:local:" + await page.evaluate("document.body.dataset.sender")
+        await channel.get_output_channel().send_text_message(recipient, "back again")
+        await page.get_by_text("back again").wait_for(timeout=5000)  # the next retry succeeds
+        assert await bot_texts(page) == ["back again"]
+        gaps = [polls[1] - polls[0], polls[2] - polls[1]]
+        assert 0.9 <= gaps[0] <= 1.5 and 1.9 <= gaps[1] <= 2.6, gaps  # each retry waits twice as long
+
+        polls.clear()
+        await page.wait_for_timeout(2000)
+        assert 1 <= len(polls) <= 3, polls  # empty answers come after 0.05 s, yet at most one poll a second
+
+
 async def widget_frame(page: Page) -> Frame:
     bubble = page.locator("#cloudbutler-widget .bubble")
     await bubble.wait_for()
@@ -275,6 +356,9 @@ async def test_widget_opens_the_chat_from_another_site(webchat: WebChatServer, p
         assert webchat.bot.received[0].text == "hello from the widget"
         box = await page.locator("#cloudbutler-widget .bubble").bounding_box()
         assert box is not None and box["x"] > 900 and box["y"] > 600  # bottom right of 1000x720
+        recipient = await polling(webchat, frame)
+        await webchat.channel.get_output_channel().send_text_message(recipient, "Your analysis is ready.")
+        await frame.get_by_text("Your analysis is ready.").wait_for()
         await frame.click("#close")
         await page.locator("#cloudbutler-widget .panel").wait_for(state="hidden")
 

@@ -269,6 +269,17 @@ def test_bad_upload_limits_fail_loudly(raw: str) -> None:
         WebChatSettings.resolve(environ={"CLOUDBUTLER_UPLOAD_MAX_MB": raw})
 
 
+@pytest.mark.parametrize(("raw", "seconds"), [(None, 25.0), ("", 25.0), ("0.5", 0.5), (3, 3.0), ("55", 55.0)])
+def test_updates_wait_is_seconds(raw: str | float | None, seconds: float) -> None:
+    assert WebChatSettings.resolve(updates_wait_seconds=raw, environ={}).updates_wait_seconds == seconds
+
+
+@pytest.mark.parametrize("raw", ["forever", "0", "-1", "nan", "inf", "56"])
+def test_bad_updates_waits_fail_loudly(raw: str) -> None:
+    with pytest.raises(ValueError, match="updates_wait_seconds"):
+        WebChatSettings.resolve(updates_wait_seconds=raw, environ={})
+
+
 @pytest.mark.parametrize(
     ("url", "expected"),
     [

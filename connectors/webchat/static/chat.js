@@ -1,6 +1,7 @@
 // CloudButler web chat: sends what the user types to the channel's webhook and renders the bot's whole
-// vocabulary messages (text, buttons, image, attachment, custom.fields / custom.table). Bot and user text
-// only ever reaches the page as text nodes, never as HTML.
+// vocabulary messages (text, buttons, image, attachment, custom.fields / custom.table), including those the
+// assistant sends later (background jobs), which a long poll of "updates" collects. Bot and user text only
+// ever reaches the page as text nodes, never as HTML.
 (() => {
   "use strict";
 
@@ -9,6 +10,11 @@
   const MAX_HISTORY = 200;
   const SENDER_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
   const URL_PATTERN = /\bhttps?:\/\/[^\s<>"']+[^\s<>"'.,;:!?)\]]/g;
+  // The server answers a poll when a message arrives or after ~25 s. An empty answer sooner than MIN_GAP (a
+  // proxy, a restart) must not turn the loop into a busy one; errors back off up to MAX_RETRY.
+  const POLL_MIN_GAP_MS = 1000;
+  const POLL_FIRST_RETRY_MS = 1000;
+  const POLL_MAX_RETRY_MS = 30000;
 
   // Everything the page itself says, in one place.
   const TEXT = {
@@ -314,6 +320,62 @@
     });
   }
 
+  // ---- messages sent later: one long poll at a time, while the page is visible ----
+
+  let poller = null; // the AbortController of the running poll loop
+
+  function addLate(messages, forConversation) {
+    // Behind any request still out, so a job's progress never shows above the reply that started the job.
+    queue = queue.then(() => {
+      if (forConversation !== conversation) return;
+      for (const message of messages) {
+        if (message && typeof message === "object") add({ role: "bot", message });
+      }
+    });
+  }
+
+  function pause(ms, signal) {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      signal.addEventListener("abort", () => { clearTimeout(timer); resolve(); }, { once: true });
+    });
+  }
+
+  async function pollLoop(signal) {
+    let retry = POLL_FIRST_RETRY_MS;
+    while (!signal.aborted) {
+      const forConversation = conversation;
+      const started = Date.now();
+      let wait;
+      try {
+        const response = await fetch(`updates?sender=${encodeURIComponent(sender)}`, { cache: "no-store", signal });
+        const data = await response.json();
+        if (!response.ok || !Array.isArray(data)) throw new Error(`updates answered ${response.status}`);
+        if (data.length) addLate(data, forConversation);
+        retry = POLL_FIRST_RETRY_MS;
+        wait = data.length ? 0 : POLL_MIN_GAP_MS - (Date.now() - started);
+      } catch (_) {
+        if (signal.aborted) return;
+        wait = retry;
+        retry = Math.min(retry * 2, POLL_MAX_RETRY_MS);
+      }
+      if (wait > 0) await pause(wait, signal);
+    }
+  }
+
+  function stopPolling() {
+    if (poller) poller.abort();
+    poller = null;
+  }
+
+  // Messages wait on the server while the page is hidden or away, and arrive with the next poll.
+  function startPolling() {
+    stopPolling();
+    if (document.hidden) return;
+    poller = new AbortController();
+    pollLoop(poller.signal);
+  }
+
   function displayName() {
     const name = params.get("name");
     return name ? { user_name: name.slice(0, 80) } : undefined;
@@ -376,6 +438,7 @@
     els.log.querySelectorAll(".msg").forEach((node) => node.remove());
     els.empty.hidden = false;
     setBusy();
+    startPolling(); // for the new sender: the old sender's messages belong to the old conversation
     els.input.focus();
   }
 
@@ -429,6 +492,9 @@
       sendFiles(Array.from((event.dataTransfer && event.dataTransfer.files) || []), takeInput().trim());
     });
     els.newConversation.addEventListener("click", newConversation);
+    document.addEventListener("visibilitychange", () => (document.hidden ? stopPolling() : startPolling()));
+    window.addEventListener("pagehide", stopPolling);
+    window.addEventListener("pageshow", (event) => { if (event.persisted) startPolling(); });
     for (const example of TEXT.examples) {
       const b = el("button", "example", example);
       b.type = "button";
@@ -441,4 +507,5 @@
   wire();
   history.forEach(show);
   setBusy();
+  startPolling();
 })();
