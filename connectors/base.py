@@ -29,6 +29,10 @@ DEFAULT_MAX_ATTACHMENT_BYTES = 25 * 1024 * 1024
 # Slack retries an event for ~30 min (immediately, after 1 min, after 5 min); Discord replays after a RESUME.
 DEFAULT_DEDUPE_TTL_SECONDS = 3600.0
 DEFAULT_DEDUPE_MAX_ITEMS = 10_000
+# Late messages (job results, alerts) go where their recipient last talked to the bot: remembered for this many
+# senders, each for a week after their last message - longer than any job, short enough to forget who left.
+DEFAULT_LAST_SEEN_TTL_SECONDS = 7 * 24 * 3600.0
+DEFAULT_LAST_SEEN_MAX_ITEMS = 10_000
 
 
 class ConnectorMessages:
@@ -96,6 +100,34 @@ async def deliver(
         await on_new_message(message)
     except Exception:
         logger.exception("%s: handling message %s failed", input_channel, incoming.message_id)
+
+
+class LateOutput(OutputChannel):
+    """Messages nobody is waiting for - a job's progress posted through Rasa's ``trigger_intent``, later alerts:
+    ``resolve`` finds the recipient's last conversation; one never seen (or forgotten) is logged and dropped.
+    Platform errors are logged too: Rasa would otherwise answer the poster with a 500 and lose the tracker update."""
+
+    def __init__(
+        self,
+        *,
+        resolve: Callable[[str], OutputChannel | None],
+        errors: tuple[type[BaseException], ...],
+    ) -> None:
+        self._resolve = resolve
+        self._errors = errors
+
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
+        output = self._resolve(recipient_id)
+        if output is None:
+            logger.info("%s: no conversation with %s to post into; message dropped", self.name(), recipient_id)
+            return
+        try:
+            await output.send_response(recipient_id, message)
+        except self._errors as exc:
+            logger.warning("%s: could not post to %s (%s)", self.name(), recipient_id, type(exc).__name__)
+
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        await self.send_response(recipient_id, {"text": text})
 
 
 # --- configuration values as Rasa hands them over from credentials.yml (${VAR} -> str, possibly empty) ---

@@ -4,9 +4,11 @@ from __future__ import annotations
 import io
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import discord
 from rasa.core.channels.channel import InputChannel, OutputChannel
 from sanic import Blueprint
@@ -14,7 +16,9 @@ from sanic import Blueprint
 from connectors.base import (
     Deduplicator,
     Incoming,
+    LateOutput,
     OnNewMessage,
+    TtlCache,
     bind_to_server,
     deliver,
     read_file,
@@ -84,6 +88,22 @@ class DiscordOutput(OutputChannel):
             view.message = sent
 
 
+class DiscordLateOutput(LateOutput):
+    """Posts into the channel where each recipient last talked to the bot (see ``DiscordInput.get_output_channel``)."""
+
+    @classmethod
+    def name(cls) -> str:
+        return "discord"
+
+
+@dataclass(frozen=True)
+class LastSeen:
+    """Where a sender last talked to the bot: ids only, so the entry outlives a reconnect's new client."""
+
+    channel_id: int
+    user_id: int
+
+
 class DiscordInput(InputChannel):
     """Answers DMs and mentions; configured by the ``connectors.discord.DiscordInput`` credentials section."""
 
@@ -92,6 +112,9 @@ class DiscordInput(InputChannel):
         self.gateway: DiscordGateway | None = None
         self._on_new_message: OnNewMessage | None = None
         self._seen = Deduplicator()
+        self._last_seen: TtlCache[str, LastSeen] = TtlCache(
+            ttl=settings.last_seen_ttl, max_items=settings.last_seen_max_items
+        )
 
     @classmethod
     def name(cls) -> str:
@@ -110,6 +133,20 @@ class DiscordInput(InputChannel):
         self.gateway = DiscordGateway(self.settings, on_message=self._on_message)
         bind_to_server(blueprint, start=self.gateway.start, stop=self.gateway.stop)
         return blueprint
+
+    def get_output_channel(self) -> OutputChannel | None:
+        """For messages without a user message to answer (``trigger_intent?output_channel=latest``, alerts): each
+        goes to the channel where its recipient last talked to the bot; buttons in it belong to that user."""
+        if self.gateway is None:
+            return None
+        return DiscordLateOutput(resolve=self._late_output, errors=(discord.DiscordException, aiohttp.ClientError))
+
+    def _late_output(self, recipient_id: str) -> DiscordOutput | None:
+        last = self._last_seen.get(recipient_id)
+        client = self.gateway.client if self.gateway else None
+        if last is None or client is None:
+            return None
+        return self._output(client.get_partial_messageable(last.channel_id), last.user_id)
 
     def _status(self) -> dict[str, Any]:
         client = self.gateway.client if self.gateway else None
@@ -139,7 +176,8 @@ class DiscordInput(InputChannel):
             metadata = incoming.metadata
             if not incoming.text and not metadata.get("attachments") and not metadata.get("attachments_rejected"):
                 return  # a bare mention: nothing to say to the assistant
-            await self._deliver(incoming, self._output(message.channel, message.author.id))
+            output = self._output(message.channel, message.author.id)
+            await self._deliver(incoming, output, channel_id=message.channel.id)
 
     async def _on_choice(self, interaction: discord.Interaction, payload: str) -> None:
         if not self._seen.first_time(f"interaction:{interaction.id}"):
@@ -152,9 +190,12 @@ class DiscordInput(InputChannel):
             if client is None or interaction.channel_id is None:
                 return
             target = client.get_partial_messageable(interaction.channel_id)
+        output = self._output(target, interaction.user.id)
         async with typing_in(target):
-            await self._deliver(translate.from_click(interaction, payload), self._output(target, interaction.user.id))
+            await self._deliver(translate.from_click(interaction, payload), output, channel_id=interaction.channel_id)
 
-    async def _deliver(self, incoming: Incoming, output: DiscordOutput) -> None:
+    async def _deliver(self, incoming: Incoming, output: DiscordOutput, *, channel_id: int | None) -> None:
+        if channel_id is not None:  # before Rasa runs: an action may already post a late message
+            self._last_seen.put(incoming.sender_id, LastSeen(channel_id=channel_id, user_id=output.owner_id))
         if self._on_new_message is not None:
             await deliver(self._on_new_message, incoming, output, input_channel=self.name())

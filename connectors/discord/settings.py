@@ -7,7 +7,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from connectors.base import DEFAULT_MEDIA_DIR, Inbox, id_list, setting
+from connectors.base import (
+    DEFAULT_LAST_SEEN_MAX_ITEMS,
+    DEFAULT_LAST_SEEN_TTL_SECONDS,
+    DEFAULT_MEDIA_DIR,
+    Inbox,
+    id_list,
+    setting,
+)
 
 DEFAULT_API_BASE_URL = "https://discord.com/api/v10"
 DEFAULT_GATEWAY_URL = "wss://gateway.discord.gg/"
@@ -26,6 +33,9 @@ class DiscordSettings:
     guild_ready_timeout: float = 2.0
     # Buttons nobody clicked are disabled after this many seconds (the view is dropped from memory).
     button_timeout: float = 900.0
+    # Where each sender last talked to the bot, for late messages (``get_output_channel``).
+    last_seen_ttl: float = DEFAULT_LAST_SEEN_TTL_SECONDS
+    last_seen_max_items: int = DEFAULT_LAST_SEEN_MAX_ITEMS
 
     @property
     def enabled(self) -> bool:

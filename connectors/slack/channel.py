@@ -3,20 +3,24 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 from rasa.core.channels.channel import InputChannel, OutputChannel
 from sanic import Blueprint, response
 from sanic.request import Request
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from connectors.base import (
     ConnectorMessages,
     Deduplicator,
     Incoming,
+    LateOutput,
     OnNewMessage,
+    TtlCache,
     bind_to_server,
     deliver,
     read_file,
@@ -62,6 +66,22 @@ class SlackOutput(OutputChannel):
             )
 
 
+class SlackLateOutput(LateOutput):
+    """Posts where each recipient last talked to the bot (see ``SlackInput.get_output_channel``)."""
+
+    @classmethod
+    def name(cls) -> str:
+        return "slack"
+
+
+@dataclass(frozen=True)
+class LastSeen:
+    """Where a sender last talked to the bot: the channel and thread replies went to, and who asked."""
+
+    conversation: translate.Conversation
+    user_id: str
+
+
 class SlackInput(InputChannel):
     """Mentions and DMs over Socket Mode and/or the Events API (``/webhooks/slack/events``)."""
 
@@ -71,6 +91,9 @@ class SlackInput(InputChannel):
         self._users: UserDirectory | None = None
         self._on_new_message: OnNewMessage | None = None
         self._clicked = Deduplicator()
+        self._last_seen: TtlCache[str, LastSeen] = TtlCache(
+            ttl=settings.last_seen_ttl, max_items=settings.last_seen_max_items
+        )
 
     @classmethod
     def name(cls) -> str:
@@ -99,6 +122,19 @@ class SlackInput(InputChannel):
                 return await transport.handle_http(request)
 
         return blueprint
+
+    def get_output_channel(self) -> OutputChannel | None:
+        """For messages without a user message to answer (``trigger_intent?output_channel=latest``, alerts): each
+        goes to the channel and thread of its recipient's last message; buttons in it belong to that user."""
+        if self.transport is None:
+            return None
+        return SlackLateOutput(resolve=self._late_output, errors=(SlackClientError, aiohttp.ClientError, TimeoutError))
+
+    def _late_output(self, recipient_id: str) -> SlackOutput | None:
+        last = self._last_seen.get(recipient_id)
+        if last is None or self.transport is None or not self.transport.running:
+            return None
+        return self._output(last.conversation, last.user_id)
 
     def _status(self) -> dict[str, Any]:
         return {
@@ -160,5 +196,7 @@ class SlackInput(InputChannel):
         await self._deliver(click.incoming(), self._output(translate.Conversation(click.channel, thread), owner))
 
     async def _deliver(self, incoming: Incoming, output: SlackOutput) -> None:
+        # Before Rasa runs: an action may already post a late message.
+        self._last_seen.put(incoming.sender_id, LastSeen(conversation=output.conversation, user_id=output.owner))
         if self._on_new_message is not None:
             await deliver(self._on_new_message, incoming, output, input_channel=self.name())

@@ -8,7 +8,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from connectors.base import DEFAULT_MEDIA_DIR, Inbox, flag, setting
+from connectors.base import (
+    DEFAULT_LAST_SEEN_MAX_ITEMS,
+    DEFAULT_LAST_SEEN_TTL_SECONDS,
+    DEFAULT_MEDIA_DIR,
+    Inbox,
+    flag,
+    setting,
+)
 
 DEFAULT_API_BASE_URL = "https://slack.com/api/"
 
@@ -25,6 +32,9 @@ class SlackSettings:
     media_dir: Path = field(default_factory=lambda: Path(os.environ.get("CLOUDBUTLER_MEDIA_DIR") or DEFAULT_MEDIA_DIR))
     # Socket Mode ping interval; Slack's SDK reconnects after ~4 missed pongs.
     ping_interval: float = 10.0
+    # Where each sender last talked to the bot, for late messages (``get_output_channel``).
+    last_seen_ttl: float = DEFAULT_LAST_SEEN_TTL_SECONDS
+    last_seen_max_items: int = DEFAULT_LAST_SEEN_MAX_ITEMS
 
     @property
     def socket_mode(self) -> bool:

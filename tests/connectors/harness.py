@@ -26,11 +26,11 @@ def payload(name: str) -> dict[str, Any]:
     return json.loads((PAYLOADS / name).read_text())
 
 
-class DiscordHarness:
+class DiscordUsers:
     """Plays the Discord users: puts MESSAGE_CREATE / INTERACTION_CREATE on the fake gateway."""
 
-    def __init__(self, fake: FakeDiscord, channel: DiscordInput, server: RunningServer) -> None:
-        self.fake, self.channel, self.server = fake, channel, server
+    def __init__(self, fake: FakeDiscord) -> None:
+        self.fake = fake
 
     async def say(
         self, content: str, *, user: str = ALICE, name: str = "alice", dm: bool = False, bot: bool = False,
@@ -62,15 +62,21 @@ class DiscordHarness:
         return str(data["id"])
 
 
+class DiscordHarness(DiscordUsers):
+    """The users, and the channel and server under test."""
 
-class SlackHarness:
-    """Plays Slack: events over the Events API (signed HTTP) or Socket Mode envelopes."""
+    def __init__(self, fake: FakeDiscord, channel: DiscordInput, server: RunningServer) -> None:
+        super().__init__(fake)
+        self.channel, self.server = channel, server
 
-    def __init__(
-        self, fake: FakeSlack, channel: SlackInput, server: RunningServer, *, signing_secret: str = SIGNING_SECRET
-    ) -> None:
-        self.fake, self.channel, self.server, self.signing_secret = fake, channel, server, signing_secret
-        self.events_url = f"{server.url}/webhooks/slack/events"
+
+class SlackUsers:
+    """Plays Slack: events over the Events API (signed HTTP posts to ``{assistant}/webhooks/slack/events``) or
+    Socket Mode envelopes."""
+
+    def __init__(self, fake: FakeSlack, assistant_url: str, *, signing_secret: str = SIGNING_SECRET) -> None:
+        self.fake, self.signing_secret = fake, signing_secret
+        self.events_url = f"{assistant_url}/webhooks/slack/events"
 
     @staticmethod
     def mention(text: str, *, user: str = SLACK_ALICE, event_id: str | None = None,
@@ -112,3 +118,13 @@ class SlackHarness:
 
     async def http(self, body: dict[str, Any], **kwargs: Any) -> tuple[int, str, float]:
         return await post_event(self.events_url, body, signing_secret=self.signing_secret, **kwargs)
+
+
+class SlackHarness(SlackUsers):
+    """The users, and the channel and server under test."""
+
+    def __init__(
+        self, fake: FakeSlack, channel: SlackInput, server: RunningServer, *, signing_secret: str = SIGNING_SECRET
+    ) -> None:
+        super().__init__(fake, server.url, signing_secret=signing_secret)
+        self.channel, self.server = channel, server

@@ -9,7 +9,7 @@ from connectors.base import ConnectorMessages, Inbox
 from connectors.discord import DiscordInput
 from connectors.discord.settings import DiscordSettings
 from connectors.vocabulary import table_as_text
-from tests.connectors.harness import ALICE, BOB, DiscordHarness, payload
+from tests.connectors.harness import ALICE, BOB, DiscordHarness, DiscordUsers, payload
 from tests.fakes.discord_fake import FakeDiscord
 from tests.fakes.rasa_stub import FIELDS, TABLE, ScriptedAgent, rasa_server, script
 
@@ -209,7 +209,7 @@ async def test_allow_list_limits_guild_channels(
     async with rasa_server([channel], agent):
         assert channel.gateway is not None
         await channel.gateway.wait_until_ready(timeout=10)
-        harness = DiscordHarness(discord_fake, channel, None)  # type: ignore[arg-type]
+        harness = DiscordUsers(discord_fake)
         await harness.say("hello elsewhere", channel_id=OTHER_CHANNEL)
         await harness.say("hello here")
         await harness.say("hello in private", dm=True)

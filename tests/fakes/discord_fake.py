@@ -61,6 +61,7 @@ class FakeDiscord:
         self.bot = user_payload(bot_id, "cloudbutler", bot=True)
         self.heartbeat_interval_ms = heartbeat_interval_ms
         self.requests: list[Recorded] = []
+        self.forbidden_channels: set[str] = set()  # posts there get 403 Missing Access (bot removed, no permission)
         self.attachments: dict[str, bytes] = {}
         self.identifies = 0
         self.resumes: list[dict[str, Any]] = []
@@ -104,6 +105,11 @@ class FakeDiscord:
     @property
     def gateway_url(self) -> str:
         return f"ws://127.0.0.1:{self.port}/gateway"
+
+    def env(self, *, token: str = "discord-fake-token") -> dict[str, str]:
+        """The variables (see credentials.yml) that point the Discord connector of ``rasa run`` at this fake."""
+        return {"DISCORD_BOT_TOKEN": token, "DISCORD_API_BASE_URL": self.api_base_url,
+                "DISCORD_GATEWAY_URL": self.gateway_url}
 
     def attachment_url(self, name: str) -> str:
         return f"http://127.0.0.1:{self.port}/attachments/{name}"
@@ -196,6 +202,11 @@ class FakeDiscord:
 
     async def _create_message(self, request: web.Request) -> web.Response:
         body, files = await self._body(request)
+        if request.match_info["channel"] in self.forbidden_channels:
+            await self._record(Recorded("POST", request.path, body, files))
+            response = _json({"message": "Missing Access", "code": 50001})
+            response.set_status(403)
+            return response
         message = self._message(request.match_info["channel"], body or {}, files)
         await self._record(Recorded("POST", request.path, {**(body or {}), "id": message["id"]}, files))
         return _json(message)

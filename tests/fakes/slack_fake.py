@@ -40,6 +40,7 @@ class FakeSlack:
         self.team_id, self.bot_user_id, self.bot_id = team_id, bot_user_id, bot_id
         self.users = users or {"U0ALICE01": "Alice", "U0BOB0001": "Bob"}
         self.calls: list[Call] = []
+        self.missing_channels: set[str] = set()  # posts there fail with channel_not_found (archived, bot removed)
         self.uploads: dict[str, bytes] = {}  # file id -> bytes sent to the upload URL
         self.files: dict[str, bytes] = {}  # private files users shared, by name
         self.file_downloads: list[str | None] = []  # Authorization header of each download
@@ -73,6 +74,12 @@ class FakeSlack:
     @property
     def api_base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/api/"
+
+    def env(self, *, signing_secret: str = "", bot_token: str = "xoxb-fake", app_token: str = "xapp-fake") -> dict[str, str]:
+        """The variables (see credentials.yml) that point the Slack connector of ``rasa run`` at this fake: Socket
+        Mode with ``app_token``, the Events API with ``signing_secret`` (empty turns either off)."""
+        return {"SLACK_BOT_TOKEN": bot_token, "SLACK_APP_TOKEN": app_token, "SLACK_SIGNING_SECRET": signing_secret,
+                "SLACK_API_BASE_URL": self.api_base_url}
 
     def file_url(self, name: str) -> str:
         return f"http://127.0.0.1:{self.port}/files-pri/{name}"
@@ -118,6 +125,8 @@ class FakeSlack:
                 return {"ok": False, "error": "user_not_found"}
             return {"ok": True, "user": {"id": user, "name": user.lower(), "team_id": self.team_id,
                                          "profile": {"display_name": self.users[user], "real_name": self.users[user]}}}
+        if method in ("chat.postMessage", "chat.update") and args.get("channel") in self.missing_channels:
+            return {"ok": False, "error": "channel_not_found"}
         if method in ("chat.postMessage", "chat.update"):
             ts = str(args.get("ts") or next_ts())
             return {"ok": True, "channel": args.get("channel"), "ts": ts,
