@@ -176,6 +176,7 @@ class Stack:
         env = dict(self.env)
         # Background jobs post progress back into the conversation through Rasa's HTTP API.
         env.setdefault("CLOUDBUTLER_RASA_URL", self.rasa_url)
+        env.setdefault("CLOUDBUTLER_PUBLIC_URL", self.rasa_url)
         if self.use_sandbox:
             assert self.aws_endpoint and self.imds_endpoint
             env.update(

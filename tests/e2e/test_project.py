@@ -17,13 +17,25 @@ from launcher.stack import free_port
 from tests.e2e.conftest import newest_model
 
 
+# Two warnings Rasa's validator gives for correct projects: an intent only background jobs send (it must be in the
+# domain for trigger_intent, and must not be in NLU data, or people could type it), and a form's question, which the
+# form asks by itself rather than through a rule.
+ALLOWED_WARNINGS = (
+    "The intent 'EXTERNAL_job_update' is listed in the domain file, but is not found in the NLU training data.",
+    "The utterance 'utter_ask_create_bucket_form_bucket' is not used in any story or rule.",
+)
+
+
 def test_rasa_data_validate_is_clean() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "rasa", "data", "validate", "--data", "nlu", "--domain", "domain.yml",
-         "--config", "config.yml", "--fail-on-warnings"],
+         "--config", "config.yml"],
         cwd=ROOT, capture_output=True, text=True, timeout=300,
     )
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-3000:]
+    warnings = [line.split("UserWarning: ", 1)[1].strip() for line in output.splitlines() if "UserWarning: " in line]
+    assert [w for w in warnings if w not in ALLOWED_WARNINGS] == []
 
 
 @pytest.mark.e2e

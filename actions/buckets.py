@@ -1,0 +1,271 @@
+"""Bucket skills: list, create (a form that asks for and checks the name), delete (emptying only after a second
+yes), and usage per storage class."""
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import FormValidationAction
+from rasa_sdk.types import DomainDict
+
+from actions import storage_messages as say
+from actions.aws.clients import ClientFactory
+from actions.aws.errors import AwsCallFailed
+from actions.aws.s3_names import InvalidBucketName, is_valid_bucket_name, validate_bucket_name
+from actions.aws.storage import BucketFacts, BucketListing, EmptyResult, StorageService
+from actions.aws.transfer import Progress
+from actions.aws.usage import BucketUsage
+from actions.base import Skill
+from actions.general import ConfirmableAction
+from actions.jobs import Job
+from actions.paths import format_bytes
+from actions.storage import StorageAction, bucket_name_from_answer, guess_bucket, whole_word
+
+
+def bucket_list_reply(listing: BucketListing) -> dict[str, Any]:
+    if not listing.buckets:
+        return {"text": say.NO_BUCKETS}
+    rows = [[b.name, b.region or say.REGION_UNKNOWN, say.day(b.created)] for b in listing.buckets]
+    lines = [say.BUCKETS_TITLE.format(total=listing.total)]
+    lines += [say.BUCKET_LINE.format(name=n, region=r, created=c) for n, r, c in rows]
+    if listing.more:
+        lines.append(say.BUCKETS_MORE.format(more=listing.more))
+        rows.append([say.BUCKETS_MORE.format(more=listing.more), "", ""])
+    table = {"title": lines[0], "columns": ["Bucket", "Region", "Created"], "rows": rows}
+    return {"text": "\n".join(lines), "json_message": {"table": table}}
+
+
+class ActionListBuckets(StorageAction):
+    action_name = "action_list_buckets"
+    skill = Skill(title="List your S3 buckets", example="list my S3 buckets", order=20)
+
+    async def act(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        listing = await self.blocking(self.storage().list_buckets)
+        dispatcher.utter_message(**bucket_list_reply(listing))
+        return []
+
+
+class ValidateCreateBucketForm(FormValidationAction):
+    """Checks the name the create_bucket_form collected; a bad one is refused with the rule it breaks."""
+
+    def name(self) -> str:
+        return "validate_create_bucket_form"
+
+    async def extract_bucket(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """At the start ("create bucket x" without an extracted entity): the name guessed from the words."""
+        if tracker.get_slot("requested_slot") == "bucket" or next(tracker.get_latest_entity_values("bucket"), None):
+            return {}  # answers to the question and extracted entities come through the slot mappings
+        guess = guess_bucket(str((tracker.latest_message or {}).get("text") or ""))
+        return {"bucket": guess} if guess else {}
+
+    async def validate_bucket(
+        self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        text = str((tracker.latest_message or {}).get("text") or "")
+        entity = next(tracker.get_latest_entity_values("bucket"), None)
+        # The bucket slot is also filled by other requests ("list files in x"); a value that this very message
+        # did not give is left over from earlier and must not name a new bucket.
+        if slot_value is None or str(slot_value) not in {str(entity), text, text.strip(), guess_bucket(text)}:
+            return {"bucket": None}
+        name = _new_name(text, entity, answering=tracker.get_slot("requested_slot") == "bucket")
+        try:
+            validate_bucket_name(name)
+        except InvalidBucketName as exc:
+            dispatcher.utter_message(text=say.bucket_name_problem(exc.details))
+            return {"bucket": None}
+        return {"bucket": name}
+
+
+def _new_name(text: str, entity: str | None, *, answering: bool) -> str:
+    if answering:
+        answer = bucket_name_from_answer(text)
+        # A one-word answer is the name as typed, even if the extractor saw only part of it.
+        if (answer and not any(c.isspace() for c in answer)) or not entity:
+            return answer
+    if entity:
+        return whole_word(text, entity, is_valid_bucket_name) or entity
+    return guess_bucket(text) or ""
+
+
+class ActionCreateBucket(StorageAction, ConfirmableAction):
+    """Runs when create_bucket_form has a valid name: proposes the bucket; creates it on "yes"."""
+
+    action_name = "action_create_bucket"
+    kind = "create_bucket"
+    skill = Skill(title="Create an S3 bucket (encrypted, private)", example="create S3 bucket my-project-bucket",
+                  order=21)
+
+    async def act(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        cleared = [SlotSet("bucket", None)]  # the next "create a bucket" asks again
+        name = self.require(
+            dispatcher,
+            tracker.get_slot("bucket") or self.entity(tracker, "bucket"),
+            say.NEED_BUCKET.format(example="create bucket my-project-bucket"),
+        )
+        if name is None:
+            return cleared
+        validate_bucket_name(name)  # the form checked it; a direct call (tests, stories) is checked here
+        region = self.clients.region
+        pending = {"kind": self.kind, "bucket": name, "region": region}
+        text = say.CONFIRM_CREATE.format(bucket=name, region=region)
+        return cleared + self.propose(dispatcher, text, pending, say.CREATE_YES)
+
+    async def confirmed(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, pending: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        name, region = str(pending["bucket"]), str(pending["region"])
+        service = self.storage()
+        params = {"bucket": name, "region": region}
+        created = await self.blocking(
+            self.audited, tracker, "create_bucket", params, lambda: service.create_bucket(name, region)
+        )
+        dispatcher.utter_message(text=say.CREATED.format(bucket=created.name, region=created.region))
+        return []
+
+
+def _contents(facts: BucketFacts) -> str:
+    return say.contents(
+        objects=facts.object_count,
+        old_versions=facts.old_versions,
+        markers=facts.delete_markers,
+        exact=facts.object_count_exact and facts.versions_exact,
+    )
+
+
+def _inspected(facts: BucketFacts) -> BucketFacts:
+    if not facts.exists:
+        raise AwsCallFailed("NoSuchBucket", bucket=facts.name)
+    return facts
+
+
+class ActionDeleteBucket(StorageAction, ConfirmableAction):
+    """Delete a bucket: one yes for an empty one; a second, explicit yes before emptying a non-empty one."""
+
+    action_name = "action_delete_bucket"
+    kind = "delete_bucket"
+    skill = Skill(title="Delete an S3 bucket (asks twice if it holds data)", example="delete bucket my-old-bucket",
+                  order=22)
+
+    async def act(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        name = self.require(
+            dispatcher, self.bucket_of(tracker), say.NEED_BUCKET.format(example="delete bucket my-old-bucket")
+        )
+        if name is None:
+            return []
+        facts = _inspected(await self.blocking(self.storage().inspect_bucket, name))
+        region = facts.region or say.REGION_UNKNOWN
+        if facts.is_empty:
+            text = say.CONFIRM_DELETE_EMPTY_BUCKET.format(bucket=name, region=region)
+        else:
+            text = say.CONFIRM_DELETE_BUCKET.format(bucket=name, region=region, contents=_contents(facts))
+        return self.propose(dispatcher, text, {"kind": self.kind, "bucket": name, "stage": "delete"},
+                            say.DELETE_BUCKET_YES)
+
+    async def confirmed(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, pending: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        name = str(pending["bucket"])
+        service = self.storage()
+        # Counted again: the bucket may have changed since the question, and "empty" must mean empty now.
+        facts = _inspected(await self.blocking(service.inspect_bucket, name))
+        if pending.get("stage") != "empty":
+            if not facts.is_empty:
+                text = say.CONFIRM_EMPTY_BUCKET.format(bucket=name, contents=_contents(facts))
+                return self.propose(dispatcher, text, {"kind": self.kind, "bucket": name, "stage": "empty"},
+                                    say.EMPTY_YES)
+            await self.blocking(self._delete, tracker, service, name)
+            dispatcher.utter_message(text=say.BUCKET_DELETED.format(bucket=name))
+            return []
+        size = facts.object_count + facts.old_versions + facts.delete_markers
+        if size > self.background_objects or not (facts.object_count_exact and facts.versions_exact):
+            dispatcher.utter_message(text=say.EMPTYING_STARTED.format(bucket=name, contents=_contents(facts)))
+            self.jobs.start(Job(
+                sender_id=tracker.sender_id,
+                work=lambda progress: self._empty_and_delete(tracker, service, facts, progress),
+                progress_text=lambda done, _total: say.EMPTYING_PROGRESS.format(bucket=name, done=f"{done:,}"),
+            ))
+            return []
+        dispatcher.utter_message(text=await self.blocking(self._empty_and_delete, tracker, service, facts, None))
+        return []
+
+    def _delete(self, tracker: Tracker, service: StorageService, name: str) -> None:
+        self.audited(tracker, "delete_bucket", {"bucket": name}, lambda: service.delete_bucket(name))
+
+    def _empty_and_delete(
+        self, tracker: Tracker, service: StorageService, facts: BucketFacts, progress: Progress | None
+    ) -> str:
+        """Blocking: empty (one audit line), then delete (another); returns the closing reply."""
+        name = facts.name
+        result: EmptyResult = self.audited(
+            tracker, "empty_bucket", {"bucket": name}, lambda: service.empty_bucket(name, progress=progress),
+            describe=lambda r: {"deleted_versions": r.deleted_versions, "deleted_markers": r.deleted_markers,
+                                "failed": r.failed},
+            problem=lambda r: (r.errors[0].code if r.errors else "delete_failed") if r.failed else None,
+        )
+        versioned = facts.versioning != "Disabled"
+        gone = say.removed(versions=result.deleted_versions, markers=result.deleted_markers, versioned=versioned)
+        if not result.complete:
+            first = result.errors[0] if result.errors else None
+            return say.EMPTY_INCOMPLETE.format(
+                removed=gone, bucket=name, failed=say.plural(result.failed, "object"),
+                key=first.key if first else "?", code=first.code if first else "?",
+            )
+        self._delete(tracker, service, name)
+        return say.BUCKET_EMPTIED_DELETED.format(bucket=name, removed=gone)
+
+
+def usage_reply(usage: BucketUsage) -> dict[str, Any]:
+    if usage.total_bytes == 0 and not usage.object_count:
+        return {"text": say.USAGE_EMPTY.format(bucket=usage.bucket)}
+    objects = say.plural(usage.object_count, "object") if usage.object_count is not None else "an unknown number of objects"
+    rows = [
+        [row.storage_class, f"{row.objects:,}" if row.objects is not None else "-", format_bytes(row.bytes)]
+        for row in usage.by_class
+    ]
+    source = (
+        say.USAGE_SOURCE_CLOUDWATCH.format(as_of=say.day(usage.as_of))
+        if usage.source == "cloudwatch"
+        else say.USAGE_SOURCE_LISTING
+    )
+    lines = [say.USAGE_SUMMARY.format(bucket=usage.bucket, size=format_bytes(usage.total_bytes), objects=objects)]
+    lines += [f"- {klass}: {size}" + (f" in {count} objects" if count != "-" else "") for klass, count, size in rows]
+    lines.append(source)
+    table = {"title": say.USAGE_TITLE.format(bucket=usage.bucket), "columns": ["Storage class", "Objects", "Size"],
+             "rows": rows}
+    return {"text": "\n".join(lines), "json_message": {"table": table}}
+
+
+class ActionBucketUsage(StorageAction):
+    action_name = "action_bucket_usage"
+    skill = Skill(title="Bucket usage per storage class", example="how big is my-project-bucket", order=27)
+
+    async def act(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        name = self.require(
+            dispatcher, self.bucket_of(tracker), say.NEED_BUCKET.format(example="how big is my-project-bucket")
+        )
+        if name is None:
+            return []
+        service = self.storage()
+        region = await self.blocking(service.bucket_region, name)
+        usage = await self.blocking(service.usage, name, self._cloudwatch(region))
+        dispatcher.utter_message(**usage_reply(usage))
+        return []
+
+    def _cloudwatch(self, region: str | None) -> Any:
+        # S3 publishes a bucket's metrics in the bucket's own region.
+        if not region or region == self.clients.region:
+            return self.clients.client("cloudwatch")
+        return ClientFactory(dataclasses.replace(self.clients.settings, region=region)).client("cloudwatch")

@@ -1,0 +1,193 @@
+"""Long work in the background: the action replies at once, the work runs on after it returns, and progress and
+the result reach the conversation through Rasa's ``trigger_intent`` API (``EXTERNAL_job_update`` ->
+``action_job_update``, which says the text it carries).
+
+Why: Rasa sends an action's messages only when the action returns and locks the conversation meanwhile, so a
+200 MB upload inside an action would leave the user staring at nothing for minutes.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, Awaitable, Callable, Mapping
+from urllib.parse import quote
+
+import aiohttp
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from yarl import URL
+
+from actions import messages
+from actions.aws.errors import CloudButlerError
+from actions.aws.transfer import Progress
+from actions.base import SkillAction
+
+logger = logging.getLogger(__name__)
+
+JOB_INTENT = "EXTERNAL_job_update"
+JOB_ENTITY = "text"
+DEFAULT_RASA_URL = "http://127.0.0.1:5005"
+# RFC 3986 path characters: sender ids like "slack:T1:U1" stay readable. Sanic 21 matches the raw path without
+# decoding it, so anything encoded here would name a different conversation.
+_PATH_SAFE = ":@!$&'()*+,;=-._~"
+
+Poster = Callable[[str, str], Awaitable[None]]  # (sender_id, text)
+
+
+class RasaPoster:
+    """Posts a text into a conversation: ``POST {rasa}/conversations/{id}/trigger_intent?output_channel=latest``."""
+
+    def __init__(self, base_url: str = DEFAULT_RASA_URL, token: str | None = None, timeout: float = 10.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.token = token or None
+        self.timeout = timeout
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> RasaPoster:
+        env = os.environ if env is None else env
+        return cls(env.get("CLOUDBUTLER_RASA_URL") or DEFAULT_RASA_URL, env.get("RASA_AUTH_TOKEN") or None)
+
+    def url_for(self, sender_id: str) -> URL:
+        query = {"output_channel": "latest"}
+        if self.token:
+            query["token"] = self.token
+        path = f"{self.base_url}/conversations/{quote(sender_id, safe=_PATH_SAFE)}/trigger_intent"
+        return URL(path, encoded=True).update_query(query)
+
+    @staticmethod
+    def payload(text: str) -> dict[str, Any]:
+        return {"name": JOB_INTENT, "entities": {JOB_ENTITY: text}}
+
+    async def __call__(self, sender_id: str, text: str) -> None:
+        timeout = aiohttp.ClientTimeout(total=self.timeout)
+        async with aiohttp.ClientSession(timeout=timeout) as session:
+            async with session.post(self.url_for(sender_id), json=self.payload(text)) as response:
+                if response.status >= 400:
+                    raise PostFailed(response.status)
+
+
+class PostFailed(Exception):
+    def __init__(self, status: int) -> None:
+        super().__init__(f"Rasa answered HTTP {status}")
+        self.status = status
+
+
+class ProgressThrottle:
+    """Lets a progress report through when ``interval`` seconds or ``step`` of the total passed since the last."""
+
+    def __init__(self, *, interval: float = 10.0, step: float = 0.25, clock: Callable[[], float] = time.monotonic):
+        self.interval = interval
+        self.step = step
+        self.clock = clock
+        self._last_time = clock()
+        self._last_fraction = 0.0
+
+    def due(self, done: int, total: int | None) -> bool:
+        now = self.clock()
+        fraction = done / total if total else 0.0
+        if fraction >= 1.0:
+            return False  # the final message says it; "100%" just before it is noise
+        if now - self._last_time >= self.interval or (total and fraction - self._last_fraction >= self.step):
+            self._last_time = now
+            self._last_fraction = fraction
+            return True
+        return False
+
+
+@dataclass(frozen=True)
+class Job:
+    """``work(progress)`` blocks (it runs in a thread), audits what it changed and returns the closing reply."""
+
+    sender_id: str
+    work: Callable[[Progress], str]
+    progress_text: Callable[[int, int | None], str]
+
+
+class JobRunner:
+    """Runs jobs as asyncio tasks of the action server; one small thread pool keeps them off the actions' pool."""
+
+    def __init__(
+        self,
+        poster: Poster,
+        *,
+        interval: float = 10.0,
+        step: float = 0.25,
+        tick: float = 1.0,
+        clock: Callable[[], float] = time.monotonic,
+        workers: int = 2,
+    ) -> None:
+        self.poster = poster
+        self.interval = interval
+        self.step = step
+        self.tick = tick
+        self.clock = clock
+        self.workers = workers
+        self._executor: ThreadPoolExecutor | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def start(self, job: Job) -> asyncio.Task[None]:
+        task = asyncio.get_running_loop().create_task(self.run(job))
+        self._tasks.add(task)  # a task nobody references may be garbage-collected mid-flight
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    async def wait(self) -> None:
+        """Until every started job has posted its result (tests, shutdown)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks))
+
+    async def run(self, job: Job) -> None:
+        latest: list[tuple[int, int | None]] = []  # written by the worker thread, read here; list ops are atomic
+
+        def report(done: int, total: int | None) -> None:
+            latest[:] = [(done, total)]
+
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="cloudbutler-job")
+        future = asyncio.get_running_loop().run_in_executor(self._executor, job.work, report)
+        throttle = ProgressThrottle(interval=self.interval, step=self.step, clock=self.clock)
+        posted: tuple[int, int | None] | None = None
+        while True:
+            finished, _ = await asyncio.wait({future}, timeout=self.tick)
+            if finished:
+                break
+            current = latest[0] if latest else None
+            if current is not None and current != posted and throttle.due(*current):
+                posted = current
+                await self._post(job.sender_id, job.progress_text(*current))
+        try:
+            text = future.result()
+        except CloudButlerError as exc:
+            text = messages.error_text(exc)
+        except Exception:  # noqa: BLE001 - the chat gets a sentence, the log gets the trace
+            logger.exception("background job for %s crashed", job.sender_id)
+            text = messages.UNEXPECTED
+        await self._post(job.sender_id, text)
+
+    async def _post(self, sender_id: str, text: str) -> None:
+        try:
+            await self.poster(sender_id, text)
+        except Exception as exc:  # noqa: BLE001 - a lost progress note must not stop the job
+            logger.warning("could not post a job update to %s: %s", sender_id, exc)
+
+
+def percent_done(done: int, total: int | None) -> int:
+    return int(100 * done / total) if total else 0
+
+
+class ActionJobUpdate(SkillAction):
+    """Says the text a background job sent (the EXTERNAL_job_update intent's ``text`` entity)."""
+
+    action_name = "action_job_update"
+
+    async def act(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        text = self.entity(tracker, JOB_ENTITY)
+        if text:
+            dispatcher.utter_message(text=text)
+        return []

@@ -1,0 +1,159 @@
+"""Object skills: what a bucket holds (from the paginated summary), deleting one object, restoring an archived one."""
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import storage_messages as say
+from actions.aws.transfer import ObjectInfo
+from actions.aws.usage import ObjectSummary
+from actions.base import Skill
+from actions.general import ConfirmableAction
+from actions.paths import format_bytes
+from actions.storage import StorageAction
+
+TOP = 5  # largest and newest objects shown
+RESTORE_DAYS = 7
+RESTORE_TIER = "Standard"
+
+
+def summary_reply(summary: ObjectSummary) -> dict[str, Any]:
+    where = say.where(summary.bucket, summary.prefix)
+    if summary.object_count == 0:
+        return {"text": say.NO_OBJECTS.format(where=where)}
+    title = say.OBJECTS_TITLE.format(
+        where=where, count=f"{summary.object_count:,}", size=format_bytes(summary.total_bytes)
+    )
+    classes = ", ".join(
+        f"{row.storage_class} {say.plural(row.objects or 0, 'object')} ({format_bytes(row.bytes)})"
+        for row in summary.by_class
+    )
+    largest = ", ".join(say.OBJECT_ENTRY.format(key=o.key, size=format_bytes(o.size)) for o in summary.largest)
+    newest = ", ".join(say.NEWEST_ENTRY.format(key=o.key, when=say.when(o.last_modified)) for o in summary.newest)
+    items = [("Storage classes", classes), ("Largest", largest), ("Newest", newest)]
+    text = "\n".join([title] + [f"{label}: {value}" for label, value in items])
+    fields = {"title": title, "items": [{"label": label, "value": value} for label, value in items]}
+    return {"text": text, "json_message": {"fields": fields}}
+
+
+class ActionListObjects(StorageAction):
+    action_name = "action_list_objects"
+    skill = Skill(title="What a bucket holds (count, size, largest, newest)", example="list files in my-project-bucket",
+                  order=23)
+
+    async def act(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        bucket = self.require(
+            dispatcher, self.bucket_of(tracker), say.NEED_BUCKET.format(example="list files in my-project-bucket")
+        )
+        if bucket is None:
+            return []
+        prefix = self.prefix_of(tracker)
+        summary = await self.blocking(self.storage().summarize_objects, bucket, prefix, TOP)
+        dispatcher.utter_message(**summary_reply(summary))
+        return []
+
+
+class ActionDeleteObject(StorageAction, ConfirmableAction):
+    action_name = "action_delete_object"
+    kind = "delete_object"
+    skill = Skill(title="Delete a file from a bucket", example="delete report.pdf from my-project-bucket", order=26)
+
+    async def act(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        bucket, key = self.bucket_of(tracker), self.file_of(tracker)
+        if not bucket or not key:
+            dispatcher.utter_message(text=say.DELETE_OBJECT_NEED)
+            return []
+        service = self.storage()
+        info: ObjectInfo = await self.blocking(service.head, bucket, key)
+        # limit=1: only the versioning status matters here, not a full count.
+        versioned = (await self.blocking(lambda: service.inspect_bucket(bucket, limit=1))).versioning != "Disabled"
+        template = say.CONFIRM_DELETE_VERSIONED if versioned else say.CONFIRM_DELETE_OBJECT
+        text = template.format(
+            url=say.s3_url(bucket, key), size=format_bytes(info.size), when=say.when(info.last_modified), bucket=bucket
+        )
+        pending = {"kind": self.kind, "bucket": bucket, "key": key, "versioned": versioned}
+        return self.propose(dispatcher, text, pending, say.DELETE_OBJECT_YES)
+
+    async def confirmed(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, pending: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        bucket, key = str(pending["bucket"]), str(pending["key"])
+        service = self.storage()
+        result = await self.blocking(
+            self.audited, tracker, "delete_object", {"bucket": bucket, "key": key},
+            lambda: service.delete_object(bucket, key),
+            lambda r: {"delete_marker": r.delete_marker},
+        )
+        template = say.OBJECT_MARKED if result.delete_marker else say.OBJECT_DELETED
+        dispatcher.utter_message(text=template.format(url=say.s3_url(bucket, key)))
+        return []
+
+
+def restore_offer(info: ObjectInfo) -> str:
+    storage_class = info.archive_status or info.storage_class
+    url = say.s3_url(info.bucket, info.key)
+    duration = say.RESTORE_DURATION.get((storage_class, RESTORE_TIER), say.RESTORE_DURATION_DEFAULT)
+    if info.restore == "in_progress":
+        return say.RESTORE_IN_PROGRESS.format(url=url, storage_class=storage_class, duration=duration)
+    return say.OFFER_RESTORE.format(
+        url=url, storage_class=storage_class, tier=RESTORE_TIER, duration=duration, days=RESTORE_DAYS
+    )
+
+
+def restore_pending(info: ObjectInfo) -> dict[str, Any]:
+    return {"kind": ActionRestoreObject.kind, "bucket": info.bucket, "key": info.key, "days": RESTORE_DAYS,
+            "tier": RESTORE_TIER, "storage_class": info.archive_status or info.storage_class}
+
+
+class ActionRestoreObject(StorageAction, ConfirmableAction):
+    """Restores an archived object; usually offered by the download skill when it meets Glacier/Deep Archive."""
+
+    action_name = "action_restore_object"
+    kind = "restore_object"
+
+    async def act(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        bucket, key = self.bucket_of(tracker), self.file_of(tracker)
+        if not bucket or not key:
+            dispatcher.utter_message(text=say.DOWNLOAD_NEED)
+            return []
+        info: ObjectInfo = await self.blocking(self.storage().head, bucket, key)
+        if not info.needs_restore:
+            dispatcher.utter_message(
+                text=say.NOT_ARCHIVED_READY.format(url=say.s3_url(bucket, key), storage_class=info.storage_class)
+            )
+            return []
+        if info.restore == "in_progress":
+            dispatcher.utter_message(text=restore_offer(info))
+            return []
+        return self.propose(dispatcher, restore_offer(info), restore_pending(info), say.RESTORE_YES)
+
+    async def confirmed(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, pending: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        bucket, key = str(pending["bucket"]), str(pending["key"])
+        days, tier = int(pending.get("days", RESTORE_DAYS)), str(pending.get("tier", RESTORE_TIER))
+        service = self.storage()
+        result = await self.blocking(
+            self.audited, tracker, "restore_object", {"bucket": bucket, "key": key, "days": days, "tier": tier},
+            lambda: service.restore(bucket, key, days=days, tier=tier),
+            lambda r: {"status": r.status},
+        )
+        url = say.s3_url(bucket, key)
+        storage_class = str(pending.get("storage_class", "GLACIER"))
+        duration = say.RESTORE_DURATION.get((storage_class, tier), say.RESTORE_DURATION_DEFAULT)
+        if result.status == "already_restored":
+            text = say.RESTORE_ALREADY_DONE.format(url=url, days=days)
+        elif result.status == "in_progress":
+            text = say.RESTORE_IN_PROGRESS.format(url=url, storage_class=storage_class, duration=duration)
+        else:
+            text = say.RESTORE_STARTED.format(url=url, tier=tier, duration=duration, days=days)
+        dispatcher.utter_message(text=text)
+        return []

@@ -1,0 +1,268 @@
+"""What every S3 storage skill shares: the service, the local folders it may use, background jobs, confirmation and
+audit helpers, and the small pure parsers (dry-run wording, a typed answer to "what should the bucket be called?").
+The skills themselves live in ``buckets.py``, ``objects.py`` and ``transfers.py``.
+"""
+from __future__ import annotations
+
+import abc
+import functools
+import os
+import re
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, ClassVar, Mapping, TypeVar
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import storage_messages as say
+from actions.aws.errors import CloudButlerError
+from actions.aws.s3_names import is_valid_bucket_name
+from actions.aws.storage import StorageService
+from actions.aws.transfer import MB
+from actions.base import SkillAction
+from actions.jobs import JobRunner, RasaPoster
+
+T = TypeVar("T")
+
+BACKGROUND_BYTES = 50 * MB  # bigger transfers run as background jobs
+BACKGROUND_OBJECTS = 5_000  # emptying more than this many versions runs in the background
+BACKGROUND_FILES = 200  # a sync of more files than this runs in the background
+ATTACH_MAX_BYTES = 8 * MB  # downloads up to this size also come back as a chat attachment
+LINK_SECONDS = 3600  # presigned links live one hour
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:5005"
+
+
+@dataclass(frozen=True)
+class StoragePlaces:
+    """The local folders storage skills read from and write to, and the URL users reach media under."""
+
+    upload_dir: Path
+    download_dir: Path
+    inbox_dir: Path
+    media_dir: Path
+    public_url: str
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> StoragePlaces:
+        env = os.environ if env is None else env
+        return cls(
+            upload_dir=Path(env.get("CLOUDBUTLER_UPLOAD_DIR") or "./outbox"),
+            download_dir=Path(env.get("CLOUDBUTLER_DOWNLOAD_DIR") or "./downloads"),
+            inbox_dir=Path(env.get("CLOUDBUTLER_INBOX_DIR") or "./var/inbox"),
+            media_dir=Path(env.get("CLOUDBUTLER_MEDIA_DIR") or "./var/media"),
+            public_url=(env.get("CLOUDBUTLER_PUBLIC_URL") or DEFAULT_PUBLIC_URL).rstrip("/"),
+        )
+
+    def media_url(self, name: str) -> str:
+        return f"{self.public_url}/webhooks/webchat/media/{name}"
+
+
+class StorageAction(SkillAction, abc.ABC):
+    """Base of the storage skills. Thresholds are class attributes so tests can lower them on an instance."""
+
+    background_bytes: ClassVar[int] = BACKGROUND_BYTES
+    background_objects: ClassVar[int] = BACKGROUND_OBJECTS
+    background_files: ClassVar[int] = BACKGROUND_FILES
+
+    def storage(self) -> StorageService:
+        return StorageService(self.clients.client("s3"))
+
+    @property
+    def places(self) -> StoragePlaces:
+        return StoragePlaces.from_env()
+
+    @functools.cached_property
+    def jobs(self) -> JobRunner:
+        return JobRunner(RasaPoster.from_env())
+
+    def bucket_of(self, tracker: Tracker) -> str | None:
+        """The bucket this message names: the extracted entity (made whole), else a guess from the words."""
+        text = _text(tracker)
+        return whole_word(text, self.entity(tracker, "bucket"), is_valid_bucket_name) or guess_bucket(text)
+
+    def file_of(self, tracker: Tracker) -> str | None:
+        text = _text(tracker)
+        return whole_word(text, self.entity(tracker, "file")) or guess_file(text)
+
+    def prefix_of(self, tracker: Tracker) -> str:
+        """The ``prefix`` entity; the tokenizer drops a trailing "/" the user typed, so it is put back."""
+        prefix = (self.entity(tracker, "prefix") or "").lstrip("/")
+        return prefix + "/" if prefix and not prefix.endswith("/") and prefix + "/" in _text(tracker) else prefix
+
+    def require(self, dispatcher: CollectingDispatcher, value: str | None, ask: str) -> str | None:
+        """``value``, or None after telling the user what to type: a missing name never reaches AWS."""
+        if not value:
+            dispatcher.utter_message(text=ask)
+        return value or None
+
+    @staticmethod
+    def propose(
+        dispatcher: CollectingDispatcher, text: str, pending: dict[str, Any], yes: str
+    ) -> list[dict[str, Any]]:
+        """Ask yes/no about a change; ``action_confirm`` carries it out with ``pending`` on "yes"."""
+        dispatcher.utter_message(text=text, buttons=say.confirm_buttons(yes))
+        return [SlotSet("pending", pending)]
+
+    def audited(
+        self, tracker: Tracker, action: str, parameters: Mapping[str, Any], call: Callable[[], T],
+        describe: Callable[[T], Mapping[str, Any]] | None = None,
+        *, problem: Callable[[T], str | None] | None = None,
+    ) -> T:
+        """Run one change and write its one audit line: "ok", or "error" with the failure's code (raised, or
+        named by ``problem`` for results that report partial failure). Blocking."""
+        who = self.identity(tracker)
+        try:
+            result = call()
+        except CloudButlerError as exc:
+            self.audit.record(who=who, action=action, parameters=parameters, result="error", detail=exc.code)
+            raise
+        except Exception as exc:
+            self.audit.record(
+                who=who, action=action, parameters=parameters, result="error", detail=type(exc).__name__
+            )
+            raise
+        extra = dict(describe(result)) if describe else {}
+        code = problem(result) if problem else None
+        self.audit.record(
+            who=who, action=action, parameters={**parameters, **extra}, result="error" if code else "ok",
+            detail=code or "",
+        )
+        return result
+
+
+def _text(tracker: Tracker) -> str:
+    return str((tracker.latest_message or {}).get("text") or "")
+
+
+# --- pure helpers ----------------------------------------------------------------------------------------------------
+_DRY = re.compile(
+    r"\b(dry[\s-]?run|what\s+(would|will)|would\s+(it|sync|you|that|be)|preview|simulat\w*|pretend|"
+    r"without\s+(actually|really|uploading|changing)|just\s+(show|tell|check|list)|show\s+me\s+what|"
+    r"what\s+needs\s+to)\b"
+)
+_NOT_DRY = re.compile(r"\b(no|not\s+a|without\s+a|skip\s+the)\s+dry[\s-]?run\b|\bfor\s+real\b|\breal\s+sync\b")
+
+
+def is_dry_run(text: str) -> bool:
+    """True if the user asked what a sync *would* do ("what would sync do...", "dry run", "preview")."""
+    lowered = " ".join(text.lower().split())
+    return bool(_DRY.search(lowered)) and not _NOT_DRY.search(lowered)
+
+
+_LEAD_IN = re.compile(
+    r"^(?:please\s+|ok(?:ay)?,?\s+|hmm,?\s+)?(?:call\s+it|name\s+it|it'?s|it\s+is|the\s+name\s+is|name:|"
+    r"named|called|use|let'?s\s+use|let'?s\s+go\s+with|go\s+with|how\s+about|try)\s+(.+)$",
+    re.IGNORECASE,
+)
+_QUOTES = "\"'`“”‘’"
+
+
+def bucket_name_from_answer(text: str) -> str:
+    """The name in a typed answer: 'call it "my-bucket".' -> 'my-bucket'. Case is kept so validation can say
+    which rule a name breaks; anything unusual is returned as is for the same reason."""
+    answer = text.strip()
+    match = _LEAD_IN.match(answer)
+    if match:
+        answer = match.group(1)
+    answer = answer.strip().rstrip(".!?").strip().strip(_QUOTES).strip()
+    if answer.lower().startswith("s3://"):
+        answer = answer[5:].rstrip("/")
+    return answer
+
+
+_STRIP = "\"'`()[]{}<>,;:!?"
+_FILLERS = frozenset({"the", "my", "our", "your", "a", "an", "s3", "aws", "bucket", "called", "named"})
+_PREPOSITIONS = frozenset({"to", "into", "in", "from", "of", "for", "on", "onto", "inside", "at", "with"})
+_FILE_WORDS = frozenset({"file", "object", "key"})
+_FILE_LIKE = re.compile(r"[\w][\w./-]*\.[A-Za-z0-9]{1,5}")
+
+
+def _tokens(text: str) -> list[str]:
+    # Quotes, brackets and sentence punctuation around a word are not part of a name ("'b-1'." -> b-1).
+    words = (word.strip(_STRIP).rstrip(".").strip(_STRIP) for word in text.split())
+    return [word for word in words if word]
+
+
+def _name_like(word: str, *, named_bucket: bool = False) -> bool:
+    # A bare word after "to"/"in" is only taken for a bucket if it looks like one: "to team-reports", not "to me";
+    # and not if it looks like a file, unless the word "bucket" is right beside it.
+    looks = is_valid_bucket_name(word) and any(c in word for c in "-.0123456789")
+    return looks and (named_bucket or not _FILE_LIKE.fullmatch(word))
+
+
+def _next_word(tokens: list[str], start: int) -> str | None:
+    for word in tokens[start:]:
+        if word.lower() not in _FILLERS:
+            return word
+    return None
+
+
+def guess_bucket(text: str) -> str | None:
+    """A bucket name from the words around it, for when the entity extractor found none:
+    "s3://b/k", "bucket b", "b bucket", "to/in/from/of... b", or the last word ("how big is b").
+
+    Only words that look like bucket names (with a hyphen, dot or digit) are guessed: "bucket usage" must not
+    name a bucket "usage". Plain one-word names are left to the entity extractor."""
+    tokens = _tokens(text)
+    for word in tokens:
+        if word.lower().startswith("s3://"):
+            return word[5:].split("/", 1)[0] or None
+    for i, word in enumerate(tokens):
+        lowered = word.lower()
+        if lowered == "bucket":
+            after = _next_word(tokens, i + 1)
+            if after and _name_like(after, named_bucket=True):
+                return after
+            if i > 0 and _name_like(tokens[i - 1], named_bucket=True):
+                return tokens[i - 1]
+        if lowered in _PREPOSITIONS:
+            after = _next_word(tokens, i + 1)
+            if after and _name_like(after):
+                return after
+    return tokens[-1] if tokens and _name_like(tokens[-1]) else None
+
+
+def guess_file(text: str) -> str | None:
+    """An object key or file name: "s3://b/key", a word with an extension, or the word after "file"/"object"."""
+    tokens = _tokens(text)
+    for word in tokens:
+        if word.lower().startswith("s3://") and "/" in word[5:]:
+            return word[5:].split("/", 1)[1] or None
+    for word in tokens:
+        if _FILE_LIKE.fullmatch(word):
+            return word
+    for i, word in enumerate(tokens[:-1]):
+        after = tokens[i + 1]
+        if word.lower() in _FILE_WORDS and after.lower() not in _FILLERS | _PREPOSITIONS:
+            return after
+    return None
+
+
+def whole_word(text: str, value: str | None, valid: Callable[[str], bool] = bool) -> str | None:
+    """The entity extractor sometimes returns part of a name ("team-e2e" of "team-e2e-reports"): the whole word
+    (if ``valid``); a value that is a word of its own is kept."""
+    if not value:
+        return value
+    words = _tokens(text)
+    if value in words:
+        return value
+    longer = [w for w in words if value in w and not w.lower().startswith("s3://") and valid(w)]
+    return longer[0] if longer else value
+
+
+_MEDIA_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def media_name(original: str, token: str | None = None) -> str:
+    """A random, URL- and path-safe name for a file served from the media folder; keeps the original's look."""
+    base = _MEDIA_UNSAFE.sub("_", original.rsplit("/", 1)[-1])
+    base = re.sub(r"\.{2,}", ".", base).strip("._-") or "file"
+    return f"{token or secrets.token_hex(8)}-{base}"[:128]
+
+
+def listed_names(paths: list[str], limit: int = 10) -> str:
+    shown = ", ".join(paths[:limit])
+    return shown + (f" and {len(paths) - limit} more" if len(paths) > limit else "")

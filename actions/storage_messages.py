@@ -1,0 +1,340 @@
+"""What the S3 storage skills say: replies, confirmation questions, and the storage failures turned into advice.
+
+``error_text`` is consulted by ``actions.messages.error_text`` first; it answers only for failures it can make
+more specific (a bucket or key is named, or the code is a storage one) and returns None otherwise.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Callable, Mapping
+
+from actions.aws.errors import CloudButlerError
+from actions.paths import format_bytes
+
+# --- shared --------------------------------------------------------------------------------------------------------
+YES = "/affirm"
+NO = "/deny"
+
+
+def confirm_buttons(yes: str, no: str = "No, cancel") -> list[dict[str, str]]:
+    return [{"title": yes, "payload": YES}, {"title": no, "payload": NO}]
+
+
+def s3_url(bucket: str, key: str = "") -> str:
+    return f"s3://{bucket}/{key}"
+
+
+def when(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "unknown"
+
+
+def day(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d") if moment else "unknown date"
+
+
+def plural(count: int, noun: str, nouns: str | None = None) -> str:
+    return f"{count:,} {noun if count == 1 else (nouns or noun + 's')}"
+
+
+NEED_BUCKET = "Which bucket? Tell me its name, e.g. \"{example}\"."
+
+# --- list buckets --------------------------------------------------------------------------------------------------
+NO_BUCKETS = "You have no S3 buckets yet. Try \"create bucket my-project-bucket\"."
+BUCKETS_TITLE = "Your S3 buckets ({total}):"
+BUCKET_LINE = "- {name} ({region}, created {created})"
+BUCKETS_MORE = "...and {more:,} more."
+REGION_UNKNOWN = "region unknown"
+
+# --- create bucket -------------------------------------------------------------------------------------------------
+CONFIRM_CREATE = (
+    "Create bucket {bucket} in {region}? It gets default encryption (SSE-S3) and Block Public Access on all four "
+    "settings."
+)
+CREATE_YES = "Yes, create it"
+CREATED = "Created bucket {bucket} in {region} with default encryption (SSE-S3) and all public access blocked."
+
+# --- delete bucket -------------------------------------------------------------------------------------------------
+CONFIRM_DELETE_EMPTY_BUCKET = "Delete bucket {bucket} ({region})? It is empty. This cannot be undone."
+CONFIRM_DELETE_BUCKET = (
+    "Delete bucket {bucket} ({region})? It holds {contents}. I will ask once more before deleting any of them."
+)
+DELETE_BUCKET_YES = "Yes, delete it"
+CONFIRM_EMPTY_BUCKET = (
+    "{bucket} is not empty: it holds {contents}. To delete the bucket I must first delete all of them "
+    "permanently - they cannot be recovered. Empty {bucket} and delete it?"
+)
+EMPTY_YES = "Yes, empty and delete it"
+BUCKET_DELETED = "Deleted bucket {bucket}."
+BUCKET_EMPTIED_DELETED = "Emptied {bucket} (deleted {removed}) and deleted the bucket."
+EMPTY_INCOMPLETE = (
+    "I deleted {removed} from {bucket}, but {failed} could not be deleted (first: {key}, {code}), so the bucket "
+    "is still there. Object Lock or MFA Delete may protect them; check the bucket's settings."
+)
+EMPTYING_STARTED = "Emptying {bucket} ({contents}) - this takes a while; I'll post progress here."
+EMPTYING_PROGRESS = "Emptying {bucket}: {done} deleted so far."
+
+
+def contents(*, objects: int, old_versions: int = 0, markers: int = 0, exact: bool = True) -> str:
+    """'3 objects', '3 objects, 5 older versions and 2 delete markers', 'at least 10,000 objects'."""
+    parts = [plural(objects, "object")]
+    if old_versions:
+        parts.append(plural(old_versions, "older version"))
+    if markers:
+        parts.append(plural(markers, "delete marker"))
+    text = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    return text if exact else "at least " + text
+
+
+def removed(*, versions: int, markers: int, versioned: bool) -> str:
+    noun = ("object version", "object versions") if versioned else ("object", "objects")
+    text = plural(versions, noun[0], noun[1])
+    return text + (f" and {plural(markers, 'delete marker')}" if markers else "")
+
+
+# --- list objects / usage ------------------------------------------------------------------------------------------
+NO_OBJECTS = "{where} has no objects."
+OBJECTS_TITLE = "{where}: {count} objects, {size} in total"
+OBJECT_ENTRY = "{key} ({size})"
+NEWEST_ENTRY = "{key} ({when})"
+USAGE_TITLE = "Usage of {bucket}"
+USAGE_SUMMARY = "{bucket} stores {size} in {objects}."
+USAGE_SOURCE_CLOUDWATCH = "From CloudWatch's daily storage metrics, as of {as_of}."
+USAGE_SOURCE_LISTING = "Counted from a listing of the bucket just now (CloudWatch had no figures for it)."
+USAGE_EMPTY = "{bucket} is empty (0 B)."
+
+
+def where(bucket: str, prefix: str) -> str:
+    return f"{bucket} under {prefix}" if prefix else bucket
+
+
+# --- upload --------------------------------------------------------------------------------------------------------
+NEED_UPLOAD_FILE = (
+    "Which file? Put it in the outbox folder ({folder}) or attach it to your message, then say e.g. "
+    "\"upload report.pdf to my-project-bucket\"."
+)
+OUTBOX_HAS = "Files in the outbox: {names}."
+OUTBOX_EMPTY = "The outbox folder is empty."
+UPLOAD_NEED_BUCKET = "Which bucket should {name} go to? Say e.g. \"upload {name} to my-project-bucket\"."
+UPLOAD_NEED_BUCKET_ATTACHED = (
+    "Which bucket should {name} go to? Attach it again and name the bucket, e.g. \"upload to my-project-bucket\"."
+)
+NOT_IN_OUTBOX = "I can't find {name} in the outbox folder ({folder})."
+CONFIRM_UPLOAD_LINE = "- {name} ({size}) -> {url}"
+CONFIRM_REPLACE_LINE = "- {name} ({size}) -> {url} - REPLACES the existing object ({old_size}, last modified {old_when})"
+CONFIRM_UPLOAD = "Upload to {bucket}?\n{lines}"
+UPLOAD_YES = "Yes, upload"
+UPLOAD_REPLACE_YES = "Yes, upload and replace"
+UPLOADED = "Uploaded {name} ({size}) to {url}."
+UPLOADED_REPLACED = "Uploaded {name} ({size}) to {url}, replacing the previous object."
+UPLOAD_FAILED = "Could not upload {name}: {reason}"
+UPLOAD_STARTED = "Uploading {what} ({size}) to {bucket} - I'll post progress here."
+TRANSFER_PROGRESS = "{verb} {what}: {percent}% ({done} of {total})"
+UPLOADED_ALL = "Upload finished."
+
+# --- download / restore --------------------------------------------------------------------------------------------
+DOWNLOAD_NEED = "Which file from which bucket? Say e.g. \"download report.pdf from my-project-bucket\"."
+DOWNLOADED = "Downloaded {url} ({size}) to {path}."
+DOWNLOAD_RENAMED = "{original} already existed in the downloads folder, so I saved it as {name} instead."
+DOWNLOAD_LINK = "Download link, valid for {minutes} minutes (until {expires}): {link}"
+DOWNLOAD_ATTACHED = "The file is attached here as well."
+DOWNLOAD_STARTED = "Downloading {url} ({size}) - I'll post progress here."
+OFFER_RESTORE = (
+    "{url} is stored in {storage_class}, an archive class: it must be restored before it can be downloaded. "
+    "A {tier} restore takes about {duration} and keeps a readable copy for {days} days (retrieval is billed). "
+    "Start the restore?"
+)
+RESTORE_YES = "Yes, restore it"
+RESTORE_IN_PROGRESS = (
+    "{url} is archived in {storage_class} and a restore is already in progress. Ask me to download it again once "
+    "it has finished (usually within {duration})."
+)
+RESTORE_STARTED = (
+    "Restore of {url} started ({tier}, usually about {duration}); the copy stays readable for {days} days. "
+    "Ask me to download it again once it is ready."
+)
+RESTORE_ALREADY_DONE = "{url} was already restored; I extended the readable copy to {days} days. You can download it now."
+NOT_ARCHIVED_READY = "{url} is in {storage_class} and can be downloaded directly - no restore needed."
+RESTORE_DURATION = {
+    ("GLACIER", "Expedited"): "1-5 minutes",
+    ("GLACIER", "Standard"): "3-5 hours",
+    ("GLACIER", "Bulk"): "5-12 hours",
+    ("DEEP_ARCHIVE", "Standard"): "12 hours",
+    ("DEEP_ARCHIVE", "Bulk"): "48 hours",
+}
+RESTORE_DURATION_DEFAULT = "several hours"
+
+# --- delete object -------------------------------------------------------------------------------------------------
+DELETE_OBJECT_NEED = "Which file from which bucket? Say e.g. \"delete report.pdf from my-project-bucket\"."
+CONFIRM_DELETE_OBJECT = "Delete {url} ({size}, last modified {when})? This cannot be undone."
+CONFIRM_DELETE_VERSIONED = (
+    "Delete {url} ({size}, last modified {when})? {bucket} is versioned, so S3 adds a delete marker: the data is "
+    "kept as an older version (and still billed) until that version is removed."
+)
+DELETE_OBJECT_YES = "Yes, delete it"
+OBJECT_DELETED = "Deleted {url}."
+OBJECT_MARKED = "Deleted {url}: S3 added a delete marker and kept the previous version (it can be restored)."
+
+# --- sync ----------------------------------------------------------------------------------------------------------
+SYNC_PLAN = (
+    "Syncing the outbox to {url}: {new} new ({new_bytes}), {changed} changed ({changed_bytes}), "
+    "{unchanged} unchanged."
+)
+SYNC_SKIPPED = "Skipped {count} (symlinks or unreadable files): {names}."
+SYNC_REMOTE_ONLY = "Sync never deletes: {count} in the bucket without a local file will stay."
+SYNC_DRY_RUN = "Dry run: nothing was uploaded. Say \"sync my outbox to {bucket}\" to do it."
+SYNC_NOTHING = "Everything in the outbox is already in {url} - nothing to upload."
+CONFIRM_SYNC = "Upload {count} ({size})?"
+SYNC_YES = "Yes, sync"
+SYNC_DONE = "Synced the outbox to {url}: uploaded {count} ({size}); {unchanged} already up to date."
+SYNC_FAILURES = "{count} failed: {names}."
+SYNC_STOPPED = "The sync stopped early: {reason}"
+SYNC_STARTED = "Syncing {count} ({size}) to {url} - I'll post progress here."
+
+# --- rule and reason wording ---------------------------------------------------------------------------------------
+BUCKET_NAME_RULES = {
+    "empty": "A bucket name can't be empty.",
+    "length": "\"{name}\" has {length} characters; bucket names must be {min}-{max} characters long.",
+    "uppercase": "\"{name}\" has capital letters; bucket names must be lowercase (e.g. \"{lower}\").",
+    "characters": (
+        "\"{name}\" contains characters S3 doesn't allow; bucket names may only use lowercase letters, numbers, "
+        "dots (.) and hyphens (-) - no spaces or underscores."
+    ),
+    "start_end": "\"{name}\" must begin and end with a lowercase letter or a number.",
+    "adjacent_periods": "\"{name}\" has two dots in a row, which S3 doesn't allow.",
+    "ip_address": "\"{name}\" looks like an IP address, which S3 doesn't allow as a bucket name.",
+    "reserved_prefix": "\"{name}\" starts with \"{prefix}\", a prefix AWS reserves.",
+    "reserved_suffix": "\"{name}\" ends with \"{suffix}\", a suffix AWS reserves.",
+}
+BUCKET_NAME_HINT = "Please choose another name."
+OBJECT_KEY_RULES = {
+    "empty": "An object name can't be empty.",
+    "too_long": "That object name is {bytes} bytes long; S3 allows at most {max}.",
+    "nul_byte": "Object names can't contain a NUL character.",
+    "encoding": "That object name isn't valid UTF-8.",
+}
+UNSAFE_PATHS = {
+    "empty": "Please give a file name.",
+    "nul_byte": "That file name contains a NUL character.",
+    "absolute": "I only use files inside my {folder} folder, so \"{path}\" (an absolute path) is refused.",
+    "parent_reference": "I only use files inside my {folder} folder, so \"{path}\" (it contains ..) is refused.",
+    "empty_name": "\"{path}\" names a folder, not a file.",
+    "symlink_escape": "\"{path}\" leads outside my {folder} folder (through a link), so I refused it.",
+    "no_free_name": "The {folder} folder already has too many copies of \"{path}\".",
+}
+NOTHING_CHANGED = "Nothing was changed."
+
+
+def bucket_name_problem(details: Mapping[str, Any]) -> str:
+    name = str(details.get("name", ""))
+    template = BUCKET_NAME_RULES.get(str(details.get("rule")), BUCKET_NAME_RULES["characters"])
+    values = {"min": 3, "max": 63, "prefix": "", "suffix": "", **details, "length": len(name), "lower": name.lower()}
+    return template.format(**values) + " " + BUCKET_NAME_HINT
+
+
+def unsafe_path(details: Mapping[str, Any], folder: str = "outbox") -> str:
+    template = UNSAFE_PATHS.get(str(details.get("reason")), UNSAFE_PATHS["symlink_escape"])
+    return template.format(path=details.get("path", ""), folder=folder) + " " + NOTHING_CHANGED
+
+
+# --- failures ------------------------------------------------------------------------------------------------------
+def _restore(d: Mapping[str, Any]) -> str:
+    url = s3_url(d["bucket"], d["key"])
+    if d.get("restore_in_progress"):
+        return RESTORE_IN_PROGRESS.format(url=url, storage_class=d["storage_class"], duration="a few hours")
+    return f"{url} is archived in {d['storage_class']}; it must be restored first. Ask me to download it to start one."
+
+
+def _created_then_failed(d: Mapping[str, Any], what: str) -> str:
+    if "rolled_back" not in d:
+        return what
+    after = (
+        "I deleted the half-configured bucket again, so nothing is left behind."
+        if d["rolled_back"]
+        else f"The bucket exists but may be missing encryption or Block Public Access - check {d['bucket']} in the "
+        "AWS console."
+    )
+    return f"{what} {after}"
+
+
+# Each entry needs the details named in its lambda; a KeyError falls back to the general wording.
+_BY_CODE: dict[str, Callable[[Mapping[str, Any]], str]] = {
+    "invalid_bucket_name": bucket_name_problem,
+    "InvalidBucketName": lambda d: f"S3 says \"{d['bucket']}\" is not a valid bucket name. {BUCKET_NAME_HINT}",
+    "invalid_object_key": lambda d: OBJECT_KEY_RULES[d["rule"]].format(**d) + " " + NOTHING_CHANGED,
+    "unsafe_path": unsafe_path,
+    "NoSuchKey": lambda d: (
+        f"There is no object {d['key']} in bucket {d['bucket']}. Say \"list files in {d['bucket']}\" to see what "
+        "is there (names are case-sensitive)."
+    ),
+    "NoSuchBucket": lambda d: (
+        f"There is no bucket called {d['bucket']} in this account. Say \"list my buckets\" to see yours."
+    ),
+    "AccessDenied": lambda d: _created_then_failed(
+        d,
+        f"AWS denied access to {s3_url(d['bucket'], d.get('key', ''))}. Check that my IAM role or user allows "
+        "this S3 action on it and that the bucket policy doesn't block it.",
+    ),
+    "BucketAlreadyExists": lambda d: (
+        f"The name {d['bucket']} is already taken by another AWS account - bucket names are shared by everyone "
+        "on AWS. Try a more specific name, e.g. with your team or project in it."
+    ),
+    "BucketAlreadyOwnedByYou": lambda d: (
+        f"You already own a bucket called {d['bucket']}, so I left it exactly as it is. "
+        f"Say \"list files in {d['bucket']}\" to see what it holds."
+    ),
+    "BucketNotEmpty": lambda d: (
+        f"{d['bucket']} is not empty (something was added meanwhile), so it was not deleted. Ask me to delete it "
+        "again to see what it holds."
+    ),
+    "TooManyBuckets": lambda d: (
+        "This account has reached its S3 bucket limit. Delete a bucket you no longer need or ask AWS for a "
+        "higher quota."
+    ),
+    "IllegalLocationConstraintException": lambda d: (
+        f"AWS refused region {d['region']} for {d['bucket']}. Check AWS_REGION in my configuration."
+    ),
+    "InvalidLocationConstraint": lambda d: (
+        f"AWS refused region {d['region']} for {d['bucket']}. Check AWS_REGION in my configuration."
+    ),
+    "OperationAborted": lambda d: (
+        f"Another change to {d['bucket']} is in progress, so S3 refused this one. Wait a minute and try again."
+    ),
+    "Throttling": lambda d: (
+        f"AWS is throttling S3 requests for {d['bucket']} right now, so this didn't go through. Wait a few "
+        "seconds and try again."
+    ),
+    "NetworkError": lambda d: (
+        f"I couldn't reach S3 (network error or timeout) while working on {d['bucket']}. Check my connection to "
+        "AWS and try again in a moment."
+    ),
+    "object_exists": lambda d: (
+        f"{s3_url(d['bucket'], d['key'])} already exists ({format_bytes(d['size'])}), so I didn't replace it. "
+        "Ask me to upload it again to get the option to replace it."
+    ),
+    "local_file_exists": lambda d: (
+        f"{d['path']} already exists and I never overwrite local files. Move it away or download again - I'll use "
+        f"a free name such as {d['suggestion']}."
+    ),
+    "local_file_missing": lambda d: f"I can't find {d['path']}. {NOTHING_CHANGED}",
+    "needs_restore": _restore,
+    "InvalidObjectState": lambda d: (
+        f"{s3_url(d['bucket'], d['key'])} is archived and must be restored first. Ask me to download it to start "
+        "a restore."
+    ),
+    "RestoreAlreadyInProgress": lambda d: f"A restore of {s3_url(d['bucket'], d['key'])} is already in progress.",
+    "not_archived": lambda d: NOT_ARCHIVED_READY.format(
+        url=s3_url(d["bucket"], d["key"]), storage_class=d["storage_class"]
+    ),
+    "invalid_request": lambda d: f"{d['value']} is not a valid {d['field']} here; allowed: {d['allowed']}.",
+}
+
+
+def error_text(exc: CloudButlerError) -> str | None:
+    """A storage-specific reply, or None when ``exc`` lacks the details to say more than the general wording."""
+    build = _BY_CODE.get(exc.code)
+    if build is None:
+        return None
+    try:
+        return build(exc.details)
+    except (KeyError, IndexError, ValueError, TypeError):
+        return None

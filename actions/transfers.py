@@ -1,0 +1,384 @@
+"""Transfer skills: upload (outbox files or chat attachments), download (local file, presigned link, small files as
+an attachment; archived objects offer a restore) and folder sync. Big transfers continue as background jobs."""
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import messages
+from actions import storage_messages as say
+from actions.aws.errors import AwsCallFailed, CloudButlerError
+from actions.aws.storage import StorageService
+from actions.aws.sync import SyncPlan, SyncResult
+from actions.aws.transfer import ObjectInfo, Progress
+from actions.base import Skill
+from actions.general import ConfirmableAction
+from actions.identity import Attachment
+from actions.jobs import Job, percent_done
+from actions.objects import restore_offer, restore_pending
+from actions.paths import UnsafePath, format_bytes, resolve_inside, unique_target
+from actions.storage import (
+    ATTACH_MAX_BYTES,
+    LINK_SECONDS,
+    StorageAction,
+    StoragePlaces,
+    is_dry_run,
+    listed_names,
+    media_name,
+)
+
+
+@dataclass(frozen=True)
+class UploadItem:
+    source: str  # real path inside the outbox or the inbox
+    name: str  # what the user calls it
+    key: str
+    size: int
+    replace: bool  # the key exists and the user was asked about replacing it
+
+
+def _outbox_files(folder: Path, limit: int = 50) -> list[str]:
+    if not folder.is_dir():
+        return []
+    found: list[str] = []
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and not path.is_symlink():
+            found.append(path.relative_to(folder).as_posix())
+            if len(found) >= limit:
+                break
+    return found
+
+
+def _inside(path: Path, *folders: Path) -> bool:
+    real = path.resolve()
+    return real.is_file() and any(real.is_relative_to(folder.resolve()) for folder in folders)
+
+
+def _attachment_source(places: StoragePlaces, attachment: Attachment) -> Path:
+    # The connector saved it under the inbox; a path (or link) pointing anywhere else is not ours to upload.
+    path = Path(attachment.path)
+    if not _inside(path, places.inbox_dir):
+        raise UnsafePath(reason="symlink_escape", path=attachment.name)
+    return path.resolve()
+
+
+def _sources(places: StoragePlaces, attachments: tuple[Attachment, ...], file: str) -> list[tuple[Path, str]]:
+    """(real path, name the user knows it by) of what to upload: the attachments, else ``file`` from the outbox."""
+    if attachments:
+        return [(_attachment_source(places, a), a.name) for a in attachments]
+    return [(resolve_inside(places.upload_dir, file), file)]
+
+
+def _progress_text(verb: str, what: str) -> Callable[[int, int | None], str]:
+    def text(done: int, total: int | None) -> str:
+        return say.TRANSFER_PROGRESS.format(
+            verb=verb, what=what, percent=percent_done(done, total), done=format_bytes(done),
+            total=format_bytes(total or 0),
+        )
+
+    return text
+
+
+class ActionUploadFile(StorageAction, ConfirmableAction):
+    action_name = "action_upload_file"
+    kind = "upload_file"
+    skill = Skill(title="Upload a file (from the outbox folder or attached)", example="upload report.pdf to "
+                  "my-project-bucket", order=24)
+
+    async def act(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        places = self.places
+        attachments = self.identity(tracker).attachments
+        file, bucket = self.file_of(tracker), self.bucket_of(tracker)
+        if not attachments and not file:
+            dispatcher.utter_message(text=await self.blocking(self._outbox_help, places, None))
+            return []
+        try:
+            sources = _sources(places, attachments, file or "")
+        except UnsafePath as exc:
+            folder = "inbox" if attachments else "outbox"
+            dispatcher.utter_message(text=say.unsafe_path(exc.details, folder=folder))
+            return []
+        if not sources[0][0].is_file():
+            dispatcher.utter_message(text=await self.blocking(self._outbox_help, places, sources[0][1]))
+            return []
+        if not bucket:
+            template = say.UPLOAD_NEED_BUCKET_ATTACHED if attachments else say.UPLOAD_NEED_BUCKET
+            dispatcher.utter_message(text=template.format(name=sources[0][1]))
+            return []
+        service = self.storage()
+        items: list[UploadItem] = []
+        lines: list[str] = []
+        for path, name in sources:
+            key = name.rsplit("/", 1)[-1]
+            existing = await self.blocking(_head_or_none, service, bucket, key)
+            item = UploadItem(source=str(path), name=name, key=key, size=path.stat().st_size,
+                              replace=existing is not None)
+            items.append(item)
+            lines.append(_confirm_line(bucket, item, existing))
+        text = say.CONFIRM_UPLOAD.format(bucket=bucket, lines="\n".join(lines))
+        yes = say.UPLOAD_REPLACE_YES if any(i.replace for i in items) else say.UPLOAD_YES
+        pending = {"kind": self.kind, "bucket": bucket, "files": [asdict(i) for i in items]}
+        return self.propose(dispatcher, text, pending, yes)
+
+    @staticmethod
+    def _outbox_help(places: StoragePlaces, missing: str | None) -> str:
+        names = _outbox_files(places.upload_dir)
+        first = (
+            say.NOT_IN_OUTBOX.format(name=missing, folder=places.upload_dir)
+            if missing
+            else say.NEED_UPLOAD_FILE.format(folder=places.upload_dir)
+        )
+        listing = say.OUTBOX_HAS.format(names=listed_names(names)) if names else say.OUTBOX_EMPTY
+        return f"{first} {listing}"
+
+    async def confirmed(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, pending: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        bucket = str(pending["bucket"])
+        items = [UploadItem(**raw) for raw in pending["files"]]
+        places = self.places
+        for item in items:
+            # Checked again at the moment of upload: the slot is ours, but the file system may have changed.
+            if not _inside(Path(item.source), places.upload_dir, places.inbox_dir):
+                raise UnsafePath(reason="symlink_escape", path=item.name)
+        service = self.storage()
+        total = sum(Path(i.source).stat().st_size for i in items)
+        if total > self.background_bytes:
+            what = items[0].name if len(items) == 1 else say.plural(len(items), "file")
+            dispatcher.utter_message(text=say.UPLOAD_STARTED.format(what=what, size=format_bytes(total), bucket=bucket))
+            self.jobs.start(Job(
+                sender_id=tracker.sender_id,
+                work=lambda progress: self._upload_all(tracker, service, bucket, items, progress),
+                progress_text=_progress_text("Uploading", what),
+            ))
+            return []
+        dispatcher.utter_message(text=await self.blocking(self._upload_all, tracker, service, bucket, items, None))
+        return []
+
+    def _upload_all(
+        self, tracker: Tracker, service: StorageService, bucket: str, items: list[UploadItem], progress: Progress | None
+    ) -> str:
+        """Blocking: upload each file (one audit line each); returns the closing reply."""
+        total = sum(Path(i.source).stat().st_size for i in items)
+        done = 0
+        lines: list[str] = []
+        for item in items:
+            report = _shifted(progress, done, total)
+            params = {"bucket": bucket, "key": item.key, "file": item.name, "replace": item.replace}
+            try:
+                result = self.audited(
+                    tracker, "upload_file", params,
+                    functools.partial(service.upload, bucket, item.key, item.source, overwrite=item.replace,
+                                      progress=report),
+                    lambda r: {"size": r.size},
+                )
+            except CloudButlerError as exc:
+                lines.append(say.UPLOAD_FAILED.format(name=item.name, reason=messages.error_text(exc)))
+                continue
+            done += result.size
+            template = say.UPLOADED_REPLACED if result.replaced else say.UPLOADED
+            lines.append(template.format(name=item.name, size=format_bytes(result.size),
+                                         url=say.s3_url(bucket, result.key)))
+        return "\n".join(lines)
+
+
+def _shifted(progress: Progress | None, offset: int, total: int) -> Progress | None:
+    """Progress of one file of several, reported against the bytes of all of them."""
+    if progress is None:
+        return None
+    report = progress
+
+    def shifted(done: int, _file_total: int | None) -> None:
+        report(offset + done, total)
+
+    return shifted
+
+
+def _head_or_none(service: StorageService, bucket: str, key: str) -> ObjectInfo | None:
+    try:
+        return service.head(bucket, key)
+    except AwsCallFailed as exc:
+        if exc.code == "NoSuchKey":
+            return None
+        raise
+
+
+def _confirm_line(bucket: str, item: UploadItem, existing: ObjectInfo | None) -> str:
+    url = say.s3_url(bucket, item.key)
+    if existing is None:
+        return say.CONFIRM_UPLOAD_LINE.format(name=item.name, size=format_bytes(item.size), url=url)
+    return say.CONFIRM_REPLACE_LINE.format(
+        name=item.name, size=format_bytes(item.size), url=url, old_size=format_bytes(existing.size),
+        old_when=say.when(existing.last_modified),
+    )
+
+
+class ActionDownloadFile(StorageAction):
+    action_name = "action_download_file"
+    skill = Skill(title="Download a file (saved locally, plus a time-limited link)",
+                  example="download report.xlsx from my-project-bucket", order=25)
+
+    async def act(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        bucket, key = self.bucket_of(tracker), self.file_of(tracker)
+        if not bucket or not key:
+            dispatcher.utter_message(text=say.DOWNLOAD_NEED)
+            return []
+        service = self.storage()
+        info: ObjectInfo = await self.blocking(service.head, bucket, key)
+        if info.needs_restore:
+            if info.restore == "in_progress":
+                dispatcher.utter_message(text=restore_offer(info))
+                return []
+            return self.propose(dispatcher, restore_offer(info), restore_pending(info), say.RESTORE_YES)
+        places = self.places
+        original = key.rsplit("/", 1)[-1]
+        try:
+            name = unique_target(places.download_dir, original).name
+        except UnsafePath as exc:
+            dispatcher.utter_message(text=say.unsafe_path(exc.details, folder="downloads"))
+            return []
+        if info.size > self.background_bytes:
+            url = say.s3_url(bucket, key)
+            dispatcher.utter_message(text=say.DOWNLOAD_STARTED.format(url=url, size=format_bytes(info.size)))
+            self.jobs.start(Job(
+                sender_id=tracker.sender_id,
+                work=lambda progress: self._download(service, places, info, name, progress)["text"],
+                progress_text=_progress_text("Downloading", original),
+            ))
+            return []
+        dispatcher.utter_message(**await self.blocking(self._download, service, places, info, name, None))
+        return []
+
+    @staticmethod
+    def _download(
+        service: StorageService, places: StoragePlaces, info: ObjectInfo, name: str, progress: Progress | None
+    ) -> dict[str, Any]:
+        """Blocking: the local copy, a presigned link and, for small files, a chat attachment."""
+        result = service.download(info.bucket, info.key, places.download_dir, name=name, progress=progress)
+        link = service.presigned_url(info.bucket, info.key, expires=LINK_SECONDS)
+        original = info.key.rsplit("/", 1)[-1]
+        lines = [say.DOWNLOADED.format(url=say.s3_url(info.bucket, info.key), size=format_bytes(result.size),
+                                       path=result.path)]
+        if result.path.name != original:
+            lines.append(say.DOWNLOAD_RENAMED.format(original=original, name=result.path.name))
+        lines.append(say.DOWNLOAD_LINK.format(minutes=LINK_SECONDS // 60, expires=say.when(link.expires_at),
+                                              link=link.url))
+        reply: dict[str, Any] = {}
+        if result.size <= ATTACH_MAX_BYTES:
+            reply["attachment"] = places.media_url(_publish_media(result.path, places.media_dir))
+            lines.append(say.DOWNLOAD_ATTACHED)
+        reply["text"] = "\n".join(lines)
+        return reply
+
+
+def _publish_media(path: Path, media_dir: Path) -> str:
+    """Copy ``path`` into the media folder under a fresh random name (never replacing anything)."""
+    media_dir.mkdir(parents=True, exist_ok=True)
+    name = media_name(path.name)
+    with path.open("rb") as source, (media_dir / name).open("xb") as target:
+        shutil.copyfileobj(source, target)
+    os.chmod(media_dir / name, 0o644)
+    return name
+
+
+def plan_text(plan: SyncPlan) -> str:
+    lines = [say.SYNC_PLAN.format(
+        url=say.s3_url(plan.bucket, plan.prefix),
+        new=plan.count("new"), new_bytes=format_bytes(plan.bytes("new")),
+        changed=plan.count("changed"), changed_bytes=format_bytes(plan.bytes("changed")),
+        unchanged=plan.count("unchanged"),
+    )]
+    if plan.skipped:
+        names = listed_names([s.relative for s in plan.skipped])
+        lines.append(say.SYNC_SKIPPED.format(count=say.plural(len(plan.skipped), "file"), names=names))
+    if plan.remote_only:
+        lines.append(say.SYNC_REMOTE_ONLY.format(count=say.plural(plan.remote_only, "object")))
+    return "\n".join(lines)
+
+
+def sync_result_text(result: SyncResult) -> str:
+    plan = result.plan
+    lines = [say.SYNC_DONE.format(
+        url=say.s3_url(plan.bucket, plan.prefix), count=say.plural(result.uploaded, "file"),
+        size=format_bytes(result.uploaded_bytes), unchanged=plan.count("unchanged"),
+    )]
+    if result.failures:
+        names = listed_names([f"{f.relative} ({f.code})" for f in result.failures])
+        lines.append(say.SYNC_FAILURES.format(count=say.plural(len(result.failures), "file"), names=names))
+    if not result.completed and result.failures:
+        reason = messages.error_text(CloudButlerError(result.failures[-1].code, bucket=plan.bucket))
+        lines.append(say.SYNC_STOPPED.format(reason=reason))
+    return "\n".join(lines)
+
+
+class ActionSyncFolder(StorageAction, ConfirmableAction):
+    action_name = "action_sync_folder"
+    kind = "sync_folder"
+    skill = Skill(title="Sync the outbox folder to a bucket (new and changed files; dry run too)",
+                  example="sync my outbox to bucket my-project-bucket", order=28)
+
+    async def act(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        bucket = self.require(dispatcher, self.bucket_of(tracker),
+                              say.NEED_BUCKET.format(example="sync my outbox to bucket my-project-bucket"))
+        if bucket is None:
+            return []
+        prefix = self.prefix_of(tracker)
+        plan: SyncPlan = await self.blocking(self.storage().plan_sync, self.places.upload_dir, bucket, prefix)
+        text = plan_text(plan)
+        if is_dry_run(str((tracker.latest_message or {}).get("text") or "")):
+            dispatcher.utter_message(text=f"{text}\n{say.SYNC_DRY_RUN.format(bucket=bucket)}")
+            return []
+        if not plan.to_upload:
+            dispatcher.utter_message(text=say.SYNC_NOTHING.format(url=say.s3_url(bucket, plan.prefix)))
+            return []
+        question = say.CONFIRM_SYNC.format(count=say.plural(len(plan.to_upload), "file"),
+                                           size=format_bytes(plan.upload_bytes))
+        pending = {"kind": self.kind, "bucket": bucket, "prefix": plan.prefix}
+        return self.propose(dispatcher, f"{text}\n{question}", pending, say.SYNC_YES)
+
+    async def confirmed(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, pending: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        bucket, prefix = str(pending["bucket"]), str(pending.get("prefix") or "")
+        service = self.storage()
+        # Planned again: only what differs now is uploaded, even if the outbox changed since the question.
+        plan: SyncPlan = await self.blocking(service.plan_sync, self.places.upload_dir, bucket, prefix)
+        if not plan.to_upload:
+            dispatcher.utter_message(text=say.SYNC_NOTHING.format(url=say.s3_url(bucket, plan.prefix)))
+            return []
+        if len(plan.to_upload) > self.background_files or plan.upload_bytes > self.background_bytes:
+            dispatcher.utter_message(text=say.SYNC_STARTED.format(
+                count=say.plural(len(plan.to_upload), "file"), size=format_bytes(plan.upload_bytes),
+                url=say.s3_url(bucket, plan.prefix)))
+            self.jobs.start(Job(
+                sender_id=tracker.sender_id,
+                work=lambda progress: self._apply(tracker, service, plan, progress),
+                progress_text=_progress_text("Syncing", say.plural(len(plan.to_upload), "file")),
+            ))
+            return []
+        dispatcher.utter_message(text=await self.blocking(self._apply, tracker, service, plan, None))
+        return []
+
+    def _apply(self, tracker: Tracker, service: StorageService, plan: SyncPlan, progress: Progress | None) -> str:
+        """Blocking: upload the plan and write one audit line for the whole sync."""
+        params = {"bucket": plan.bucket, "prefix": plan.prefix, "folder": str(plan.local_dir)}
+        result: SyncResult = self.audited(
+            tracker, "sync_folder", params, lambda: service.apply_sync(plan, progress=progress),
+            lambda r: {"uploaded": r.uploaded, "uploaded_bytes": r.uploaded_bytes, "failed": len(r.failures),
+                       "completed": r.completed},
+            problem=lambda r: r.failures[0].code if r.failures else None,
+        )
+        return sync_result_text(result)

@@ -1,0 +1,173 @@
+"""Background jobs: the poster against a tiny aiohttp server standing in for Rasa's trigger_intent endpoint, the
+progress throttle, the runner's ordering and failure handling, and the action that says a job's text."""
+from __future__ import annotations
+
+import threading
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from aiohttp import web
+
+from actions import messages
+from actions.aws.errors import AwsCallFailed
+from actions.jobs import ActionJobUpdate, Job, JobRunner, PostFailed, ProgressThrottle, RasaPoster
+from tests.actions.conftest import run_action, tracker_for
+from tests.actions.test_storage_support import Posts
+
+
+@dataclass
+class FakeRasa:
+    """Records trigger_intent requests the way Rasa's Sanic server would receive them (raw path, query, body)."""
+
+    url: str = ""
+    status: int = 200
+    requests: list[dict[str, Any]] = field(default_factory=list)
+
+
+@pytest.fixture
+async def rasa() -> AsyncIterator[FakeRasa]:
+    fake = FakeRasa()
+
+    async def trigger(request: web.Request) -> web.Response:
+        fake.requests.append({
+            "raw_path": request.raw_path.split("?", 1)[0],
+            "conversation": request.match_info["conversation"],
+            "query": dict(request.query),
+            "json": await request.json(),
+        })
+        return web.json_response({"tracker": {}}, status=fake.status)
+
+    app = web.Application()
+    app.router.add_post("/conversations/{conversation:.+}/trigger_intent", trigger)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    fake.url = f"http://127.0.0.1:{port}"
+    yield fake
+    await runner.cleanup()
+
+
+async def test_poster_sends_the_external_intent_with_the_text(rasa: FakeRasa) -> None:
+    await RasaPoster(rasa.url)("slack:T1:U1", "Uploading report.zip: 50%")
+    assert rasa.requests == [{
+        "raw_path": "/conversations/slack:T1:U1/trigger_intent",
+        "conversation": "slack:T1:U1",
+        "query": {"output_channel": "latest"},
+        "json": {"name": "EXTERNAL_job_update", "entities": {"text": "Uploading report.zip: 50%"}},
+    }]
+
+
+async def test_poster_adds_the_rasa_token_and_encodes_odd_sender_ids(rasa: FakeRasa) -> None:
+    poster = RasaPoster.from_env({"CLOUDBUTLER_RASA_URL": rasa.url + "/", "RASA_AUTH_TOKEN": "s3cr+t"})
+    await poster("webchat:-:a b?c", "hi")
+    [request] = rasa.requests
+    assert request["query"] == {"output_channel": "latest", "token": "s3cr+t"}
+    assert request["raw_path"] == "/conversations/webchat:-:a%20b%3Fc/trigger_intent"
+
+
+async def test_poster_raises_on_an_http_error(rasa: FakeRasa) -> None:
+    rasa.status = 404
+    with pytest.raises(PostFailed) as caught:
+        await RasaPoster(rasa.url)("rest:-:u", "hi")
+    assert caught.value.status == 404
+
+
+def test_poster_defaults() -> None:
+    poster = RasaPoster.from_env({})
+    assert str(poster.url_for("u1")) == "http://127.0.0.1:5005/conversations/u1/trigger_intent?output_channel=latest"
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_throttle_lets_through_every_quarter_or_every_ten_seconds() -> None:
+    clock = Clock()
+    throttle = ProgressThrottle(interval=10, step=0.25, clock=clock)
+    assert throttle.due(10, 100) is False  # 10 % after 0 s
+    assert throttle.due(25, 100) is True  # a quarter
+    assert throttle.due(40, 100) is False  # only 15 % more
+    clock.now += 10
+    assert throttle.due(41, 100) is True  # ten seconds
+    clock.now += 3
+    assert throttle.due(66, 100) is True  # 25 % more again
+    assert throttle.due(100, 100) is False  # the final message says "done"
+    clock.now += 60
+    assert throttle.due(5, None) is True  # unknown totals: time only
+    assert throttle.due(9, None) is False
+
+
+async def test_runner_posts_progress_in_order_and_the_result_last() -> None:
+    sent: list[str] = []
+    posted = [threading.Event(), threading.Event()]
+
+    async def poster(sender_id: str, text: str) -> None:
+        sent.append(text)
+        posted[min(len(sent), 2) - 1].set()
+
+    runner = JobRunner(poster, tick=0.01, interval=1000, step=0.25)
+
+    def work(progress: Any) -> str:
+        progress(10, 100)  # too little to mention
+        progress(30, 100)
+        assert posted[0].wait(5)
+        progress(60, 100)
+        assert posted[1].wait(5)
+        progress(100, 100)  # said by the result instead
+        return "All done."
+
+    await runner.start(Job(sender_id="s1", work=work, progress_text=lambda d, t: f"{d}/{t}"))
+    assert sent == ["30/100", "60/100", "All done."]
+
+
+async def test_runner_turns_failures_into_sentences() -> None:
+    posts = Posts()
+    runner = JobRunner(posts, tick=0.01)
+
+    def fails(progress: Any) -> str:
+        raise AwsCallFailed("NoSuchBucket", bucket="gone-bucket")
+
+    def crashes(progress: Any) -> str:
+        raise RuntimeError("trace with /secret/path")
+
+    runner.start(Job(sender_id="s1", work=fails, progress_text=str))
+    runner.start(Job(sender_id="s2", work=crashes, progress_text=str))
+    await runner.wait()
+    assert dict(posts.sent) == {
+        "s1": "There is no bucket called gone-bucket in this account. Say \"list my buckets\" to see yours.",
+        "s2": messages.UNEXPECTED,
+    }
+
+
+async def test_a_poster_that_fails_does_not_stop_the_job() -> None:
+    calls: list[str] = []
+
+    async def flaky(sender_id: str, text: str) -> None:
+        calls.append(text)
+        raise ConnectionError("rasa is down")
+
+    runner = JobRunner(flaky, tick=0.01)
+
+    def work(progress: Any) -> str:
+        return "finished"
+
+    await runner.start(Job(sender_id="s", work=work, progress_text=str))
+    assert calls == ["finished"]
+
+
+async def test_job_update_action_says_the_text() -> None:
+    tracker = tracker_for("EXTERNAL: EXTERNAL_job_update", intent="EXTERNAL_job_update",
+                          entities=[{"entity": "text", "value": "Uploaded big.bin (200 MB)."}])
+    events, sent = await run_action(ActionJobUpdate(), tracker)
+    assert events == []
+    assert sent[0]["text"] == "Uploaded big.bin (200 MB)."
+    _, sent = await run_action(ActionJobUpdate(), tracker_for(intent="EXTERNAL_job_update"))
+    assert sent == []

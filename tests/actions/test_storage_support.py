@@ -1,0 +1,135 @@
+"""Helpers for the storage skill tests (no tests here): folders and audit log in a temp dir, actions wired to moto,
+a poster that records what background jobs would post into the chat."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+from botocore.awsrequest import AWSResponse
+from rasa_sdk import Tracker
+
+from actions.audit import AuditLog
+from actions.aws.clients import ClientFactory
+from actions.base import SkillAction
+from actions.general import ActionCancel, ActionConfirm, ConfirmableAction
+from actions.jobs import JobRunner
+from tests.actions.conftest import run_action, tracker_for
+
+A = TypeVar("A", bound=SkillAction)
+SENDER = "slack:T1:U1"
+
+
+def ents(**values: str) -> list[dict[str, Any]]:
+    return [{"entity": name, "value": value} for name, value in values.items()]
+
+
+@dataclass
+class Posts:
+    """Stands in for RasaPoster: what a background job would have said in the conversation."""
+
+    sent: list[tuple[str, str]] = field(default_factory=list)
+
+    async def __call__(self, sender_id: str, text: str) -> None:
+        self.sent.append((sender_id, text))
+
+    @property
+    def texts(self) -> list[str]:
+        return [text for _, text in self.sent]
+
+
+@dataclass
+class StorageEnv:
+    aws: ClientFactory
+    root: Path
+    audit: AuditLog
+
+    @property
+    def s3(self) -> Any:
+        return self.aws.client("s3")
+
+    @property
+    def outbox(self) -> Path:
+        return self.root / "outbox"
+
+    @property
+    def downloads(self) -> Path:
+        return self.root / "downloads"
+
+    @property
+    def inbox(self) -> Path:
+        return self.root / "inbox"
+
+    @property
+    def media(self) -> Path:
+        return self.root / "media"
+
+    def action(self, cls: type[A]) -> A:
+        action = cls()
+        action.clients = self.aws
+        action.audit = self.audit
+        return action
+
+    def confirm(self) -> ActionConfirm:
+        return self.action(ActionConfirm)
+
+    def audit_lines(self) -> list[dict[str, Any]]:
+        return self.audit.read()
+
+    def runner(self, posts: Posts) -> JobRunner:
+        return JobRunner(posts, tick=0.01, interval=0.0, step=0.25)
+
+    async def say_yes(self, pending: dict[str, Any], *, handler: ConfirmableAction | None = None
+                      ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        confirm = self.confirm()
+        if handler is not None:
+            confirm._handlers[pending["kind"]] = handler  # a handler with test jobs (ActionConfirm keeps it)
+        return await run_action(confirm, tracker_for("yes", intent="affirm", slots={"pending": pending},
+                                                     sender_id=SENDER))
+
+    async def say_no(self, pending: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        return await run_action(ActionCancel(), tracker_for("no", intent="deny", slots={"pending": pending}))
+
+
+def make_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, aws: ClientFactory) -> StorageEnv:
+    env = StorageEnv(aws=aws, root=tmp_path, audit=AuditLog(tmp_path / "audit.jsonl"))
+    for var, folder in {
+        "CLOUDBUTLER_UPLOAD_DIR": env.outbox,
+        "CLOUDBUTLER_DOWNLOAD_DIR": env.downloads,
+        "CLOUDBUTLER_INBOX_DIR": env.inbox,
+        "CLOUDBUTLER_MEDIA_DIR": env.media,
+    }.items():
+        monkeypatch.setenv(var, str(folder))
+    monkeypatch.setenv("CLOUDBUTLER_PUBLIC_URL", "http://chat.example:5005")
+    env.outbox.mkdir()
+    env.inbox.mkdir()
+    return env
+
+
+def fail_with(s3: Any, operation: str, code: str, status: int = 403) -> None:
+    """Make every ``operation`` call through ``s3`` answer an AWS error (botocore's own short-circuit hook)."""
+
+    def answer(**_: Any) -> tuple[AWSResponse, dict[str, Any]]:
+        error = {"Error": {"Code": code, "Message": "internal detail arn:aws:iam::123456789012:role/secret"}}
+        return AWSResponse("https://s3.test/", status, {}, None), error
+
+    s3.meta.events.register(f"before-call.s3.{operation}", answer)
+
+
+def pending_of(events: list[dict[str, Any]]) -> Any:
+    """The value the last ``pending`` SlotSet leaves behind."""
+    values = [e["value"] for e in events if e.get("event") == "slot" and e.get("name") == "pending"]
+    assert values, f"no pending slot in {events}"
+    return values[-1]
+
+
+def only_text(sent: list[dict[str, Any]]) -> str:
+    assert len(sent) == 1, sent
+    return str(sent[0]["text"])
+
+
+def ask(text: str, intent: str, *, slots: dict[str, Any] | None = None, metadata: dict[str, Any] | None = None,
+        **entities: str) -> Tracker:
+    return tracker_for(text, intent=intent, entities=ents(**entities), slots=slots, sender_id=SENDER,
+                       metadata=metadata)

@@ -1,0 +1,396 @@
+"""Upload, download (with restore offer) and sync against moto: confirmations, path safety, no-overwrite rules,
+presigned links and attachments, background jobs, audit lines."""
+from __future__ import annotations
+
+import os
+import re
+import time
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+
+from actions import storage_messages as say
+from actions.aws.clients import ClientFactory
+from actions.objects import ActionRestoreObject
+from actions.transfers import ActionDownloadFile, ActionSyncFolder, ActionUploadFile
+from tests.actions.conftest import run_action
+from tests.actions.test_storage_support import SENDER, Posts, StorageEnv, ask, make_env, only_text, pending_of
+
+BUCKET = "transfer-bucket"
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, aws: ClientFactory) -> StorageEnv:
+    made = make_env(tmp_path, monkeypatch, aws)
+    made.s3.create_bucket(Bucket=BUCKET)
+    return made
+
+
+def body(env: StorageEnv, key: str) -> bytes:
+    return bytes(env.s3.get_object(Bucket=BUCKET, Key=key)["Body"].read())
+
+
+def keys(env: StorageEnv) -> list[str]:
+    return [o["Key"] for o in env.s3.list_objects_v2(Bucket=BUCKET).get("Contents", [])]
+
+
+# --- upload ----------------------------------------------------------------------------------------------------------
+async def test_upload_asks_then_uploads_and_audits_once(env: StorageEnv) -> None:
+    (env.outbox / "report.pdf").write_bytes(b"%PDF-1.7 hello")
+    events, sent = await run_action(env.action(ActionUploadFile), ask("upload report.pdf to b", "upload_file",
+                                                                      file="report.pdf", bucket=BUCKET))
+    assert sent[0]["text"] == "Upload to transfer-bucket?\n- report.pdf (14 B) -> s3://transfer-bucket/report.pdf"
+    assert sent[0]["buttons"][0] == {"title": "Yes, upload", "payload": "/affirm"}
+    pending = pending_of(events)
+    assert pending == {"kind": "upload_file", "bucket": BUCKET, "files": [{
+        "source": str((env.outbox / "report.pdf").resolve()), "name": "report.pdf", "key": "report.pdf",
+        "size": 14, "replace": False}]}
+    assert keys(env) == []
+
+    _, sent = await env.say_yes(pending)
+    assert only_text(sent) == "Uploaded report.pdf (14 B) to s3://transfer-bucket/report.pdf."
+    assert body(env, "report.pdf") == b"%PDF-1.7 hello"
+    [line] = env.audit_lines()
+    assert (line["action"], line["result"]) == ("upload_file", "ok")
+    assert line["parameters"] == {"bucket": BUCKET, "key": "report.pdf", "file": "report.pdf", "replace": False,
+                                  "size": 14}
+
+
+async def test_upload_no_uploads_nothing(env: StorageEnv) -> None:
+    (env.outbox / "report.pdf").write_bytes(b"x")
+    events, _ = await run_action(env.action(ActionUploadFile), ask("upload", "upload_file", file="report.pdf",
+                                                                   bucket=BUCKET))
+    await env.say_no(pending_of(events))
+    assert keys(env) == [] and env.audit_lines() == []
+
+
+async def test_key_is_the_file_name_even_from_a_sub_folder(env: StorageEnv) -> None:
+    (env.outbox / "reports" / "2024").mkdir(parents=True)
+    (env.outbox / "reports" / "2024" / "q1.pdf").write_bytes(b"q1")
+    events, _ = await run_action(env.action(ActionUploadFile), ask("upload", "upload_file",
+                                                                   file="reports/2024/q1.pdf", bucket=BUCKET))
+    assert pending_of(events)["files"][0]["key"] == "q1.pdf"
+
+
+async def test_existing_key_is_only_replaced_after_saying_so(env: StorageEnv) -> None:
+    env.s3.put_object(Bucket=BUCKET, Key="report.pdf", Body=b"old version")
+    (env.outbox / "report.pdf").write_bytes(b"new")
+    events, sent = await run_action(env.action(ActionUploadFile), ask("upload", "upload_file", file="report.pdf",
+                                                                      bucket=BUCKET))
+    assert re.fullmatch(
+        r"Upload to transfer-bucket\?\n- report\.pdf \(3 B\) -> s3://transfer-bucket/report\.pdf - REPLACES the "
+        r"existing object \(11 B, last modified \d{4}-\d\d-\d\d \d\d:\d\d UTC\)",
+        sent[0]["text"],
+    )
+    assert sent[0]["buttons"][0]["title"] == "Yes, upload and replace"
+    pending = pending_of(events)
+    assert pending["files"][0]["replace"] is True
+    assert body(env, "report.pdf") == b"old version"
+    _, sent = await env.say_yes(pending)
+    assert only_text(sent) == "Uploaded report.pdf (3 B) to s3://transfer-bucket/report.pdf, replacing the previous object."
+    assert body(env, "report.pdf") == b"new"
+
+
+async def test_a_key_that_appeared_after_the_question_is_not_overwritten(env: StorageEnv) -> None:
+    (env.outbox / "report.pdf").write_bytes(b"mine")
+    events, _ = await run_action(env.action(ActionUploadFile), ask("upload", "upload_file", file="report.pdf",
+                                                                   bucket=BUCKET))
+    env.s3.put_object(Bucket=BUCKET, Key="report.pdf", Body=b"someone else's")
+    _, sent = await env.say_yes(pending_of(events))
+    assert only_text(sent).startswith("Could not upload report.pdf: s3://transfer-bucket/report.pdf already exists")
+    assert body(env, "report.pdf") == b"someone else's"
+    [line] = env.audit_lines()
+    assert (line["result"], line["detail"]) == ("error", "object_exists")
+
+
+@pytest.mark.parametrize(
+    "name,expected",
+    [
+        ("../secret.txt", "I only use files inside my outbox folder, so \"../secret.txt\" (it contains ..) is refused."),
+        ("/etc/passwd", "I only use files inside my outbox folder, so \"/etc/passwd\" (an absolute path) is refused."),
+        ("link.txt", "\"link.txt\" leads outside my outbox folder (through a link), so I refused it."),
+    ],
+)
+async def test_paths_leading_out_of_the_outbox_are_refused(env: StorageEnv, name: str, expected: str) -> None:
+    secret = env.root / "secret.txt"
+    secret.write_bytes(b"do not upload")
+    os.symlink(secret, env.outbox / "link.txt")
+    events, sent = await run_action(env.action(ActionUploadFile), ask(f"upload {name}", "upload_file", file=name,
+                                                                      bucket=BUCKET))
+    assert events == []
+    assert only_text(sent) == f"{expected} Nothing was changed."
+    assert keys(env) == [] and env.audit_lines() == []
+
+
+async def test_a_tampered_pending_source_is_refused_at_upload_time(env: StorageEnv) -> None:
+    secret = env.root / "secret.txt"
+    secret.write_bytes(b"do not upload")
+    pending = {"kind": "upload_file", "bucket": BUCKET, "files": [
+        {"source": str(secret), "name": "secret.txt", "key": "secret.txt", "size": 13, "replace": False}]}
+    _, sent = await env.say_yes(pending)
+    assert "leads outside my outbox folder" in only_text(sent)
+    assert keys(env) == []
+
+
+async def test_missing_file_lists_what_the_outbox_has(env: StorageEnv) -> None:
+    (env.outbox / "a.txt").write_bytes(b"a")
+    (env.outbox / "b.csv").write_bytes(b"b")
+    _, sent = await run_action(env.action(ActionUploadFile), ask("upload", "upload_file", file="c.txt", bucket=BUCKET))
+    assert only_text(sent) == (
+        f"I can't find c.txt in the outbox folder ({env.outbox}). Files in the outbox: a.txt, b.csv."
+    )
+
+
+async def test_upload_without_file_or_bucket_explains_what_to_type(env: StorageEnv) -> None:
+    _, sent = await run_action(env.action(ActionUploadFile), ask("upload a file", "upload_file"))
+    assert only_text(sent) == say.NEED_UPLOAD_FILE.format(folder=env.outbox) + " " + say.OUTBOX_EMPTY
+    (env.outbox / "a.txt").write_bytes(b"a")
+    _, sent = await run_action(env.action(ActionUploadFile), ask("upload a.txt", "upload_file", file="a.txt"))
+    assert only_text(sent) == say.UPLOAD_NEED_BUCKET.format(name="a.txt")
+
+
+async def test_upload_to_missing_bucket(env: StorageEnv) -> None:
+    (env.outbox / "a.txt").write_bytes(b"a")
+    _, sent = await run_action(env.action(ActionUploadFile), ask("upload", "upload_file", file="a.txt",
+                                                                 bucket="ghost-bucket"))
+    assert only_text(sent).startswith("There is no bucket called ghost-bucket")
+
+
+async def test_chat_attachments_upload_from_the_inbox(env: StorageEnv) -> None:
+    folder = env.inbox / "webchat-1"
+    folder.mkdir()
+    (folder / "photo.png").write_bytes(b"\x89PNG data")
+    metadata = {"attachments": [{"name": "photo.png", "path": str(folder / "photo.png"), "size": 9,
+                                 "content_type": "image/png"}]}
+    events, sent = await run_action(env.action(ActionUploadFile), ask("upload this to b", "upload_file",
+                                                                      metadata=metadata, bucket=BUCKET))
+    assert sent[0]["text"] == "Upload to transfer-bucket?\n- photo.png (9 B) -> s3://transfer-bucket/photo.png"
+    await env.say_yes(pending_of(events))
+    assert body(env, "photo.png") == b"\x89PNG data"
+    assert env.s3.head_object(Bucket=BUCKET, Key="photo.png")["ContentType"] == "image/png"
+
+
+async def test_an_attachment_without_a_bucket_asks_to_send_it_again(env: StorageEnv) -> None:
+    (env.inbox / "photo.png").write_bytes(b"x")
+    metadata = {"attachments": [{"name": "photo.png", "path": str(env.inbox / "photo.png")}]}
+    events, sent = await run_action(env.action(ActionUploadFile), ask("upload photo.png", "upload_file",
+                                                                      metadata=metadata, file="photo.png"))
+    assert events == []
+    assert only_text(sent) == say.UPLOAD_NEED_BUCKET_ATTACHED.format(name="photo.png")
+
+
+async def test_an_attachment_outside_the_inbox_is_refused(env: StorageEnv) -> None:
+    outside = env.root / "elsewhere.txt"
+    outside.write_bytes(b"no")
+    metadata = {"attachments": [{"name": "elsewhere.txt", "path": str(outside)}]}
+    events, sent = await run_action(env.action(ActionUploadFile), ask("upload this", "upload_file", metadata=metadata,
+                                                                      bucket=BUCKET))
+    assert events == []
+    assert only_text(sent) == (
+        "\"elsewhere.txt\" leads outside my inbox folder (through a link), so I refused it. Nothing was changed."
+    )
+
+
+async def test_big_upload_replies_at_once_and_reports_from_the_background(env: StorageEnv) -> None:
+    (env.outbox / "big.bin").write_bytes(b"z" * 4096)
+    events, _ = await run_action(env.action(ActionUploadFile), ask("upload", "upload_file", file="big.bin",
+                                                                   bucket=BUCKET))
+    posts = Posts()
+    handler = env.action(ActionUploadFile)
+    handler.background_bytes = 1024
+    handler.jobs = env.runner(posts)
+    _, sent = await env.say_yes(pending_of(events), handler=handler)
+    assert only_text(sent) == "Uploading big.bin (4 KB) to transfer-bucket - I'll post progress here."
+    await handler.jobs.wait()
+    assert posts.sent[-1] == (SENDER, "Uploaded big.bin (4 KB) to s3://transfer-bucket/big.bin.")
+    assert body(env, "big.bin") == b"z" * 4096
+    assert [(x["action"], x["result"]) for x in env.audit_lines()] == [("upload_file", "ok")]
+
+
+# --- download --------------------------------------------------------------------------------------------------------
+async def test_download_saves_links_and_attaches_small_files(env: StorageEnv) -> None:
+    env.s3.put_object(Bucket=BUCKET, Key="reports/q1.pdf", Body=b"%PDF q1")
+    events, sent = await run_action(env.action(ActionDownloadFile), ask("download", "download_file",
+                                                                        file="reports/q1.pdf", bucket=BUCKET))
+    assert events == []
+    saved = env.downloads / "q1.pdf"
+    assert saved.read_bytes() == b"%PDF q1"
+    lines = only_text(sent).splitlines()
+    assert lines[0] == f"Downloaded s3://transfer-bucket/reports/q1.pdf (7 B) to {saved.resolve()}."
+    match = re.fullmatch(r"Download link, valid for 60 minutes \(until \d{4}-\d\d-\d\d \d\d:\d\d UTC\): (\S+)",
+                         lines[1])
+    assert match
+    query = parse_qs(urlsplit(match.group(1)).query)
+    # SigV2 links carry the moment they expire, SigV4 links the lifetime; either way one hour from now.
+    lifetime = int(query["X-Amz-Expires"][0]) if "X-Amz-Expires" in query else int(query["Expires"][0]) - time.time()
+    assert 3590 <= lifetime <= 3600
+    assert requests.get(match.group(1), timeout=10).content == b"%PDF q1"
+    assert lines[2] == say.DOWNLOAD_ATTACHED
+    attachment = sent[0]["attachment"]
+    assert attachment.startswith("http://chat.example:5005/webhooks/webchat/media/")
+    media_file = env.media / attachment.rsplit("/", 1)[-1]
+    assert re.fullmatch(r"[0-9a-f]{16}-q1\.pdf", media_file.name)
+    assert media_file.read_bytes() == b"%PDF q1"
+    assert env.audit_lines() == []  # reading changes nothing in AWS
+
+
+async def test_download_never_overwrites_a_local_file(env: StorageEnv) -> None:
+    env.s3.put_object(Bucket=BUCKET, Key="notes.txt", Body=b"from s3")
+    env.downloads.mkdir()
+    (env.downloads / "notes.txt").write_bytes(b"local work")
+    _, sent = await run_action(env.action(ActionDownloadFile), ask("download", "download_file", file="notes.txt",
+                                                                   bucket=BUCKET))
+    assert (env.downloads / "notes.txt").read_bytes() == b"local work"
+    assert (env.downloads / "notes (1).txt").read_bytes() == b"from s3"
+    assert "notes.txt already existed in the downloads folder, so I saved it as notes (1).txt instead." in sent[0]["text"]
+
+
+async def test_large_download_is_not_attached(env: StorageEnv, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("actions.transfers.ATTACH_MAX_BYTES", 4)
+    env.s3.put_object(Bucket=BUCKET, Key="big.bin", Body=b"12345")
+    _, sent = await run_action(env.action(ActionDownloadFile), ask("download", "download_file", file="big.bin",
+                                                                   bucket=BUCKET))
+    assert "attachment" not in sent[0] or not sent[0]["attachment"]
+    assert not env.media.exists()
+
+
+async def test_big_download_runs_in_the_background(env: StorageEnv) -> None:
+    env.s3.put_object(Bucket=BUCKET, Key="big.bin", Body=b"q" * 2048)
+    posts = Posts()
+    action = env.action(ActionDownloadFile)
+    action.background_bytes = 1024
+    action.jobs = env.runner(posts)
+    _, sent = await run_action(action, ask("download", "download_file", file="big.bin", bucket=BUCKET))
+    assert only_text(sent) == "Downloading s3://transfer-bucket/big.bin (2 KB) - I'll post progress here."
+    await action.jobs.wait()
+    final = posts.texts[-1]
+    assert final.startswith(f"Downloaded s3://transfer-bucket/big.bin (2 KB) to {(env.downloads / 'big.bin').resolve()}.")
+    assert "Download link, valid for 60 minutes" in final
+    assert (env.downloads / "big.bin").read_bytes() == b"q" * 2048
+
+
+async def test_archived_object_offers_a_restore_which_is_confirmed_and_audited(env: StorageEnv) -> None:
+    env.s3.put_object(Bucket=BUCKET, Key="old.tar.gz", Body=b"cold", StorageClass="GLACIER")
+    events, sent = await run_action(env.action(ActionDownloadFile), ask("download", "download_file",
+                                                                        file="old.tar.gz", bucket=BUCKET))
+    assert sent[0]["text"] == (
+        "s3://transfer-bucket/old.tar.gz is stored in GLACIER, an archive class: it must be restored before it can "
+        "be downloaded. A Standard restore takes about 3-5 hours and keeps a readable copy for 7 days (retrieval is "
+        "billed). Start the restore?"
+    )
+    assert sent[0]["buttons"][0] == {"title": "Yes, restore it", "payload": "/affirm"}
+    pending = pending_of(events)
+    assert pending == {"kind": "restore_object", "bucket": BUCKET, "key": "old.tar.gz", "days": 7,
+                       "tier": "Standard", "storage_class": "GLACIER"}
+    assert not env.downloads.exists()
+    assert "Restore" not in env.s3.head_object(Bucket=BUCKET, Key="old.tar.gz")
+
+    _, sent = await env.say_yes(pending)
+    assert only_text(sent) == (
+        "Restore of s3://transfer-bucket/old.tar.gz started (Standard, usually about 3-5 hours); the copy stays "
+        "readable for 7 days. Ask me to download it again once it is ready."
+    )
+    assert "Restore" in env.s3.head_object(Bucket=BUCKET, Key="old.tar.gz")
+    [line] = env.audit_lines()
+    assert (line["action"], line["result"], line["parameters"]["status"]) == ("restore_object", "ok", "started")
+
+
+async def test_restore_no_and_restore_of_a_plain_object(env: StorageEnv) -> None:
+    env.s3.put_object(Bucket=BUCKET, Key="old.tar.gz", Body=b"cold", StorageClass="DEEP_ARCHIVE")
+    await env.say_no({"kind": "restore_object", "bucket": BUCKET, "key": "old.tar.gz", "days": 7, "tier": "Standard"})
+    assert "Restore" not in env.s3.head_object(Bucket=BUCKET, Key="old.tar.gz")
+    env.s3.put_object(Bucket=BUCKET, Key="warm.txt", Body=b"warm")
+    _, sent = await run_action(env.action(ActionRestoreObject), ask("restore", "download_file", file="warm.txt",
+                                                                    bucket=BUCKET))
+    assert only_text(sent) == (
+        "s3://transfer-bucket/warm.txt is in STANDARD and can be downloaded directly - no restore needed."
+    )
+
+
+async def test_download_needs_both_names_and_explains_a_missing_key(env: StorageEnv) -> None:
+    _, sent = await run_action(env.action(ActionDownloadFile), ask("download a file", "download_file"))
+    assert only_text(sent) == say.DOWNLOAD_NEED
+    _, sent = await run_action(env.action(ActionDownloadFile), ask("download", "download_file", file="x.txt",
+                                                                   bucket=BUCKET))
+    assert only_text(sent).startswith("There is no object x.txt in bucket transfer-bucket.")
+    assert not env.downloads.exists()
+
+
+# --- sync ------------------------------------------------------------------------------------------------------------
+async def test_dry_run_reports_and_changes_nothing(env: StorageEnv) -> None:
+    (env.outbox / "a.txt").write_bytes(b"aaa")
+    (env.outbox / "b.txt").write_bytes(b"bb")
+    events, sent = await run_action(env.action(ActionSyncFolder), ask("what would sync do for transfer-bucket",
+                                                                      "sync_folder", bucket=BUCKET))
+    assert events == []
+    assert only_text(sent) == (
+        "Syncing the outbox to s3://transfer-bucket/: 2 new (5 B), 0 changed (0 B), 0 unchanged.\n"
+        "Dry run: nothing was uploaded. Say \"sync my outbox to transfer-bucket\" to do it."
+    )
+    assert keys(env) == [] and env.audit_lines() == []
+
+
+async def test_sync_shows_the_plan_asks_then_uploads_new_and_changed_only(env: StorageEnv) -> None:
+    (env.outbox / "a.txt").write_bytes(b"aaa")
+    (env.outbox / "b.txt").write_bytes(b"bb")
+    env.s3.put_object(Bucket=BUCKET, Key="a.txt", Body=b"aaa")  # unchanged
+    env.s3.put_object(Bucket=BUCKET, Key="remote-only.txt", Body=b"r")
+    events, sent = await run_action(env.action(ActionSyncFolder), ask("sync my outbox to transfer-bucket",
+                                                                      "sync_folder", bucket=BUCKET))
+    assert sent[0]["text"] == (
+        "Syncing the outbox to s3://transfer-bucket/: 1 new (2 B), 0 changed (0 B), 1 unchanged.\n"
+        "Sync never deletes: 1 object in the bucket without a local file will stay.\n"
+        "Upload 1 file (2 B)?"
+    )
+    pending = pending_of(events)
+    assert pending == {"kind": "sync_folder", "bucket": BUCKET, "prefix": ""}
+    assert sorted(keys(env)) == ["a.txt", "remote-only.txt"]
+
+    _, sent = await env.say_yes(pending)
+    assert only_text(sent) == "Synced the outbox to s3://transfer-bucket/: uploaded 1 file (2 B); 1 already up to date."
+    assert body(env, "b.txt") == b"bb"
+    [line] = env.audit_lines()
+    assert (line["action"], line["result"]) == ("sync_folder", "ok")
+    assert line["parameters"]["uploaded"] == 1 and line["parameters"]["uploaded_bytes"] == 2
+
+    (env.outbox / "b.txt").write_bytes(b"changed")
+    events, sent = await run_action(env.action(ActionSyncFolder), ask("sync", "sync_folder", bucket=BUCKET))
+    assert "0 new (0 B), 1 changed (7 B), 1 unchanged" in sent[0]["text"]
+
+
+async def test_sync_with_nothing_new(env: StorageEnv) -> None:
+    (env.outbox / "a.txt").write_bytes(b"aaa")
+    env.s3.put_object(Bucket=BUCKET, Key="a.txt", Body=b"aaa")
+    events, sent = await run_action(env.action(ActionSyncFolder), ask("sync", "sync_folder", bucket=BUCKET))
+    assert events == []
+    assert only_text(sent) == "Everything in the outbox is already in s3://transfer-bucket/ - nothing to upload."
+
+
+async def test_sync_no_uploads_nothing_and_a_missing_bucket_is_explained(env: StorageEnv) -> None:
+    (env.outbox / "a.txt").write_bytes(b"aaa")
+    events, _ = await run_action(env.action(ActionSyncFolder), ask("sync", "sync_folder", bucket=BUCKET))
+    await env.say_no(pending_of(events))
+    assert keys(env) == []
+    _, sent = await run_action(env.action(ActionSyncFolder), ask("sync", "sync_folder", bucket="ghost-bucket"))
+    assert only_text(sent).startswith("There is no bucket called ghost-bucket")
+    _, sent = await run_action(env.action(ActionSyncFolder), ask("sync outbox", "sync_folder"))
+    assert only_text(sent) == say.NEED_BUCKET.format(example="sync my outbox to bucket my-project-bucket")
+
+
+async def test_big_sync_runs_in_the_background_and_audits_once(env: StorageEnv) -> None:
+    for n in range(3):
+        (env.outbox / f"f{n}.txt").write_bytes(b"x" * 100)
+    posts = Posts()
+    handler = env.action(ActionSyncFolder)
+    handler.background_files = 2
+    handler.jobs = env.runner(posts)
+    _, sent = await env.say_yes({"kind": "sync_folder", "bucket": BUCKET, "prefix": "backup/"}, handler=handler)
+    assert only_text(sent) == "Syncing 3 files (300 B) to s3://transfer-bucket/backup/ - I'll post progress here."
+    await handler.jobs.wait()
+    assert posts.texts[-1] == (
+        "Synced the outbox to s3://transfer-bucket/backup/: uploaded 3 files (300 B); 0 already up to date."
+    )
+    assert sorted(keys(env)) == ["backup/f0.txt", "backup/f1.txt", "backup/f2.txt"]
+    assert len(env.audit_lines()) == 1

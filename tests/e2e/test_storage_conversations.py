@@ -1,0 +1,142 @@
+"""End-to-end storage conversations through the REST channel with real user text: a bucket's whole life, from the
+form that asks for its name to the double confirmation that deletes it, checked against S3 and the audit log."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+import requests
+
+from launcher.stack import Stack
+from tests.e2e.conftest import Conversation
+
+pytestmark = pytest.mark.e2e
+
+BUCKET = "team-reports-e2e"
+
+
+def s3_of(stack: Stack) -> Any:
+    return boto3.client("s3", endpoint_url=stack.aws_endpoint, region_name="us-east-1",
+                        aws_access_key_id="x", aws_secret_access_key="x")
+
+
+def buckets(stack: Stack) -> list[str]:
+    return [b["Name"] for b in s3_of(stack).list_buckets()["Buckets"]]
+
+
+def text_of(replies: list[dict[str, Any]]) -> str:
+    return "\n".join(r.get("text", "") for r in replies if r.get("text"))
+
+
+def audit_of(stack: Stack, sender: str) -> list[tuple[str, str, dict[str, Any]]]:
+    path = Path(stack.env["CLOUDBUTLER_AUDIT_LOG"])
+    lines = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()] if path.exists() else []
+    return [(x["action"], x["result"], x["parameters"]) for x in lines if x["sender"] == sender]
+
+
+def test_a_bucket_from_creation_to_deletion(chat: Conversation, stack: Stack) -> None:
+    # The form asks for the missing name, refuses a bad one naming the rule, then asks before creating.
+    assert "What should the new bucket be called?" in chat.say_text("create a bucket")
+    refused = chat.say_text("Bad_Bucket!")
+    assert "\"Bad_Bucket\" contains characters S3 doesn't allow" in refused
+    assert "What should the new bucket be called?" in refused
+    replies = chat.say(BUCKET)
+    assert text_of(replies) == (
+        f"Create bucket {BUCKET} in us-east-1? It gets default encryption (SSE-S3) and Block Public Access on all "
+        "four settings."
+    )
+    assert [b["payload"] for b in replies[0]["buttons"]] == ["/affirm", "/deny"]
+    assert BUCKET not in buckets(stack)
+    assert chat.say_text("yes") == (
+        f"Created bucket {BUCKET} in us-east-1 with default encryption (SSE-S3) and all public access blocked."
+    )
+    assert BUCKET in buckets(stack)
+    assert f"- {BUCKET} (us-east-1, created " in chat.say_text("list my buckets")
+
+    # Two files from the stack's outbox, each after a yes.
+    outbox = Path(stack.env["CLOUDBUTLER_UPLOAD_DIR"])
+    outbox.mkdir(parents=True, exist_ok=True)
+    (outbox / "notes.txt").write_bytes(b"meeting notes\n")
+    (outbox / "summary.csv").write_bytes(b"store,item,count\nberlin,echo,3\n")
+    for name, size in (("notes.txt", "14 B"), ("summary.csv", "31 B")):
+        question = chat.say_text(f"upload {name} to {BUCKET}")
+        assert question == f"Upload to {BUCKET}?\n- {name} ({size}) -> s3://{BUCKET}/{name}"
+        assert chat.say_text("yes") == f"Uploaded {name} ({size}) to s3://{BUCKET}/{name}."
+    assert s3_of(stack).get_object(Bucket=BUCKET, Key="notes.txt")["Body"].read() == b"meeting notes\n"
+
+    listing = chat.say_text(f"list files in {BUCKET}")
+    assert listing.startswith(f"{BUCKET}: 2 objects, 45 B in total")
+    assert "Largest: summary.csv (31 B), notes.txt (14 B)" in listing
+
+    # Download: a local copy that never overwrites, a presigned link that works, and the file as an attachment.
+    replies = chat.say(f"download notes.txt from {BUCKET}")
+    downloaded = Path(stack.env["CLOUDBUTLER_DOWNLOAD_DIR"]) / "notes.txt"
+    assert downloaded.read_bytes() == b"meeting notes\n"
+    text = text_of(replies)
+    assert text.startswith(f"Downloaded s3://{BUCKET}/notes.txt (14 B) to ")
+    link = text.split("): ", 1)[1].split()[0]
+    assert requests.get(link, timeout=10).content == b"meeting notes\n"
+    attachment = next(r["attachment"] for r in replies if r.get("attachment"))
+    media = Path(stack.env["CLOUDBUTLER_MEDIA_DIR"]) / attachment.rsplit("/", 1)[-1]
+    assert media.read_bytes() == b"meeting notes\n"
+
+    # Deleting an object asks first.
+    assert chat.say_text(f"delete notes.txt from {BUCKET}").startswith(f"Delete s3://{BUCKET}/notes.txt (14 B,")
+    assert chat.say_text("yes") == f"Deleted s3://{BUCKET}/notes.txt."
+
+    # A bucket that still holds data is deleted only after a second, explicit yes.
+    assert chat.say_text(f"delete bucket {BUCKET}") == (
+        f"Delete bucket {BUCKET} (us-east-1)? It holds 1 object. I will ask once more before deleting any of them."
+    )
+    second = chat.say_text("yes")
+    assert second.startswith(f"{BUCKET} is not empty: it holds 1 object.")
+    assert BUCKET in buckets(stack)
+    assert chat.say_text("yes") == f"Emptied {BUCKET} (deleted 1 object) and deleted the bucket."
+    assert BUCKET not in buckets(stack)
+
+    assert [(action, result) for action, result, _ in audit_of(stack, chat.sender)] == [
+        ("create_bucket", "ok"),
+        ("upload_file", "ok"),
+        ("upload_file", "ok"),
+        ("delete_object", "ok"),
+        ("empty_bucket", "ok"),
+        ("delete_bucket", "ok"),
+    ]
+    assert audit_of(stack, chat.sender)[0][2] == {"bucket": BUCKET, "region": "us-east-1"}
+
+
+def test_named_bucket_goes_straight_to_the_question_and_no_changes_nothing(chat: Conversation, stack: Stack) -> None:
+    question = chat.say_text("create S3 bucket quarterly-exports-e2e")
+    assert question.startswith("Create bucket quarterly-exports-e2e in us-east-1?")
+    assert chat.say_text("no") == "Okay, I cancelled that - nothing was changed."
+    assert "quarterly-exports-e2e" not in buckets(stack)
+    assert audit_of(stack, chat.sender) == []
+
+
+def test_cancel_while_the_form_asks_for_a_name(chat: Conversation, stack: Stack) -> None:
+    assert "What should the new bucket be called?" in chat.say_text("create a bucket")
+    assert chat.say_text("cancel") == "Okay, no bucket was created."
+    # The conversation goes on normally afterwards.
+    assert "nothing waiting for your confirmation" in chat.say_text("yes")
+
+
+def test_missing_names_and_path_escapes_get_explanations(chat: Conversation, stack: Stack) -> None:
+    assert chat.say_text("delete a file") == (
+        "Which file from which bucket? Say e.g. \"delete report.pdf from my-project-bucket\"."
+    )
+    text = chat.say_text("download report.pdf from media-library-prod")
+    assert "There is no object report.pdf in bucket media-library-prod" in text
+
+
+def test_sync_dry_run_changes_nothing(chat: Conversation, stack: Stack) -> None:
+    s3 = s3_of(stack)
+    s3.create_bucket(Bucket="sync-target-e2e")
+    outbox = Path(stack.env["CLOUDBUTLER_UPLOAD_DIR"])
+    outbox.mkdir(parents=True, exist_ok=True)
+    (outbox / "sync-me.txt").write_bytes(b"sync")
+    text = chat.say_text("what would sync do for sync-target-e2e")
+    assert "Dry run: nothing was uploaded." in text
+    assert s3.list_objects_v2(Bucket="sync-target-e2e")["KeyCount"] == 0
