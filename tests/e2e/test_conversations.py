@@ -66,7 +66,7 @@ def test_help_lists_implemented_skills_only(chat: Conversation) -> None:
 
 
 def test_skill_not_built_yet_says_so_honestly(chat: Conversation) -> None:
-    text = chat.say_text("suggest cost optimization for media-library-prod")
+    text = chat.say_text("what are my stats")
     assert "isn't available yet" in text and "nothing was changed" in text
 
 
