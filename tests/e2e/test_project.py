@@ -21,8 +21,8 @@ from tests.e2e.conftest import newest_model
 # domain for trigger_intent, and must not be in NLU data, or people could type it), and a form's question, which the
 # form asks by itself rather than through a rule.
 ALLOWED_WARNINGS = (
-    "The intent 'EXTERNAL_job_update' is listed in the domain file, but is not found in the NLU training data.",
-    "The utterance 'utter_ask_create_bucket_form_bucket' is not used in any story or rule.",
+    re.compile(r"The intent 'EXTERNAL_\w+' is listed in the domain file, but is not found in the NLU training data\."),
+    re.compile(r"The utterance 'utter_ask_\w+_form_\w+' is not used in any story or rule\."),
 )
 
 
@@ -35,7 +35,7 @@ def test_rasa_data_validate_is_clean() -> None:
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-3000:]
     warnings = [line.split("UserWarning: ", 1)[1].strip() for line in output.splitlines() if "UserWarning: " in line]
-    assert [w for w in warnings if w not in ALLOWED_WARNINGS] == []
+    assert [w for w in warnings if not any(allowed.fullmatch(w) for allowed in ALLOWED_WARNINGS)] == []
 
 
 @pytest.mark.e2e
