@@ -1,0 +1,1 @@
+"""Cost optimisation skill service layer: bucket analysis, S3 pricing, recommendations, lifecycle policies."""
