@@ -1,7 +1,9 @@
 """Server status skill: this host (instance metadata + psutil) or any instance of the fleet (EC2 + CloudWatch)."""
 from __future__ import annotations
 
+import asyncio
 import os
+import time
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -61,9 +63,16 @@ def instance_reply(status: InstanceStatus) -> dict[str, Any]:
     return _fields(title, items)
 
 
+HOST_STATUS_FRESH_SECONDS = 2.0
+
+
 class ActionServerStatus(SkillAction):
     action_name = "action_server_status"
     skill = Skill(title="Server status (this host or a named instance)", example="Tell me about my server!", order=10)
+
+    def __init__(self) -> None:
+        self._host_cache: tuple[float, HostStatus] | None = None
+        self._host_inflight: asyncio.Future[HostStatus] | None = None
 
     async def act(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
@@ -73,6 +82,24 @@ class ActionServerStatus(SkillAction):
             fleet = FleetService(ec2=self.clients.client("ec2"), cloudwatch=self.clients.client("cloudwatch"))
             dispatcher.utter_message(**instance_reply(await self.blocking(fleet.status, instance)))
             return []
-        service = HostStatusService(metadata_endpoint=os.environ.get("AWS_EC2_METADATA_SERVICE_ENDPOINT") or None)
-        dispatcher.utter_message(**host_reply(await self.blocking(service.collect)))
+        dispatcher.utter_message(**host_reply(await self.host_status()))
         return []
+
+    async def host_status(self) -> HostStatus:
+        """One measurement serves every request within HOST_STATUS_FRESH_SECONDS, and concurrent requests share
+        the one in flight: measuring CPU takes half a second of a worker thread, 32 users need not take 16."""
+        cached = self._host_cache
+        if cached is not None and time.monotonic() - cached[0] < HOST_STATUS_FRESH_SECONDS:
+            return cached[1]
+        inflight = self._host_inflight
+        if inflight is None:
+            service = HostStatusService(metadata_endpoint=os.environ.get("AWS_EC2_METADATA_SERVICE_ENDPOINT") or None)
+            inflight = asyncio.ensure_future(self.blocking(service.collect))
+            self._host_inflight = inflight
+            try:
+                status = await inflight
+                self._host_cache = (time.monotonic(), status)
+                return status
+            finally:
+                self._host_inflight = None
+        return await asyncio.shield(inflight)

@@ -81,3 +81,24 @@ async def test_unknown_instance_lists_known_names(aws: ClientFactory) -> None:
     _, sent = await run_action(action, tracker_for(
         "how is db-9?", intent="server_status", entities=[{"entity": "instance", "value": "db-9"}]))
     assert sent[0]["text"] == 'I don\'t know an instance called "db-9". Known instances: web-1, web-2.'
+
+
+async def test_concurrent_requests_share_one_measurement(imds: InstanceIdentity, monkeypatch: pytest.MonkeyPatch) -> None:
+    import asyncio
+
+    from actions.aws import server
+
+    calls = []
+    original = server.HostStatusService.collect
+
+    def counting(self: server.HostStatusService) -> server.HostStatus:
+        calls.append(1)
+        return original(self)
+
+    monkeypatch.setattr(server.HostStatusService, "collect", counting)
+    action = ActionServerStatus()
+    results = await asyncio.gather(*(run_action(action, tracker_for("server status", intent="server_status"))
+                                     for _ in range(8)))
+    assert len(calls) == 1
+    texts = {sent[0]["text"] for _, sent in results}
+    assert len(texts) == 1 and "Region: eu-west-1" in texts.pop()
