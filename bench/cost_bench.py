@@ -1,14 +1,15 @@
 """Benchmark of the cost skill (a script, not a test): listing overhead, memory, inventory throughput.
 
-Measures, against an in-process moto server on a free loopback port:
+Measures, against moto's server in a child process on a free loopback port:
 1. analysis time of a 100,000-object bucket / bare paginated listing time (median of a few runs each;
    target <= 1.15);
 2. peak RSS growth of the analysing process from a 10,000- to a 100,000-object bucket, each measured in
    a fresh subprocess with resource.getrusage (target < 30 MB);
 3. S3 Inventory rows per second on 5,000,000 generated CSV rows (download + checksum + DuckDB).
 
-Objects are created directly in moto's in-process S3 backend (``backend.put_object``): ~100x faster than
-100,000 PUTs over HTTP, and the listing under test still goes through HTTP and botocore like production.
+moto's server runs in a child process (as S3 is a different machine for a real client). Objects are created
+directly in that process's S3 backend (``backend.put_object``): ~100x faster than 100,000 PUTs over HTTP,
+and the listing under test still goes through HTTP and botocore like production.
 
     .venv/bin/python bench/cost_bench.py [--objects 100000] [--small 10000] [--runs 3] [--rows 5000000]
 
@@ -131,7 +132,7 @@ def loop_cost(objects: int) -> dict[str, float]:
 
 
 def time_ratio(endpoint: str, bucket: str, runs: int) -> dict[str, Any]:
-    """The ratio against moto over HTTP (the brief's setup; moto's own listing cost dominates the denominator)."""
+    """The ratio against moto over HTTP in its own process (moto's listing cost is part of the denominator)."""
     return _ratio(client(endpoint), bucket, runs)
 
 
@@ -289,6 +290,42 @@ def inventory_throughput(endpoint: str, rows: int) -> dict[str, Any]:
     }
 
 
+def serve(fill: list[tuple[str, int]], cache: bool) -> None:
+    """Child process: moto's server with the buckets filled in its backend, until stdin closes.
+
+    The server runs in its own process, as S3 does for a real client: in the benchmark's process its
+    threads would compete with the code under test for the GIL and inflate exactly what is measured."""
+    import logging
+
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no line per request on the table's terminal
+    if cache:
+        cache_moto_listing()
+    started = time.perf_counter()
+    for name, count in fill:
+        fill_bucket(name, count)
+    fill_s = time.perf_counter() - started
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    print(f"READY http://{host}:{port} {fill_s:.3f}", flush=True)
+    sys.stdin.read()
+    server.stop()
+
+
+def start_server(fill: list[tuple[str, int]], cache: bool) -> tuple[subprocess.Popen[str], str, float]:
+    spec = ",".join(f"{name}={count}" for name, count in fill)
+    command = [sys.executable, __file__, "--serve", spec] + ([] if cache else ["--moto-as-is"])
+    server = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert server.stdout is not None
+    line = server.stdout.readline().split()
+    if not line or line[0] != "READY":
+        server.kill()
+        raise SystemExit("the moto server process did not start")
+    return server, line[1], float(line[2])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--objects", type=int, default=100_000)
@@ -298,18 +335,16 @@ def main() -> None:
     parser.add_argument("--parts", default="ratio,rss,inventory", help="comma-separated subset to run")
     parser.add_argument("--moto-as-is", action="store_true", help="do not cache moto's per-page full listing")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "cost.json"))
+    parser.add_argument("--serve", help=argparse.SUPPRESS)  # internal: run as the moto server process
     args = parser.parse_args()
-
-    from moto.server import ThreadedMotoServer
-
-    if not args.moto_as_is:
-        cache_moto_listing()
+    if args.serve is not None:
+        fill = [(name, int(count)) for name, count in (item.split("=") for item in args.serve.split(",") if item)]
+        serve(fill, cache=not args.moto_as_is)
+        return
 
     parts = set(args.parts.split(","))
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    endpoint = f"http://{host}:{port}"
+    fill = [("bench-large", args.objects), ("bench-small", args.small)] if parts & {"ratio", "rss"} else []
+    server, endpoint, fill_s = start_server(fill, cache=not args.moto_as_is)
     results: dict[str, Any] = {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()},
@@ -317,11 +352,8 @@ def main() -> None:
     }
     rows: list[tuple[str, str, str, str]] = []
     try:
-        if parts & {"ratio", "rss"}:
-            started = time.perf_counter()
-            fill_bucket("bench-large", args.objects)
-            fill_bucket("bench-small", args.small)
-            results["fill_backend_s"] = time.perf_counter() - started
+        if fill:
+            results["fill_backend_s"] = fill_s
         if "ratio" in parts:
             loop = results["scan_pages_alone"] = loop_cost(args.objects)
             rows.append(
@@ -388,7 +420,8 @@ def main() -> None:
                 )
             )
     finally:
-        server.stop()
+        server.stdin.close()  # the server process exits when its stdin closes
+        server.wait(timeout=30)
 
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
