@@ -140,9 +140,10 @@ def _logs(now: dt.datetime, rng: random.Random) -> DemoBucket:
         objects.append(_one(key, rng.randint(150 * KB, 380 * KB), days + 0.2))
     for months in range(1, 24):
         age = months * 30.4 + 0.5
-        day = _day(now, age)
+        # Named by calendar month counted back from now: the dates 30.4 days apart can share a month.
+        year, month = divmod(now.year * 12 + now.month - 1 - months, 12)
         storage = "GLACIER" if age > 365 else "STANDARD_IA" if age > 30 else "STANDARD"
-        key = f"logs/app/{day:%Y/%m}/app-{day:%Y-%m}-rollup.log.gz"
+        key = f"logs/app/{year:04d}/{month + 1:02d}/app-{year:04d}-{month + 1:02d}-rollup.log.gz"
         objects.append(_one(key, rng.randint(150 * KB, 400 * KB), age, storage))
     for days in (1, 3, 6):
         day = _day(now, days)

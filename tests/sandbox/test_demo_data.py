@@ -30,6 +30,17 @@ def test_budget_and_spread() -> None:
     assert len(keys) == len(set(keys))
 
 
+def test_keys_are_unique_whatever_the_date() -> None:
+    """Keys are named after dates; a collision would silently shrink a bucket on some days of the year."""
+    start = dt.datetime(2028, 1, 1, 23, 50, tzinfo=dt.UTC)
+    for offset in range(366):
+        buckets = demo_buckets(start + dt.timedelta(days=offset), 42)
+        for bucket in buckets:
+            keys = [o.key for o in bucket.objects]
+            assert len(keys) == len(set(keys)), (bucket.name, start + dt.timedelta(days=offset))
+        assert [len(b.objects) for b in buckets] == [len(b.objects) for b in demo_buckets(NOW, 42)]
+
+
 def test_one_versioned_bucket_with_a_delete_marker_and_one_lifecycle() -> None:
     buckets = demo_buckets(NOW, 42)
     versioned = [b for b in buckets if b.versioned]
