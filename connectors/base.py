@@ -39,6 +39,7 @@ class ConnectorMessages:
     """The only words connectors say themselves; everything else comes from the assistant."""
 
     NOT_YOURS = "These buttons belong to someone else's request - ask me yourself to get your own."
+    EXPIRED = "These buttons have expired - ask me again if you still want this."
     CHOSEN = "\u2714 {title}"
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,6 +14,7 @@ from rasa.core.channels.channel import InputChannel, OutputChannel
 from sanic import Blueprint
 
 from connectors.base import (
+    ConnectorMessages,
     Deduplicator,
     Incoming,
     LateOutput,
@@ -25,7 +26,14 @@ from connectors.base import (
     status_blueprint,
 )
 from connectors.discord import translate
-from connectors.discord.render import ChoiceHandler, ChoiceView, DiscordReply, render
+from connectors.discord.render import (
+    ChoiceHandler,
+    ChoiceView,
+    DiscordReply,
+    disabled_copy,
+    render,
+    restored_choice,
+)
 from connectors.discord.settings import DiscordSettings
 from connectors.discord.transport import DiscordGateway, typing_in
 
@@ -43,12 +51,14 @@ class DiscordOutput(OutputChannel):
         media_dir: Path,
         on_choice: ChoiceHandler,
         button_timeout: float | None,
+        on_buttons_sent: Callable[[int], None] | None = None,
     ) -> None:
         self.target = target
         self.owner_id = owner_id
         self._media_dir = media_dir
         self._on_choice = on_choice
         self._button_timeout = button_timeout
+        self._on_buttons_sent = on_buttons_sent
 
     @classmethod
     def name(cls) -> str:
@@ -86,6 +96,8 @@ class DiscordOutput(OutputChannel):
         sent = await self.target.send(content=pieces[-1], **extras)
         if view is not None:
             view.message = sent
+            if self._on_buttons_sent is not None:
+                self._on_buttons_sent(sent.id)
 
 
 class DiscordLateOutput(LateOutput):
@@ -115,6 +127,11 @@ class DiscordInput(InputChannel):
         self._last_seen: TtlCache[str, LastSeen] = TtlCache(
             ttl=settings.last_seen_ttl, max_items=settings.last_seen_max_items
         )
+        # Messages whose buttons a live ChoiceView of this process answers; clicks on any other message with
+        # our buttons (sent before a restart) go to ``_on_restored_choice``.
+        self._live_buttons: TtlCache[int, bool] = TtlCache(
+            ttl=settings.button_timeout + 60, max_items=settings.last_seen_max_items
+        )
 
     @classmethod
     def name(cls) -> str:
@@ -130,7 +147,9 @@ class DiscordInput(InputChannel):
         if not self.settings.enabled:
             logger.info("discord: DISCORD_BOT_TOKEN is empty; the Discord connector is off")
             return blueprint
-        self.gateway = DiscordGateway(self.settings, on_message=self._on_message)
+        self.gateway = DiscordGateway(
+            self.settings, on_message=self._on_message, dynamic_items=(restored_choice(self._on_restored_choice),)
+        )
         bind_to_server(blueprint, start=self.gateway.start, stop=self.gateway.stop)
         return blueprint
 
@@ -159,6 +178,7 @@ class DiscordInput(InputChannel):
             media_dir=self.settings.media_dir,
             on_choice=self._on_choice,
             button_timeout=self.settings.button_timeout,
+            on_buttons_sent=lambda message_id: self._live_buttons.put(message_id, True),
         )
 
     async def _on_message(self, message: discord.Message) -> None:
@@ -193,6 +213,31 @@ class DiscordInput(InputChannel):
         output = self._output(target, interaction.user.id)
         async with typing_in(target):
             await self._deliver(translate.from_click(interaction, payload), output, channel_id=interaction.channel_id)
+
+    async def _on_restored_choice(self, interaction: discord.Interaction, owner_id: int, index: int, payload: str) -> None:
+        """A click on buttons no live view answers (they were sent before a restart): the same rules as
+        ``ChoiceView`` - only the owner, only once, not after ``button_timeout`` - then the payload goes to Rasa."""
+        message = interaction.message
+        if message is None or self._live_buttons.get(message.id):
+            return  # the ChoiceView that sent them answers this click
+        if interaction.user.id != owner_id:
+            await interaction.response.send_message(ConnectorMessages.NOT_YOURS, ephemeral=True)
+            return
+        if not self._seen.first_time(f"choice:{message.id}"):
+            await interaction.response.defer()  # a second click raced the first
+            return
+        expired = (discord.utils.utcnow() - message.created_at).total_seconds() > self.settings.button_timeout
+        try:
+            if expired:
+                await interaction.response.send_message(ConnectorMessages.EXPIRED, ephemeral=True)
+                await message.edit(view=disabled_copy(message, chosen=None))
+                return
+            await interaction.response.edit_message(view=disabled_copy(message, chosen=index))
+        except discord.HTTPException:  # the choice still counts; only the greyed-out buttons are missing
+            logger.warning("discord: could not disable the buttons of message %s", message.id)
+            if expired:
+                return
+        await self._on_choice(interaction, payload)
 
     async def _deliver(self, incoming: Incoming, output: DiscordOutput, *, channel_id: int | None) -> None:
         if channel_id is not None:  # before Rasa runs: an action may already post a late message

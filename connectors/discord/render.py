@@ -3,6 +3,7 @@ a button view for choices, media files as attachments. Tables degrade to monospa
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +25,21 @@ MAX_TITLE = 256
 MAX_BUTTON_LABEL = 80
 MAX_BUTTONS = 25
 
+MAX_CUSTOM_ID = 100
+
 ChoiceHandler = Callable[[discord.Interaction, str], Awaitable[None]]
+# (interaction, owner id, button index, payload) for a click on buttons no view of this process knows.
+RestoredChoiceHandler = Callable[[discord.Interaction, int, int, str], Awaitable[None]]
+
+# A button's custom_id carries its owner, position and payload, so a click still means something after a
+# restart, when the view that sent it is gone (Discord keeps showing the buttons).
+CHOICE_ID = re.compile(r"cb:(?P<owner>[0-9]{1,20}):(?P<index>[0-9]{1,2}):(?P<payload>.+)", re.DOTALL)
+
+
+def choice_custom_id(owner_id: int, index: int, payload: str) -> str | None:
+    """The restart-proof custom_id, or None when the payload is too long for Discord's 100 characters."""
+    custom_id = f"cb:{owner_id}:{index}:{payload}"
+    return custom_id if len(custom_id) <= MAX_CUSTOM_ID else None
 
 
 @dataclass(kw_only=True)
@@ -86,9 +101,10 @@ def render(message: Mapping[str, Any], *, media_dir: Path) -> DiscordReply:
 
 
 class ChoiceButton(discord.ui.Button["ChoiceView"]):
-    def __init__(self, *, index: int, choice: Button) -> None:
+    def __init__(self, *, index: int, choice: Button, owner_id: int) -> None:
         style = discord.ButtonStyle.primary if index == 0 else discord.ButtonStyle.secondary
-        super().__init__(label=_clip(choice["title"], MAX_BUTTON_LABEL), style=style)
+        custom_id = choice_custom_id(owner_id, index, choice["payload"])
+        super().__init__(label=_clip(choice["title"], MAX_BUTTON_LABEL), style=style, custom_id=custom_id)
         self.index = index
         self.payload = choice["payload"]
 
@@ -109,7 +125,7 @@ class ChoiceView(discord.ui.View):
         self._on_choice = on_choice
         self._chosen: int | None = None
         for index, choice in enumerate(buttons):
-            self.add_item(ChoiceButton(index=index, choice=choice))
+            self.add_item(ChoiceButton(index=index, choice=choice, owner_id=owner_id))
 
     @property
     def chosen(self) -> int | None:
@@ -150,3 +166,38 @@ class ChoiceView(discord.ui.View):
                     item.style = discord.ButtonStyle.success
                 elif chosen is not None:
                     item.style = discord.ButtonStyle.secondary
+
+
+def restored_choice(handler: RestoredChoiceHandler) -> type[discord.ui.DynamicItem[discord.ui.Button[Any]]]:
+    """The item class discord.py builds for a click on our buttons whatever sent them (``Client.add_dynamic_items``);
+    ``handler`` decides whether a live view of this process already answers it."""
+
+    class RestoredChoice(discord.ui.DynamicItem[discord.ui.Button[Any]], template=CHOICE_ID):
+        def __init__(self, item: discord.ui.Button[Any], match: re.Match[str]) -> None:
+            super().__init__(item)
+            self.owner_id, self.index, self.payload = int(match["owner"]), int(match["index"]), match["payload"]
+
+        @classmethod
+        async def from_custom_id(
+            cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+        ) -> RestoredChoice:
+            assert isinstance(item, discord.ui.Button)
+            return cls(item, match)
+
+        async def callback(self, interaction: discord.Interaction) -> None:
+            await handler(interaction, self.owner_id, self.index, self.payload)
+
+    return RestoredChoice
+
+
+def disabled_copy(message: discord.Message, *, chosen: int | None) -> discord.ui.View:
+    """The message's buttons, all disabled, the chosen one green: what a live ``ChoiceView`` shows after a click."""
+    view = discord.ui.View.from_message(message, timeout=None)
+    for item in view.children:
+        if isinstance(item, discord.ui.Button):
+            item.disabled = True
+            match = CHOICE_ID.fullmatch(item.custom_id or "")
+            if match is not None and chosen is not None and int(match["index"]) == chosen:
+                item.style = discord.ButtonStyle.success
+    view.stop()  # nothing to listen for: discord.py keeps no copy of it
+    return view

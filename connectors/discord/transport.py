@@ -5,6 +5,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
 import discord
 import yarl
@@ -35,10 +36,21 @@ def point_at(settings: DiscordSettings) -> None:
     discord.VoiceClient.warn_dave = False
 
 
+DynamicItems = tuple[type[discord.ui.DynamicItem[Any]], ...]
+
+
 class _GatewayClient(discord.Client):
-    def __init__(self, *, on_message: MessageHandler, guild_ready_timeout: float) -> None:
+    def __init__(
+        self, *, on_message: MessageHandler, guild_ready_timeout: float, dynamic_items: DynamicItems = ()
+    ) -> None:
         super().__init__(intents=intents(), guild_ready_timeout=guild_ready_timeout, max_messages=None)
         self._handle_message = on_message
+        self._dynamic_items = dynamic_items
+
+    async def setup_hook(self) -> None:
+        # Components whose custom_id matches one of these reach their class even when no view of this
+        # process sent them (buttons posted before a restart).
+        self.add_dynamic_items(*self._dynamic_items)
 
     async def on_ready(self) -> None:
         logger.info("discord: connected as %s (%s guilds)", self.user, len(self.guilds))
@@ -54,9 +66,12 @@ class DiscordGateway:
     """Owns one ``discord.Client`` between the server's start and stop; reconnects are discord.py's job
     (it RESUMEs the session, so events missed during a drop are replayed, not lost)."""
 
-    def __init__(self, settings: DiscordSettings, *, on_message: MessageHandler) -> None:
+    def __init__(
+        self, settings: DiscordSettings, *, on_message: MessageHandler, dynamic_items: DynamicItems = ()
+    ) -> None:
         self._settings = settings
         self._on_message = on_message
+        self._dynamic_items = dynamic_items
         self._client: _GatewayClient | None = None
         self._runner: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
@@ -91,7 +106,9 @@ class DiscordGateway:
         backoff = 1.0
         while not self._stopping.is_set():
             client = _GatewayClient(
-                on_message=self._on_message, guild_ready_timeout=self._settings.guild_ready_timeout
+                on_message=self._on_message,
+                guild_ready_timeout=self._settings.guild_ready_timeout,
+                dynamic_items=self._dynamic_items,
             )
             self._client = client
             try:

@@ -3,10 +3,15 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
+
+from discord.utils import time_snowflake
 
 from connectors.base import ConnectorMessages, Inbox
 from connectors.discord import DiscordInput
+from connectors.discord.render import choice_custom_id
 from connectors.discord.settings import DiscordSettings
 from connectors.vocabulary import table_as_text
 from tests.connectors.harness import ALICE, BOB, DiscordHarness, DiscordUsers, payload
@@ -88,6 +93,69 @@ async def test_confirmation_round_trip_by_button(discord: DiscordHarness, agent:
     await discord.fake.wait_for(lambda: len(discord.fake.posted(CHANNEL)) == 3)
     assert agent.texts() == ["create bucket demo", "/affirm", "hello"]
     assert not discord.fake.calls("POST", f"/interactions/{again}/")
+
+
+def sent_before_a_restart(*, age: timedelta, owner: str = ALICE) -> dict[str, Any]:
+    """A confirmation the bot posted in an earlier run: Discord still shows its buttons, no view knows them."""
+    buttons = [
+        {"type": 2, "style": style, "label": label, "custom_id": f"cb:{owner}:{index}:{payload}"}
+        for index, (label, payload, style) in enumerate((("Yes", "/affirm", 1), ("No", "/deny", 2)))
+    ]
+    posted_at = datetime.now(UTC) - age
+    return {"id": str(time_snowflake(posted_at)), "components": [{"type": 1, "components": buttons}]}
+
+
+async def test_buttons_sent_before_a_restart_still_work_once_and_only_for_their_owner(
+    discord: DiscordHarness, agent: ScriptedAgent
+) -> None:
+    question = sent_before_a_restart(age=timedelta(minutes=2))
+
+    intruder = await discord.click(question, 0, user=BOB, name="bob")
+    [refusal] = await discord.fake.wait_for(lambda: discord.fake.calls("POST", f"/interactions/{intruder}/"))
+    assert refusal.json["type"] == 4 and refusal.json["data"]["flags"] == 64
+    assert refusal.json["data"]["content"] == ConnectorMessages.NOT_YOURS
+
+    click = await discord.click(question, 0)
+    [update] = await discord.fake.wait_for(lambda: discord.fake.calls("POST", f"/interactions/{click}/"))
+    assert update.json["type"] == 7
+    shown = update.json["data"]["components"][0]["components"]
+    assert [(b["label"], b["disabled"], b["style"]) for b in shown] == [("Yes", True, 3), ("No", True, 2)]
+    await agent.wait_received(1)
+    assert agent.texts() == ["/affirm"]
+    assert agent.received[0].sender_id == f"discord:{GUILD}:{ALICE}"
+    [done] = await discord.fake.wait_for(lambda: discord.fake.posted(CHANNEL))
+    assert done.json["content"] == "Bucket demo created."
+
+    # Another click on the same message (before Discord showed the disabled buttons) runs nothing.
+    again = await discord.click(question, 1)
+    [deferred] = await discord.fake.wait_for(lambda: discord.fake.calls("POST", f"/interactions/{again}/"))
+    assert deferred.json["type"] == 6
+    await discord.say("hello")
+    await discord.fake.wait_for(lambda: len(discord.fake.posted(CHANNEL)) == 2)
+    assert agent.texts() == ["/affirm", "hello"]
+
+
+async def test_expired_buttons_from_before_a_restart_are_disabled_and_run_nothing(
+    discord: DiscordHarness, agent: ScriptedAgent
+) -> None:
+    question = sent_before_a_restart(age=timedelta(seconds=discord.channel.settings.button_timeout + 60))
+    click = await discord.click(question, 0)
+    [answer] = await discord.fake.wait_for(lambda: discord.fake.calls("POST", f"/interactions/{click}/"))
+    assert answer.json["type"] == 4 and answer.json["data"]["flags"] == 64
+    assert answer.json["data"]["content"] == ConnectorMessages.EXPIRED
+    [edit] = await discord.fake.wait_for(lambda: discord.fake.calls("PATCH", f"/messages/{question['id']}"))
+    assert [b["disabled"] for b in edit.json["components"][0]["components"]] == [True, True]
+    await discord.say("hello")
+    await discord.fake.wait_for(lambda: discord.fake.posted(CHANNEL))
+    assert agent.texts() == ["hello"]
+
+
+async def test_buttons_carry_owner_and_payload_when_they_fit(discord: DiscordHarness) -> None:
+    await discord.say("create bucket demo")
+    [question] = await discord.fake.wait_for(lambda: discord.fake.posted(CHANNEL))
+    ids = [b["custom_id"] for b in question.json["components"][0]["components"]]
+    assert ids == [f"cb:{ALICE}:0:/affirm", f"cb:{ALICE}:1:/deny"]
+    assert choice_custom_id(int(ALICE), 0, "/" + "x" * 100) is None  # too long: a plain, per-run id
 
 
 async def test_attachment_is_saved_to_inbox_and_passed_in_metadata(
