@@ -11,7 +11,8 @@ import os
 import re
 import tempfile
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -97,6 +98,55 @@ def s3_error(exc: Exception, **details: Any) -> CloudButlerError:
     if isinstance(exc, S3UploadFailedError):
         return AwsCallFailed("Unknown", **details)
     return from_boto(exc, **details)
+
+
+class _CreateOnly:
+    """Keys being uploaded without permission to overwrite, on one client: their PutObject and
+    CompleteMultipartUpload carry ``If-None-Match: *``, so S3 itself refuses to replace an object that
+    appeared after our HEAD (boto3's managed transfer does not take the header in ExtraArgs)."""
+
+    def __init__(self) -> None:
+        self._keys: dict[tuple[str, str], int] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, params: dict[str, Any], **_: Any) -> None:
+        with self._lock:
+            guarded = (params.get("Bucket"), params.get("Key")) in self._keys
+        if guarded:
+            params.setdefault("IfNoneMatch", "*")
+
+    @contextmanager
+    def guarding(self, bucket: str, key: str) -> Iterator[None]:
+        with self._lock:
+            self._keys[(bucket, key)] = self._keys.get((bucket, key), 0) + 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                left = self._keys.pop((bucket, key)) - 1
+                if left:
+                    self._keys[(bucket, key)] = left
+
+
+_CREATE_ONLY_LOCK = threading.Lock()
+
+
+def _create_only(s3: Any) -> _CreateOnly:
+    """The client's ``_CreateOnly``, registered on its events once."""
+    with _CREATE_ONLY_LOCK:
+        guard = getattr(s3, "_cloudbutler_create_only", None)
+        if guard is None:
+            guard = _CreateOnly()
+            for operation in ("PutObject", "CompleteMultipartUpload"):
+                s3.meta.events.register(f"before-parameter-build.s3.{operation}", guard)
+            s3._cloudbutler_create_only = guard
+    return guard
+
+
+def _precondition_failed(exc: Exception) -> bool:
+    if isinstance(exc, S3UploadFailedError) and isinstance(exc.__context__, ClientError):
+        exc = exc.__context__
+    return isinstance(exc, ClientError) and exc.response.get("Error", {}).get("Code") in ("PreconditionFailed", "412")
 
 
 class _Tracker:
@@ -272,10 +322,17 @@ class ObjectOperations:
             extra["Metadata"] = dict(metadata)
         tracker = _Tracker(progress, size)
         try:
-            self._s3.upload_file(
-                str(source), bucket, key, ExtraArgs=extra, Callback=tracker, Config=self._transfer_config
-            )
+            with nullcontext() if overwrite else _create_only(self._s3).guarding(bucket, key):
+                self._s3.upload_file(
+                    str(source), bucket, key, ExtraArgs=extra, Callback=tracker, Config=self._transfer_config
+                )
         except BOTO_ERRORS as exc:
+            if not overwrite and _precondition_failed(exc):  # someone else wrote the key after our HEAD
+                winner = self._head_or_none(bucket, key)
+                if winner is not None:
+                    raise ObjectExists(
+                        bucket=bucket, key=key, size=winner.size, last_modified=winner.last_modified
+                    ) from exc
             raise s3_error(exc, bucket=bucket, key=key) from exc
         if progress is not None and size == 0:
             progress(0, 0)  # boto3 never calls back for an empty file; callers still want a final report

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 import requests
 
@@ -85,6 +86,43 @@ def test_upload_refuses_to_overwrite(s3: Any, storage: StorageService, bucket: s
     result = storage.upload(bucket, "report.pdf", source, overwrite=True)
     assert result.replaced is True
     assert _body(s3, bucket, "report.pdf") == b"new"
+
+
+@pytest.mark.parametrize("size", [1000, 6 * MB], ids=["put", "multipart"])
+def test_upload_never_replaces_a_key_written_after_its_check(
+    s3: Any, storage: StorageService, bucket: str, tmp_path: Path, size: int
+) -> None:
+    """Another writer creates the key between our HEAD and the write: S3's If-None-Match refuses ours."""
+    other = boto3.session.Session().client(  # another program: nothing of ours is registered on its client
+        "s3", endpoint_url=s3.meta.endpoint_url, region_name="us-east-1",
+        aws_access_key_id="other", aws_secret_access_key="other",
+    )  # fmt: skip
+    final_call = "PutObject" if size < 5 * MB else "CompleteMultipartUpload"
+
+    def other_writer_wins(**_: Any) -> None:
+        if not _body_or_none(other, bucket, "race.bin"):
+            other.put_object(Bucket=bucket, Key="race.bin", Body=b"the other writer")
+
+    s3.meta.events.register(f"before-call.s3.{final_call}", other_writer_wins)
+    source = _write(tmp_path / "race.bin", os.urandom(size))
+    with pytest.raises(ObjectExists) as caught:
+        storage.upload(bucket, "race.bin", source)
+    assert caught.value.details["size"] == len(b"the other writer")
+    assert _body(s3, bucket, "race.bin") == b"the other writer"
+    assert not s3.list_multipart_uploads(Bucket=bucket).get("Uploads")  # no parts left behind
+    s3.meta.events.unregister(f"before-call.s3.{final_call}", other_writer_wins)
+
+    # Confirmed overwrites and other keys go out without the condition.
+    assert storage.upload(bucket, "race.bin", source, overwrite=True).replaced is True
+    assert _body(s3, bucket, "race.bin") == source.read_bytes()
+    assert storage.upload(bucket, "fresh.bin", source).replaced is False
+
+
+def _body_or_none(s3: Any, bucket: str, key: str) -> bytes | None:
+    try:
+        return _body(s3, bucket, key)
+    except s3.exceptions.NoSuchKey:
+        return None
 
 
 def test_upload_empty_file_reports_completion(s3: Any, storage: StorageService, bucket: str, tmp_path: Path) -> None:
