@@ -194,6 +194,7 @@ class ActionDeleteBucket(StorageAction, ConfirmableAction):
                 sender_id=tracker.sender_id,
                 work=lambda progress: self._empty_and_delete(tracker, service, facts, progress),
                 progress_text=lambda done, _total: say.EMPTYING_PROGRESS.format(bucket=name, done=f"{done:,}"),
+                title=f"emptying {name}",
             ))
             return []
         dispatcher.utter_message(text=await self.blocking(self._empty_and_delete, tracker, service, facts, None))

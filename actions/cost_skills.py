@@ -278,6 +278,7 @@ class ActionCostOptimization(CostAction):
         job = self.jobs.start(Job(
             sender_id=sender_id, work=work,
             progress_text=lambda done, _total: say.ANALYSIS_PROGRESS.format(bucket=bucket, objects=f"{done:,}"),
+            title=f"the cost analysis of {bucket}",
         ))
         task = asyncio.get_running_loop().create_task(self._post_rest(job, sender_id, rest))
         self._followups.add(task)  # a task nobody references may be garbage-collected mid-flight

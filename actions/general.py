@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import messages
 from actions.aws.errors import CloudButlerError
 from actions.base import SkillAction, implemented_skills
+from actions.jobs import stop_jobs
 
 
 class ActionHelp(SkillAction):
@@ -101,6 +102,17 @@ class ActionCancel(SkillAction):
     async def act(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        had_pending = bool(tracker.get_slot("pending"))
-        dispatcher.utter_message(text=messages.CANCELLED if had_pending else messages.NOTHING_TO_CANCEL)
+        if tracker.get_slot("pending"):
+            dispatcher.utter_message(text=messages.CANCELLED)
+            return [SlotSet("pending", None)]
+        # No question open: "stop" / "cancel" means the transfer or analysis running in the background.
+        stopping = stop_jobs(tracker.sender_id)
+        if stopping:
+            dispatcher.utter_message(text=messages.STOPPING.format(what=_and(stopping)))
+        else:
+            dispatcher.utter_message(text=messages.NOTHING_TO_CANCEL)
         return [SlotSet("pending", None)]
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]

@@ -8,11 +8,13 @@ Why: Rasa sends an action's messages only when the action returns and locks the 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Mapping
 from urllib.parse import quote
 
@@ -22,7 +24,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from yarl import URL
 
 from actions import messages
-from actions.aws.errors import CloudButlerError
+from actions.aws.errors import CloudButlerError, Stopped
 from actions.aws.transfer import Progress
 from actions.base import SkillAction
 
@@ -100,11 +102,45 @@ class ProgressThrottle:
 
 @dataclass(frozen=True)
 class Job:
-    """``work(progress)`` blocks (it runs in a thread), audits what it changed and returns the closing reply."""
+    """``work(progress)`` blocks (it runs in a thread), audits what it changed and returns the closing reply.
+    ``title`` names it in a sentence ("the upload of big.bin")."""
 
     sender_id: str
     work: Callable[[Progress], str]
     progress_text: Callable[[int, int | None], str]
+    title: str = "the background job"
+
+
+@dataclass(eq=False)
+class _Running:
+    title: str
+    stop: threading.Event = field(default_factory=threading.Event)
+
+
+# The jobs running in this action server, per conversation: every JobRunner registers here, so "stop" reaches a
+# job whichever skill started it.
+_RUNNING: dict[str, list[_Running]] = {}
+_RUNNING_LOCK = threading.Lock()
+
+
+def stop_jobs(sender_id: str) -> list[str]:
+    """Ask this conversation's running jobs to stop; their titles. Each stops at its next progress report
+    (``Stopped`` raised in its thread) and then posts ``messages.STOPPED``."""
+    with _RUNNING_LOCK:
+        running = [job for job in _RUNNING.get(sender_id, []) if not job.stop.is_set()]
+        for job in running:
+            job.stop.set()
+    return [job.title for job in running]
+
+
+def _forget(sender_id: str, running: _Running) -> None:
+    with _RUNNING_LOCK:
+        jobs = _RUNNING.get(sender_id, [])
+        if running in jobs:
+            jobs.remove(running)
+        if not jobs:
+            _RUNNING.pop(sender_id, None)
+
 
 
 class JobRunner:
@@ -130,7 +166,10 @@ class JobRunner:
         self._tasks: set[asyncio.Task[None]] = set()
 
     def start(self, job: Job) -> asyncio.Task[None]:
-        task = asyncio.get_running_loop().create_task(self.run(job))
+        running = _Running(job.title)
+        with _RUNNING_LOCK:  # at once: a "stop" right after the reply must find the job
+            _RUNNING.setdefault(job.sender_id, []).append(running)
+        task = asyncio.get_running_loop().create_task(self.run(job, running))
         self._tasks.add(task)  # a task nobody references may be garbage-collected mid-flight
         task.add_done_callback(self._tasks.discard)
         return task
@@ -140,12 +179,27 @@ class JobRunner:
         while self._tasks:
             await asyncio.gather(*list(self._tasks))
 
-    async def run(self, job: Job) -> None:
+    async def run(self, job: Job, running: _Running | None = None) -> None:
         latest: list[tuple[int, int | None]] = []  # written by the worker thread, read here; list ops are atomic
+        if running is None:
+            running = _Running(job.title)
+            with _RUNNING_LOCK:
+                _RUNNING.setdefault(job.sender_id, []).append(running)
 
         def report(done: int, total: int | None) -> None:
+            assert running is not None
+            if running.stop.is_set():
+                raise Stopped
             latest[:] = [(done, total)]
 
+        try:
+            await self._run(job, report, latest, done=functools.partial(_forget, job.sender_id, running))
+        finally:
+            _forget(job.sender_id, running)
+
+    async def _run(
+        self, job: Job, report: Progress, latest: list[tuple[int, int | None]], *, done: Callable[[], None]
+    ) -> None:
         if self._executor is None:
             self._executor = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="cloudbutler-job")
         future = asyncio.get_running_loop().run_in_executor(self._executor, job.work, report)
@@ -159,8 +213,11 @@ class JobRunner:
             if current is not None and current != posted and throttle.due(*current):
                 posted = current
                 await self._post(job.sender_id, job.progress_text(*current))
+        done()  # from here on "stop" has nothing left to stop
         try:
             text = future.result()
+        except Stopped:
+            text = messages.STOPPED.format(what=job.title)
         except CloudButlerError as exc:
             text = messages.error_text(exc)
         except Exception:  # noqa: BLE001 - the chat gets a sentence, the log gets the trace

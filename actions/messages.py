@@ -15,6 +15,11 @@ NOT_AVAILABLE = (
 NOTHING_PENDING = "There's nothing waiting for your confirmation right now."
 CANCELLED = "Okay, I cancelled that - nothing was changed."
 NOTHING_TO_CANCEL = "Okay. There was nothing to cancel."
+STOPPING = "Okay, stopping {what}. I'll tell you when it has stopped."
+STOPPED = (
+    "Stopped {what} as you asked. A transfer cut short leaves no partial object or file; what finished before "
+    "the stop stays done."
+)
 UNEXPECTED = "Something went wrong on my side while doing that. Nothing else was changed; please try again in a moment."
 
 # What each intent would do, for NOT_AVAILABLE (and the help of skills that are not built yet).

@@ -70,7 +70,7 @@ EMPTY_INCOMPLETE = (
     "I deleted {removed} from {bucket}, but {failed} could not be deleted (first: {key}, {code}), so the bucket "
     "is still there. Object Lock or MFA Delete may protect them; check the bucket's settings."
 )
-EMPTYING_STARTED = "Emptying {bucket} ({contents}) - this takes a while; I'll post progress here."
+EMPTYING_STARTED = "Emptying {bucket} ({contents}) - this takes a while; I'll post progress here. Say \"stop\" to stop it."
 EMPTYING_PROGRESS = "Emptying {bucket}: {done} deleted so far."
 
 
@@ -127,7 +127,7 @@ UPLOAD_REPLACE_YES = "Yes, upload and replace"
 UPLOADED = "Uploaded {name} ({size}) to {url}."
 UPLOADED_REPLACED = "Uploaded {name} ({size}) to {url}, replacing the previous object."
 UPLOAD_FAILED = "Could not upload {name}: {reason}"
-UPLOAD_STARTED = "Uploading {what} ({size}) to {bucket} - I'll post progress here."
+UPLOAD_STARTED = "Uploading {what} ({size}) to {bucket} - I'll post progress here. Say \"stop\" to stop it."
 TRANSFER_PROGRESS = "{verb} {what}: {percent}% ({done} of {total})"
 UPLOADED_ALL = "Upload finished."
 
@@ -137,7 +137,7 @@ DOWNLOADED = "Downloaded {url} ({size}) to {path}."
 DOWNLOAD_RENAMED = "{original} already existed in the downloads folder, so I saved it as {name} instead."
 DOWNLOAD_LINK = "Download link, valid for {minutes} minutes (until {expires}): {link}"
 DOWNLOAD_ATTACHED = "The file is attached here as well."
-DOWNLOAD_STARTED = "Downloading {url} ({size}) - I'll post progress here."
+DOWNLOAD_STARTED = "Downloading {url} ({size}) - I'll post progress here. Say \"stop\" to stop it."
 OFFER_RESTORE = (
     "{url} is stored in {storage_class}, an archive class: it must be restored before it can be downloaded. "
     "A {tier} restore takes about {duration} and keeps a readable copy for {days} days (retrieval is billed). "
@@ -188,7 +188,7 @@ SYNC_YES = "Yes, sync"
 SYNC_DONE = "Synced the outbox to {url}: uploaded {count} ({size}); {unchanged} already up to date."
 SYNC_FAILURES = "{count} failed: {names}."
 SYNC_STOPPED = "The sync stopped early: {reason}"
-SYNC_STARTED = "Syncing {count} ({size}) to {url} - I'll post progress here."
+SYNC_STARTED = "Syncing {count} ({size}) to {url} - I'll post progress here. Say \"stop\" to stop it."
 
 # --- rule and reason wording ---------------------------------------------------------------------------------------
 BUCKET_NAME_RULES = {

@@ -159,6 +159,7 @@ class ActionUploadFile(StorageAction, ConfirmableAction):
                 sender_id=tracker.sender_id,
                 work=lambda progress: self._upload_all(tracker, service, bucket, items, progress),
                 progress_text=_progress_text("Uploading", what),
+                title=f"the upload of {what}",
             ))
             return []
         dispatcher.utter_message(text=await self.blocking(self._upload_all, tracker, service, bucket, items, None))
@@ -255,6 +256,7 @@ class ActionDownloadFile(StorageAction):
                 sender_id=tracker.sender_id,
                 work=lambda progress: self._download(service, places, info, name, progress)["text"],
                 progress_text=_progress_text("Downloading", original),
+                title=f"the download of {original}",
             ))
             return []
         dispatcher.utter_message(**await self.blocking(self._download, service, places, info, name, None))
@@ -367,6 +369,7 @@ class ActionSyncFolder(StorageAction, ConfirmableAction):
                 sender_id=tracker.sender_id,
                 work=lambda progress: self._apply(tracker, service, plan, progress),
                 progress_text=_progress_text("Syncing", say.plural(len(plan.to_upload), "file")),
+                title=f"the sync to {bucket}",
             ))
             return []
         dispatcher.utter_message(text=await self.blocking(self._apply, tracker, service, plan, None))

@@ -30,6 +30,11 @@ class CloudButlerError(Exception):
         self.details = details
 
 
+class Stopped(Exception):
+    """Raised by a progress callback to stop the work it reports on (the user said "stop"). Services let it
+    through untouched; a transfer it interrupts is aborted like any failed one, leaving no partial object or file."""
+
+
 class NotOnEc2(CloudButlerError):
     def __init__(self) -> None:
         super().__init__("not_on_ec2")

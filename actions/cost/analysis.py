@@ -13,7 +13,7 @@ from typing import Any
 
 from dateutil.tz import tzutc
 
-from actions.aws.errors import CloudButlerError, from_boto
+from actions.aws.errors import CloudButlerError, Stopped, from_boto
 from actions.cost.model import AGE_EDGES_DAYS, KNOWN_CLASSES, N_AGE, N_SIZE, BucketStats, CostReport
 from actions.cost.pricing import pricing_for
 from actions.cost.recommend import DEFAULT_LADDER, MAX_PAYBACK_MONTHS, build_report
@@ -159,7 +159,7 @@ class CostAnalyser:
             stats = scan_pages(
                 pages, now=now, progress=progress, progress_every=progress_every, limits=limits, bucket=bucket
             )
-        except CloudButlerError:
+        except (CloudButlerError, Stopped):
             raise
         except Exception as exc:
             raise from_boto(exc, bucket=bucket) from exc

@@ -290,7 +290,7 @@ ANALYSIS_NEXT = (
 )
 ANALYSIS_STARTED = (
     "Working on it: {bucket} holds more than {objects} objects, so I'm analysing it in the background and will "
-    "post the result here."
+    'post the result here. Say "stop" to stop it.'
 )
 ANALYSIS_PROGRESS = "Still analysing {bucket}: {objects} objects counted so far."
 CLASS_TABLE_TITLE = "Monthly cost of {bucket} per storage class"

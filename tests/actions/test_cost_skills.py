@@ -255,7 +255,7 @@ async def test_a_large_bucket_is_analysed_in_the_background(
     _, sent = await run_action(action, tracker_for("suggest cost optimization for cost-large"))
     assert [m["text"] for m in sent] == [
         "Working on it: cost-large holds more than 2 objects, so I'm analysing it in the background and will post "
-        "the result here."
+        'the result here. Say "stop" to stop it.'
     ]
     await action.wait()
     [(sender, summary)] = texts.sent

@@ -319,7 +319,10 @@ async def test_big_bucket_is_emptied_in_the_background(env: StorageEnv) -> None:
     handler.background_objects = 2
     handler.jobs = env.runner(posts)
     _, sent = await env.say_yes({"kind": "delete_bucket", "bucket": "big-bucket", "stage": "empty"}, handler=handler)
-    assert only_text(sent) == "Emptying big-bucket (3 objects) - this takes a while; I'll post progress here."
+    assert only_text(sent) == (
+        "Emptying big-bucket (3 objects) - this takes a while; I'll post progress here."
+        ' Say "stop" to stop it.'
+    )
     await handler.jobs.wait()
     assert posts.sent[-1] == (SENDER, "Emptied big-bucket (deleted 3 objects) and deleted the bucket.")
     assert env.s3.list_buckets()["Buckets"] == []

@@ -12,7 +12,7 @@ from aiohttp import web
 
 from actions import messages
 from actions.aws.errors import AwsCallFailed
-from actions.jobs import ActionJobUpdate, Job, JobRunner, PostFailed, ProgressThrottle, RasaPoster
+from actions.jobs import ActionJobUpdate, Job, JobRunner, PostFailed, ProgressThrottle, RasaPoster, stop_jobs
 from tests.actions.conftest import run_action, tracker_for
 from tests.actions.test_storage_support import Posts
 
@@ -145,6 +145,35 @@ async def test_runner_turns_failures_into_sentences() -> None:
         "s1": "There is no bucket called gone-bucket in this account. Say \"list my buckets\" to see yours.",
         "s2": messages.UNEXPECTED,
     }
+
+
+async def test_stop_reaches_only_the_senders_jobs_at_their_next_report() -> None:
+    posts = Posts()
+    runner = JobRunner(posts, tick=0.01)
+    release = threading.Event()
+
+    def reports_until_stopped(progress: Any) -> str:
+        for step in range(500):
+            progress(step, 500)
+            release.wait(0.01)
+        return "finished"
+
+    def waits(progress: Any) -> str:
+        assert release.wait(10)
+        progress(1, 1)
+        return "the other job finished"
+
+    runner.start(Job(sender_id="s1", work=reports_until_stopped, progress_text=str, title="the upload of a.bin"))
+    runner.start(Job(sender_id="s2", work=waits, progress_text=str, title="the sync to b"))
+    assert stop_jobs("s1") == ["the upload of a.bin"]
+    assert stop_jobs("s1") == []  # already asked
+    release.set()
+    await runner.wait()
+    assert dict(posts.sent) == {
+        "s1": messages.STOPPED.format(what="the upload of a.bin"),
+        "s2": "the other job finished",
+    }
+    assert stop_jobs("s1") == stop_jobs("s2") == []  # finished jobs are forgotten
 
 
 async def test_a_poster_that_fails_does_not_stop_the_job() -> None:

@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 import time
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
 
+from actions import messages
 from actions import storage_messages as say
 from actions.aws.clients import ClientFactory
+from actions.general import ActionCancel
 from actions.objects import ActionRestoreObject
 from actions.transfers import ActionDownloadFile, ActionSyncFolder, ActionUploadFile
-from tests.actions.conftest import run_action
+from tests.actions.conftest import run_action, tracker_for
 from tests.actions.test_storage_support import SENDER, Posts, StorageEnv, ask, make_env, only_text, pending_of
 
 BUCKET = "transfer-bucket"
@@ -202,11 +206,49 @@ async def test_big_upload_replies_at_once_and_reports_from_the_background(env: S
     handler.background_bytes = 1024
     handler.jobs = env.runner(posts)
     _, sent = await env.say_yes(pending_of(events), handler=handler)
-    assert only_text(sent) == "Uploading big.bin (4 KB) to transfer-bucket - I'll post progress here."
+    assert only_text(sent) == (
+        "Uploading big.bin (4 KB) to transfer-bucket - I'll post progress here."
+        ' Say "stop" to stop it.'
+    )
     await handler.jobs.wait()
     assert posts.sent[-1] == (SENDER, "Uploaded big.bin (4 KB) to s3://transfer-bucket/big.bin.")
     assert body(env, "big.bin") == b"z" * 4096
     assert [(x["action"], x["result"]) for x in env.audit_lines()] == [("upload_file", "ok")]
+
+
+async def test_stop_ends_a_background_upload_and_keeps_no_part_of_it(env: StorageEnv) -> None:
+    (env.outbox / "big.bin").write_bytes(os.urandom(20 * 1024 * 1024))  # two 16 MB parts
+    events, _ = await run_action(env.action(ActionUploadFile), ask("upload", "upload_file", file="big.bin",
+                                                                   bucket=BUCKET))
+    said_stop = threading.Event()
+
+    def first_part_waits_for_stop(**_: Any) -> None:
+        said_stop.wait(10)
+
+    env.s3.meta.events.register("before-call.s3.UploadPart", first_part_waits_for_stop)
+    try:
+        posts = Posts()
+        handler = env.action(ActionUploadFile)
+        handler.background_bytes = 1024
+        handler.jobs = env.runner(posts)
+        await env.say_yes(pending_of(events), handler=handler)
+
+        _, sent = await run_action(ActionCancel(), tracker_for("stop the upload", intent="deny", sender_id=SENDER))
+        assert only_text(sent) == messages.STOPPING.format(what="the upload of big.bin")
+        said_stop.set()
+        await handler.jobs.wait()
+    finally:
+        said_stop.set()
+        env.s3.meta.events.unregister("before-call.s3.UploadPart", first_part_waits_for_stop)
+    assert posts.sent[-1] == (SENDER, messages.STOPPED.format(what="the upload of big.bin"))
+    assert keys(env) == []
+    assert not env.s3.list_multipart_uploads(Bucket=BUCKET).get("Uploads")
+    [line] = env.audit_lines()
+    assert (line["action"], line["result"], line["detail"]) == ("upload_file", "error", "Stopped")
+
+    # Nothing is running any more: "stop" says so and changes nothing.
+    _, sent = await run_action(ActionCancel(), tracker_for("stop", intent="deny", sender_id=SENDER))
+    assert only_text(sent) == messages.NOTHING_TO_CANCEL
 
 
 # --- download --------------------------------------------------------------------------------------------------------
@@ -263,7 +305,10 @@ async def test_big_download_runs_in_the_background(env: StorageEnv) -> None:
     action.background_bytes = 1024
     action.jobs = env.runner(posts)
     _, sent = await run_action(action, ask("download", "download_file", file="big.bin", bucket=BUCKET))
-    assert only_text(sent) == "Downloading s3://transfer-bucket/big.bin (2 KB) - I'll post progress here."
+    assert only_text(sent) == (
+        "Downloading s3://transfer-bucket/big.bin (2 KB) - I'll post progress here."
+        ' Say "stop" to stop it.'
+    )
     await action.jobs.wait()
     final = posts.texts[-1]
     assert final.startswith(f"Downloaded s3://transfer-bucket/big.bin (2 KB) to {(env.downloads / 'big.bin').resolve()}.")
@@ -387,7 +432,10 @@ async def test_big_sync_runs_in_the_background_and_audits_once(env: StorageEnv) 
     handler.background_files = 2
     handler.jobs = env.runner(posts)
     _, sent = await env.say_yes({"kind": "sync_folder", "bucket": BUCKET, "prefix": "backup/"}, handler=handler)
-    assert only_text(sent) == "Syncing 3 files (300 B) to s3://transfer-bucket/backup/ - I'll post progress here."
+    assert only_text(sent) == (
+        "Syncing 3 files (300 B) to s3://transfer-bucket/backup/ - I'll post progress here."
+        ' Say "stop" to stop it.'
+    )
     await handler.jobs.wait()
     assert posts.texts[-1] == (
         "Synced the outbox to s3://transfer-bucket/backup/: uploaded 3 files (300 B); 0 already up to date."

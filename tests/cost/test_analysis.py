@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from dateutil.tz import tzutc
 
-from actions.aws.errors import CloudButlerError
+from actions.aws.errors import CloudButlerError, Stopped
 from actions.cost.analysis import BucketTooLarge, CostAnalyser, ListingLimits, scan_pages
 from actions.cost.model import Caveat, ClassSummary, CostReport, LadderStep, Recommendation
 from tests.cost.conftest import NOW
@@ -208,6 +208,19 @@ def test_progress_is_reported_every_n_pages(s3: Any, make_bucket: MakeBucket) ->
         "cost-progress", now=NOW, progress=lambda n, b: calls.append((n, b)), progress_every=2
     )
     assert calls == [(4, 1000)]
+
+
+def test_a_stop_from_the_progress_callback_ends_the_listing_as_it_is(s3: Any, make_bucket: MakeBucket) -> None:
+    make_bucket("cost-stop", [(f"k{i}", 100, "STANDARD", 1.5) for i in range(5)])
+    seen: list[int] = []
+
+    def stop_after_first_page(objects: int, _bytes: int) -> None:
+        seen.append(objects)
+        raise Stopped
+
+    with pytest.raises(Stopped):  # not turned into an AWS error
+        CostAnalyser(s3=s3, page_size=2).analyse("cost-stop", now=NOW, progress=stop_after_first_page, progress_every=1)
+    assert seen == [2]
 
 
 def test_listing_stops_past_the_limits(s3: Any, make_bucket: MakeBucket) -> None:
