@@ -111,7 +111,7 @@ INTENTS = {
   "create lifecycle rule for bucket {b}","set up a lifecycle policy on {b}","apply the recommended lifecycle to {b}",
   "archive old objects in {b}","setup lifecycle policy","put a lifecycle on {b}","transition {b} to cheaper storage automatically",
   "setup lifecycle polcy for {b}","apply lifecycle policy to bucket {b}"],
-"show_lifecycle": ["show lifecycle policy for {b}","what lifecycle rules does {b} have","explain the lifecycle of {b}",
+"show_lifecycle": ["show me the lifecycle policy for {b}","show the lifecycle policy of {b}","display the lifecycle policy for {b}","view lifecycle policy of {b}","see the lifecycle policy on {b}","show lifecycle rules for {b}","print the lifecycle policy of {b}","what is the lifecycle policy of {b}","show lifecycle policy for {b}","what lifecycle rules does {b} have","explain the lifecycle of {b}",
   "current lifecycle config of {b}","show me the lifecycle rules on {b}","does {b} have a lifecycle policy",
   "list lifecycle rules for {b}","what happens to old files in {b}","show lifecycle","get lifecycle configuration of {b}",
   "explain lifecycle rules on bucket {b}","which lifecycle rules are on {b}","lifecycle of {b}?","show the lifecycle for {b}",
