@@ -1,9 +1,11 @@
 """Object skills: what a bucket holds (from the paginated summary), deleting one object, restoring an archived one."""
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import storage_messages as say
@@ -95,20 +97,53 @@ class ActionDeleteObject(StorageAction, ConfirmableAction):
         return []
 
 
+def restore_tiers(storage_class: str) -> list[str]:
+    """The retrieval tiers offered for an archive, the default first: Bulk for Glacier Flexible Retrieval and Deep
+    Archive, Expedited for Glacier Flexible Retrieval only; Intelligent-Tiering's archive tiers get the default."""
+    return [RESTORE_TIER] + [tier for tier in ("Bulk", "Expedited") if (storage_class, tier) in say.RESTORE_DURATION]
+
+
 def restore_offer(info: ObjectInfo) -> str:
     storage_class = info.archive_status or info.storage_class
     url = say.s3_url(info.bucket, info.key)
     duration = say.RESTORE_DURATION.get((storage_class, RESTORE_TIER), say.RESTORE_DURATION_DEFAULT)
     if info.restore == "in_progress":
         return say.RESTORE_IN_PROGRESS.format(url=url, storage_class=storage_class, duration=duration)
-    return say.OFFER_RESTORE.format(
+    text = say.OFFER_RESTORE.format(
         url=url, storage_class=storage_class, tier=RESTORE_TIER, duration=duration, days=RESTORE_DAYS
     )
+    others = [
+        say.RESTORE_TIER_CHOICE.format(
+            tier=tier, duration=say.RESTORE_DURATION[(storage_class, tier)], cost=say.RESTORE_TIER_COST[tier]
+        )
+        for tier in restore_tiers(storage_class)[1:]
+    ]
+    return text + say.RESTORE_OTHER_TIERS.format(choices=", ".join(others)) if others else text
+
+
+def restore_buttons(storage_class: str) -> list[dict[str, str]]:
+    """Yes (default tier), one button per other tier (``/affirm{"tier": ...}``), No."""
+    yes, no = say.confirm_buttons(say.RESTORE_YES)
+    others = [
+        {
+            "title": say.RESTORE_TIER_BUTTON.format(tier=tier, duration=say.RESTORE_DURATION[(storage_class, tier)]),
+            "payload": say.YES + json.dumps({"tier": tier}),
+        }
+        for tier in restore_tiers(storage_class)[1:]
+    ]
+    return [yes, *others, no]
 
 
 def restore_pending(info: ObjectInfo) -> dict[str, Any]:
+    storage_class = info.archive_status or info.storage_class
     return {"kind": ActionRestoreObject.kind, "bucket": info.bucket, "key": info.key, "days": RESTORE_DAYS,
-            "tier": RESTORE_TIER, "storage_class": info.archive_status or info.storage_class}
+            "tier": RESTORE_TIER, "tiers": restore_tiers(storage_class), "storage_class": storage_class}
+
+
+def propose_restore(dispatcher: CollectingDispatcher, info: ObjectInfo) -> list[dict[str, Any]]:
+    pending = restore_pending(info)
+    dispatcher.utter_message(text=restore_offer(info), buttons=restore_buttons(pending["storage_class"]))
+    return [SlotSet("pending", pending)]
 
 
 class ActionRestoreObject(StorageAction, ConfirmableAction):
@@ -133,13 +168,16 @@ class ActionRestoreObject(StorageAction, ConfirmableAction):
         if info.restore == "in_progress":
             dispatcher.utter_message(text=restore_offer(info))
             return []
-        return self.propose(dispatcher, restore_offer(info), restore_pending(info), say.RESTORE_YES)
+        return propose_restore(dispatcher, info)
 
     async def confirmed(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, pending: dict[str, Any]
     ) -> list[dict[str, Any]]:
         bucket, key = str(pending["bucket"]), str(pending["key"])
         days, tier = int(pending.get("days", RESTORE_DAYS)), str(pending.get("tier", RESTORE_TIER))
+        chosen = self.entity(tracker, "tier")  # a tier button: /affirm{"tier": "Bulk"}
+        if chosen and chosen in pending.get("tiers", ()):
+            tier = chosen
         service = self.storage()
         result = await self.blocking(
             self.audited, tracker, "restore_object", {"bucket": bucket, "key": key, "days": days, "tier": tier},

@@ -144,6 +144,10 @@ OFFER_RESTORE = (
     "Start the restore?"
 )
 RESTORE_YES = "Yes, restore it"
+RESTORE_OTHER_TIERS = " Faster or cheaper: {choices}."
+RESTORE_TIER_CHOICE = "{tier} ({duration}, {cost})"
+RESTORE_TIER_COST = {"Bulk": "cheapest", "Expedited": "costliest"}
+RESTORE_TIER_BUTTON = "{tier} restore ({duration})"
 RESTORE_IN_PROGRESS = (
     "{url} is archived in {storage_class} and a restore is already in progress. Ask me to download it again once "
     "it has finished (usually within {duration})."

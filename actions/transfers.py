@@ -22,7 +22,7 @@ from actions.base import Skill
 from actions.general import ConfirmableAction
 from actions.identity import Attachment
 from actions.jobs import Job, percent_done
-from actions.objects import restore_offer, restore_pending
+from actions.objects import propose_restore, restore_offer
 from actions.paths import UnsafePath, format_bytes, resolve_inside, unique_target
 from actions.storage import (
     ATTACH_MAX_BYTES,
@@ -241,7 +241,7 @@ class ActionDownloadFile(StorageAction):
             if info.restore == "in_progress":
                 dispatcher.utter_message(text=restore_offer(info))
                 return []
-            return self.propose(dispatcher, restore_offer(info), restore_pending(info), say.RESTORE_YES)
+            return propose_restore(dispatcher, info)
         places = self.places
         original = key.rsplit("/", 1)[-1]
         try:

@@ -140,3 +140,19 @@ def test_sync_dry_run_changes_nothing(chat: Conversation, stack: Stack) -> None:
     text = chat.say_text("what would sync do for sync-target-e2e")
     assert "Dry run: nothing was uploaded." in text
     assert s3.list_objects_v2(Bucket="sync-target-e2e")["KeyCount"] == 0
+
+
+def test_an_archived_file_is_restored_with_the_tier_its_button_names(chat: Conversation, stack: Stack) -> None:
+    s3 = s3_of(stack)
+    s3.create_bucket(Bucket="restore-e2e")
+    s3.put_object(Bucket="restore-e2e", Key="cold/archive.tar", Body=b"frozen", StorageClass="GLACIER")
+    [offer] = chat.say("download cold/archive.tar from restore-e2e")
+    assert offer["text"].startswith("s3://restore-e2e/cold/archive.tar is stored in GLACIER, an archive class")
+    bulk = next(b for b in offer["buttons"] if b["title"].startswith("Bulk"))
+    assert chat.say_text(bulk["payload"]) == (
+        "Restore of s3://restore-e2e/cold/archive.tar started (Bulk, usually about 5-12 hours); the copy stays "
+        "readable for 7 days. Ask me to download it again once it is ready."
+    )
+    assert "Restore" in s3.head_object(Bucket="restore-e2e", Key="cold/archive.tar")  # moto restores at once
+    [(action, result, parameters)] = audit_of(stack, chat.sender)
+    assert (action, result, parameters["tier"]) == ("restore_object", "ok", "Bulk")
