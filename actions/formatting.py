@@ -1,4 +1,4 @@
-"""Pure formatting helpers for replies: percentages, durations, sizes."""
+"""Pure formatting helpers for replies: percentages, durations, sizes, lists."""
 from __future__ import annotations
 
 
@@ -26,3 +26,8 @@ def size(num_bytes: float) -> str:
             return f"{int(value)} B" if unit == "B" else f"{value:.1f} {unit}"
         value /= 1024
     raise AssertionError("unreachable")
+
+
+def and_join(parts: list[str]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]

@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import messages
 from actions.aws.errors import CloudButlerError
 from actions.base import SkillAction, implemented_skills
+from actions.formatting import and_join
 from actions.jobs import stop_jobs
 
 
@@ -108,11 +109,7 @@ class ActionCancel(SkillAction):
         # No question open: "stop" / "cancel" means the transfer or analysis running in the background.
         stopping = stop_jobs(tracker.sender_id)
         if stopping:
-            dispatcher.utter_message(text=messages.STOPPING.format(what=_and(stopping)))
+            dispatcher.utter_message(text=messages.STOPPING.format(what=and_join(stopping)))
         else:
             dispatcher.utter_message(text=messages.NOTHING_TO_CANCEL)
         return [SlotSet("pending", None)]
-
-
-def _and(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]

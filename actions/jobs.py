@@ -8,7 +8,6 @@ Why: Rasa sends an action's messages only when the action returns and locks the 
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 import os
 import threading
@@ -142,7 +141,6 @@ def _forget(sender_id: str, running: _Running) -> None:
             _RUNNING.pop(sender_id, None)
 
 
-
 class JobRunner:
     """Runs jobs as asyncio tasks of the action server; one small thread pool keeps them off the actions' pool."""
 
@@ -179,27 +177,20 @@ class JobRunner:
         while self._tasks:
             await asyncio.gather(*list(self._tasks))
 
-    async def run(self, job: Job, running: _Running | None = None) -> None:
+    async def run(self, job: Job, running: _Running) -> None:
+        try:
+            await self._run(job, running)
+        finally:
+            _forget(job.sender_id, running)  # also when the task is cancelled at shutdown
+
+    async def _run(self, job: Job, running: _Running) -> None:
         latest: list[tuple[int, int | None]] = []  # written by the worker thread, read here; list ops are atomic
-        if running is None:
-            running = _Running(job.title)
-            with _RUNNING_LOCK:
-                _RUNNING.setdefault(job.sender_id, []).append(running)
 
         def report(done: int, total: int | None) -> None:
-            assert running is not None
             if running.stop.is_set():
                 raise Stopped
             latest[:] = [(done, total)]
 
-        try:
-            await self._run(job, report, latest, done=functools.partial(_forget, job.sender_id, running))
-        finally:
-            _forget(job.sender_id, running)
-
-    async def _run(
-        self, job: Job, report: Progress, latest: list[tuple[int, int | None]], *, done: Callable[[], None]
-    ) -> None:
         if self._executor is None:
             self._executor = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="cloudbutler-job")
         future = asyncio.get_running_loop().run_in_executor(self._executor, job.work, report)
@@ -213,7 +204,7 @@ class JobRunner:
             if current is not None and current != posted and throttle.due(*current):
                 posted = current
                 await self._post(job.sender_id, job.progress_text(*current))
-        done()  # from here on "stop" has nothing left to stop
+        _forget(job.sender_id, running)  # from here on "stop" has nothing left to stop
         try:
             text = future.result()
         except Stopped:

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any, Callable, Mapping
 
 from actions.aws.errors import CloudButlerError
+from actions.formatting import and_join
 from actions.paths import format_bytes
 
 # --- shared --------------------------------------------------------------------------------------------------------
@@ -81,7 +82,7 @@ def contents(*, objects: int, old_versions: int = 0, markers: int = 0, exact: bo
         parts.append(plural(old_versions, "older version"))
     if markers:
         parts.append(plural(markers, "delete marker"))
-    text = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    text = and_join(parts)
     return text if exact else "at least " + text
 
 

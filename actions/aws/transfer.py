@@ -143,12 +143,6 @@ def _create_only(s3: Any) -> _CreateOnly:
     return guard
 
 
-def _precondition_failed(exc: Exception) -> bool:
-    if isinstance(exc, S3UploadFailedError) and isinstance(exc.__context__, ClientError):
-        exc = exc.__context__
-    return isinstance(exc, ClientError) and exc.response.get("Error", {}).get("Code") in ("PreconditionFailed", "412")
-
-
 class _Tracker:
     """Turns boto3's byte increments (from several threads, negative on retries) into (done, total) calls."""
 
@@ -327,13 +321,14 @@ class ObjectOperations:
                     str(source), bucket, key, ExtraArgs=extra, Callback=tracker, Config=self._transfer_config
                 )
         except BOTO_ERRORS as exc:
-            if not overwrite and _precondition_failed(exc):  # someone else wrote the key after our HEAD
+            error = s3_error(exc, bucket=bucket, key=key)
+            if not overwrite and error.code == "PreconditionFailed":  # someone else wrote the key after our HEAD
                 winner = self._head_or_none(bucket, key)
                 if winner is not None:
                     raise ObjectExists(
                         bucket=bucket, key=key, size=winner.size, last_modified=winner.last_modified
                     ) from exc
-            raise s3_error(exc, bucket=bucket, key=key) from exc
+            raise error from exc
         if progress is not None and size == 0:
             progress(0, 0)  # boto3 never calls back for an empty file; callers still want a final report
         return UploadResult(bucket=bucket, key=key, size=size, replaced=existing is not None)

@@ -14,6 +14,7 @@ from actions.cost.explain import RuleExplanation, TransitionFact
 from actions.cost.lifecycle import MergePlan, Rule, rule_prefix
 from actions.cost.model import Caveat, CostReport, HistogramBin, Recommendation
 from actions.cost.money import format_money
+from actions.formatting import and_join
 
 CLASS_NAMES = {
     "STANDARD": "Standard",
@@ -216,7 +217,7 @@ def _steps(facts: Sequence[TransitionFact], after: str) -> str:
     for fact in facts:
         when = f"on {fact.on_date.isoformat()}" if fact.on_date else f"{after} {days_text(fact.days or 0)}"
         parts.append(f"to {class_name(fact.storage_class)} {when}")
-    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    return and_join(parts)
 
 
 def _subject(e: RuleExplanation) -> str:
@@ -330,7 +331,7 @@ def lifecycle_applied(bucket: str, *, added: int, updated: int, removed: int, ke
     if not parts:
         done = "no changes"
     else:
-        done = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+        done = and_join(parts)
     return (
         f"Applied the lifecycle policy to {bucket}: {done}. {bucket} now has {count_text(total, 'lifecycle rule')}. "
         f'Say "show lifecycle policy for {bucket}" to read them.'

@@ -196,8 +196,10 @@ def disabled_copy(message: discord.Message, *, chosen: int | None) -> discord.ui
     for item in view.children:
         if isinstance(item, discord.ui.Button):
             item.disabled = True
+            if chosen is None:
+                continue
             match = CHOICE_ID.fullmatch(item.custom_id or "")
-            if match is not None and chosen is not None and int(match["index"]) == chosen:
-                item.style = discord.ButtonStyle.success
+            is_chosen = match is not None and int(match["index"]) == chosen
+            item.style = discord.ButtonStyle.success if is_chosen else discord.ButtonStyle.secondary
     view.stop()  # nothing to listen for: discord.py keeps no copy of it
     return view
