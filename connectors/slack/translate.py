@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import html
+import json
 import logging
 import re
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qsl
 
 import aiohttp
 
@@ -26,6 +28,74 @@ PLATFORM = "slack"
 # Plain user messages and messages with files; edits, deletions, joins... are not something said to the bot.
 _USER_SUBTYPES = (None, "file_share")
 _CHUNK = 64 * 1024
+
+
+class MalformedRequest(ValueError):
+    """A correctly signed body that is not shaped like anything Slack sends; the message is one sentence."""
+
+
+def parse_request(raw: str, content_type: str) -> dict[str, Any]:
+    """The body of an Events API or interactivity request as a JSON object (events come as JSON, clicks as a
+    form with a ``payload`` field), checked for the shape of every field we read later."""
+    if content_type.split(";")[0].strip().lower() == "application/x-www-form-urlencoded":
+        raw = dict(parse_qsl(raw, keep_blank_values=True)).get("payload", "")
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        raise MalformedRequest("The request body is not JSON (nor a form with a JSON payload).") from None
+    if not isinstance(body, dict):
+        raise MalformedRequest("The request body is not a JSON object.")
+    problem = shape_problem(body)
+    if problem:
+        raise MalformedRequest(problem)
+    return body
+
+
+_EVENT_TEXT_FIELDS = ("type", "user", "text", "channel", "channel_type", "subtype", "thread_ts", "ts", "bot_id")
+_FILE_TEXT_FIELDS = ("id", "name", "title", "mode", "mimetype", "url_private", "url_private_download")
+
+
+def shape_problem(body: Mapping[str, Any]) -> str | None:
+    """Why ``body`` cannot be handled (one sentence), or None: the fields our handlers read have the right types."""
+    kind = body.get("type")
+    if kind == "url_verification" and not isinstance(body.get("challenge"), str):
+        return "A url_verification request needs a challenge string."
+    if kind == "event_callback":
+        return _event_problem(body.get("event"))
+    if kind == "block_actions":
+        return _click_problem(body)
+    return None
+
+
+def _event_problem(event: Any) -> str | None:
+    if not isinstance(event, Mapping) or not isinstance(event.get("type"), str):
+        return "An event_callback needs an event object with a type."
+    if any(not isinstance(event.get(key), (str, type(None))) for key in _EVENT_TEXT_FIELDS):
+        return f"The event's {', '.join(_EVENT_TEXT_FIELDS)} must be strings."
+    files = event.get("files")
+    if files is None:
+        return None
+    if not isinstance(files, list) or not all(isinstance(file, Mapping) for file in files):
+        return "The event's files must be a list of objects."
+    for file in files:
+        if any(not isinstance(file.get(key), (str, type(None))) for key in _FILE_TEXT_FIELDS):
+            return f"A file's {', '.join(_FILE_TEXT_FIELDS)} must be strings."
+        if not isinstance(file.get("size"), (int, type(None))) or isinstance(file.get("size"), bool):
+            return "A file's size must be a whole number."
+    return None
+
+
+def _click_problem(body: Mapping[str, Any]) -> str | None:
+    actions = body.get("actions")
+    if not isinstance(actions, list) or not actions or not all(isinstance(action, Mapping) for action in actions):
+        return "A block_actions request needs a list of action objects."
+    if any(not isinstance(body.get(key), (Mapping, type(None))) for key in ("user", "container", "message", "channel")):
+        return "A block_actions request's user, container, message and channel must be objects."
+    if not isinstance(actions[0].get("text"), (Mapping, type(None))):
+        return "An action's text must be an object."
+    if not isinstance((body.get("message") or {}).get("blocks"), (list, type(None))):
+        return "The message's blocks must be a list."
+    return None
 
 
 def slack_sender_id(team_id: str, user_id: str) -> str:

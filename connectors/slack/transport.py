@@ -22,6 +22,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from connectors.base import BackgroundTasks, Deduplicator, TtlCache
 from connectors.slack.render import BUTTON_ACTION
 from connectors.slack.settings import SlackSettings
+from connectors.slack.translate import MalformedRequest, parse_request, shape_problem
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +35,14 @@ def signature_ok(verifier: SignatureVerifier, body: bytes, headers: dict[str, st
         return verifier.is_valid_request(body, headers)
     except (ValueError, TypeError):  # a timestamp that is not a number, a body that is not UTF-8
         return False
+
+
+def well_formed(body: dict[str, Any]) -> bool:
+    """Socket Mode payloads skip ``handle_http``: the same shape check, logged and dropped instead of a 400."""
+    problem = shape_problem(body)
+    if problem:
+        logger.warning("slack: dropped a malformed payload (%s)", problem)
+    return problem is None
 
 
 class SlackTransport:
@@ -118,9 +127,13 @@ class SlackTransport:
             return response.json({"error": "invalid signature"}, status=401)
         if self._app is None:
             return response.json({"error": "not started"}, status=503)
-        bolt_request = AsyncBoltRequest(
-            body=request.body.decode("utf-8"), query=request.query_string, headers=dict(headers)
-        )
+        raw = request.body.decode("utf-8")
+        try:  # Bolt would answer 500 for a body it cannot parse, and our handlers trust the fields they read
+            parse_request(raw, headers.get("content-type", ""))
+        except MalformedRequest as exc:
+            logger.warning("slack: refused a signed but malformed request (%s)", exc)
+            return response.text(str(exc), status=400)
+        bolt_request = AsyncBoltRequest(body=raw, query=request.query_string, headers=dict(headers))
         bolt_response = await self._app.async_dispatch(bolt_request)
         return response.HTTPResponse(
             body=bolt_response.body,
@@ -130,6 +143,8 @@ class SlackTransport:
 
     async def _event(self, body: dict[str, Any], context: AsyncBoltContext, ack: AsyncAck) -> None:
         await ack()
+        if not well_formed(body):
+            return
         # HTTP retries (X-Slack-Retry-Num) and Socket Mode redeliveries carry the same event_id.
         event_id = str(body.get("event_id") or "")
         if event_id and not self._seen.first_time(f"event:{event_id}"):
@@ -139,6 +154,8 @@ class SlackTransport:
 
     async def _action(self, body: dict[str, Any], ack: AsyncAck) -> None:
         await ack()
+        if not well_formed(body):
+            return
         trigger = str(body.get("trigger_id") or "")
         if trigger and not self._seen.first_time(f"trigger:{trigger}"):
             return

@@ -4,14 +4,19 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import html
+import logging
 import time
 from pathlib import Path
+
+import aiohttp
+import pytest
+from slack_sdk.signature import SignatureVerifier
 
 from connectors.base import ConnectorMessages, Inbox
 from connectors.slack import SlackInput
 from connectors.slack.settings import SlackSettings
 from connectors.vocabulary import table_as_text
-from tests.connectors.harness import SLACK_ALICE, SLACK_BOB, SlackHarness, payload
+from tests.connectors.harness import SIGNING_SECRET, SLACK_ALICE, SLACK_BOB, SlackHarness, payload
 from tests.fakes.rasa_stub import FIELDS, TABLE, ScriptedAgent, rasa_server, script
 from tests.fakes.slack_fake import FakeSlack, post_event
 
@@ -260,3 +265,59 @@ async def test_socket_mode_reconnects_after_the_server_closes(slack: SlackHarnes
     [post] = await slack.fake.wait_for(lambda: slack.fake.called("chat.postMessage"))
     assert post.args["text"] == "hello" and agent.texts() == ["hello again"]
     assert len(slack.fake.called("apps.connections.open")) == 2  # a fresh URL for the new connection
+
+
+async def post_raw(url: str, data: str, *, content_type: str = "application/json") -> tuple[int, str]:
+    """A correctly signed POST of any body: what a buggy or compromised Slack-side sender could deliver."""
+    stamp = str(int(time.time()))
+    headers = {
+        "Content-Type": content_type,
+        "X-Slack-Request-Timestamp": stamp,
+        "X-Slack-Signature": SignatureVerifier(SIGNING_SECRET).generate_signature(timestamp=stamp, body=data) or "",
+    }
+    async with aiohttp.ClientSession() as session, session.post(url, data=data.encode(), headers=headers) as response:
+        return response.status, await response.text()
+
+
+async def test_signed_but_malformed_bodies_get_400_with_a_sentence(slack: SlackHarness, agent: ScriptedAgent) -> None:
+    form = "application/x-www-form-urlencoded"
+    bodies = [
+        ("not json", "application/json"),
+        ("[1, 2, 3]", "application/json"),
+        ('"just a string"', "application/json"),
+        ("", "application/json"),
+        ('{"type": "event_callback"}', "application/json"),
+        ('{"type": "event_callback", "event": "app_mention"}', "application/json"),
+        ('{"type": "event_callback", "event": {"type": "app_mention", "user": ["U0ALICE01"], "text": 7}}',
+         "application/json"),
+        ('{"type": "url_verification"}', "application/json"),
+        ("payload=not%20json", form),
+        ("payload=%5B1%2C2%5D", form),
+        ('payload={"type": "block_actions"}', form),
+        ('payload={"type": "block_actions", "actions": "none"}', form),
+        ("nothing=here", form),
+    ]
+    for data, content_type in bodies:
+        status, text = await post_raw(slack.events_url, data, content_type=content_type)
+        assert status == 400, (data, status, text)
+        assert text[:1].isupper() and text.endswith(".") and text.count(". ") == 0, text  # one sentence
+    await asyncio.sleep(0.2)
+    assert agent.received == []
+    # Still serving: a well-formed event afterwards is answered.
+    status, _, _ = await slack.http(slack.mention("hello after garbage"))
+    assert status == 200
+    await agent.wait_received(1)
+
+
+async def test_malformed_socket_mode_event_is_acked_and_dropped(
+    slack: SlackHarness, agent: ScriptedAgent, caplog: pytest.LogCaptureFixture
+) -> None:
+    body = slack.mention("hello")
+    body["event"]["user"] = ["U0ALICE01"]
+    envelope = await slack.fake.send_envelope("events_api", body)
+    await slack.fake.wait_for(lambda: envelope in slack.fake.acks)
+    await slack.http(slack.mention("hello after"))
+    await agent.wait_received(1)
+    assert agent.texts() == ["hello after"]
+    assert [r.message for r in caplog.records if r.levelno >= logging.ERROR] == []
+    assert any("dropped a malformed payload" in r.message for r in caplog.records)

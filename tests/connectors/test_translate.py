@@ -1,8 +1,10 @@
 """Platform events -> Rasa messages (pure parts) and settings from credentials."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from types import SimpleNamespace
+from urllib.parse import quote
 
 import pytest
 
@@ -11,7 +13,16 @@ from connectors.discord.settings import DEFAULT_GATEWAY_URL, DiscordSettings
 from connectors.discord.translate import discord_sender_id, is_allowed_channel, strip_mentions
 from connectors.slack.settings import DEFAULT_API_BASE_URL as SLACK_API
 from connectors.slack.settings import SlackSettings
-from connectors.slack.translate import Click, Conversation, accepts, clean_text, reply_target, team_of
+from connectors.slack.translate import (
+    Click,
+    Conversation,
+    MalformedRequest,
+    accepts,
+    clean_text,
+    parse_request,
+    reply_target,
+    team_of,
+)
 from tests.connectors.harness import payload
 
 BOT = "U0BUTLER1"
@@ -104,6 +115,60 @@ def test_slack_click_from_recorded_block_actions() -> None:
     assert incoming.message_id == body["trigger_id"]
     assert incoming.metadata == {"platform": "slack", "workspace_id": "T0CLOUD01", "user_id": "U0ALICE01",
                                  "user_name": "alice", "channel_id": "C0OPS0001", "attachments": []}
+
+
+def test_slack_recorded_payloads_are_well_formed() -> None:
+    for name in ("slack_app_mention.json", "slack_message_im.json"):
+        body = payload(name)
+        assert parse_request(json.dumps(body), "application/json") == body
+    click = payload("slack_block_actions.json")
+    form = "payload=" + quote(json.dumps(click), safe="")
+    assert parse_request(form, "application/x-www-form-urlencoded; charset=utf-8") == click
+    assert parse_request('{"type": "app_rate_limited", "minute_rate_limited": 1}', "application/json")
+
+
+def _with_event(**fields: object) -> str:
+    body = payload("slack_message_im.json")
+    body["event"].update(fields)
+    return json.dumps(body)
+
+
+def _with_file(**fields: object) -> str:
+    body = payload("slack_message_im.json")
+    body["event"]["files"][0].update(fields)
+    return json.dumps(body)
+
+
+@pytest.mark.parametrize(
+    ("raw", "content_type", "problem"),
+    [
+        ("not json", "application/json", "not JSON"),
+        ("", "application/json", "not JSON"),
+        ("[1, 2]", "application/json", "not a JSON object"),
+        ("null", "application/json", "not a JSON object"),
+        ("payload=%7B", "application/x-www-form-urlencoded", "not JSON"),
+        ("command=%2Fbutler", "application/x-www-form-urlencoded", "not JSON"),
+        ('{"type": "url_verification", "challenge": 7}', "application/json", "challenge"),
+        ('{"type": "event_callback"}', "application/json", "event object"),
+        ('{"type": "event_callback", "event": {"user": "U1"}}', "application/json", "event object"),
+        (_with_event(user=["U1"]), "application/json", "must be strings"),
+        (_with_event(text={"rich": True}), "application/json", "must be strings"),
+        (_with_event(files={"id": "F1"}), "application/json", "list of objects"),
+        (_with_event(files=["F1"]), "application/json", "list of objects"),
+        (_with_file(size="big"), "application/json", "whole number"),
+        (_with_file(size=True), "application/json", "whole number"),
+        (_with_file(url_private_download=["http://x"]), "application/json", "must be strings"),
+        ('{"type": "block_actions"}', "application/json", "list of action objects"),
+        ('{"type": "block_actions", "actions": []}', "application/json", "list of action objects"),
+        ('{"type": "block_actions", "actions": ["a"]}', "application/json", "list of action objects"),
+        ('{"type": "block_actions", "actions": [{}], "user": "U1"}', "application/json", "must be objects"),
+        ('{"type": "block_actions", "actions": [{"text": "Yes"}]}', "application/json", "text must be an object"),
+        ('{"type": "block_actions", "actions": [{}], "message": {"blocks": {}}}', "application/json", "blocks"),
+    ],
+)
+def test_slack_malformed_requests_say_why(raw: str, content_type: str, problem: str) -> None:
+    with pytest.raises(MalformedRequest, match=problem):
+        parse_request(raw, content_type)
 
 
 def test_discord_settings_from_empty_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
