@@ -10,7 +10,7 @@ class Attachment:
     """A file the user attached; the connector has already saved it under the inbox folder."""
 
     name: str
-    path: str
+    path: str  # relative to the inbox folder: "<message folder>/<file>"
     size: int = 0
     content_type: str = "application/octet-stream"
 

@@ -120,6 +120,10 @@ UPLOAD_NEED_BUCKET_ATTACHED = (
     "Which bucket should {name} go to? Attach it again and name the bucket, e.g. \"upload to my-project-bucket\"."
 )
 NOT_IN_OUTBOX = "I can't find {name} in the outbox folder ({folder})."
+ATTACHMENT_GONE = (
+    "I no longer have {name}: attachments are deleted once used or after a while. Attach it again and say where it "
+    "should go, e.g. \"upload to my-project-bucket\". Nothing was uploaded."
+)
 CONFIRM_UPLOAD_LINE = "- {name} ({size}) -> {url}"
 CONFIRM_REPLACE_LINE = "- {name} ({size}) -> {url} - REPLACES the existing object ({old_size}, last modified {old_when})"
 CONFIRM_UPLOAD = "Upload to {bucket}?\n{lines}"

@@ -33,15 +33,27 @@ from actions.storage import (
     listed_names,
     media_name,
 )
+from connectors.inbox import remove_folder_of, touch_folder_of
 
 
 @dataclass(frozen=True)
 class UploadItem:
-    source: str  # real path inside the outbox or the inbox
+    """One file of a proposed upload, as the ``pending`` slot keeps it: no server path (the tracker stores slots)."""
+
+    source: str  # path inside the outbox, or inside the inbox for an attachment
     name: str  # what the user calls it
     key: str
     size: int
     replace: bool  # the key exists and the user was asked about replacing it
+    attached: bool = False  # a chat attachment: its inbox folder is deleted once the upload is over
+
+
+@dataclass(frozen=True)
+class Source:
+    path: Path  # real path
+    name: str  # what the user calls it
+    relative: str  # path inside its folder
+    attached: bool
 
 
 def _outbox_files(folder: Path, limit: int = 50) -> list[str]:
@@ -56,24 +68,52 @@ def _outbox_files(folder: Path, limit: int = 50) -> list[str]:
     return found
 
 
-def _inside(path: Path, *folders: Path) -> bool:
-    real = path.resolve()
-    return real.is_file() and any(real.is_relative_to(folder.resolve()) for folder in folders)
+def _source(places: StoragePlaces, relative: str, name: str, *, attached: bool) -> Source:
+    folder = places.inbox_dir if attached else places.upload_dir
+    path = resolve_inside(folder, relative)
+    return Source(path=path, name=name, relative=path.relative_to(folder.resolve()).as_posix(), attached=attached)
 
 
-def _attachment_source(places: StoragePlaces, attachment: Attachment) -> Path:
-    # The connector saved it under the inbox; a path (or link) pointing anywhere else is not ours to upload.
-    path = Path(attachment.path)
-    if not _inside(path, places.inbox_dir):
-        raise UnsafePath(reason="symlink_escape", path=attachment.name)
-    return path.resolve()
+def _attachment_source(places: StoragePlaces, attachment: Attachment) -> Source:
+    # The connector saved it in the inbox and names it relative to it; a path (or link) leading anywhere else is
+    # not ours to upload.
+    try:
+        return _source(places, attachment.path, attachment.name, attached=True)
+    except UnsafePath:
+        raise UnsafePath(reason="symlink_escape", path=attachment.name) from None
 
 
-def _sources(places: StoragePlaces, attachments: tuple[Attachment, ...], file: str) -> list[tuple[Path, str]]:
-    """(real path, name the user knows it by) of what to upload: the attachments, else ``file`` from the outbox."""
+def _sources(places: StoragePlaces, attachments: tuple[Attachment, ...], file: str) -> list[Source]:
+    """What to upload: the attachments, else ``file`` from the outbox."""
     if attachments:
-        return [(_attachment_source(places, a), a.name) for a in attachments]
-    return [(resolve_inside(places.upload_dir, file), file)]
+        return [_attachment_source(places, a) for a in attachments]
+    return [_source(places, file, file, attached=False)]
+
+
+def _path_of(places: StoragePlaces, item: UploadItem) -> Path:
+    return resolve_inside(places.inbox_dir if item.attached else places.upload_dir, item.source)
+
+
+def _refusal(places: StoragePlaces, items: list[UploadItem]) -> str | None:
+    """Why a confirmed upload cannot go ahead: a file outside its folder (the slot is ours, but a stale or tampered
+    one must not reach anywhere else) or one that is gone."""
+    for item in items:
+        try:
+            path = _path_of(places, item)
+        except UnsafePath:
+            return say.unsafe_path({"path": item.name, "reason": "symlink_escape"},
+                                   folder="inbox" if item.attached else "outbox")
+        if not path.is_file():
+            if item.attached:
+                return say.ATTACHMENT_GONE.format(name=item.name)
+            return f"{say.NOT_IN_OUTBOX.format(name=item.name, folder=places.upload_dir)} {say.NOTHING_CHANGED}"
+    return None
+
+
+def _forget(places: StoragePlaces, attachments: list[str]) -> None:
+    """Blocking: delete the inbox folders of attachments (paths inside the inbox) that are of no further use."""
+    for relative in attachments:
+        remove_folder_of(places.inbox_dir, relative)
 
 
 def _progress_text(verb: str, what: str) -> Callable[[int, int | None], str]:
@@ -95,8 +135,19 @@ class ActionUploadFile(StorageAction, ConfirmableAction):
     async def act(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        places = self.places
         attachments = self.identity(tracker).attachments
+        events: list[dict[str, Any]] = []
+        try:
+            events = await self._ask(dispatcher, tracker, attachments)
+        finally:
+            if attachments and not events:  # nothing to confirm: the user sends them again if need be
+                await self.blocking(_forget, self.places, [a.path for a in attachments])
+        return events
+
+    async def _ask(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, attachments: tuple[Attachment, ...]
+    ) -> list[dict[str, Any]]:
+        places = self.places
         file, bucket = self.file_of(tracker), self.bucket_of(tracker)
         if not attachments and not file:
             dispatcher.utter_message(text=await self.blocking(self._outbox_help, places, None))
@@ -107,21 +158,22 @@ class ActionUploadFile(StorageAction, ConfirmableAction):
             folder = "inbox" if attachments else "outbox"
             dispatcher.utter_message(text=say.unsafe_path(exc.details, folder=folder))
             return []
-        if not sources[0][0].is_file():
-            dispatcher.utter_message(text=await self.blocking(self._outbox_help, places, sources[0][1]))
+        if not sources[0].path.is_file():
+            gone = say.ATTACHMENT_GONE.format(name=sources[0].name) if attachments else None
+            dispatcher.utter_message(text=gone or await self.blocking(self._outbox_help, places, sources[0].name))
             return []
         if not bucket:
             template = say.UPLOAD_NEED_BUCKET_ATTACHED if attachments else say.UPLOAD_NEED_BUCKET
-            dispatcher.utter_message(text=template.format(name=sources[0][1]))
+            dispatcher.utter_message(text=template.format(name=sources[0].name))
             return []
         service = self.storage()
         items: list[UploadItem] = []
         lines: list[str] = []
-        for path, name in sources:
-            key = name.rsplit("/", 1)[-1]
+        for source in sources:
+            key = source.name.rsplit("/", 1)[-1]
             existing = await self.blocking(_head_or_none, service, bucket, key)
-            item = UploadItem(source=str(path), name=name, key=key, size=path.stat().st_size,
-                              replace=existing is not None)
+            item = UploadItem(source=source.relative, name=source.name, key=key, size=source.path.stat().st_size,
+                              replace=existing is not None, attached=source.attached)
             items.append(item)
             lines.append(_confirm_line(bucket, item, existing))
         text = say.CONFIRM_UPLOAD.format(bucket=bucket, lines="\n".join(lines))
@@ -146,39 +198,52 @@ class ActionUploadFile(StorageAction, ConfirmableAction):
         bucket = str(pending["bucket"])
         items = [UploadItem(**raw) for raw in pending["files"]]
         places = self.places
-        for item in items:
-            # Checked again at the moment of upload: the slot is ours, but the file system may have changed.
-            if not _inside(Path(item.source), places.upload_dir, places.inbox_dir):
-                raise UnsafePath(reason="symlink_escape", path=item.name)
+        attached = [item.source for item in items if item.attached]
+        # Checked again at the moment of upload: the file system may have changed since the question.
+        refusal = await self.blocking(_refusal, places, items)
+        if refusal:
+            await self.blocking(_forget, places, attached)
+            dispatcher.utter_message(text=refusal)
+            return []
+        for relative in attached:  # a fresh TTL: the inbox sweep must not take a file from under its upload
+            await self.blocking(touch_folder_of, places.inbox_dir, relative)
         service = self.storage()
-        total = sum(Path(i.source).stat().st_size for i in items)
+
+        def work(progress: Progress | None) -> str:
+            try:
+                return self._upload_all(tracker, service, bucket, items, progress)
+            finally:
+                _forget(places, attached)
+
+        total = sum(_path_of(places, i).stat().st_size for i in items)
         if total > self.background_bytes:
             what = items[0].name if len(items) == 1 else say.plural(len(items), "file")
             dispatcher.utter_message(text=say.UPLOAD_STARTED.format(what=what, size=format_bytes(total), bucket=bucket))
             self.jobs.start(Job(
                 sender_id=tracker.sender_id,
-                work=lambda progress: self._upload_all(tracker, service, bucket, items, progress),
+                work=work,
                 progress_text=_progress_text("Uploading", what),
                 title=f"the upload of {what}",
             ))
             return []
-        dispatcher.utter_message(text=await self.blocking(self._upload_all, tracker, service, bucket, items, None))
+        dispatcher.utter_message(text=await self.blocking(work, None))
         return []
 
     def _upload_all(
         self, tracker: Tracker, service: StorageService, bucket: str, items: list[UploadItem], progress: Progress | None
     ) -> str:
         """Blocking: upload each file (one audit line each); returns the closing reply."""
-        total = sum(Path(i.source).stat().st_size for i in items)
+        paths = [_path_of(self.places, item) for item in items]
+        total = sum(path.stat().st_size for path in paths)
         done = 0
         lines: list[str] = []
-        for item in items:
+        for item, path in zip(items, paths, strict=True):
             report = _shifted(progress, done, total)
             params = {"bucket": bucket, "key": item.key, "file": item.name, "replace": item.replace}
             try:
                 result = self.audited(
                     tracker, "upload_file", params,
-                    functools.partial(service.upload, bucket, item.key, item.source, overwrite=item.replace,
+                    functools.partial(service.upload, bucket, item.key, str(path), overwrite=item.replace,
                                       progress=report),
                     lambda r: {"size": r.size},
                 )

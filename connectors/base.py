@@ -7,7 +7,6 @@ import logging
 import os
 import re
 import time
-import uuid
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from rasa.core.channels.channel import OutputChannel, UserMessage
 from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 
+from connectors import inbox as inbox_folders
 from connectors.vocabulary import BotMessage, as_plain_text, table_as_text, table_of
 
 logger = logging.getLogger(__name__)
@@ -45,7 +45,7 @@ class ConnectorMessages:
 
 class AttachmentMeta(TypedDict):
     name: str
-    path: str
+    path: str  # relative to the inbox ("<message folder>/<name>"): metadata stays in the tracker
     size: int
     content_type: str
 
@@ -303,10 +303,12 @@ class AttachmentTooLarge(Exception):
 
 @dataclass(frozen=True)
 class Inbox:
-    """Where connectors save files users attach; each message gets a fresh sub-folder."""
+    """Where connectors save files users attach; each message gets a fresh sub-folder, deleted by the action that
+    uses it or, unused, by the sweep after ``ttl_seconds`` (see ``connectors.inbox``)."""
 
     root: Path
     max_bytes: int = DEFAULT_MAX_ATTACHMENT_BYTES
+    ttl_seconds: float = inbox_folders.DEFAULT_TTL_MINUTES * 60.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> Inbox:
@@ -314,11 +316,11 @@ class Inbox:
         return cls(
             root=Path(env.get("CLOUDBUTLER_INBOX_DIR") or DEFAULT_INBOX_DIR),
             max_bytes=int(limit) if limit.isdigit() else DEFAULT_MAX_ATTACHMENT_BYTES,
+            ttl_seconds=inbox_folders.ttl_seconds_from_env(env),
         )
 
     def new_folder(self, platform: str) -> Path:
-        stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
-        return self.root / f"{platform}-{stamp}-{uuid.uuid4().hex[:8]}"
+        return self.root / inbox_folders.folder_name(platform)
 
     async def save(
         self, folder: Path, *, name: str, content_type: str | None, chunks: AsyncIterator[bytes]
@@ -329,10 +331,16 @@ class Inbox:
             data.extend(chunk)
             if len(data) > self.max_bytes:
                 raise AttachmentTooLarge(name)
-        path = await asyncio.to_thread(_write_new_file, folder, safe_filename(name), bytes(data))
+        path = await asyncio.to_thread(self._store, folder, safe_filename(name), bytes(data))
         return AttachmentMeta(
-            name=path.name, path=str(path), size=len(data), content_type=content_type or "application/octet-stream"
+            name=path.name, path=path.relative_to(self.root).as_posix(), size=len(data),
+            content_type=content_type or "application/octet-stream",
         )
+
+    def _store(self, folder: Path, name: str, data: bytes) -> Path:
+        if not folder.exists():  # a new message's first file: the moment to clear out expired folders
+            inbox_folders.sweep(self.root, ttl_seconds=self.ttl_seconds)
+        return _write_new_file(folder, name, data)
 
 
 def _write_new_file(folder: Path, name: str, data: bytes) -> Path:

@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import mimetypes
-import time
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Sequence, Tuple
@@ -11,6 +9,7 @@ from typing import Dict, List, Sequence, Tuple
 from sanic.headers import parse_content_header
 from sanic.request import parse_multipart_form
 
+from connectors.inbox import folder_name, sweep, ttl_seconds_from_env
 from connectors.webchat.protocol import AttachmentInfo, WebChatRequestError, safe_file_name, unique_name
 
 GENERIC_TYPE = "application/octet-stream"
@@ -40,10 +39,14 @@ def parse_multipart(content_type: str, body: bytes) -> Tuple[Dict[str, List[str]
     return {key: list(values) for key, values in fields.items()}, uploaded
 
 
-def store_uploads(files: Sequence[UploadedFile], inbox: Path) -> List[AttachmentInfo]:
-    """Write ``files`` into a new folder under ``inbox``; blocking, so callers run it in a thread.
+def store_uploads(
+    files: Sequence[UploadedFile], inbox: Path, *, ttl_seconds: float | None = None
+) -> List[AttachmentInfo]:
+    """Write ``files`` into a new folder under ``inbox``; blocking, so callers run it in a thread. Each ``path``
+    is relative to the inbox (``<folder>/<name>``): no server path reaches the conversation's tracker.
 
-    Every name is checked before anything is written, so a refused upload leaves nothing behind.
+    Every name is checked before anything is written, so a refused upload leaves nothing behind. Folders older
+    than ``ttl_seconds`` (default ``CLOUDBUTLER_INBOX_TTL_MINUTES``) are swept away first.
     """
     taken: set[str] = set()
     names = []
@@ -51,8 +54,8 @@ def store_uploads(files: Sequence[UploadedFile], inbox: Path) -> List[Attachment
         name = unique_name(safe_file_name(item.name), taken)
         taken.add(name)
         names.append(name)
-    # Same naming as the other connectors' inbox folders: platform, UTC time, random suffix.
-    folder = inbox / f"web-{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-{uuid.uuid4().hex[:8]}"
+    sweep(inbox, ttl_seconds=ttl_seconds_from_env() if ttl_seconds is None else ttl_seconds)
+    folder = inbox / folder_name("web")
     folder.mkdir(parents=True, exist_ok=False)
     saved: List[AttachmentInfo] = []
     for item, name in zip(files, names, strict=True):
@@ -62,7 +65,9 @@ def store_uploads(files: Sequence[UploadedFile], inbox: Path) -> List[Attachment
         with open(path, "xb") as handle:
             handle.write(item.body)
         saved.append(
-            AttachmentInfo(name=name, path=str(path), size=len(item.body), content_type=_content_type(item, name))
+            AttachmentInfo(
+                name=name, path=f"{folder.name}/{name}", size=len(item.body), content_type=_content_type(item, name)
+            )
         )
     return saved
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import threading
 import time
 from pathlib import Path
@@ -20,7 +21,16 @@ from actions.general import ActionCancel
 from actions.objects import ActionRestoreObject
 from actions.transfers import ActionDownloadFile, ActionSyncFolder, ActionUploadFile
 from tests.actions.conftest import run_action, tracker_for
-from tests.actions.test_storage_support import SENDER, Posts, StorageEnv, ask, make_env, only_text, pending_of
+from tests.actions.test_storage_support import (
+    SENDER,
+    Posts,
+    StorageEnv,
+    ask,
+    fail_with,
+    make_env,
+    only_text,
+    pending_of,
+)
 
 BUCKET = "transfer-bucket"
 
@@ -48,9 +58,10 @@ async def test_upload_asks_then_uploads_and_audits_once(env: StorageEnv) -> None
     assert sent[0]["text"] == "Upload to transfer-bucket?\n- report.pdf (14 B) -> s3://transfer-bucket/report.pdf"
     assert sent[0]["buttons"][0] == {"title": "Yes, upload", "payload": "/affirm"}
     pending = pending_of(events)
+    # The slot (kept in the tracker) names the file inside its folder, never a server path.
     assert pending == {"kind": "upload_file", "bucket": BUCKET, "files": [{
-        "source": str((env.outbox / "report.pdf").resolve()), "name": "report.pdf", "key": "report.pdf",
-        "size": 14, "replace": False}]}
+        "source": "report.pdf", "name": "report.pdf", "key": "report.pdf", "size": 14, "replace": False,
+        "attached": False}]}
     assert keys(env) == []
 
     _, sent = await env.say_yes(pending)
@@ -162,39 +173,103 @@ async def test_upload_to_missing_bucket(env: StorageEnv) -> None:
     assert only_text(sent).startswith("There is no bucket called ghost-bucket")
 
 
-async def test_chat_attachments_upload_from_the_inbox(env: StorageEnv) -> None:
-    folder = env.inbox / "webchat-1"
-    folder.mkdir()
-    (folder / "photo.png").write_bytes(b"\x89PNG data")
-    metadata = {"attachments": [{"name": "photo.png", "path": str(folder / "photo.png"), "size": 9,
-                                 "content_type": "image/png"}]}
+ATTACHED = "web-20250101T120000-0123abcd"
+
+
+def attach(env: StorageEnv, name: str = "photo.png", data: bytes = b"\x89PNG data", *,
+           folder: str = ATTACHED) -> dict[str, Any]:
+    """What a connector puts in the message metadata after saving an attachment: a path relative to the inbox."""
+    (env.inbox / folder).mkdir(exist_ok=True)
+    (env.inbox / folder / name).write_bytes(data)
+    return {"attachments": [{"name": name, "path": f"{folder}/{name}", "size": len(data),
+                             "content_type": "image/png"}]}
+
+
+async def test_chat_attachments_upload_from_the_inbox_which_forgets_them(env: StorageEnv) -> None:
+    other = attach(env, "other.png", folder="web-20250101T120000-0123abce")  # someone else's, waiting for a yes
     events, sent = await run_action(env.action(ActionUploadFile), ask("upload this to b", "upload_file",
-                                                                      metadata=metadata, bucket=BUCKET))
+                                                                      metadata=attach(env), bucket=BUCKET))
     assert sent[0]["text"] == "Upload to transfer-bucket?\n- photo.png (9 B) -> s3://transfer-bucket/photo.png"
+    assert pending_of(events)["files"] == [{"source": f"{ATTACHED}/photo.png", "name": "photo.png",
+                                            "key": "photo.png", "size": 9, "replace": False, "attached": True}]
+    assert (env.inbox / ATTACHED).is_dir()  # kept until the answer
     await env.say_yes(pending_of(events))
     assert body(env, "photo.png") == b"\x89PNG data"
     assert env.s3.head_object(Bucket=BUCKET, Key="photo.png")["ContentType"] == "image/png"
+    assert sorted(p.name for p in env.inbox.iterdir()) == [other["attachments"][0]["path"].split("/")[0]]
+
+
+async def test_a_failed_attachment_upload_forgets_it_too(env: StorageEnv) -> None:
+    events, _ = await run_action(env.action(ActionUploadFile), ask("upload this to b", "upload_file",
+                                                                   metadata=attach(env), bucket=BUCKET))
+    fail_with(env.s3, "PutObject", "AccessDenied")
+    _, sent = await env.say_yes(pending_of(events))
+    assert only_text(sent).startswith("Could not upload photo.png:")
+    assert keys(env) == [] and list(env.inbox.iterdir()) == []
+
+
+async def test_a_background_attachment_upload_forgets_it_when_done(env: StorageEnv) -> None:
+    events, _ = await run_action(env.action(ActionUploadFile), ask("upload this to b", "upload_file",
+                                                                   metadata=attach(env, data=b"z" * 4096),
+                                                                   bucket=BUCKET))
+    posts = Posts()
+    handler = env.action(ActionUploadFile)
+    handler.background_bytes = 1024
+    handler.jobs = env.runner(posts)
+    await env.say_yes(pending_of(events), handler=handler)
+    await handler.jobs.wait()
+    assert posts.sent[-1] == (SENDER, "Uploaded photo.png (4 KB) to s3://transfer-bucket/photo.png.")
+    assert list(env.inbox.iterdir()) == []
 
 
 async def test_an_attachment_without_a_bucket_asks_to_send_it_again(env: StorageEnv) -> None:
-    (env.inbox / "photo.png").write_bytes(b"x")
-    metadata = {"attachments": [{"name": "photo.png", "path": str(env.inbox / "photo.png")}]}
     events, sent = await run_action(env.action(ActionUploadFile), ask("upload photo.png", "upload_file",
-                                                                      metadata=metadata, file="photo.png"))
+                                                                      metadata=attach(env), file="photo.png"))
     assert events == []
     assert only_text(sent) == say.UPLOAD_NEED_BUCKET_ATTACHED.format(name="photo.png")
+    assert list(env.inbox.iterdir()) == []  # it will be sent again: this copy is of no further use
+
+
+async def test_an_attachment_for_a_missing_bucket_is_forgotten(env: StorageEnv) -> None:
+    _, sent = await run_action(env.action(ActionUploadFile), ask("upload this", "upload_file", metadata=attach(env),
+                                                                 bucket="ghost-bucket"))
+    assert only_text(sent).startswith("There is no bucket called ghost-bucket")
+    assert list(env.inbox.iterdir()) == []
+
+
+async def test_a_yes_after_the_attachment_expired_says_so(env: StorageEnv) -> None:
+    events, _ = await run_action(env.action(ActionUploadFile), ask("upload this to b", "upload_file",
+                                                                   metadata=attach(env), bucket=BUCKET))
+    shutil.rmtree(env.inbox / ATTACHED)  # swept: older than CLOUDBUTLER_INBOX_TTL_MINUTES
+    _, sent = await env.say_yes(pending_of(events))
+    assert only_text(sent) == say.ATTACHMENT_GONE.format(name="photo.png")
+    assert keys(env) == [] and env.audit_lines() == []
+
+
+async def test_a_pending_upload_never_leaves_its_folder(env: StorageEnv) -> None:
+    """The slot is ours, but a tampered or stale one must not reach outside the outbox or the inbox."""
+    (env.root / "secret.txt").write_bytes(b"secret")
+    for source, attached in (("../secret.txt", False), (str(env.root / "secret.txt"), True), ("../secret.txt", True)):
+        pending = {"kind": "upload_file", "bucket": BUCKET, "files": [
+            {"source": source, "name": "secret.txt", "key": "secret.txt", "size": 6, "replace": False,
+             "attached": attached}]}
+        _, sent = await env.say_yes(pending)
+        assert "refused" in only_text(sent)
+    assert keys(env) == [] and (env.root / "secret.txt").exists()
 
 
 async def test_an_attachment_outside_the_inbox_is_refused(env: StorageEnv) -> None:
     outside = env.root / "elsewhere.txt"
     outside.write_bytes(b"no")
-    metadata = {"attachments": [{"name": "elsewhere.txt", "path": str(outside)}]}
-    events, sent = await run_action(env.action(ActionUploadFile), ask("upload this", "upload_file", metadata=metadata,
-                                                                      bucket=BUCKET))
-    assert events == []
-    assert only_text(sent) == (
-        "\"elsewhere.txt\" leads outside my inbox folder (through a link), so I refused it. Nothing was changed."
-    )
+    for path in (str(outside), "../elsewhere.txt", f"{ATTACHED}/../../elsewhere.txt"):
+        metadata = {"attachments": [{"name": "elsewhere.txt", "path": path}]}
+        events, sent = await run_action(env.action(ActionUploadFile), ask("upload this", "upload_file",
+                                                                          metadata=metadata, bucket=BUCKET))
+        assert events == []
+        assert only_text(sent) == (
+            "\"elsewhere.txt\" leads outside my inbox folder (through a link), so I refused it. Nothing was changed."
+        )
+    assert outside.read_bytes() == b"no"
 
 
 async def test_big_upload_replies_at_once_and_reports_from_the_background(env: StorageEnv) -> None:

@@ -1,6 +1,8 @@
 """The pure helpers every connector shares."""
 from __future__ import annotations
 
+import os
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -156,8 +158,9 @@ async def test_inbox_saves_into_a_fresh_folder_with_unique_names(tmp_path: Path)
     assert folder.parent == inbox.root and folder.name.startswith("slack-") and not folder.exists()
     first = await inbox.save(folder, name="a b.txt", content_type="text/plain", chunks=_chunks(b"12", b"345"))
     second = await inbox.save(folder, name="a_b.txt", content_type=None, chunks=_chunks(b"x"))
-    assert first == {"name": "a_b.txt", "path": str(folder / "a_b.txt"), "size": 5, "content_type": "text/plain"}
-    assert second == {"name": "a_b-1.txt", "path": str(folder / "a_b-1.txt"), "size": 1,
+    # Paths are relative to the inbox: the metadata (kept in the tracker) names no server folder.
+    assert first == {"name": "a_b.txt", "path": f"{folder.name}/a_b.txt", "size": 5, "content_type": "text/plain"}
+    assert second == {"name": "a_b-1.txt", "path": f"{folder.name}/a_b-1.txt", "size": 1,
                       "content_type": "application/octet-stream"}
     assert (folder / "a_b.txt").read_bytes() == b"12345"
     assert inbox.new_folder("slack") != folder
@@ -171,6 +174,19 @@ async def test_inbox_refuses_more_than_the_limit(tmp_path: Path) -> None:
 
 
 def test_inbox_from_env() -> None:
-    inbox = Inbox.from_env({"CLOUDBUTLER_INBOX_DIR": "/tmp/x", "CLOUDBUTLER_MAX_ATTACHMENT_BYTES": "77"})
-    assert inbox == Inbox(root=Path("/tmp/x"), max_bytes=77)
-    assert Inbox.from_env({}) == Inbox(root=Path("./var/inbox"), max_bytes=25 * 1024 * 1024)
+    inbox = Inbox.from_env({"CLOUDBUTLER_INBOX_DIR": "/tmp/x", "CLOUDBUTLER_MAX_ATTACHMENT_BYTES": "77",
+                            "CLOUDBUTLER_INBOX_TTL_MINUTES": "5"})
+    assert inbox == Inbox(root=Path("/tmp/x"), max_bytes=77, ttl_seconds=300)
+    assert Inbox.from_env({}) == Inbox(root=Path("./var/inbox"), max_bytes=25 * 1024 * 1024, ttl_seconds=3600)
+
+
+async def test_a_new_message_folder_sweeps_expired_ones(tmp_path: Path) -> None:
+    inbox = Inbox(root=tmp_path / "inbox", ttl_seconds=60)
+    old = inbox.new_folder("discord")
+    await inbox.save(old, name="old.txt", content_type=None, chunks=_chunks(b"old"))
+    os.utime(old, (time.time() - 61, time.time() - 61))
+    young = inbox.new_folder("discord")
+    await inbox.save(young, name="a.txt", content_type=None, chunks=_chunks(b"a"))
+    assert not old.exists()
+    await inbox.save(young, name="b.txt", content_type=None, chunks=_chunks(b"b"))
+    assert sorted(p.name for p in young.iterdir()) == ["a.txt", "b.txt"]

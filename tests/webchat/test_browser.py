@@ -231,8 +231,7 @@ async def test_file_upload_through_the_attach_button(webchat: WebChatServer, pag
     assert message.text == "put this in my-project-bucket"
     [attachment] = message.metadata["attachments"]
     assert (attachment["name"], attachment["size"], attachment["content_type"]) == ("stock.csv", len(data), "text/csv")
-    assert Path(attachment["path"]).read_bytes() == data
-    assert Path(attachment["path"]).parent.parent == webchat.inbox.resolve()
+    assert (webchat.inbox / attachment["path"]).read_bytes() == data  # the path is relative to the inbox
     assert await page.locator("#log .msg.user .file-chip").inner_text() == f"📎 stock.csv ({len(data)} B)"
     assert await last_reply(page) == ["You said: put this in my-project-bucket"]
 
