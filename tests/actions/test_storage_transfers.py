@@ -2,6 +2,7 @@
 presigned links and attachments, background jobs, audit lines."""
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -244,6 +245,23 @@ async def test_a_yes_after_the_attachment_expired_says_so(env: StorageEnv) -> No
     _, sent = await env.say_yes(pending_of(events))
     assert only_text(sent) == say.ATTACHMENT_GONE.format(name="photo.png")
     assert keys(env) == [] and env.audit_lines() == []
+
+
+async def test_no_slot_keeps_a_server_path_or_a_signed_link(env: StorageEnv) -> None:
+    """Slots live in the tracker store: server paths and presigned links may be said, never kept."""
+    (env.outbox / "a.txt").write_bytes(b"a")
+    env.s3.put_object(Bucket=BUCKET, Key="q1.pdf", Body=b"q1")
+    runs = [
+        (ActionUploadFile, ask("upload a.txt to b", "upload_file", file="a.txt", bucket=BUCKET)),
+        (ActionUploadFile, ask("upload this to b", "upload_file", metadata=attach(env), bucket=BUCKET)),
+        (ActionSyncFolder, ask("sync my outbox to b", "sync_folder", bucket=BUCKET)),
+        (ActionDownloadFile, ask("download q1.pdf", "download_file", file="q1.pdf", bucket=BUCKET)),
+    ]
+    for cls, tracker in runs:
+        events, sent = await run_action(env.action(cls), tracker)
+        kept = json.dumps(events)
+        assert str(env.root) not in kept and str(env.root.resolve()) not in kept and "Signature" not in kept, kept
+    assert "Signature" in only_text(sent)  # the download's link is said
 
 
 async def test_a_pending_upload_never_leaves_its_folder(env: StorageEnv) -> None:
