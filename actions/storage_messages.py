@@ -229,6 +229,9 @@ UNSAFE_PATHS = {
     "empty_name": "\"{path}\" names a folder, not a file.",
     "symlink_escape": "\"{path}\" leads outside my {folder} folder (through a link), so I refused it.",
     "no_free_name": "The {folder} folder already has too many copies of \"{path}\".",
+    "name_too_long": (
+        "\"{path}\" is longer than the 255 bytes a file name may have in my {folder} folder, so I left it alone."
+    ),
 }
 NOTHING_CHANGED = "Nothing was changed."
 

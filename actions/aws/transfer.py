@@ -25,7 +25,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from actions.aws.errors import AwsCallFailed, CloudButlerError, from_boto
 from actions.aws.s3_names import validate_object_key
-from actions.paths import UnsafePath, resolve_inside, unique_target
+from actions.paths import UnsafePath, fit_name, resolve_inside, unique_target
 
 # (done, total): bytes for transfers, objects for listings and deletions; total is None when unknown.
 Progress = Callable[[int, int | None], None]
@@ -359,7 +359,9 @@ class ObjectOperations:
             raise LocalFileExists(path=str(target), suggestion=unique_target(target.parent, target.name).name)
         info = _readable(self.head(bucket, key))
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+        # Part of the name only: the whole one may already take all the bytes a file name may have.
+        fd, temp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{fit_name(target.name, limit=100)}.",
+                                         suffix=".part")
         temp = Path(temp_name)
         try:
             with os.fdopen(fd, "wb") as handle:

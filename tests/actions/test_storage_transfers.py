@@ -371,6 +371,24 @@ async def test_download_saves_links_and_attaches_small_files(env: StorageEnv) ->
     assert env.audit_lines() == []  # reading changes nothing in AWS
 
 
+async def test_a_key_whose_name_is_too_long_for_a_local_file_gets_a_plain_answer(env: StorageEnv) -> None:
+    long_name = "g" * 300 + ".pdf"
+    env.s3.put_object(Bucket=BUCKET, Key=f"reports/{long_name}", Body=b"%PDF")
+    events, sent = await run_action(env.action(ActionDownloadFile), ask("download", "download_file",
+                                                                        file=f"reports/{long_name}", bucket=BUCKET))
+    assert events == []
+    assert only_text(sent) == say.unsafe_path({"reason": "name_too_long", "path": "g" * 57 + "..."},
+                                              folder="downloads")
+    assert "longer than the 255 bytes" in only_text(sent)
+    assert not env.downloads.exists() or list(env.downloads.iterdir()) == []
+    assert not env.media.exists() or list(env.media.iterdir()) == []
+
+    _, sent = await run_action(env.action(ActionUploadFile), ask("upload", "upload_file", file=long_name,
+                                                                 bucket=BUCKET))
+    assert only_text(sent) == say.unsafe_path({"reason": "name_too_long", "path": "g" * 57 + "..."})
+    assert keys(env) == [f"reports/{long_name}"]
+
+
 async def test_download_never_overwrites_a_local_file(env: StorageEnv) -> None:
     env.s3.put_object(Bucket=BUCKET, Key="notes.txt", Body=b"from s3")
     env.downloads.mkdir()

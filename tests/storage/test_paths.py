@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from actions.paths import UnsafePath, format_age, format_bytes, resolve_inside, unique_target
+from actions.paths import UnsafePath, fit_name, format_age, format_bytes, resolve_inside, unique_target
 
 
 @pytest.fixture
@@ -93,6 +93,41 @@ def test_base_given_through_a_symlink_still_works(tmp_path: Path, base: Path) ->
     link = tmp_path / "base-link"
     link.symlink_to(base)
     assert resolve_inside(link, "a.txt") == base.resolve() / "a.txt"
+
+
+@pytest.mark.parametrize(
+    "user_path",
+    ["a" * 256 + ".txt", "reports/" + "b" * 300 + "/q1.pdf", "\u00e9" * 128 + ".txt"],  # 128 x 2 bytes + 4
+    ids=["ascii", "a_folder", "two_byte_characters"],
+)
+def test_a_name_over_255_bytes_is_refused_before_the_file_system_sees_it(base: Path, user_path: str) -> None:
+    with pytest.raises(UnsafePath) as caught:
+        resolve_inside(base, user_path)
+    assert caught.value.reason == "name_too_long"
+    assert len(caught.value.path) <= 80  # shown shortened in the reply
+
+
+def test_a_name_of_255_bytes_is_fine(base: Path) -> None:
+    name = "c" * 251 + ".txt"
+    assert resolve_inside(base, name) == base.resolve() / name
+    assert resolve_inside(base, "\u00e9" * 125 + "12345") == base.resolve() / ("\u00e9" * 125 + "12345")
+
+
+def test_fit_name_cuts_whole_characters() -> None:
+    assert fit_name("\u00e9" * 200, " (1).txt") == "\u00e9" * 123 + " (1).txt"  # 246 + 8 bytes; one more is 256
+    assert fit_name("abc", ".txt") == "abc.txt"
+    assert fit_name("x" * 300, limit=10) == "x" * 10
+    assert fit_name("x", "y" * 20, limit=10) == "y" * 20  # the tail is never cut
+
+
+def test_unique_target_shortens_a_long_name_to_fit(base: Path) -> None:
+    name = "d" * 250 + ".pdf"
+    (base / name).write_bytes(b"taken")
+    free = unique_target(base, name)
+    assert len(free.name.encode()) <= 255 and free.name.endswith(" (1).pdf") and free.name.startswith("d" * 200)
+    free.write_bytes(b"also taken")
+    second = unique_target(base, name)
+    assert second.name.endswith(" (2).pdf") and len(second.name.encode()) <= 255
 
 
 def test_unique_target_free_name(base: Path) -> None:

@@ -196,6 +196,25 @@ def test_download(s3: Any, storage: StorageService, bucket: str, tmp_path: Path)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report.xlsx"]  # no temporary file left
 
 
+def test_download_of_a_name_near_the_limit(s3: Any, storage: StorageService, bucket: str, tmp_path: Path) -> None:
+    name = "e" * 251 + ".csv"  # 255 bytes: its temporary file must not be longer than the file system allows
+    s3.put_object(Bucket=bucket, Key=f"exports/{name}", Body=b"a,b")
+    result = storage.download(bucket, f"exports/{name}", tmp_path)
+    assert result.path == tmp_path.resolve() / name and result.path.read_bytes() == b"a,b"
+    assert [p.name for p in tmp_path.iterdir()] == [name]
+
+
+def test_download_of_a_name_over_the_limit_is_refused(
+    s3: Any, storage: StorageService, bucket: str, tmp_path: Path
+) -> None:
+    key = "exports/" + "f" * 300 + ".csv"
+    s3.put_object(Bucket=bucket, Key=key, Body=b"a,b")
+    with pytest.raises(UnsafePath) as caught:
+        storage.download(bucket, key, tmp_path)
+    assert caught.value.reason == "name_too_long"
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_download_multipart_sized(s3: Any, storage: StorageService, bucket: str, tmp_path: Path) -> None:
     data = os.urandom(11 * MB)
     s3.put_object(Bucket=bucket, Key="big.bin", Body=data)
