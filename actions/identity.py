@@ -27,9 +27,14 @@ class Identity:
 
     @classmethod
     def from_message(cls, sender_id: str, metadata: Mapping[str, Any] | None) -> Identity:
+        """Platform, workspace and user come from the sender id, which only the channel that verified the user
+        builds; metadata (also the channel's) adds the display name, channel and attachments. Metadata that names
+        another platform or user than the sender id is not trusted for anything."""
         meta = metadata or {}
         parts = sender_id.split(":", 2)
-        platform, workspace, user = (parts if len(parts) == 3 else ["rest", "-", sender_id])
+        platform, workspace, user = (parts if len(parts) == 3 else ["unknown", "-", sender_id])
+        if str(meta.get("platform") or platform) != platform or str(meta.get("user_id") or user) != user:
+            meta = {}
         attachments = tuple(
             Attachment(
                 name=str(a.get("name", "")),
@@ -42,9 +47,9 @@ class Identity:
         )
         return cls(
             sender_id=sender_id,
-            platform=str(meta.get("platform") or platform),
-            workspace=str(meta.get("workspace_id") or workspace),
-            user_id=str(meta.get("user_id") or user),
+            platform=platform,
+            workspace=workspace,
+            user_id=user,
             user_name=str(meta.get("user_name") or meta.get("user_id") or user),
             channel_id=str(meta.get("channel_id") or "-"),
             attachments=attachments,

@@ -101,7 +101,8 @@ def measure_cloudbutler(n: int) -> dict[str, Any]:
         rest = f"{stack.rasa_url}/webhooks/rest/webhook"
         asyncio.run(sequential(rest, lambda i: {"sender": "first", "message": "hello"}, 0))  # the first reply
         start_to_first_reply = time.perf_counter() - t0
-        parse = asyncio.run(sequential(f"{stack.rasa_url}/model/parse", lambda i: {"text": "hello world"}, n))
+        parse_url = f"{stack.rasa_url}/model/parse?token={stack.api_token}"  # the API is token-protected
+        parse = asyncio.run(sequential(parse_url, lambda i: {"text": "hello world"}, n))
         greet = asyncio.run(sequential(rest, lambda i: {"sender": f"g{i}", "message": "hello world"}, n))
         status = asyncio.run(sequential(rest, lambda i: {"sender": f"s{i}", "message": "Tell me about my server!"},
                                         max(20, n // 4)))

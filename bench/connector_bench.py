@@ -33,11 +33,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import aiohttp  # noqa: E402
-from rasa.core.channels.rest import RestInput  # noqa: E402
 
 from connectors.base import Inbox  # noqa: E402
 from connectors.discord import DiscordInput  # noqa: E402
 from connectors.discord.settings import DiscordSettings  # noqa: E402
+from connectors.rest import RestInput  # noqa: E402
 from connectors.slack import SlackInput  # noqa: E402
 from connectors.slack.settings import SlackSettings  # noqa: E402
 from tests.connectors.harness import DiscordHarness, SlackHarness  # noqa: E402

@@ -35,9 +35,18 @@ DEFAULT_LAST_SEEN_TTL_SECONDS = 7 * 24 * 3600.0
 DEFAULT_LAST_SEEN_MAX_ITEMS = 10_000
 
 
+# Discord's own limit; nothing CloudButler understands needs more, and the NLU model's memory grows with the square
+# of a message's length (one 100 KB message once took the Rasa server from 1.3 GB to 13.7 GB).
+MAX_MESSAGE_CHARS = 2000
+
+
 class ConnectorMessages:
     """The only words connectors say themselves; everything else comes from the assistant."""
 
+    TOO_LONG = (
+        f"That message is too long for me (over {MAX_MESSAGE_CHARS:,} characters), so I didn't read it. "
+        "Please send a shorter request - one task per message works best."
+    )
     NOT_YOURS = "These buttons belong to someone else's request - ask me yourself to get your own."
     EXPIRED = "These buttons have expired - ask me again if you still want this."
     CHOSEN = "\u2714 {title}"
@@ -85,10 +94,22 @@ class Incoming:
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 
 
+def message_too_long(text: str) -> bool:
+    """Checked by every channel before a message reaches the model."""
+    return len(text) > MAX_MESSAGE_CHARS
+
+
 async def deliver(
     on_new_message: OnNewMessage, incoming: Incoming, output: OutputChannel, *, input_channel: str
 ) -> None:
-    """Hand a message to Rasa; failures are logged on the server, never shown in the chat."""
+    """Hand a message to Rasa (a too-long one gets ``TOO_LONG`` instead); failures are logged on the server,
+    never shown in the chat."""
+    if message_too_long(incoming.text):
+        try:
+            await output.send_text_message(incoming.sender_id, ConnectorMessages.TOO_LONG)
+        except Exception:
+            logger.exception("%s: could not refuse a long message %s", input_channel, incoming.message_id)
+        return
     message = UserMessage(
         text=incoming.text,
         output_channel=output,

@@ -9,7 +9,8 @@ import sys
 import threading
 
 from launcher.config import ROOT, RunSettings, merged_environment, read_dotenv
-from launcher.stack import Stack, StartupFailed
+from launcher.secrets import SecretError
+from launcher.stack import GaveUp, Stack, StartupFailed
 
 
 def train(env: dict[str, str]) -> None:
@@ -62,28 +63,39 @@ def run(args: argparse.Namespace) -> int:
     stop = threading.Event()
     # Until everything is up, Ctrl-C raises KeyboardInterrupt and Stack.start stops what it started.
     signal.signal(signal.SIGTERM, _interrupt)
-    stack = Stack(
-        env=env, host=settings.host, rasa_port=settings.rasa_port, actions_port=settings.actions_port,
-        sandbox=settings.mode == "sandbox", aws_port=settings.aws_port, imds_port=settings.imds_port,
-        tracker_db=ROOT / "var" / "tracker.db", echo=echo,
-    )
+    try:
+        stack = Stack(
+            env=env, host=settings.host, rasa_port=settings.rasa_port, actions_port=settings.actions_port,
+            sandbox=settings.mode == "sandbox", aws_port=settings.aws_port, imds_port=settings.imds_port,
+            tracker_db=ROOT / "var" / "tracker.db", echo=echo, secrets_file=ROOT / "var" / "secrets.json",
+            actions_host=settings.actions_host,
+        )
+    except SecretError as exc:
+        print(f"cloudbutler: {exc}", file=sys.stderr)
+        return 2
     print(f"Starting CloudButler in {settings.mode} mode (the Rasa server takes about a minute)...", flush=True)
     try:
         with stack:
             for sig in (signal.SIGINT, signal.SIGTERM):
                 signal.signal(sig, lambda *_: stop.set())
             print(banner(settings, stack), flush=True)
+            reported: set[int] = set()
             while not stop.wait(1.0):
-                dead = [c.name for c in stack.children if c.process.poll() is not None]
-                if dead:
-                    print(f"cloudbutler: {', '.join(dead)} stopped unexpectedly; shutting down.", file=sys.stderr)
-                    return 1
+                for child in stack.children:
+                    if child.process.poll() is not None and child.process.pid not in reported:
+                        reported.add(child.process.pid)
+                        print(f"cloudbutler: {child.name} stopped unexpectedly; starting it again.", file=sys.stderr)
+                for name in stack.supervise():
+                    print(f"cloudbutler: {name} is running again.", flush=True)
             print("Stopping CloudButler...", flush=True)
     except KeyboardInterrupt:
         print("Interrupted; everything started so far was stopped.", flush=True)
         return 130
     except StartupFailed as exc:
         print(f"cloudbutler: start-up failed: {exc}", file=sys.stderr)
+        return 1
+    except GaveUp as exc:
+        print(f"cloudbutler: {exc}; stopped everything. Run with --verbose to see why.", file=sys.stderr)
         return 1
     print("Stopped.", flush=True)
     return 0

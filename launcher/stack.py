@@ -1,4 +1,6 @@
-"""The running assistant as a set of child processes, each in its own process group so nothing outlives us."""
+"""The running assistant as a set of child processes, each in its own process group so nothing outlives us.
+
+A child that dies is started again with back-off (``supervise``), so one crash does not take the stack down."""
 from __future__ import annotations
 
 import os
@@ -17,6 +19,8 @@ from typing import IO, Callable, Mapping
 import requests
 import yaml
 
+from actions.endpoint import TOKEN_HEADER
+from launcher import secrets as stack_secrets
 from launcher.config import ROOT, channel_variables
 
 READY_LINE = re.compile(r"SANDBOX READY aws=(\S+) imds=(\S+)")
@@ -33,6 +37,8 @@ class Child:
     name: str
     process: subprocess.Popen[str]
     lines: list[str] = field(default_factory=list)
+    restart: Callable[[], Child] | None = None  # starts a replacement and waits until it answers
+    restarts: list[float] = field(default_factory=list)  # when it was restarted (monotonic), for the back-off
 
     def stop(self, timeout: float = 15.0) -> None:
         if self.process.poll() is not None:
@@ -49,6 +55,14 @@ class Child:
 
 class StartupFailed(RuntimeError):
     pass
+
+
+class GaveUp(RuntimeError):
+    """A child kept crashing: more than ``MAX_RESTARTS`` restarts within ``RESTART_WINDOW`` seconds."""
+
+
+MAX_RESTARTS = 5
+RESTART_WINDOW = 300.0
 
 
 class Stack:
@@ -68,6 +82,8 @@ class Stack:
         tracker_db: Path | None = None,
         workdir: Path = ROOT,
         echo: Callable[[str, str], None] | None = None,
+        secrets_file: Path | None = None,
+        actions_host: str = "127.0.0.1",
     ) -> None:
         self.env = dict(env)
         self.host = host
@@ -80,10 +96,14 @@ class Stack:
         self.tracker_db = tracker_db
         self.workdir = workdir
         self.echo = echo
+        self.actions_host = actions_host
+        # Tests and benchmarks get fresh secrets in memory; `make run` keeps them in var/secrets.json.
+        self._tmp = tempfile.TemporaryDirectory(prefix="cloudbutler-")
+        self.secrets = stack_secrets.load_or_create(self.env, secrets_file or Path(self._tmp.name) / "secrets.json")
+        self.env.update(self.secrets)
         self.children: list[Child] = []
         self.aws_endpoint: str | None = None
         self.imds_endpoint: str | None = None
-        self._tmp = tempfile.TemporaryDirectory(prefix="cloudbutler-")
 
     @property
     def rasa_url(self) -> str:
@@ -92,6 +112,15 @@ class Stack:
     @property
     def webchat_url(self) -> str:
         return f"{self.rasa_url}/webhooks/webchat/"
+
+    @property
+    def api_token(self) -> str:
+        """Rasa's HTTP API token (``?token=``): the launcher, the action server and tests hold it, no browser."""
+        return self.secrets[stack_secrets.RASA_TOKEN]
+
+    @property
+    def actions_url(self) -> str:
+        return f"http://{self.actions_host}:{self.actions_port}"
 
     # -- lifecycle ----------------------------------------------------------------------------------------------------
     def start(self, timeout: float = 180.0) -> Stack:
@@ -109,6 +138,25 @@ class Stack:
         for child in reversed(self.children):
             child.stop()
         self.children.clear()
+
+    def supervise(self, now: float | None = None) -> list[str]:
+        """Start again every child that died, each after a back-off of 1, 2, 4... s since its last restart; the
+        names restarted. Raises ``GaveUp`` when one crashes more than MAX_RESTARTS times in RESTART_WINDOW s."""
+        restarted: list[str] = []
+        for index, child in enumerate(self.children):
+            if child.process.poll() is None or child.restart is None:
+                continue
+            now = time.monotonic() if now is None else now
+            recent = [t for t in child.restarts if now - t < RESTART_WINDOW]
+            if len(recent) >= MAX_RESTARTS:
+                raise GaveUp(f"{child.name} crashed {len(recent) + 1} times within {RESTART_WINDOW:.0f}s")
+            if recent and now - recent[-1] < 2 ** (len(recent) - 1):
+                continue  # still backing off
+            replacement = child.restart()
+            replacement.restarts = recent + [time.monotonic()]
+            self.children[index] = replacement
+            restarted.append(child.name)
+        return restarted
 
     def __enter__(self) -> Stack:
         return self.start()
@@ -131,7 +179,6 @@ class Stack:
             start_new_session=True,  # own process group: one killpg stops it and its children
         )
         child = Child(name=name, process=process)
-        self.children.append(child)
         threading.Thread(target=self._pump, args=(child, process.stdout), daemon=True).start()
         return child
 
@@ -139,7 +186,7 @@ class Stack:
         if stream is None:
             return
         for line in stream:
-            line = line.rstrip("\n")
+            line = stack_secrets.redact(line.rstrip("\n"), self.secrets.values())
             child.lines.append(line)
             if len(child.lines) > 2000:
                 del child.lines[:1000]
@@ -157,10 +204,14 @@ class Stack:
             time.sleep(0.2)
         raise StartupFailed(f"{child.name} did not become ready within {timeout:.0f}s:\n" + "\n".join(child.lines[-30:]))
 
-    def _start_sandbox(self, timeout: float) -> None:
-        args = [sys.executable, "-m", "sandbox", "--host", self.host,
-                "--aws-port", str(self.aws_port), "--imds-port", str(self.imds_port)]
-        child = self._spawn("sandbox", args, self.env)
+    def _start_sandbox(self, timeout: float) -> Child:
+        # The sandbox has no authentication of its own: it listens on loopback whatever CLOUDBUTLER_HOST says.
+        aws_port, imds_port = self.aws_port, self.imds_port
+        if self.aws_endpoint and self.imds_endpoint:  # a restart keeps the ports the action server knows
+            aws_port, imds_port = _port(self.aws_endpoint), _port(self.imds_endpoint)
+        args = [sys.executable, "-m", "sandbox", "--host", "127.0.0.1",
+                "--aws-port", str(aws_port), "--imds-port", str(imds_port)]
+        child = self._spawn("sandbox", args, stack_secrets.for_process("sandbox", self.env))
 
         def ready() -> bool:
             for line in child.lines:
@@ -170,10 +221,22 @@ class Stack:
                     return True
             return False
 
-        self._wait(child, ready, timeout)
+        return self._adopt(child, ready, timeout, lambda: self._start_sandbox(timeout))
+
+    def _adopt(self, child: Child, ready: Callable[[], bool], timeout: float, again: Callable[[], Child]) -> Child:
+        """Wait until ``child`` answers, then keep it (first start) or let ``supervise`` put it in its slot."""
+        try:
+            self._wait(child, ready, timeout)
+        except BaseException:
+            child.stop()
+            raise
+        child.restart = again
+        if not any(c.name == child.name for c in self.children):
+            self.children.append(child)
+        return child
 
     def action_env(self) -> dict[str, str]:
-        env = dict(self.env)
+        env = stack_secrets.for_process("actions", self.env)
         # Background jobs post progress back into the conversation through Rasa's HTTP API.
         env.setdefault("CLOUDBUTLER_RASA_URL", self.rasa_url)
         env.setdefault("CLOUDBUTLER_PUBLIC_URL", self.rasa_url)
@@ -196,7 +259,11 @@ class Stack:
         source = self.workdir / "endpoints.yml"
         config = yaml.safe_load(source.read_text(encoding="utf-8")) if source.is_file() else {}
         config = config or {}
-        config["action_endpoint"] = {"url": f"http://{self.host}:{self.actions_port}/webhook"}
+        # Rasa fills ${...} from its environment: the token never lands in a file.
+        config["action_endpoint"] = {
+            "url": f"{self.actions_url}/webhook",
+            "headers": {TOKEN_HEADER: "${" + stack_secrets.ACTIONS_TOKEN + "}"},
+        }
         if self.tracker_db is None:
             config.pop("tracker_store", None)
         elif isinstance(config.get("tracker_store"), dict):
@@ -204,27 +271,36 @@ class Stack:
             config["tracker_store"]["db"] = str(self.tracker_db)
         return config
 
-    def _start_actions(self, timeout: float) -> None:
-        args = [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(self.actions_port)]
+    def _start_actions(self, timeout: float) -> Child:
+        args = [sys.executable, "-m", "actions.endpoint", "--host", self.actions_host, "--port", str(self.actions_port)]
         child = self._spawn("actions", args, self.action_env())
-        self._wait(child, lambda: _answers(f"http://{self.host}:{self.actions_port}/health"), timeout)
+        return self._adopt(child, lambda: _answers(f"{self.actions_url}/health"), timeout,
+                           lambda: self._start_actions(timeout))
 
-    def _start_rasa(self, timeout: float) -> None:
-        endpoints = Path(self._tmp.name) / "endpoints.yml"
-        endpoints.write_text(yaml.safe_dump(self.endpoints()), encoding="utf-8")
-        env = dict(self.env)
+    def rasa_env(self) -> dict[str, str]:
+        env = stack_secrets.for_process("rasa", self.env)
         for var in channel_variables(self.workdir / "credentials.yml"):
             env.setdefault(var, "")
         env.setdefault("CLOUDBUTLER_PUBLIC_URL", self.rasa_url)
+        env["CLOUDBUTLER_HOST"] = self.host
+        return env
+
+    def _start_rasa(self, timeout: float) -> Child:
+        endpoints = Path(self._tmp.name) / "endpoints.yml"
+        endpoints.write_text(yaml.safe_dump(self.endpoints()), encoding="utf-8")
+        # The API token and allowed origins reach the server through its environment, never its command line.
         args = [
-            sys.executable, "-m", "rasa", "run", "--enable-api", "--interface", self.host,
-            "--port", str(self.rasa_port), "--model", str(self.model), "--endpoints", str(endpoints),
-            "--credentials", str(self.workdir / "credentials.yml"), "--cors", "*",
+            sys.executable, "-m", "connectors.server", "--host", self.host, "--port", str(self.rasa_port),
+            "--model", str(self.model), "--endpoints", str(endpoints),
+            "--credentials", str(self.workdir / "credentials.yml"),
         ]
-        if env.get("RASA_AUTH_TOKEN"):
-            args += ["--auth-token", env["RASA_AUTH_TOKEN"]]
-        child = self._spawn("rasa", args, env)
-        self._wait(child, lambda: _model_loaded(self.rasa_url), timeout)
+        child = self._spawn("rasa", args, self.rasa_env())
+        return self._adopt(child, lambda: _model_loaded(self.rasa_url, self.api_token), timeout,
+                           lambda: self._start_rasa(timeout))
+
+
+def _port(url: str) -> int:
+    return int(url.rsplit(":", 1)[1].split("/", 1)[0])
 
 
 def _answers(url: str) -> bool:
@@ -234,9 +310,9 @@ def _answers(url: str) -> bool:
         return False
 
 
-def _model_loaded(base: str) -> bool:
+def _model_loaded(base: str, token: str) -> bool:
     try:
-        status = requests.get(f"{base}/status", timeout=2)
+        status = requests.get(f"{base}/status", params={"token": token}, timeout=2)
         return status.ok and bool(status.json().get("model_file"))
     except (requests.RequestException, ValueError):
         return False

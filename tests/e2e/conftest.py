@@ -75,14 +75,16 @@ def stack(
 
 
 class Conversation:
-    """One user talking to the assistant over the REST channel."""
+    """One user talking to the assistant over the REST channel. ``name`` is what the client sends; ``sender`` the
+    conversation id the channel makes of it (``rest:local:<name>``), as the tracker and the audit log know it."""
 
-    def __init__(self, stack: Stack, sender: str | None = None) -> None:
+    def __init__(self, stack: Stack, name: str | None = None) -> None:
         self.url = f"{stack.rasa_url}/webhooks/rest/webhook"
-        self.sender = sender or f"test-{uuid.uuid4().hex[:8]}"
+        self.name = name or f"test-{uuid.uuid4().hex[:8]}"
+        self.sender = f"rest:local:{self.name}"
 
     def say(self, text: str) -> list[dict[str, Any]]:
-        response = requests.post(self.url, json={"sender": self.sender, "message": text}, timeout=60)
+        response = requests.post(self.url, json={"sender": self.name, "message": text}, timeout=60)
         response.raise_for_status()
         replies: list[dict[str, Any]] = response.json()
         return replies
@@ -94,3 +96,8 @@ class Conversation:
 @pytest.fixture
 def chat(stack: Stack) -> Conversation:
     return Conversation(stack)
+
+
+def api(stack: Stack) -> dict[str, str]:
+    """Query parameters that authenticate a call to Rasa's HTTP API."""
+    return {"token": stack.api_token}

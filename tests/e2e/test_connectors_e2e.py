@@ -14,6 +14,7 @@ import requests
 from actions.jobs import RasaPoster
 from launcher.stack import Stack
 from tests.connectors.harness import SIGNING_SECRET, DiscordUsers, SlackUsers
+from tests.e2e.conftest import api
 from tests.fakes.background import BackgroundLoop
 from tests.fakes.discord_fake import FakeDiscord, Recorded, snowflake
 from tests.fakes.slack_fake import Call, FakeSlack
@@ -48,7 +49,7 @@ def connector_status(stack: Stack, name: str) -> dict[str, Any]:
 
 
 def user_events(stack: Stack, sender_id: str) -> list[dict[str, Any]]:
-    tracker = requests.get(f"{stack.rasa_url}/conversations/{sender_id}/tracker", timeout=10)
+    tracker = requests.get(f"{stack.rasa_url}/conversations/{sender_id}/tracker", params=api(stack), timeout=10)
     tracker.raise_for_status()
     assert tracker.json()["sender_id"] == sender_id
     return [e for e in tracker.json()["events"] if e["event"] == "user"]
@@ -58,7 +59,7 @@ def trigger_intent(stack: Stack, sender_id: str, intent: str, entities: dict[str
     """What a background job does: ``trigger_intent`` with the conversation's latest channel as output."""
     response = requests.post(
         f"{stack.rasa_url}/conversations/{sender_id}/trigger_intent",
-        params={"output_channel": "latest"}, json={"name": intent, "entities": entities}, timeout=60,
+        params={"output_channel": "latest", **api(stack)}, json={"name": intent, "entities": entities}, timeout=60,
     )
     response.raise_for_status()
     return dict(response.json())
@@ -74,7 +75,8 @@ def sandbox_region(stack: Stack) -> str:
 
 
 def model_actions(stack: Stack) -> set[str]:
-    domain = requests.get(f"{stack.rasa_url}/domain", headers={"Accept": "application/json"}, timeout=10)
+    domain = requests.get(f"{stack.rasa_url}/domain", headers={"Accept": "application/json"}, params=api(stack),
+                          timeout=10)
     domain.raise_for_status()
     return set(domain.json().get("actions", []))
 
@@ -221,7 +223,7 @@ def test_discord_job_update_reaches_the_users_channel(stack: Stack, discord: Dis
     discord.say("hello world", user=user, dm=True, channel_id=dm)
     discord.post_after(dm, 0)
     # The action server's own poster, as a background upload uses it.
-    discord.loop.run(RasaPoster(stack.rasa_url)(f"discord:dm:{user}", "Upload 50% done (100 MB of 200 MB)"))
+    discord.loop.run(RasaPoster(stack.rasa_url, stack.api_token)(f"discord:dm:{user}", "Upload 50% done (100 MB of 200 MB)"))
     late = discord.post_after(dm, 1)
     assert late.json["content"] == "Upload 50% done (100 MB of 200 MB)"
 

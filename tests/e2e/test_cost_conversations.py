@@ -16,7 +16,7 @@ from actions.cost_skills import MessagePoster
 from actions.jobs import RasaPoster
 from launcher.stack import Stack
 from sandbox.demo_data import LOG_LIFECYCLE_RULE
-from tests.e2e.conftest import Conversation
+from tests.e2e.conftest import Conversation, api
 
 pytestmark = pytest.mark.e2e
 
@@ -149,8 +149,9 @@ def test_a_background_analysis_reaches_the_conversation_with_its_table_and_chart
         "json_message": {"table": {"title": "Monthly cost of big-bucket per storage class",
                                    "columns": ["Storage class"], "rows": [["Total"]]}},
     }
-    asyncio.run(MessagePoster(RasaPoster(stack.rasa_url))(chat.sender, message))
-    tracker = requests.get(f"{stack.rasa_url}/conversations/{chat.sender}/tracker", timeout=10).json()
+    asyncio.run(MessagePoster(RasaPoster(stack.rasa_url, stack.api_token))(chat.sender, message))
+    tracker = requests.get(f"{stack.rasa_url}/conversations/{chat.sender}/tracker", params=api(stack),
+                           timeout=10).json()
     said = [e for e in tracker["events"] if e["event"] == "bot"][-1]
     assert said["text"] == message["text"]
     assert (said["data"]["image"], said["data"]["custom"]) == (message["image"], message["json_message"])

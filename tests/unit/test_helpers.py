@@ -44,9 +44,19 @@ def test_identity_from_connector_metadata() -> None:
     assert who.attachments[0].content_type == "application/octet-stream"
 
 
-def test_identity_of_a_plain_rest_sender() -> None:
+def test_identity_of_a_sender_no_channel_built_is_unknown() -> None:
     who = Identity.from_message("tester", None)
-    assert (who.platform, who.workspace, who.user_id, who.channel_id) == ("rest", "-", "tester", "-")
+    assert (who.platform, who.workspace, who.user_id, who.channel_id) == ("unknown", "-", "tester", "-")
+
+
+@pytest.mark.parametrize("metadata", [
+    {"platform": "slack", "user_id": "U1", "user_name": "Slack Admin"},
+    {"platform": "rest", "user_id": "U-other", "user_name": "Slack Admin"},
+])
+def test_identity_ignores_metadata_that_names_someone_else(metadata: dict[str, str]) -> None:
+    who = Identity.from_message("rest:local:mallory", {**metadata, "channel_id": "C1"})
+    assert (who.platform, who.workspace, who.user_id, who.user_name, who.channel_id) == (
+        "rest", "local", "mallory", "mallory", "-")
 
 
 def test_audit_writes_one_json_line_without_secrets(tmp_path: Path) -> None:
