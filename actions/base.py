@@ -15,6 +15,7 @@ from actions import messages
 from actions.audit import AuditLog
 from actions.aws.clients import ClientFactory
 from actions.aws.errors import CloudButlerError
+from actions.confirmation import Questions
 from actions.identity import Identity
 
 logger = logging.getLogger(__name__)
@@ -47,6 +48,11 @@ class SkillAction(Action, abc.ABC):
     @functools.cached_property
     def audit(self) -> AuditLog:
         return AuditLog()
+
+    @functools.cached_property
+    def questions(self) -> Questions:
+        # Asks for confirmations and judges the answers; tests assign one with their own clock and process id.
+        return Questions()
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]

@@ -19,6 +19,7 @@ from actions.aws.storage import BucketFacts, BucketListing, EmptyResult, Storage
 from actions.aws.transfer import Progress
 from actions.aws.usage import BucketUsage
 from actions.base import Skill
+from actions.confirmation import Choice, Question
 from actions.general import ConfirmableAction
 from actions.jobs import Job
 from actions.paths import format_bytes
@@ -148,7 +149,8 @@ def _inspected(facts: BucketFacts) -> BucketFacts:
 
 
 class ActionDeleteBucket(StorageAction, ConfirmableAction):
-    """Delete a bucket: one yes for an empty one; a second, explicit yes before emptying a non-empty one."""
+    """Delete a bucket: one yes for an empty one; for a non-empty one, a second question that only its own
+    "Empty and delete <bucket>" button answers, so "yes" twice never destroys data."""
 
     action_name = "action_delete_bucket"
     kind = "delete_bucket"
@@ -181,9 +183,11 @@ class ActionDeleteBucket(StorageAction, ConfirmableAction):
         facts = _inspected(await self.blocking(service.inspect_bucket, name))
         if pending.get("stage") != "empty":
             if not facts.is_empty:
-                text = say.CONFIRM_EMPTY_BUCKET.format(bucket=name, contents=_contents(facts))
-                return self.propose(dispatcher, text, {"kind": self.kind, "bucket": name, "stage": "empty"},
-                                    say.EMPTY_YES)
+                question = Question(
+                    text=say.CONFIRM_EMPTY_BUCKET.format(bucket=name, contents=_contents(facts)),
+                    yes=(Choice(say.EMPTY_YES.format(bucket=name)),), button_only=True,
+                )
+                return self.questions.ask(dispatcher, question, {"kind": self.kind, "bucket": name, "stage": "empty"})
             await self.blocking(self._delete, tracker, service, name)
             dispatcher.utter_message(text=say.BUCKET_DELETED.format(bucket=name))
             return []

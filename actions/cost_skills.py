@@ -15,13 +15,13 @@ from typing import Any, ClassVar, Mapping
 
 import aiohttp
 from rasa_sdk import Tracker
-from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.aws.errors import CloudButlerError
 from actions.aws.s3_names import is_valid_bucket_name
 from actions.aws.transfer import Progress
 from actions.base import Skill, SkillAction
+from actions.confirmation import Choice, Question
 from actions.cost import wording as say
 from actions.cost.analysis import BucketTooLarge, CostAnalyser, ListingLimits
 from actions.cost.chart import cost_chart_png
@@ -31,7 +31,6 @@ from actions.cost.model import CostReport
 from actions.general import ConfirmableAction
 from actions.jobs import Job, JobRunner, PostFailed, RasaPoster
 from actions.storage import guess_bucket, media_name, whole_word
-from actions.storage_messages import confirm_buttons
 from connectors.vocabulary import MEDIA_ROUTE
 
 logger = logging.getLogger(__name__)
@@ -358,8 +357,7 @@ class ActionApplyLifecycle(CostAction, ConfirmableAction):
             "removed": _ids(plan.removed),
             "kept": _ids(plan.kept),
         }
-        dispatcher.utter_message(text="\n".join(lines), buttons=confirm_buttons(say.LIFECYCLE_YES))
-        return [SlotSet("pending", pending)]
+        return self.questions.ask(dispatcher, Question(text="\n".join(lines), yes=(Choice(say.LIFECYCLE_YES),)), pending)
 
     async def confirmed(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, pending: dict[str, Any]

@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import messages
 from actions.aws.errors import CloudButlerError
 from actions.base import SkillAction, implemented_skills
+from actions.confirmation import TOKEN_ENTITY, Asked, Verdict, change_of
 from actions.formatting import and_join
 from actions.jobs import stop_jobs
 
@@ -49,7 +50,8 @@ class ActionNotAvailable(SkillAction):
 class ConfirmableAction(SkillAction):
     """An action that proposes a change, stores it in the `pending` slot and carries it out on "yes".
 
-    ``pending`` is ``{"kind": <kind>, ...}``; ``confirmed`` may return a new ``pending`` (a second confirmation).
+    ``pending`` is ``{"kind": <kind>, ..., "question": <stamp>}`` (``self.questions.ask`` stamps it); ``confirmed``
+    gets it without the stamp and may return a new ``pending`` (a second confirmation).
     """
 
     kind: ClassVar[str]
@@ -81,17 +83,27 @@ class ActionConfirm(SkillAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         pending = tracker.get_slot("pending")
-        handler_cls = _confirmable(pending.get("kind", "")) if isinstance(pending, dict) else None
-        if handler_cls is None:
-            dispatcher.utter_message(text=messages.NOTHING_PENDING)
+        asked = Asked.from_pending(pending)
+        handler_cls = _confirmable(str(pending.get("kind", ""))) if asked is not None else None
+        if asked is None or handler_cls is None:
+            # Nothing asked (or a slot from before questions had tokens): nothing to carry out.
+            clicked = self.entity(tracker, TOKEN_ENTITY) is not None
+            dispatcher.utter_message(
+                text=messages.EARLIER_BUTTONS_NOTHING_PENDING if clicked else messages.NOTHING_PENDING
+            )
             return [SlotSet("pending", None)]
+        verdict = self.questions.judge(tracker, asked)
+        if verdict is not Verdict.GO:
+            return self.questions.ask_again(dispatcher, pending, asked, verdict)
         handler = self._handlers.setdefault(handler_cls.kind, handler_cls())
         handler.clients = self.clients
         handler.audit = self.audit
-        # Cleared whatever happens: if the change fails, a second "yes" must not repeat it.
+        handler.questions = self.questions
+        # Cleared whatever happens: the question is answered, and if the change fails a second "yes" must not
+        # repeat it.
         cleared: list[dict[str, Any]] = [SlotSet("pending", None)]
         try:
-            return cleared + await handler.confirmed(dispatcher, tracker, pending)
+            return cleared + await handler.confirmed(dispatcher, tracker, change_of(pending))
         except CloudButlerError as exc:
             dispatcher.utter_message(text=messages.error_text(exc))
             return cleared

@@ -22,6 +22,29 @@ STOPPED = (
 )
 UNEXPECTED = "Something went wrong on my side while doing that. Nothing else was changed; please try again in a moment."
 
+# --- confirmations (actions/confirmation.py) -----------------------------------------------------------------------
+CANCEL_BUTTON = "No, cancel"
+EARLIER_BUTTONS = "That button was for an earlier question, so I haven't changed anything."
+EARLIER_BUTTONS_NOTHING_PENDING = f"{EARLIER_BUTTONS} {NOTHING_PENDING}"
+# Why a yes did not carry the change out (by confirmation.Verdict value); the question follows, asked anew.
+ASK_AGAIN = {
+    "stale": (
+        "A yes only answers my last question, and more was said since I asked this one, so I haven't changed "
+        "anything. Here it is again:"
+    ),
+    "expired": "I asked this more than {minutes} minutes ago, so I haven't changed anything. Here it is again:",
+    "restarted": "I have restarted since I asked this, so I haven't changed anything. Here it is again:",
+    "earlier_buttons": EARLIER_BUTTONS + " This is the question waiting for your answer:",
+    "needs_button": (
+        "A typed yes can't confirm this step, so I haven't changed anything. Press \"{button}\" to go ahead, or "
+        "\"{no}\" to keep everything:"
+    ),
+}
+
+
+def ask_again(why: str, *, button: str = "", no: str = CANCEL_BUTTON, minutes: int = 15) -> str:
+    return ASK_AGAIN[why].format(button=button, no=no, minutes=minutes)
+
 # What each intent would do, for NOT_AVAILABLE (and the help of skills that are not built yet).
 INTENT_PURPOSE = {
     "list_buckets": "list your S3 buckets",

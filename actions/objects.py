@@ -1,17 +1,16 @@
 """Object skills: what a bucket holds (from the paginated summary), deleting one object, restoring an archived one."""
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import storage_messages as say
 from actions.aws.transfer import ObjectInfo
 from actions.aws.usage import ObjectSummary
 from actions.base import Skill
+from actions.confirmation import Choice, Question, Questions
 from actions.general import ConfirmableAction
 from actions.paths import format_bytes
 from actions.storage import StorageAction
@@ -121,17 +120,15 @@ def restore_offer(info: ObjectInfo) -> str:
     return text + say.RESTORE_OTHER_TIERS.format(choices=", ".join(others)) if others else text
 
 
-def restore_buttons(storage_class: str) -> list[dict[str, str]]:
-    """Yes (default tier), one button per other tier (``/affirm{"tier": ...}``), No."""
-    yes, no = say.confirm_buttons(say.RESTORE_YES)
+def restore_question(info: ObjectInfo) -> Question:
+    """The offer with Yes (default tier) and one button per other tier (``/affirm{"tier": ..., "confirm": ...}``)."""
+    storage_class = info.archive_status or info.storage_class
     others = [
-        {
-            "title": say.RESTORE_TIER_BUTTON.format(tier=tier, duration=say.RESTORE_DURATION[(storage_class, tier)]),
-            "payload": say.YES + json.dumps({"tier": tier}),
-        }
+        Choice(say.RESTORE_TIER_BUTTON.format(tier=tier, duration=say.RESTORE_DURATION[(storage_class, tier)]),
+               {"tier": tier})
         for tier in restore_tiers(storage_class)[1:]
     ]
-    return [yes, *others, no]
+    return Question(text=restore_offer(info), yes=(Choice(say.RESTORE_YES), *others))
 
 
 def restore_pending(info: ObjectInfo) -> dict[str, Any]:
@@ -140,10 +137,8 @@ def restore_pending(info: ObjectInfo) -> dict[str, Any]:
             "tier": RESTORE_TIER, "tiers": restore_tiers(storage_class), "storage_class": storage_class}
 
 
-def propose_restore(dispatcher: CollectingDispatcher, info: ObjectInfo) -> list[dict[str, Any]]:
-    pending = restore_pending(info)
-    dispatcher.utter_message(text=restore_offer(info), buttons=restore_buttons(pending["storage_class"]))
-    return [SlotSet("pending", pending)]
+def propose_restore(dispatcher: CollectingDispatcher, info: ObjectInfo, questions: Questions) -> list[dict[str, Any]]:
+    return questions.ask(dispatcher, restore_question(info), restore_pending(info))
 
 
 class ActionRestoreObject(StorageAction, ConfirmableAction):
@@ -168,7 +163,7 @@ class ActionRestoreObject(StorageAction, ConfirmableAction):
         if info.restore == "in_progress":
             dispatcher.utter_message(text=restore_offer(info))
             return []
-        return propose_restore(dispatcher, info)
+        return propose_restore(dispatcher, info, self.questions)
 
     async def confirmed(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, pending: dict[str, Any]

@@ -14,15 +14,14 @@ from pathlib import Path
 from typing import Any, Callable, ClassVar, Mapping, TypeVar
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import storage_messages as say
 from actions.aws.errors import CloudButlerError
 from actions.aws.s3_names import is_valid_bucket_name
 from actions.aws.storage import StorageService
 from actions.aws.transfer import MB
 from actions.base import SkillAction
+from actions.confirmation import Choice, Question
 from actions.jobs import JobRunner, RasaPoster
 
 T = TypeVar("T")
@@ -98,13 +97,12 @@ class StorageAction(SkillAction, abc.ABC):
             dispatcher.utter_message(text=ask)
         return value or None
 
-    @staticmethod
     def propose(
-        dispatcher: CollectingDispatcher, text: str, pending: dict[str, Any], yes: str
+        self, dispatcher: CollectingDispatcher, text: str, pending: dict[str, Any], yes: str
     ) -> list[dict[str, Any]]:
-        """Ask yes/no about a change; ``action_confirm`` carries it out with ``pending`` on "yes"."""
-        dispatcher.utter_message(text=text, buttons=say.confirm_buttons(yes))
-        return [SlotSet("pending", pending)]
+        """Ask yes/no about a change; ``action_confirm`` carries it out with ``pending`` on an answer to this very
+        question (``actions.confirmation``)."""
+        return self.questions.ask(dispatcher, Question(text=text, yes=(Choice(yes),)), pending)
 
     def audited(
         self, tracker: Tracker, action: str, parameters: Mapping[str, Any], call: Callable[[], T],

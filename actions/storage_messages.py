@@ -12,15 +12,8 @@ from actions.aws.errors import CloudButlerError
 from actions.formatting import and_join
 from actions.paths import format_bytes
 
+
 # --- shared --------------------------------------------------------------------------------------------------------
-YES = "/affirm"
-NO = "/deny"
-
-
-def confirm_buttons(yes: str, no: str = "No, cancel") -> list[dict[str, str]]:
-    return [{"title": yes, "payload": YES}, {"title": no, "payload": NO}]
-
-
 def s3_url(bucket: str, key: str = "") -> str:
     return f"s3://{bucket}/{key}"
 
@@ -62,9 +55,11 @@ CONFIRM_DELETE_BUCKET = (
 DELETE_BUCKET_YES = "Yes, delete it"
 CONFIRM_EMPTY_BUCKET = (
     "{bucket} is not empty: it holds {contents}. To delete the bucket I must first delete all of them "
-    "permanently - they cannot be recovered. Empty {bucket} and delete it?"
+    "permanently - they cannot be recovered. Empty {bucket} and delete it? This step needs the "
+    "\"Empty and delete {bucket}\" button: a typed yes is not enough."
 )
-EMPTY_YES = "Yes, empty and delete it"
+# The button of that second question: named for what it destroys, so it is never clicked as a reflex.
+EMPTY_YES = "Empty and delete {bucket}"
 BUCKET_DELETED = "Deleted bucket {bucket}."
 BUCKET_EMPTIED_DELETED = "Emptied {bucket} (deleted {removed}) and deleted the bucket."
 EMPTY_INCOMPLETE = (

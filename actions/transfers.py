@@ -306,7 +306,7 @@ class ActionDownloadFile(StorageAction):
             if info.restore == "in_progress":
                 dispatcher.utter_message(text=restore_offer(info))
                 return []
-            return propose_restore(dispatcher, info)
+            return propose_restore(dispatcher, info, self.questions)
         places = self.places
         original = key.rsplit("/", 1)[-1]
         try:

@@ -14,6 +14,7 @@ from botocore.awsrequest import AWSResponse
 from actions.audit import AuditLog
 from actions.aws.clients import ClientFactory
 from actions.base import implemented_skills
+from actions.confirmation import change_of
 from actions.cost import wording
 from actions.cost.model import BucketStats
 from actions.cost.money import format_money
@@ -32,7 +33,7 @@ from actions.cost_skills import (
 )
 from actions.general import ActionCancel, ActionConfirm
 from actions.jobs import JobRunner, RasaPoster
-from tests.actions.conftest import run_action, tracker_for
+from tests.actions.conftest import answer_to, asked, run_action, tracker_for, yes_payload
 from tests.cost.conftest import backdate
 
 GB = 2**30
@@ -363,12 +364,13 @@ async def test_lifecycle_proposal_then_yes_applies_exactly_the_shown_rules_and_k
         "logs/.",
         "Apply these lifecycle rules to cost-logs? Your own rules stay exactly as they are.",
     ])
-    assert sent[0]["buttons"] == [{"title": "Yes, apply them", "payload": "/affirm"},
-                                  {"title": "No, cancel", "payload": "/deny"}]
     [slot] = events
     pending = slot["value"]
+    assert sent[0]["buttons"] == [{"title": "Yes, apply them", "payload": yes_payload(pending)},
+                                  {"title": "No, cancel", "payload": "/deny"}]
     assert (slot["event"], slot["name"]) == ("slot", "pending")
-    assert pending == {
+    assert pending["question"]["text"] == sent[0]["text"]
+    assert change_of(pending) == {
         "kind": "apply_lifecycle",
         "bucket": "cost-logs",
         "existing": [USER_RULE],
@@ -381,8 +383,7 @@ async def test_lifecycle_proposal_then_yes_applies_exactly_the_shown_rules_and_k
     assert s3.get_bucket_lifecycle_configuration(Bucket="cost-logs")["Rules"] == [USER_RULE]  # nothing yet
     assert audit.read() == []
 
-    events, sent = await run_action(confirm(aws, audit), tracker_for("yes", intent="affirm",
-                                                                     slots={"pending": pending}))
+    events, sent = await run_action(confirm(aws, audit), answer_to(pending))
     assert [m["text"] for m in sent] == [
         "Applied the lifecycle policy to cost-logs: added 1 rule and kept 1 of yours as it was. cost-logs now has "
         "2 lifecycle rules. Say \"show lifecycle policy for cost-logs\" to read them."
@@ -405,7 +406,7 @@ async def test_the_pending_list_is_what_gets_applied(
     shown = [USER_RULE, CLEANUP_RULE]
     pending = {"kind": "apply_lifecycle", "bucket": "cost-shown", "existing": [], "rules": shown,
                "added": ["archive-app-logs", "cloudbutler-cleanup"], "updated": [], "removed": [], "kept": []}
-    await run_action(confirm(aws, audit), tracker_for("yes", intent="affirm", slots={"pending": pending}))
+    await run_action(confirm(aws, audit), answer_to(asked(pending)))
     assert s3.get_bucket_lifecycle_configuration(Bucket="cost-shown")["Rules"] == shown
 
 
@@ -436,8 +437,7 @@ async def test_rules_changed_after_the_question_are_not_overwritten(
     s3.create_bucket(Bucket="cost-race")
     events, _ = await propose(aws, "setup lifecycle policy for cost-race", tmp_path)
     s3.put_bucket_lifecycle_configuration(Bucket="cost-race", LifecycleConfiguration={"Rules": [USER_RULE]})
-    _, sent = await run_action(confirm(aws, audit), tracker_for("yes", intent="affirm",
-                                                                slots={"pending": events[0]["value"]}))
+    _, sent = await run_action(confirm(aws, audit), answer_to(events[0]["value"]))
     assert [m["text"] for m in sent] == [
         "The lifecycle rules of cost-race changed while you were deciding; ask me again to see them."
     ]

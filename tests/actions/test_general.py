@@ -10,7 +10,7 @@ from actions.aws.errors import CloudButlerError
 from actions.base import SkillAction, implemented_skills
 from actions.general import ActionCancel, ActionConfirm, ActionHelp, ActionNotAvailable, ConfirmableAction
 from actions.server_status import ActionServerStatus
-from tests.actions.conftest import run_action, tracker_for
+from tests.actions.conftest import answer_to, asked, run_action, tracker_for
 
 
 class _ExplodingFactory:
@@ -69,17 +69,15 @@ class _RecordingChange(ConfirmableAction):
 async def test_yes_runs_the_pending_change_once_and_clears_it() -> None:
     _RecordingChange.calls.clear()
     pending = {"kind": "test_change", "bucket": "b1"}
-    events, sent = await run_action(ActionConfirm(), tracker_for(intent="affirm", slots={"pending": pending}))
-    assert _RecordingChange.calls == [pending]
+    events, sent = await run_action(ActionConfirm(), answer_to(asked(pending)))
+    assert _RecordingChange.calls == [pending]  # the change without its question
     assert sent[0]["text"] == "done"
     assert events[0]["name"] == "pending" and events[0]["value"] is None
 
 
 async def test_a_failing_change_still_clears_pending_and_explains() -> None:
     _RecordingChange.calls.clear()
-    events, sent = await run_action(
-        ActionConfirm(), tracker_for(intent="affirm", slots={"pending": {"kind": "test_change", "fail": True}})
-    )
+    events, sent = await run_action(ActionConfirm(), answer_to(asked({"kind": "test_change", "fail": True})))
     assert sent[0]["text"] == messages.ERRORS["AccessDenied"]
     assert events == [{"event": "slot", "timestamp": None, "name": "pending", "value": None}]
 

@@ -18,7 +18,8 @@ from actions.buckets import (
     ActionListBuckets,
     ValidateCreateBucketForm,
 )
-from tests.actions.conftest import run_action
+from actions.confirmation import change_of
+from tests.actions.conftest import run_action, yes_payload
 from tests.actions.test_storage_support import SENDER, Posts, StorageEnv, ask, make_env, only_text, pending_of
 
 FORM_DOMAIN = {"forms": {"create_bucket_form": {"required_slots": ["bucket"]}}, "slots": {"bucket": {}}}
@@ -157,13 +158,14 @@ async def test_create_asks_first_then_creates_hardened_bucket_and_audits_once(en
     events, sent = await run_action(
         env.action(ActionCreateBucket), ask("create bucket team-reports", "create_bucket", slots={"bucket": "team-reports"})
     )
-    pending = {"kind": "create_bucket", "bucket": "team-reports", "region": "us-east-1"}
+    pending = pending_of(events)
     assert events == [
         {"event": "slot", "timestamp": None, "name": "bucket", "value": None},
         {"event": "slot", "timestamp": None, "name": "pending", "value": pending},
     ]
+    assert change_of(pending) == {"kind": "create_bucket", "bucket": "team-reports", "region": "us-east-1"}
     assert sent[0]["text"] == say.CONFIRM_CREATE.format(bucket="team-reports", region="us-east-1")
-    assert sent[0]["buttons"] == [{"title": "Yes, create it", "payload": "/affirm"},
+    assert sent[0]["buttons"] == [{"title": "Yes, create it", "payload": yes_payload(pending)},
                                   {"title": "No, cancel", "payload": "/deny"}]
     assert "team-reports" not in [b["Name"] for b in env.s3.list_buckets()["Buckets"]]
     assert env.audit_lines() == []
@@ -246,16 +248,16 @@ async def test_delete_empty_bucket_after_one_yes(env: StorageEnv) -> None:
     events, sent = await run_action(env.action(ActionDeleteBucket), ask("delete bucket old-bucket", "delete_bucket",
                                                                         bucket="old-bucket"))
     assert sent[0]["text"] == "Delete bucket old-bucket (us-east-1)? It is empty. This cannot be undone."
-    assert [b["payload"] for b in sent[0]["buttons"]] == ["/affirm", "/deny"]
     pending = pending_of(events)
-    assert pending == {"kind": "delete_bucket", "bucket": "old-bucket", "stage": "delete"}
+    assert [b["payload"] for b in sent[0]["buttons"]] == [yes_payload(pending), "/deny"]
+    assert change_of(pending) == {"kind": "delete_bucket", "bucket": "old-bucket", "stage": "delete"}
     events, sent = await env.say_yes(pending)
     assert only_text(sent) == "Deleted bucket old-bucket."
     assert env.s3.list_buckets()["Buckets"] == []
     assert [(x["action"], x["result"]) for x in env.audit_lines()] == [("delete_bucket", "ok")]
 
 
-async def test_non_empty_bucket_needs_a_second_explicit_yes(env: StorageEnv) -> None:
+async def test_non_empty_bucket_needs_a_second_answer_on_its_own_button(env: StorageEnv) -> None:
     env.s3.create_bucket(Bucket="full-bucket")
     for key in ("a.txt", "b.txt"):
         env.s3.put_object(Bucket="full-bucket", Key=key, Body=b"x")
@@ -267,15 +269,18 @@ async def test_non_empty_bucket_needs_a_second_explicit_yes(env: StorageEnv) -> 
     events, sent = await env.say_yes(pending_of(events))
     assert sent[0]["text"] == (
         "full-bucket is not empty: it holds 2 objects. To delete the bucket I must first delete all of them "
-        "permanently - they cannot be recovered. Empty full-bucket and delete it?"
+        "permanently - they cannot be recovered. Empty full-bucket and delete it? This step needs the "
+        "\"Empty and delete full-bucket\" button: a typed yes is not enough."
     )
-    assert sent[0]["buttons"][0] == {"title": "Yes, empty and delete it", "payload": "/affirm"}
     second = pending_of(events)
-    assert second == {"kind": "delete_bucket", "bucket": "full-bucket", "stage": "empty"}
+    assert sent[0]["buttons"] == [{"title": "Empty and delete full-bucket", "payload": yes_payload(second)},
+                                  {"title": "No, cancel", "payload": "/deny"}]
+    assert change_of(second) == {"kind": "delete_bucket", "bucket": "full-bucket", "stage": "empty"}
+    assert second["question"]["button_only"] is True
     assert env.s3.list_objects_v2(Bucket="full-bucket")["KeyCount"] == 2  # nothing deleted after the first yes
     assert env.audit_lines() == []
 
-    _, sent = await env.say_yes(second)
+    _, sent = await env.say_yes(second, press=True)
     assert only_text(sent) == "Emptied full-bucket (deleted 2 objects) and deleted the bucket."
     assert env.s3.list_buckets()["Buckets"] == []
     lines = env.audit_lines()
@@ -303,7 +308,7 @@ async def test_versioned_bucket_is_emptied_of_versions_and_markers(env: StorageE
                                                                         bucket="versioned-bucket"))
     assert "It holds 1 object, 2 older versions and 1 delete marker." in sent[0]["text"]
     events, _ = await env.say_yes(pending_of(events))
-    _, sent = await env.say_yes(pending_of(events))
+    _, sent = await env.say_yes(pending_of(events), press=True)
     assert only_text(sent) == (
         "Emptied versioned-bucket (deleted 3 object versions and 1 delete marker) and deleted the bucket."
     )
@@ -318,7 +323,8 @@ async def test_big_bucket_is_emptied_in_the_background(env: StorageEnv) -> None:
     handler = env.action(ActionDeleteBucket)
     handler.background_objects = 2
     handler.jobs = env.runner(posts)
-    _, sent = await env.say_yes({"kind": "delete_bucket", "bucket": "big-bucket", "stage": "empty"}, handler=handler)
+    _, sent = await env.say_yes({"kind": "delete_bucket", "bucket": "big-bucket", "stage": "empty"}, handler=handler,
+                                press=True)
     assert only_text(sent) == (
         "Emptying big-bucket (3 objects) - this takes a while; I'll post progress here."
         ' Say "stop" to stop it.'

@@ -12,8 +12,9 @@ from actions import messages
 from actions import storage_messages as say
 from actions.aws.clients import ClientFactory
 from actions.aws.errors import AwsCallFailed
+from actions.confirmation import change_of
 from actions.objects import ActionDeleteObject, ActionListObjects
-from tests.actions.conftest import run_action
+from tests.actions.conftest import run_action, yes_payload
 from tests.actions.test_storage_support import StorageEnv, ask, fail_with, make_env, only_text, pending_of
 
 BUCKET = "objects-bucket"
@@ -76,9 +77,9 @@ async def test_delete_object_asks_then_deletes_and_audits_once(env: StorageEnv) 
     assert sent[0]["text"] == (
         "Delete s3://objects-bucket/notes.txt (5 B, last modified 2024-05-06 07:08 UTC)? This cannot be undone."
     )
-    assert sent[0]["buttons"][0] == {"title": "Yes, delete it", "payload": "/affirm"}
     pending = pending_of(events)
-    assert pending == {"kind": "delete_object", "bucket": BUCKET, "key": "notes.txt", "versioned": False}
+    assert sent[0]["buttons"][0] == {"title": "Yes, delete it", "payload": yes_payload(pending)}
+    assert change_of(pending) == {"kind": "delete_object", "bucket": BUCKET, "key": "notes.txt", "versioned": False}
     assert env.s3.list_objects_v2(Bucket=BUCKET)["KeyCount"] == 1
 
     _, sent = await env.say_yes(pending)

@@ -15,7 +15,7 @@ from actions.aws.clients import ClientFactory
 from actions.base import SkillAction
 from actions.general import ActionCancel, ActionConfirm, ConfirmableAction
 from actions.jobs import JobRunner
-from tests.actions.conftest import run_action, tracker_for
+from tests.actions.conftest import answer_to, asked, click_yes, run_action, tracker_for
 
 A = TypeVar("A", bound=SkillAction)
 SENDER = "slack:T1:U1"
@@ -80,13 +80,17 @@ class StorageEnv:
     def runner(self, posts: Posts) -> JobRunner:
         return JobRunner(posts, tick=0.01, interval=0.0, step=0.25)
 
-    async def say_yes(self, pending: dict[str, Any], *, handler: ConfirmableAction | None = None
+    async def say_yes(self, pending: dict[str, Any], *, handler: ConfirmableAction | None = None, press: bool = False
                       ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         confirm = self.confirm()
         if handler is not None:
             confirm._handlers[pending["kind"]] = handler  # a handler with test jobs (ActionConfirm keeps it)
-        return await run_action(confirm, tracker_for("yes", intent="affirm", slots={"pending": pending},
-                                                     sender_id=SENDER))
+        # The yes right after the question (tests/actions/test_confirmation.py tries the other answers); a pending
+        # built by hand is stamped as if its question had just been asked.
+        # ``press`` clicks the first yes button instead: the only answer a button-only question takes.
+        stamped = pending if "question" in pending else asked(pending)
+        answer = click_yes(stamped, sender_id=SENDER) if press else answer_to(stamped, sender_id=SENDER)
+        return await run_action(confirm, answer)
 
     async def say_no(self, pending: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         return await run_action(ActionCancel(), tracker_for("no", intent="deny", slots={"pending": pending}))

@@ -18,10 +18,11 @@ import requests
 from actions import messages
 from actions import storage_messages as say
 from actions.aws.clients import ClientFactory
+from actions.confirmation import change_of
 from actions.general import ActionCancel
 from actions.objects import ActionRestoreObject
 from actions.transfers import ActionDownloadFile, ActionSyncFolder, ActionUploadFile
-from tests.actions.conftest import run_action, tracker_for
+from tests.actions.conftest import answer_to, run_action, tracker_for, yes_payload
 from tests.actions.test_storage_support import (
     SENDER,
     Posts,
@@ -57,10 +58,10 @@ async def test_upload_asks_then_uploads_and_audits_once(env: StorageEnv) -> None
     events, sent = await run_action(env.action(ActionUploadFile), ask("upload report.pdf to b", "upload_file",
                                                                       file="report.pdf", bucket=BUCKET))
     assert sent[0]["text"] == "Upload to transfer-bucket?\n- report.pdf (14 B) -> s3://transfer-bucket/report.pdf"
-    assert sent[0]["buttons"][0] == {"title": "Yes, upload", "payload": "/affirm"}
     pending = pending_of(events)
+    assert sent[0]["buttons"][0] == {"title": "Yes, upload", "payload": yes_payload(pending)}
     # The slot (kept in the tracker) names the file inside its folder, never a server path.
-    assert pending == {"kind": "upload_file", "bucket": BUCKET, "files": [{
+    assert change_of(pending) == {"kind": "upload_file", "bucket": BUCKET, "files": [{
         "source": "report.pdf", "name": "report.pdf", "key": "report.pdf", "size": 14, "replace": False,
         "attached": False}]}
     assert keys(env) == []
@@ -437,14 +438,14 @@ async def test_archived_object_offers_a_restore_which_is_confirmed_and_audited(e
         "billed). Start the restore? Faster or cheaper: Bulk (5-12 hours, cheapest), Expedited (1-5 minutes, "
         "costliest)."
     )
+    pending = pending_of(events)
     assert sent[0]["buttons"] == [
-        {"title": "Yes, restore it", "payload": "/affirm"},
-        {"title": "Bulk restore (5-12 hours)", "payload": '/affirm{"tier": "Bulk"}'},
-        {"title": "Expedited restore (1-5 minutes)", "payload": '/affirm{"tier": "Expedited"}'},
+        {"title": "Yes, restore it", "payload": yes_payload(pending)},
+        {"title": "Bulk restore (5-12 hours)", "payload": yes_payload(pending, tier="Bulk")},
+        {"title": "Expedited restore (1-5 minutes)", "payload": yes_payload(pending, tier="Expedited")},
         {"title": "No, cancel", "payload": "/deny"},
     ]
-    pending = pending_of(events)
-    assert pending == {"kind": "restore_object", "bucket": BUCKET, "key": "old.tar.gz", "days": 7,
+    assert change_of(pending) == {"kind": "restore_object", "bucket": BUCKET, "key": "old.tar.gz", "days": 7,
                        "tier": "Standard", "tiers": ["Standard", "Bulk", "Expedited"], "storage_class": "GLACIER"}
     assert not env.downloads.exists()
     assert "Restore" not in env.s3.head_object(Bucket=BUCKET, Key="old.tar.gz")
@@ -464,8 +465,9 @@ async def test_a_tier_button_restores_with_that_tier_and_deep_archive_offers_no_
     events, sent = await run_action(env.action(ActionRestoreObject), ask("restore", "download_file", file="tape.tar",
                                                                          bucket=BUCKET))
     assert only_text(sent).endswith("Faster or cheaper: Bulk (48 hours, cheapest).")
-    assert [b["payload"] for b in sent[0]["buttons"]] == ["/affirm", '/affirm{"tier": "Bulk"}', "/deny"]
     pending = pending_of(events)
+    assert [b["payload"] for b in sent[0]["buttons"]] == [yes_payload(pending), yes_payload(pending, tier="Bulk"),
+                                                         "/deny"]
 
     # "Expedited" is not on offer for Deep Archive: an entity naming it (typed, or a stale button) changes nothing.
     restores: list[str] = []
@@ -476,15 +478,16 @@ async def test_a_tier_button_restores_with_that_tier_and_deep_archive_offers_no_
     env.s3.meta.events.register("provide-client-params.s3.RestoreObject", tier_of)
     try:
         confirm = env.confirm()
-        _, sent = await run_action(confirm, tracker_for('/affirm{"tier": "Expedited"}', intent="affirm",
-                                                        entities=[{"entity": "tier", "value": "Expedited"}],
-                                                        slots={"pending": pending}, sender_id=SENDER))
+        _, sent = await run_action(confirm, answer_to(pending, '/affirm{"tier": "Expedited"}',
+                                                      entities=[{"entity": "tier", "value": "Expedited"}],
+                                                      sender_id=SENDER))
         assert restores == ["Standard"]
         env.s3.put_object(Bucket=BUCKET, Key="tape2.tar", Body=b"frozen", StorageClass="DEEP_ARCHIVE")
-        _, sent = await run_action(confirm, tracker_for('/affirm{"tier": "Bulk"}', intent="affirm",
-                                                        entities=[{"entity": "tier", "value": "Bulk"}],
-                                                        slots={"pending": {**pending, "key": "tape2.tar"}},
-                                                        sender_id=SENDER))
+        bulk = yes_payload(pending, tier="Bulk")  # the button, clicked after other messages: its token counts
+        _, sent = await run_action(confirm, answer_to(
+            {**pending, "key": "tape2.tar"}, bulk, between=[{"event": "bot", "text": "Restore of tape.tar started"}],
+            entities=[{"entity": "tier", "value": "Bulk"}, {"entity": "confirm", "value": pending["question"]["token"]}],
+            sender_id=SENDER))
     finally:
         env.s3.meta.events.unregister("provide-client-params.s3.RestoreObject", tier_of)
     assert restores == ["Standard", "Bulk"]
@@ -543,7 +546,7 @@ async def test_sync_shows_the_plan_asks_then_uploads_new_and_changed_only(env: S
         "Upload 1 file (2 B)?"
     )
     pending = pending_of(events)
-    assert pending == {"kind": "sync_folder", "bucket": BUCKET, "prefix": ""}
+    assert change_of(pending) == {"kind": "sync_folder", "bucket": BUCKET, "prefix": ""}
     assert sorted(keys(env)) == ["a.txt", "remote-only.txt"]
 
     _, sent = await env.say_yes(pending)

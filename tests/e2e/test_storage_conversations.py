@@ -48,7 +48,8 @@ def test_a_bucket_from_creation_to_deletion(chat: Conversation, stack: Stack) ->
         f"Create bucket {BUCKET} in us-east-1? It gets default encryption (SSE-S3) and Block Public Access on all "
         "four settings."
     )
-    assert [b["payload"] for b in replies[0]["buttons"]] == ["/affirm", "/deny"]
+    yes, no = replies[0]["buttons"]
+    assert yes["payload"].startswith('/affirm{"confirm":"') and no["payload"] == "/deny"
     assert BUCKET not in buckets(stack)
     assert chat.say_text("yes") == (
         f"Created bucket {BUCKET} in us-east-1 with default encryption (SSE-S3) and all public access blocked."
@@ -87,14 +88,17 @@ def test_a_bucket_from_creation_to_deletion(chat: Conversation, stack: Stack) ->
     assert chat.say_text(f"delete notes.txt from {BUCKET}").startswith(f"Delete s3://{BUCKET}/notes.txt (14 B,")
     assert chat.say_text("yes") == f"Deleted s3://{BUCKET}/notes.txt."
 
-    # A bucket that still holds data is deleted only after a second, explicit yes.
+    # A bucket that still holds data: "yes" twice never empties it, only the second question's own button does.
     assert chat.say_text(f"delete bucket {BUCKET}") == (
         f"Delete bucket {BUCKET} (us-east-1)? It holds 1 object. I will ask once more before deleting any of them."
     )
-    second = chat.say_text("yes")
-    assert second.startswith(f"{BUCKET} is not empty: it holds 1 object.")
-    assert BUCKET in buckets(stack)
-    assert chat.say_text("yes") == f"Emptied {BUCKET} (deleted 1 object) and deleted the bucket."
+    [second] = chat.say("yes")
+    assert second["text"].startswith(f"{BUCKET} is not empty: it holds 1 object.")
+    empty = second["buttons"][0]
+    assert empty["title"] == f"Empty and delete {BUCKET}"
+    assert chat.say_text("yes").startswith("A typed yes can't confirm this step, so I haven't changed anything.")
+    assert BUCKET in buckets(stack) and s3_of(stack).list_objects_v2(Bucket=BUCKET)["KeyCount"] == 1
+    assert chat.say_text(empty["payload"]) == f"Emptied {BUCKET} (deleted 1 object) and deleted the bucket."
     assert BUCKET not in buckets(stack)
 
     assert [(action, result) for action, result, _ in audit_of(stack, chat.sender)] == [
@@ -114,6 +118,25 @@ def test_named_bucket_goes_straight_to_the_question_and_no_changes_nothing(chat:
     assert chat.say_text("no") == "Okay, I cancelled that - nothing was changed."
     assert "quarterly-exports-e2e" not in buckets(stack)
     assert audit_of(stack, chat.sender) == []
+
+
+def test_a_late_yes_asks_again_and_a_button_counts_once(chat: Conversation, stack: Stack) -> None:
+    [question] = chat.say("create S3 bucket late-yes-e2e")
+    assert question["text"].startswith("Create bucket late-yes-e2e in us-east-1?")
+    chat.say("list my buckets")
+    # The question was not the last thing said: "ok" answers nothing, and the question comes again.
+    again = chat.say("ok")
+    assert again[0]["text"].startswith("A yes only answers my last question")
+    assert again[1]["text"] == question["text"]
+    assert "late-yes-e2e" not in buckets(stack)
+    # The first question's button is for an earlier question; the one shown with it now works, once.
+    earlier = chat.say(question["buttons"][0]["payload"])
+    assert earlier[0]["text"].startswith("That button was for an earlier question")
+    latest = earlier[1]["buttons"][0]
+    assert chat.say_text(latest["payload"]).startswith("Created bucket late-yes-e2e in us-east-1")
+    assert "nothing waiting for your confirmation" in chat.say_text(latest["payload"])
+    assert [(action, result) for action, result, _ in audit_of(stack, chat.sender) if result != "attempted"] == [
+        ("create_bucket", "ok")]
 
 
 def test_cancel_while_the_form_asks_for_a_name(chat: Conversation, stack: Stack) -> None:
