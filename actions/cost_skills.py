@@ -18,7 +18,6 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.aws.errors import CloudButlerError
-from actions.aws.s3_names import is_valid_bucket_name
 from actions.aws.transfer import Progress
 from actions.base import Skill, SkillAction
 from actions.confirmation import Choice, Question
@@ -30,7 +29,7 @@ from actions.cost.lifecycle import LifecycleService, MergePlan, Rule, propose_po
 from actions.cost.model import CostReport
 from actions.general import ConfirmableAction
 from actions.jobs import Job, JobRunner, PostFailed, RasaPoster
-from actions.storage import guess_bucket, media_name, whole_word
+from actions.storage import bucket_named, media_name
 from connectors.vocabulary import MEDIA_ROUTE
 
 logger = logging.getLogger(__name__)
@@ -195,9 +194,8 @@ class CostAction(SkillAction, abc.ABC):
         return LifecycleService(s3=self.clients.client("s3"))
 
     def bucket_of(self, tracker: Tracker) -> str | None:
-        """The extracted entity made whole ("app-logs" of "app-logs.eu-west-1"), else a name guessed from the words."""
-        text = str((tracker.latest_message or {}).get("text") or "")
-        return whole_word(text, self.entity(tracker, "bucket"), is_valid_bucket_name) or guess_bucket(text)
+        """The bucket this message names, as for the storage skills (``actions.storage.bucket_named``)."""
+        return bucket_named(str((tracker.latest_message or {}).get("text") or ""), self.entity(tracker, "bucket"))
 
     def small_analysis(self, bucket: str) -> CostReport:
         """Blocking: the analysis of a bucket of at most ``direct_objects`` objects; ``BucketTooLarge`` otherwise."""

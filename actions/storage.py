@@ -11,13 +11,13 @@ import re
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, ClassVar, Mapping, TypeVar
+from typing import Any, Callable, ClassVar, Mapping, NamedTuple, TypeVar
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.aws.errors import CloudButlerError
-from actions.aws.s3_names import is_valid_bucket_name
+from actions.aws.s3_names import is_valid_bucket_name, validate_bucket_reference
 from actions.aws.storage import StorageService
 from actions.aws.transfer import MB
 from actions.base import SkillAction
@@ -78,16 +78,28 @@ class StorageAction(SkillAction, abc.ABC):
         return JobRunner(RasaPoster.from_env())
 
     def bucket_of(self, tracker: Tracker) -> str | None:
-        """The bucket this message names: the extracted entity (made whole), else a guess from the words."""
-        text = _text(tracker)
-        return whole_word(text, self.entity(tracker, "bucket"), is_valid_bucket_name) or guess_bucket(text)
+        """The bucket this message names (see ``bucket_named``); ``InvalidBucketName`` if no bucket can have it."""
+        return bucket_named(_text(tracker), self.entity(tracker, "bucket"))
 
     def file_of(self, tracker: Tracker) -> str | None:
+        """The object key this message names: the key of an s3://bucket/key URL, else the ``file`` entity (made
+        whole), else a guess from the words."""
+        url = s3_url_in(_text(tracker))
+        if url and url.key and not url.key.endswith("/"):
+            return url.key
+        return self.local_file_of(tracker)
+
+    def local_file_of(self, tracker: Tracker) -> str | None:
+        """A file name from the words; an s3:// URL names the other end of a transfer, never the local file."""
         text = _text(tracker)
-        return whole_word(text, self.entity(tracker, "file")) or guess_file(text)
+        return whole_word(text, outside_urls(text, self.entity(tracker, "file"))) or guess_file(text)
 
     def prefix_of(self, tracker: Tracker) -> str:
-        """The ``prefix`` entity; the tokenizer drops a trailing "/" the user typed, so it is put back."""
+        """The key part of an s3://bucket/prefix URL, else the ``prefix`` entity; the tokenizer drops a trailing "/"
+        the user typed, so it is put back."""
+        url = s3_url_in(_text(tracker))
+        if url and url.key:
+            return url.key
         prefix = (self.entity(tracker, "prefix") or "").lstrip("/")
         return prefix + "/" if prefix and not prefix.endswith("/") and prefix + "/" in _text(tracker) else prefix
 
@@ -225,10 +237,10 @@ def guess_bucket(text: str) -> str | None:
 
 def guess_file(text: str) -> str | None:
     """An object key or file name: "s3://b/key", a word with an extension, or the word after "file"/"object"."""
-    tokens = _tokens(text)
-    for word in tokens:
-        if word.lower().startswith("s3://") and "/" in word[5:]:
-            return word[5:].split("/", 1)[1] or None
+    url = s3_url_in(text)
+    if url and url.key and not url.key.endswith("/"):
+        return url.key
+    tokens = [word for word in _tokens(text) if not word.lower().startswith("s3://")]
     for word in tokens:
         if _FILE_LIKE.fullmatch(word):
             return word
@@ -237,6 +249,51 @@ def guess_file(text: str) -> str | None:
         if word.lower() in _FILE_WORDS and after.lower() not in _FILLERS | _PREPOSITIONS:
             return after
     return None
+
+
+class S3Url(NamedTuple):
+    bucket: str
+    key: str  # may be empty ("s3://bucket/") or a prefix ("s3://bucket/reports/")
+
+
+_QUOTED_URL = re.compile(r"[\"'`\u201c\u2018](s3://[^\"'`\u201d\u2019]+)[\"'`\u201d\u2019]", re.IGNORECASE)
+_BARE_URL = re.compile(r"s3://\S*", re.IGNORECASE)
+
+
+def s3_url_in(text: str) -> S3Url | None:
+    """The first s3://bucket/key URL in ``text``, taken apart; a quoted one may hold spaces
+    ('download "s3://b/my report.pdf"'), a bare one ends at a space and loses the punctuation around it."""
+    match = _QUOTED_URL.search(text)
+    if match:
+        url = match.group(1)
+    else:
+        match = _BARE_URL.search(text)
+        if not match:
+            return None
+        url = match.group(0).strip(_STRIP).rstrip(".").strip(_STRIP)
+    bucket, _, key = url[5:].partition("/")
+    return S3Url(bucket, key) if bucket else None
+
+
+def bucket_named(text: str, entity: str | None) -> str | None:
+    """The bucket a message names: that of an s3:// URL, else the extracted entity (made whole), else a guess
+    from the words. ``InvalidBucketName`` (with the rule it breaks) if no bucket can be called that: such a
+    name never reaches AWS."""
+    url = s3_url_in(text)
+    name = url.bucket if url else whole_word(text, entity, is_valid_bucket_name) or guess_bucket(text)
+    if name:
+        validate_bucket_reference(name)
+    return name
+
+
+def outside_urls(text: str, value: str | None) -> str | None:
+    """``value`` unless it appears in ``text`` only inside an s3:// URL (the extractor took part of one)."""
+    if not value:
+        return value
+    words = _tokens(text)
+    if value in words or any(value in w for w in words if not w.lower().startswith("s3://")):
+        return value
+    return None if s3_url_in(text) else value
 
 
 def whole_word(text: str, value: str | None, valid: Callable[[str], bool] = bool) -> str | None:

@@ -210,6 +210,7 @@ BUCKET_NAME_RULES = {
     "reserved_suffix": "\"{name}\" ends with \"{suffix}\", a suffix AWS reserves.",
 }
 BUCKET_NAME_HINT = "Please choose another name."
+BUCKET_REFERENCE_HINT = "Say \"list my buckets\" to see the names of yours."
 OBJECT_KEY_RULES = {
     "empty": "An object name can't be empty.",
     "too_long": "That object name is {bytes} bytes long; S3 allows at most {max}.",
@@ -235,7 +236,8 @@ def bucket_name_problem(details: Mapping[str, Any]) -> str:
     name = str(details.get("name", ""))
     template = BUCKET_NAME_RULES.get(str(details.get("rule")), BUCKET_NAME_RULES["characters"])
     values = {"min": 3, "max": 63, "prefix": "", "suffix": "", **details, "length": len(name), "lower": name.lower()}
-    return template.format(**values) + " " + BUCKET_NAME_HINT
+    hint = BUCKET_REFERENCE_HINT if details.get("existing") else BUCKET_NAME_HINT
+    return template.format(**values) + " " + hint
 
 
 def unsafe_path(details: Mapping[str, Any], folder: str = "outbox") -> str:

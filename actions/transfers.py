@@ -148,7 +148,7 @@ class ActionUploadFile(StorageAction, ConfirmableAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, attachments: tuple[Attachment, ...]
     ) -> list[dict[str, Any]]:
         places = self.places
-        file, bucket = self.file_of(tracker), self.bucket_of(tracker)
+        file, bucket = self.local_file_of(tracker), self.bucket_of(tracker)
         if not attachments and not file:
             dispatcher.utter_message(text=await self.blocking(self._outbox_help, places, None))
             return []

@@ -12,6 +12,8 @@ from actions.aws.errors import CloudButlerError
 
 BUCKET_NAME_MIN = 3
 BUCKET_NAME_MAX = 63
+# us-east-1 buckets made before March 2018 may have up to 255 characters, capitals and underscores.
+LEGACY_BUCKET_NAME_MAX = 255
 OBJECT_KEY_MAX_BYTES = 1024
 
 RESERVED_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
@@ -19,6 +21,7 @@ RESERVED_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")
 
 _ALLOWED = re.compile(r"[a-z0-9.-]+")
 _ALLOWED_IGNORING_CASE = re.compile(r"[a-zA-Z0-9.-]+")
+_LEGACY_ALLOWED = re.compile(r"[a-zA-Z0-9._-]+")
 _ALNUM = re.compile(r"[a-z0-9]")
 # AWS refuses anything shaped like a dotted quad, even 999.1.1.1, so no range check on the parts.
 _IP_SHAPED = re.compile(r"\d+\.\d+\.\d+\.\d+")
@@ -26,7 +29,8 @@ _IP_SHAPED = re.compile(r"\d+\.\d+\.\d+\.\d+")
 
 class InvalidBucketName(CloudButlerError):
     """``rule`` is one of: empty, length, uppercase, characters, start_end, adjacent_periods, ip_address,
-    reserved_prefix, reserved_suffix. Details may add ``prefix``/``suffix``/``min``/``max``."""
+    reserved_prefix, reserved_suffix. Details may add ``prefix``/``suffix``/``min``/``max``, and ``existing``
+    (True) when the name was to find a bucket rather than to create one."""
 
     def __init__(self, *, rule: str, name: str, **extra: object) -> None:
         super().__init__("invalid_bucket_name", rule=rule, name=name, **extra)
@@ -69,6 +73,20 @@ def validate_bucket_name(name: str) -> None:
     for suffix in RESERVED_SUFFIXES:
         if name.endswith(suffix):
             raise InvalidBucketName(rule="reserved_suffix", name=name, suffix=suffix)
+
+
+def validate_bucket_reference(name: str) -> None:
+    """Raise ``InvalidBucketName`` (``existing=True``) if no bucket can be called ``name``, not even one made under
+    the older, looser rules - checked before a skill uses a bucket a message names, because the AWS client library
+    refuses such names without a word of why. Names only today's rules forbid pass: old buckets stay usable, and
+    S3 itself says if one does not exist."""
+    if not name:
+        raise InvalidBucketName(rule="empty", name=name, existing=True)
+    if not BUCKET_NAME_MIN <= len(name) <= LEGACY_BUCKET_NAME_MAX:
+        raise InvalidBucketName(rule="length", name=name, min=BUCKET_NAME_MIN, max=LEGACY_BUCKET_NAME_MAX,
+                                existing=True)
+    if not _LEGACY_ALLOWED.fullmatch(name):
+        raise InvalidBucketName(rule="characters", name=name, existing=True)
 
 
 def is_valid_bucket_name(name: str) -> bool:

@@ -8,7 +8,7 @@ import pytest
 from actions import messages
 from actions import storage_messages as say
 from actions.aws.errors import AwsCallFailed, CloudButlerError
-from actions.aws.s3_names import InvalidBucketName, validate_bucket_name
+from actions.aws.s3_names import InvalidBucketName, validate_bucket_name, validate_bucket_reference
 from actions.base import implemented_skills
 from actions.paths import UnsafePath
 from actions.storage import (
@@ -19,6 +19,7 @@ from actions.storage import (
     is_dry_run,
     listed_names,
     media_name,
+    s3_url_in,
     whole_word,
 )
 
@@ -140,8 +141,23 @@ def test_every_bucket_name_rule_has_words(name: str, expected: str) -> None:
     assert messages.error_text(caught.value) == f"{expected} {say.BUCKET_NAME_HINT}"
 
 
+@pytest.mark.parametrize(
+    "name,expected",
+    [
+        ("", "A bucket name can't be empty."),
+        ("ab", "\"ab\" has 2 characters; bucket names must be 3-255 characters long."),
+        ("team@reports", "\"team@reports\" contains characters S3 doesn't allow; bucket names may only use lowercase "
+                         "letters, numbers, dots (.) and hyphens (-) - no spaces or underscores."),
+    ],
+)
+def test_a_name_no_existing_bucket_can_have_points_to_the_list(name: str, expected: str) -> None:
+    with pytest.raises(InvalidBucketName) as caught:
+        validate_bucket_reference(name)
+    assert messages.error_text(caught.value) == f"{expected} {say.BUCKET_REFERENCE_HINT}"
+
+
 @pytest.mark.parametrize("reason", ["empty", "nul_byte", "absolute", "parent_reference", "empty_name",
-                                    "symlink_escape", "no_free_name"])
+                                    "symlink_escape", "no_free_name", "name_too_long"])
 def test_every_unsafe_path_reason_has_words(reason: str) -> None:
     text = messages.error_text(UnsafePath(reason=reason, path="x/y"))
     assert text.endswith("Nothing was changed.") and "unsafe_path" not in text
@@ -245,6 +261,8 @@ def test_guess_bucket(text: str, bucket: str | None) -> None:
         ("delete the file notes from b-1", "notes"),
         ("delete object archive from b-1", "archive"),
         ("delete \"notes.txt\".", "notes.txt"),
+        ("upload report.pdf to s3://b-1/", "report.pdf"),  # a URL without a key names no file
+        ("upload report.pdf to s3://b-1", "report.pdf"),
         ("download a file", None),
         ("delete file from b-1", None),
         ("", None),
@@ -252,6 +270,28 @@ def test_guess_bucket(text: str, bucket: str | None) -> None:
 )
 def test_guess_file(text: str, file: str | None) -> None:
     assert guess_file(text) == file
+
+
+@pytest.mark.parametrize(
+    ("text", "url"),
+    [
+        ("download s3://acme-data/reports/q1.pdf", ("acme-data", "reports/q1.pdf")),
+        ("list S3://acme-data/reports/", ("acme-data", "reports/")),
+        ("how big is s3://acme-data", ("acme-data", "")),
+        ("how big is s3://acme-data/?", ("acme-data", "")),
+        ("get s3://acme-data/a.txt.", ("acme-data", "a.txt")),
+        ("get (s3://acme-data/a.txt)", ("acme-data", "a.txt")),
+        ("download 's3://acme-data/my report.pdf' please", ("acme-data", "my report.pdf")),
+        ("download \u201cs3://acme-data/q 1.pdf\u201d", ("acme-data", "q 1.pdf")),
+        ("copy s3://a-1/x to s3://b-2/y", ("a-1", "x")),  # the first one
+        ("s3://", None),
+        ("s3:///key", None),
+        ("no url here, just s3 talk", None),
+        ("", None),
+    ],
+)
+def test_s3_url_in(text: str, url: tuple[str, str] | None) -> None:
+    assert s3_url_in(text) == url
 
 
 @pytest.mark.parametrize(

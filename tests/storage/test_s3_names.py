@@ -10,8 +10,33 @@ from actions.aws.s3_names import (
     InvalidObjectKey,
     is_valid_bucket_name,
     validate_bucket_name,
+    validate_bucket_reference,
     validate_object_key,
 )
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["abc", "my-project-bucket", "Legacy_Bucket", "UPPER.case_and-more", "-odd-", "a..b", "10.0.0.1", "x" * 255,
+     "xn--reserved-today", "data-s3alias"],
+)
+def test_references_accept_every_name_a_bucket_may_have_had(name: str) -> None:
+    """Old us-east-1 buckets (before March 2018) may have capitals, underscores and up to 255 characters; access
+    point aliases end in -s3alias. Only today's rules for new names forbid them."""
+    validate_bucket_reference(name)
+
+
+@pytest.mark.parametrize(
+    ("name", "rule"),
+    [("", "empty"), ("ab", "length"), ("x" * 256, "length"), ("team reports", "characters"),
+     ("team@reports", "characters"), ("s3://b", "characters"), ("b/k", "characters"), ("caf\u00e9", "characters"),
+     ("arn:aws:s3:::b", "characters")],
+)
+def test_references_refuse_names_no_bucket_can_have(name: str, rule: str) -> None:
+    with pytest.raises(InvalidBucketName) as caught:
+        validate_bucket_reference(name)
+    assert caught.value.rule == rule
+    assert caught.value.details["existing"] is True
 
 
 @pytest.mark.parametrize(
