@@ -377,14 +377,11 @@ class ActionApplyLifecycle(CostAction, ConfirmableAction):
         return []
 
     def _apply(self, tracker: Tracker, bucket: str, plan: MergePlan, parameters: Mapping[str, Any]) -> None:
-        """Blocking: put the rules and write the one audit line, whatever the outcome."""
-        who = self.identity(tracker)
-        try:
-            self.lifecycle().apply(bucket, plan)
-        except CloudButlerError as exc:
-            self.audit.record(who=who, action=self.kind, parameters=parameters, result="error", detail=exc.code)
-            raise
-        self.audit.record(who=who, action=self.kind, parameters=parameters, result="ok")
+        """Blocking: put the rules between the change's two audit lines, whatever the outcome."""
+        self.audit.change(
+            who=self.identity(tracker), action=self.kind, parameters=parameters,
+            call=lambda: self.lifecycle().apply(bucket, plan),
+        )
 
 
 class ActionShowLifecycle(CostAction):

@@ -14,7 +14,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable, Mapping
+from typing import Any, Awaitable, Callable, Mapping, Sequence
 from urllib.parse import quote
 
 import aiohttp
@@ -75,6 +75,30 @@ class PostFailed(Exception):
     def __init__(self, status: int) -> None:
         super().__init__(f"Rasa answered HTTP {status}")
         self.status = status
+
+
+# Waits between tries of a message Rasa may not take yet (it starts after the action server, and answers 409
+# until its model is loaded): about five minutes in all.
+PATIENT_DELAYS = (1.0, 2.0, 4.0, 8.0, 15.0) + (30.0,) * 9
+
+
+async def deliver(
+    poster: Poster, sender_id: str, text: str, *, delays: Sequence[float] = PATIENT_DELAYS,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+) -> bool:
+    """Post ``text``, trying again after each of ``delays`` while Rasa is unreachable or refuses; False if it
+    never got through (logged)."""
+    for wait in (*delays, None):
+        try:
+            await poster(sender_id, text)
+            return True
+        except Exception as exc:  # noqa: BLE001 - connection refused, timeouts and HTTP errors alike
+            if wait is None:
+                logger.warning("gave up posting to %s after %d tries: %s", sender_id, len(delays) + 1, exc)
+                return False
+            logger.info("posting to %s failed (%s); trying again in %.0f s", sender_id, exc, wait)
+            await sleep(wait)
+    return False
 
 
 class ProgressThrottle:

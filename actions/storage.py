@@ -16,7 +16,6 @@ from typing import Any, Callable, ClassVar, Mapping, NamedTuple, TypeVar
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.aws.errors import CloudButlerError
 from actions.aws.s3_names import is_valid_bucket_name, validate_bucket_reference
 from actions.aws.storage import StorageService
 from actions.aws.transfer import MB
@@ -121,26 +120,12 @@ class StorageAction(SkillAction, abc.ABC):
         describe: Callable[[T], Mapping[str, Any]] | None = None,
         *, problem: Callable[[T], str | None] | None = None,
     ) -> T:
-        """Run one change and write its one audit line: "ok", or "error" with the failure's code (raised, or
-        named by ``problem`` for results that report partial failure). Blocking."""
-        who = self.identity(tracker)
-        try:
-            result = call()
-        except CloudButlerError as exc:
-            self.audit.record(who=who, action=action, parameters=parameters, result="error", detail=exc.code)
-            raise
-        except Exception as exc:
-            self.audit.record(
-                who=who, action=action, parameters=parameters, result="error", detail=type(exc).__name__
-            )
-            raise
-        extra = dict(describe(result)) if describe else {}
-        code = problem(result) if problem else None
-        self.audit.record(
-            who=who, action=action, parameters={**parameters, **extra}, result="error" if code else "ok",
-            detail=code or "",
+        """Run one change between its two audit lines ("attempted" first, then "ok", "error" with the failure's
+        code - raised, or named by ``problem`` for results that report partial failure - or "aborted"). Blocking."""
+        return self.audit.change(
+            who=self.identity(tracker), action=action, parameters=parameters, call=call, describe=describe,
+            problem=problem,
         )
-        return result
 
 
 def _text(tracker: Tracker) -> str:

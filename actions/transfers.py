@@ -15,9 +15,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import messages
 from actions import storage_messages as say
 from actions.aws.errors import AwsCallFailed, CloudButlerError
+from actions.aws.multipart import MultipartUploads
 from actions.aws.storage import StorageService
 from actions.aws.sync import SyncPlan, SyncResult
-from actions.aws.transfer import ObjectInfo, Progress
+from actions.aws.transfer import ObjectInfo, Progress, default_transfer_config
 from actions.base import Skill
 from actions.general import ConfirmableAction
 from actions.identity import Attachment
@@ -34,6 +35,8 @@ from actions.storage import (
     media_name,
 )
 from connectors.inbox import remove_folder_of, touch_folder_of
+
+MULTIPART_KEYS_LIMIT = 1000  # keeps an audit line small; a sync of more parted files than this is unheard of
 
 
 @dataclass(frozen=True)
@@ -240,6 +243,8 @@ class ActionUploadFile(StorageAction, ConfirmableAction):
         for item, path in zip(items, paths, strict=True):
             report = _shifted(progress, done, total)
             params = {"bucket": bucket, "key": item.key, "file": item.name, "replace": item.replace}
+            if item.size >= default_transfer_config().multipart_threshold:
+                params.update(prior_uploads(self.clients.client("s3"), bucket, item.key, [item.key]))
             try:
                 result = self.audited(
                     tracker, "upload_file", params,
@@ -255,6 +260,20 @@ class ActionUploadFile(StorageAction, ConfirmableAction):
             lines.append(template.format(name=item.name, size=format_bytes(result.size),
                                          url=say.s3_url(bucket, result.key)))
         return "\n".join(lines)
+
+
+def prior_uploads(s3: Any, bucket: str, prefix: str, keys: list[str]) -> dict[str, list[str]]:
+    """``{"prior_uploads": [...]}``: the multipart uploads of ``keys`` pending before a change starts. They are not
+    its own, so the recovery after a crash leaves them alone. Empty if S3 will not list them (the recovery then
+    goes by their dates)."""
+    if not keys:
+        return {}
+    try:
+        pending = MultipartUploads(s3).pending(bucket, prefix)
+    except CloudButlerError:
+        return {}
+    wanted = set(keys)
+    return {"prior_uploads": [upload.upload_id for upload in pending if upload.key in wanted]}
 
 
 def _shifted(progress: Progress | None, offset: int, total: int) -> Progress | None:
@@ -389,6 +408,13 @@ def sync_result_text(result: SyncResult) -> str:
     return "\n".join(lines)
 
 
+def multipart_keys(plan: SyncPlan, limit: int = MULTIPART_KEYS_LIMIT) -> list[str]:
+    """The keys a sync uploads in parts: in the attempt's audit line, so the recovery after a crash can abort the
+    unfinished multipart uploads of exactly these keys."""
+    threshold = default_transfer_config().multipart_threshold
+    return [item.key for item in plan.to_upload if item.size >= threshold][:limit]
+
+
 class ActionSyncFolder(StorageAction, ConfirmableAction):
     action_name = "action_sync_folder"
     kind = "sync_folder"
@@ -441,8 +467,10 @@ class ActionSyncFolder(StorageAction, ConfirmableAction):
         return []
 
     def _apply(self, tracker: Tracker, service: StorageService, plan: SyncPlan, progress: Progress | None) -> str:
-        """Blocking: upload the plan and write one audit line for the whole sync."""
-        params = {"bucket": plan.bucket, "prefix": plan.prefix, "folder": str(plan.local_dir)}
+        """Blocking: upload the plan between the two audit lines of the whole sync."""
+        parted = multipart_keys(plan)
+        params = {"bucket": plan.bucket, "prefix": plan.prefix, "folder": str(plan.local_dir), "multipart_keys": parted,
+                  **prior_uploads(self.clients.client("s3"), plan.bucket, plan.prefix, parted)}
         result: SyncResult = self.audited(
             tracker, "sync_folder", params, lambda: service.apply_sync(plan, progress=progress),
             lambda r: {"uploaded": r.uploaded, "uploaded_bytes": r.uploaded_bytes, "failed": len(r.failures),

@@ -34,6 +34,7 @@ from actions.cost_skills import (
 from actions.general import ActionCancel, ActionConfirm
 from actions.jobs import JobRunner, RasaPoster
 from tests.actions.conftest import answer_to, asked, run_action, tracker_for, yes_payload
+from tests.actions.test_storage_support import audit_outcomes
 from tests.cost.conftest import backdate
 
 GB = 2**30
@@ -390,7 +391,7 @@ async def test_lifecycle_proposal_then_yes_applies_exactly_the_shown_rules_and_k
     ]
     assert events == [{"event": "slot", "timestamp": None, "name": "pending", "value": None}]
     assert s3.get_bucket_lifecycle_configuration(Bucket="cost-logs")["Rules"] == pending["rules"]
-    [line] = audit.read()
+    [line] = audit_outcomes(audit)
     assert (line["sender"], line["action"], line["result"]) == ("slack:T1:U1", "apply_lifecycle", "ok")
     assert line["parameters"] == {
         "bucket": "cost-logs", "added": ["cloudbutler-cleanup"], "updated": [], "removed": [],
@@ -442,7 +443,7 @@ async def test_rules_changed_after_the_question_are_not_overwritten(
         "The lifecycle rules of cost-race changed while you were deciding; ask me again to see them."
     ]
     assert s3.get_bucket_lifecycle_configuration(Bucket="cost-race")["Rules"] == [USER_RULE]
-    assert [(x["action"], x["result"], x.get("detail")) for x in audit.read()] == [
+    assert [(x["action"], x["result"], x.get("detail")) for x in audit_outcomes(audit)] == [
         ("apply_lifecycle", "error", "lifecycle_changed")
     ]
 

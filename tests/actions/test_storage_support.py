@@ -75,7 +75,8 @@ class StorageEnv:
         return self.action(ActionConfirm)
 
     def audit_lines(self) -> list[dict[str, Any]]:
-        return self.audit.read()
+        """Outcome lines, each checked to follow its "attempted" line."""
+        return audit_outcomes(self.audit)
 
     def runner(self, posts: Posts) -> JobRunner:
         return JobRunner(posts, tick=0.01, interval=0.0, step=0.25)
@@ -137,3 +138,23 @@ def ask(text: str, intent: str, *, slots: dict[str, Any] | None = None, metadata
         **entities: str) -> Tracker:
     return tracker_for(text, intent=intent, entities=ents(**entities), slots=slots, sender_id=SENDER,
                        metadata=metadata)
+
+
+def audit_outcomes(audit: AuditLog) -> list[dict[str, Any]]:
+    """The outcome lines of ``audit``, oldest first, after checking that each change wrote its "attempted" line
+    first - same id, who and action, the same parameters - and that no attempt is left without an outcome."""
+    attempts: dict[str, dict[str, Any]] = {}
+    outcomes: list[dict[str, Any]] = []
+    for line in audit.read():
+        if line["result"] == "attempted":
+            assert line["id"] not in attempts, line
+            attempts[line["id"]] = line
+            continue
+        attempt = attempts.pop(line["id"])  # an outcome without its attempt fails here
+        same = ("sender", "platform", "workspace", "user", "channel", "action")
+        assert [attempt[name] for name in same] == [line[name] for name in same], (attempt, line)
+        assert attempt["parameters"].items() <= line["parameters"].items(), (attempt, line)
+        assert attempt["timestamp"] <= line["timestamp"]
+        outcomes.append(line)
+    assert not attempts, f"attempts without an outcome: {list(attempts.values())}"
+    return outcomes

@@ -338,7 +338,7 @@ async def test_stop_ends_a_background_upload_and_keeps_no_part_of_it(env: Storag
     assert keys(env) == []
     assert not env.s3.list_multipart_uploads(Bucket=BUCKET).get("Uploads")
     [line] = env.audit_lines()
-    assert (line["action"], line["result"], line["detail"]) == ("upload_file", "error", "Stopped")
+    assert (line["action"], line["result"], line["detail"]) == ("upload_file", "aborted", "stopped")
 
     # Nothing is running any more: "stop" says so and changes nothing.
     _, sent = await run_action(ActionCancel(), tracker_for("stop", intent="deny", sender_id=SENDER))
