@@ -234,3 +234,41 @@ def test_malformed_parse_requests_get_a_sentence_not_500(stack: Stack, body: str
     reply = requests.post(f"{stack.rasa_url}/model/parse", params=api(stack), data=body,
                           headers={"Content-Type": "application/json"}, timeout=30)
     assert reply.status_code in (400, 413) and reply.json()["message"]
+
+
+# --- 6. a confirmation answers exactly one question ------------------------------------------------------------------
+
+
+def buttons_of(replies: list[dict[str, Any]]) -> list[dict[str, str]]:
+    return [b for r in replies for b in r.get("buttons") or []]
+
+
+def test_yes_twice_never_empties_a_bucket(stack: Stack, chat: Conversation) -> None:
+    bucket = fresh_bucket(stack, objects=3)
+    asked = chat.say(f"delete bucket {bucket}")
+    assert any(b["payload"].startswith("/affirm{") for b in buttons_of(asked))
+    second = chat.say("yes")  # answers the first question: now "empty it?", which only its own button answers
+    empty_button = [b for b in buttons_of(second) if b["title"] == f"Empty and delete {bucket}"]
+    assert empty_button, second
+    chat.say("yes")
+    chat.say("yes")
+    assert bucket_exists(stack, bucket)
+    assert len(s3(stack).list_objects_v2(Bucket=bucket).get("Contents", [])) == 3
+
+
+def test_a_stale_yes_after_another_request_does_nothing_and_asks_again(stack: Stack, chat: Conversation) -> None:
+    bucket = fresh_bucket(stack)
+    chat.say(f"delete bucket {bucket}")
+    chat.say("list my buckets")  # another request in between
+    again = chat.say("ok")
+    assert bucket_exists(stack, bucket)
+    assert any(f"Delete bucket {bucket}" in (r.get("text") or "") for r in again), again
+    assert chat.say("yes") and not bucket_exists(stack, bucket)  # right after the question: carried out
+
+
+def test_an_old_button_confirms_nothing(stack: Stack, chat: Conversation) -> None:
+    bucket = fresh_bucket(stack)
+    first = buttons_of(chat.say(f"delete bucket {bucket}"))[0]["payload"]
+    chat.say(f"delete bucket {bucket}")  # the same question again: new buttons, new token
+    chat.say(first)
+    assert bucket_exists(stack, bucket)
