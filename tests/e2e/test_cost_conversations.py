@@ -33,7 +33,11 @@ def text_of(replies: list[dict[str, Any]]) -> str:
 def audit_of(stack: Stack, sender: str) -> list[dict[str, Any]]:
     path = Path(stack.env["CLOUDBUTLER_AUDIT_LOG"])
     lines = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()] if path.exists() else []
-    return [line for line in lines if line["sender"] == sender]
+    mine = [line for line in lines if line["sender"] == sender]
+    attempted = {line["id"] for line in mine if line["result"] == "attempted"}
+    done = [line for line in mine if line["result"] != "attempted"]
+    assert all(line["id"] in attempted for line in done), mine  # every outcome follows its "attempted" line
+    return done
 
 
 def test_cost_optimization_of_the_media_library(chat: Conversation, stack: Stack) -> None:

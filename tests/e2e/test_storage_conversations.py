@@ -34,7 +34,16 @@ def text_of(replies: list[dict[str, Any]]) -> str:
 def audit_of(stack: Stack, sender: str) -> list[tuple[str, str, dict[str, Any]]]:
     path = Path(stack.env["CLOUDBUTLER_AUDIT_LOG"])
     lines = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()] if path.exists() else []
-    return [(x["action"], x["result"], x["parameters"]) for x in lines if x["sender"] == sender]
+    return [(x["action"], x["result"], x["parameters"]) for x in outcomes(lines, sender)]
+
+
+def outcomes(lines: list[dict[str, Any]], sender: str) -> list[dict[str, Any]]:
+    """The sender's outcome lines, each checked to follow its "attempted" line (same id)."""
+    mine = [x for x in lines if x["sender"] == sender]
+    attempted = {x["id"] for x in mine if x["result"] == "attempted"}
+    done = [x for x in mine if x["result"] != "attempted"]
+    assert all(x["id"] in attempted for x in done), mine
+    return done
 
 
 def test_a_bucket_from_creation_to_deletion(chat: Conversation, stack: Stack) -> None:
