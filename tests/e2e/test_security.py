@@ -6,8 +6,11 @@ LAN or on this host who can reach a port, and a chat client that names itself so
 from __future__ import annotations
 
 import json
+import os
+import signal
 import time
 import uuid
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -272,3 +275,54 @@ def test_an_old_button_confirms_nothing(stack: Stack, chat: Conversation) -> Non
     chat.say(f"delete bucket {bucket}")  # the same question again: new buttons, new token
     chat.say(first)
     assert bucket_exists(stack, bucket)
+
+
+# --- 7. a crash mid-upload leaves nothing hidden ---------------------------------------------------------------------
+
+
+def test_killing_the_action_server_mid_upload_leaves_no_partial_upload(stack: Stack, chat: Conversation) -> None:
+    bucket = fresh_bucket(stack)
+    outbox = Path(stack.env["CLOUDBUTLER_UPLOAD_DIR"])
+    outbox.mkdir(parents=True, exist_ok=True)
+    big = outbox / f"big-{uuid.uuid4().hex[:6]}.bin"
+    with big.open("wb") as fh:  # past the background threshold: the upload runs as a job, in parts
+        for _ in range(160):
+            fh.write(os.urandom(1024 * 1024))
+    client = s3(stack)
+    try:
+        chat.say(f"upload {big.name} to {bucket}")
+        chat.say("yes")
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            uploads = client.list_multipart_uploads(Bucket=bucket).get("Uploads", [])
+            if uploads and client.list_parts(Bucket=bucket, Key=uploads[0]["Key"],
+                                             UploadId=uploads[0]["UploadId"]).get("Parts"):
+                break
+            time.sleep(0.05)
+        else:
+            pytest.fail("the upload never started a multipart upload")
+        [actions] = [c for c in stack.children if c.name == "actions"]
+        os.killpg(actions.process.pid, signal.SIGKILL)
+        actions.process.wait(timeout=10)
+        assert stack.supervise() == ["actions"]  # the launcher's loop does this every second
+
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if not client.list_multipart_uploads(Bucket=bucket).get("Uploads") and _told_interrupted(stack, chat):
+                break
+            time.sleep(0.5)
+        assert client.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
+        assert "Contents" not in client.list_objects_v2(Bucket=bucket)
+        assert _told_interrupted(stack, chat)
+        mine = [line for line in audit_lines(stack) if line["sender"] == chat.sender and line["action"] == "upload_file"]
+        assert [line["result"] for line in mine] == ["attempted", "interrupted"]
+        assert mine[0]["id"] == mine[1]["id"]
+        # The restarted action server serves the same conversation as before.
+        assert "hello" in chat.say_text("hello").lower()
+    finally:
+        big.unlink(missing_ok=True)
+
+
+def _told_interrupted(stack: Stack, chat: Conversation) -> bool:
+    tracker = requests.get(f"{stack.rasa_url}/conversations/{chat.sender}/tracker", params=api(stack), timeout=10)
+    return any("interrupted" in (e.get("text") or "") for e in tracker.json()["events"] if e["event"] == "bot")
