@@ -6,7 +6,7 @@ import dataclasses
 from typing import Any
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import ActionExecutionRejected, ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
@@ -23,7 +23,7 @@ from actions.confirmation import Choice, Question
 from actions.general import ConfirmableAction
 from actions.jobs import Job
 from actions.paths import format_bytes
-from actions.storage import StorageAction, bucket_name_from_answer, guess_bucket, whole_word
+from actions.storage import StorageAction, bucket_name_from_answer, guess_bucket, looks_like_a_name, whole_word
 
 
 def bucket_list_reply(listing: BucketListing) -> dict[str, Any]:
@@ -51,11 +51,35 @@ class ActionListBuckets(StorageAction):
         return []
 
 
+# While the form asks for the name, a message with one of these intents (or none) is the answer.
+ANSWER_INTENTS = frozenset({"create_bucket", "nlu_fallback", ""})
+
+
+def another_request(text: str, intent: str) -> bool:
+    """Whether a message sent while the form asks for the name is a request of its own ("list my buckets", "help"):
+    it has another intent and not the shape of a name (which answers, whatever the intent model makes of it)."""
+    return intent not in ANSWER_INTENTS and not looks_like_a_name(text)
+
+
 class ValidateCreateBucketForm(FormValidationAction):
-    """Checks the name the create_bucket_form collected; a bad one is refused with the rule it breaks."""
+    """Checks the name the create_bucket_form collected; a bad one is refused with the rule it breaks, and another
+    request sent instead of an answer leaves the form to be handled as that request."""
 
     def name(self) -> str:
         return "validate_create_bucket_form"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        latest = tracker.latest_message or {}
+        text, intent = str(latest.get("text") or ""), str((latest.get("intent") or {}).get("name") or "")
+        asked = tracker.get_slot("requested_slot") == "bucket" and "bucket" in tracker.slots_to_validate()
+        if asked and another_request(text, intent):
+            # Out of the loop, and this turn rejected: Rasa then handles the message by the rule for its intent,
+            # as if the form had never asked.
+            return [SlotSet("bucket", None), SlotSet("requested_slot", None), ActiveLoop(None),
+                    ActionExecutionRejected(self.form_name())]
+        return await super().run(dispatcher, tracker, domain)
 
     async def extract_bucket(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -168,6 +168,15 @@ def bucket_name_from_answer(text: str) -> str:
     return answer
 
 
+def looks_like_a_name(text: str) -> bool:
+    """Whether a typed answer has the shape of a name, right or wrong: "call it x", or one word with a hyphen, dot,
+    digit or underscore ("reports-2025", "Bad_Bucket!"). A plain word ("help", "reports") may be either."""
+    if _LEAD_IN.match(text.strip()):
+        return True
+    answer = bucket_name_from_answer(text)
+    return bool(answer) and not any(c.isspace() for c in answer) and any(c in answer for c in "-._0123456789")
+
+
 _STRIP = "\"'`()[]{}<>,;:!?"
 _FILLERS = frozenset({"the", "my", "our", "your", "a", "an", "s3", "aws", "bucket", "called", "named"})
 _PREPOSITIONS = frozenset({"to", "into", "in", "from", "of", "for", "on", "onto", "inside", "at", "with"})

@@ -17,6 +17,7 @@ from actions.buckets import (
     ActionDeleteBucket,
     ActionListBuckets,
     ValidateCreateBucketForm,
+    another_request,
 )
 from actions.confirmation import change_of
 from tests.actions.conftest import run_action, yes_payload
@@ -144,6 +145,78 @@ async def test_a_name_in_the_request_that_starts_the_form(text: str, slot_value:
                                                answering=False))
     assert events == [{"event": "slot", "timestamp": None, "name": "bucket", "value": expected}]
     assert sent == []
+
+
+LEFT = [
+    {"event": "slot", "timestamp": None, "name": "bucket", "value": None},
+    {"event": "slot", "timestamp": None, "name": "requested_slot", "value": None},
+    {"event": "active_loop", "timestamp": None, "name": None},
+    {"event": "action_execution_rejected", "timestamp": None, "name": "create_bucket_form", "policy": None,
+     "confidence": None},
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "entity"),
+    [
+        ("list my buckets", "list_buckets", None),
+        ("list files in team-reports", "list_objects", "team-reports"),
+        ("how big is media-library-prod?", "bucket_usage", "media-library-prod"),
+        ("Tell me about my server!", "server_status", None),
+        ("help", "help", None),
+        ("hello", "greet", None),
+        ("yes", "affirm", None),
+    ],
+)
+async def test_another_request_while_the_form_asks_leaves_the_form(text: str, intent: str, entity: str | None) -> None:
+    """Rejected and out of the loop: Rasa then handles the message by the rule for its intent."""
+    events, sent = await validate(form_tracker(text, entity or text, entity=entity, intent=intent))
+    assert events == LEFT
+    assert sent == []
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("reports-2025", "list_objects"),  # a lone name-like word answers, whatever the intent model makes of it
+        ("Bad_Bucket!", "download_file"),
+        ("call it reports", "list_objects"),
+        ("team reports", "nlu_fallback"),  # no other intent: an answer (refused for its space)
+        ("create bucket team-x", "create_bucket"),
+    ],
+)
+async def test_answers_stay_in_the_form(text: str, intent: str) -> None:
+    events, _ = await validate(form_tracker(text, text, intent=intent))
+    assert [e["event"] for e in events] == ["slot"] and events[0]["name"] == "bucket"
+
+
+async def test_a_request_that_starts_the_form_is_never_another_request() -> None:
+    events, _ = await validate(form_tracker("list my buckets", None, intent="list_buckets", answering=False))
+    assert "active_loop" not in [e["event"] for e in events]
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "other"),
+    [
+        ("list my buckets", "list_buckets", True),
+        ("show me the lifecycle rules of logs-2024", "show_lifecycle", True),
+        ("thanks", "thank", True),
+        ("ok", "affirm", True),
+        ("reports", "create_bucket", False),
+        ("reports", "nlu_fallback", False),
+        ("reports", "", False),
+        ("reports-2025", "list_buckets", False),
+        ("logs.2024", "download_file", False),
+        ("name it 'reports'", "list_objects", False),
+        ("let's go with team reports", "list_objects", False),
+        ("s3://team-reports/", "list_objects", False),
+        ("x1", "greet", False),
+        ("reports", "list_objects", True),  # one plain word: the intent decides
+        ("list files please", "list_objects", True),
+    ],
+)
+def test_another_request(text: str, intent: str, other: bool) -> None:
+    assert another_request(text, intent) is other
 
 
 async def test_a_request_without_a_usable_name_leaves_the_question_to_the_form() -> None:

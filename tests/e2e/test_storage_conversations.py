@@ -155,6 +155,22 @@ def test_cancel_while_the_form_asks_for_a_name(chat: Conversation, stack: Stack)
     assert "nothing waiting for your confirmation" in chat.say_text("yes")
 
 
+def test_another_request_while_the_form_asks_for_a_name_leaves_the_form(chat: Conversation, stack: Stack) -> None:
+    assert "What should the new bucket be called?" in chat.say_text("create a bucket")
+    # Handled as what it is, not taken for a bucket name - and the form is over.
+    listed = chat.say_text("list my buckets")
+    assert listed.startswith("Your S3 buckets") and "What should the new bucket be called?" not in listed
+    assert "list my buckets" not in buckets(stack)
+    assert "Here is what I can do" in chat.say_text("help")
+    # A bare name now is no answer to a question nobody asks any more.
+    assert not chat.say_text("ghost-bucket-e2e").startswith("Create bucket ghost-bucket-e2e")
+    # Asking again starts afresh, and a name-like answer is still an answer.
+    assert "What should the new bucket be called?" in chat.say_text("create a bucket")
+    assert chat.say_text("form-answer-e2e").startswith("Create bucket form-answer-e2e in us-east-1?")
+    chat.say_text("no")
+    assert "form-answer-e2e" not in buckets(stack)
+
+
 def test_missing_names_and_path_escapes_get_explanations(chat: Conversation, stack: Stack) -> None:
     assert chat.say_text("delete a file") == (
         "Which file from which bucket? Say e.g. \"delete report.pdf from my-project-bucket\"."
