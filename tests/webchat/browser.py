@@ -62,6 +62,26 @@ async def wait_turns(surface: ChatSurface, turns: int, *, timeout_ms: float = 30
     )
 
 
+async def wait_session(surface: ChatSurface, *, other_than: str = "", timeout_ms: float = 10_000) -> str:
+    """The page's session token (``<id>.<signature>``, issued by the server), once it has one other than
+    ``other_than``: a page asks for one with its first poll or message, and again after "New conversation"."""
+    await surface.wait_for_function(
+        """old => {
+            const token = document.body.dataset.sender || "";
+            return /^[A-Za-z0-9_-]{22}[.][A-Za-z0-9_-]{22}$/.test(token) && token !== old;
+        }""",
+        arg=other_than,
+        timeout=timeout_ms,
+    )
+    token: str = await surface.evaluate("document.body.dataset.sender")
+    return token
+
+
+def conversation_id(token: str) -> str:
+    """The conversation (Rasa sender id) of a web chat session token."""
+    return "web:local:" + token.split(".", 1)[0]
+
+
 async def send_and_wait(surface: ChatSurface, text: str, *, timeout_ms: float = 30_000) -> str:
     """Type ``text``, press Enter and wait for the reply; returns the reply's text: every bot message (and
     error notice) after the user's message, joined by newlines."""

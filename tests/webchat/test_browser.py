@@ -3,17 +3,25 @@ from __future__ import annotations
 
 import asyncio
 import socket
-import time
 from pathlib import Path
-from typing import AsyncIterator, Iterator, List
+from typing import AsyncIterator, Awaitable, Callable, Iterator, List, Tuple
 
 import pytest
 from aiohttp import web
-from playwright.async_api import Browser, FilePayload, Frame, Page
+from playwright.async_api import Browser, FilePayload, Frame, Page, Response, Route
 
 from connectors.vocabulary import BotMessage
 from connectors.webchat import WebChatInput
-from tests.webchat.browser import last_reply, open_chat, send_and_wait, wait_ready, wait_turns
+from connectors.webchat.sessions import TOKEN_PATTERN, SessionSigner
+from tests.webchat.browser import (
+    conversation_id,
+    last_reply,
+    open_chat,
+    send_and_wait,
+    wait_ready,
+    wait_session,
+    wait_turns,
+)
 from tests.webchat.scripted import BUTTONS_REPLY, HOSTILE_TEXT, WebChatServer, eventually, serve_webchat
 
 pytestmark = pytest.mark.browser
@@ -27,12 +35,13 @@ def event_loop() -> Iterator[asyncio.AbstractEventLoop]:
     loop.close()
 
 
-async def serve_host_page(html: str) -> AsyncIterator[str]:
-    """Someone else's site, on another free port: a different origin from the assistant."""
+async def serve_host_page(html: Callable[[], str]) -> AsyncIterator[str]:
+    """Someone else's site, on another free port: a different origin from the assistant. Its page is ``html()``,
+    so it can name an assistant started after the site (whose address the assistant has to know first)."""
     app = web.Application()
 
     async def index(request: web.Request) -> web.Response:
-        return web.Response(text=html, content_type="text/html")
+        return web.Response(text=html(), content_type="text/html")
 
     app.router.add_get("/", index)
     runner = web.AppRunner(app)
@@ -54,8 +63,8 @@ async def test_enter_sends_and_the_reply_shows(webchat: WebChatServer, page: Pag
     await open_chat(page, webchat.url)
     assert await send_and_wait(page, "hello there") == "You said: hello there"
     assert await page.locator("#log .msg.user").all_inner_texts() == ["hello there"]
-    sender = await page.evaluate("document.body.dataset.sender")
-    assert [m.sender_id for m in webchat.bot.received] == [f"web:local:{sender}"]
+    token = await wait_session(page)
+    assert [m.sender_id for m in webchat.bot.received] == [conversation_id(token)]
     assert webchat.bot.received[0].metadata["platform"] == "web"
     assert await page.locator("#empty").is_hidden()
 
@@ -172,8 +181,8 @@ async def test_bot_and_user_text_is_never_html(webchat: WebChatServer, page: Pag
 async def test_conversation_is_kept_per_browser(webchat: WebChatServer, page: Page, browser: Browser) -> None:
     await open_chat(page, webchat.url)
     await send_and_wait(page, "first")
-    sender = await page.evaluate("document.body.dataset.sender")
-    assert len(sender) == 32
+    sender = await wait_session(page)
+    assert TOKEN_PATTERN.fullmatch(sender) and webchat.channel.signer.verify(sender)
     await page.reload()
     await wait_ready(page)
     assert await page.evaluate("document.body.dataset.sender") == sender
@@ -184,20 +193,147 @@ async def test_conversation_is_kept_per_browser(webchat: WebChatServer, page: Pa
     other_page = await other.new_page()
     await open_chat(other_page, webchat.url)
     await send_and_wait(other_page, "elsewhere")
-    other_sender = await other_page.evaluate("document.body.dataset.sender")
+    other_sender = await wait_session(other_page)
     await other.close()
 
     await page.get_by_role("button", name="New conversation").click()
-    fresh = await page.evaluate("document.body.dataset.sender")
     assert await page.locator("#log .msg").count() == 0 and await page.locator("#empty").is_visible()
     await send_and_wait(page, "third")
+    fresh = await wait_session(page, other_than=sender)  # "New conversation" drops the session; the server issues one
+    assert await page.evaluate("localStorage.getItem('cloudbutler.webchat.sender')") == fresh
     assert len({sender, other_sender, fresh}) == 3
+    assert all(webchat.channel.signer.verify(token) for token in (sender, other_sender, fresh))
     assert [(m.sender_id, m.text) for m in webchat.bot.received] == [
-        (f"web:local:{sender}", "first"),
-        (f"web:local:{sender}", "second"),
-        (f"web:local:{other_sender}", "elsewhere"),
-        (f"web:local:{fresh}", "third"),
+        (conversation_id(sender), "first"),
+        (conversation_id(sender), "second"),
+        (conversation_id(other_sender), "elsewhere"),
+        (conversation_id(fresh), "third"),
     ]
+
+
+def session_requests(page: Page) -> List[Response]:
+    """The page's ``POST session`` answers, as they arrive (recorded at once, so none is missed by a check)."""
+    answers: List[Response] = []
+    page.on("response", lambda r: answers.append(r) if r.url.endswith("/webchat/session") else None)
+    return answers
+
+
+async def tokens(answers: List[Response]) -> List[str]:
+    return [(await answer.json())["sender"] for answer in answers]
+
+
+async def test_the_page_gets_its_session_from_the_server(webchat: WebChatServer, page: Page) -> None:
+    issued = session_requests(page)
+    await open_chat(page, webchat.url)
+    token = await wait_session(page)  # before anything is typed: the poll for late messages needs one
+    assert TOKEN_PATTERN.fullmatch(token) and webchat.channel.signer.verify(token) == token.split(".")[0]
+    assert await tokens(issued) == [token]
+    assert await page.evaluate("localStorage.getItem('cloudbutler.webchat.sender')") == token
+    await polling(webchat, page)
+    assert await send_and_wait(page, "hi") == "You said: hi"
+    assert [m.sender_id for m in webchat.bot.received] == [conversation_id(token)]
+    assert await tokens(issued) == [token]  # one session serves the poll and the messages
+
+
+async def stale_page(webchat: WebChatServer, page: Page) -> str:
+    """Store a session another server signed (another secret, or this one before a restart) before the chat loads."""
+    stale = SessionSigner("the-secret-before-a-restart").issue()
+    await page.goto(webchat.url + "health")  # the chat's origin, so its storage
+    await page.evaluate("token => localStorage.setItem('cloudbutler.webchat.sender', token)", stale)
+    return stale
+
+
+async def test_a_stale_session_is_replaced_and_the_message_still_answered(webchat: WebChatServer, page: Page) -> None:
+    stale = await stale_page(webchat, page)
+    statuses: List[int] = []
+    page.on("response", lambda r: statuses.append(r.status) if r.url.endswith("/webchat/webhook") else None)
+    # Polls fail meanwhile, so the message is the first request to meet the stale session.
+    await page.route("**/updates?*", lambda route: route.abort())
+    await open_chat(page, webchat.url)
+    assert await page.evaluate("document.body.dataset.sender") == stale
+    assert await send_and_wait(page, "hello again") == "You said: hello again"
+    token = await wait_session(page, other_than=stale)
+    assert statuses == [401, 200]  # refused once, then sent again with a session from this server
+    assert webchat.channel.signer.verify(token)
+    assert [(m.sender_id, m.text) for m in webchat.bot.received] == [(conversation_id(token), "hello again")]
+    assert await page.evaluate("localStorage.getItem('cloudbutler.webchat.sender')") == token
+    await page.unroute("**/updates?*")
+    assert await polling(webchat, page) == conversation_id(token)  # late messages reach the same conversation
+
+
+async def test_a_stale_session_is_replaced_once_for_poll_and_message(webchat: WebChatServer, page: Page) -> None:
+    """The poll and a message meet the stale session at about the same time: both move to one new session."""
+    stale = await stale_page(webchat, page)
+    issued = session_requests(page)
+    await open_chat(page, webchat.url)
+    assert await send_and_wait(page, "right away") == "You said: right away"
+    token = await wait_session(page, other_than=stale)
+    assert [m.sender_id for m in webchat.bot.received] == [conversation_id(token)]
+    assert await polling(webchat, page) == conversation_id(token)
+    assert await tokens(issued) == [token]
+    assert "not accepted" not in await page.locator("#log").inner_text()
+
+
+async def test_a_late_refusal_does_not_split_poll_and_messages(webchat: WebChatServer, page: Page) -> None:
+    """The poll has already replaced the stale session when the message's 401 arrives: the message must use that
+    new session, not a third one the poll never hears of (late messages would wait for the next poll, ~25 s)."""
+    stale = await stale_page(webchat, page)
+    issued = session_requests(page)
+
+    def slow(seconds: float) -> Callable[[Route], Awaitable[None]]:
+        async def handle(route: Route) -> None:
+            await asyncio.sleep(seconds)
+            await route.continue_()
+
+        return handle
+
+    # Both leave with the stale session; the poll's 401 comes back first, the message's once the poll has renewed.
+    await page.route("**/webchat/updates?*", slow(0.5))
+    await page.route("**/webchat/webhook", slow(1.5))
+    await open_chat(page, webchat.url)
+    await page.fill("#input", "slow network")
+    await page.press("#input", "Enter")
+    token = await wait_session(page, other_than=stale)  # the poll's new session
+    await wait_turns(page, 1)
+    assert await last_reply(page) == ["You said: slow network"]
+    assert [m.sender_id for m in webchat.bot.received] == [conversation_id(token)]
+    assert await polling(webchat, page) == conversation_id(token)
+    assert await tokens(issued) == [token]
+
+
+async def test_new_conversation_asks_the_server_for_a_new_session(webchat: WebChatServer, page: Page) -> None:
+    issued = session_requests(page)
+    await open_chat(page, webchat.url)
+    await send_and_wait(page, "first")
+    first = await wait_session(page)
+    await page.get_by_role("button", name="New conversation").click()
+    assert await page.evaluate("localStorage.getItem('cloudbutler.webchat.sender')") != first
+    second = await wait_session(page, other_than=first)
+    await send_and_wait(page, "second")
+    assert await tokens(issued) == [first, second]
+    assert webchat.channel.signer.verify(second)
+    assert [(m.sender_id, m.text) for m in webchat.bot.received] == [
+        (conversation_id(first), "first"),
+        (conversation_id(second), "second"),
+    ]
+
+
+async def test_a_message_still_queued_stays_in_its_conversation(webchat: WebChatServer, page: Page) -> None:
+    """Messages go out one at a time: one typed before "New conversation" but sent after it must not land in the
+    new conversation (where, say, a "yes" would answer a question the user never saw)."""
+    await open_chat(page, webchat.url)
+    first = await wait_session(page)
+    await page.fill("#input", "wait a moment")
+    await page.press("#input", "Enter")
+    await page.fill("#input", "show buttons")  # queued behind the slow one
+    await page.press("#input", "Enter")
+    await page.get_by_role("button", name="New conversation").click()
+    await wait_turns(page, 2)
+    second = await wait_session(page, other_than=first)
+    assert [(m.sender_id, m.text) for m in webchat.bot.received] == [(conversation_id(first), "wait a moment")]
+    assert await page.locator("#log .msg").count() == 0  # replies to the old conversation are not shown
+    assert await send_and_wait(page, "yes") == "You said: yes"
+    assert (webchat.bot.received[-1].sender_id, len(webchat.bot.received)) == (conversation_id(second), 2)
 
 
 async def test_phone_width_has_no_horizontal_scroll(webchat: WebChatServer, browser: Browser) -> None:
@@ -251,9 +387,10 @@ async def test_bot_failure_shows_a_plain_notice(webchat: WebChatServer, page: Pa
     assert "secret" not in await page.locator("#log").inner_text()
 
 
-async def polling(webchat: WebChatServer, surface: Page | Frame) -> str:
-    """The recipient id of the page's sender, once the page's long poll is waiting on the server."""
-    recipient = "web:local:" + await surface.evaluate("document.body.dataset.sender")
+async def polling(webchat: WebChatServer, surface: Page | Frame, *, other_than: str = "") -> str:
+    """The conversation id of the page's session (one other than ``other_than``), once the page's long poll
+    is waiting on the server."""
+    recipient = conversation_id(await wait_session(surface, other_than=other_than))
     await eventually(lambda: webchat.channel.mailbox.waiting(recipient) == 1)
     return recipient
 
@@ -288,8 +425,9 @@ async def test_late_messages_show_like_replies_and_their_buttons_work(webchat: W
 async def test_late_messages_follow_the_current_conversation(webchat: WebChatServer, page: Page) -> None:
     await open_chat(page, webchat.url)
     old = await polling(webchat, page)
+    old_token = await page.evaluate("document.body.dataset.sender")
     await page.get_by_role("button", name="New conversation").click()
-    new = await polling(webchat, page)
+    new = await polling(webchat, page, other_than=old_token)
     assert new != old
     await eventually(lambda: webchat.channel.mailbox.waiting(old) == 0)
     output = webchat.channel.get_output_channel()
@@ -311,13 +449,14 @@ async def test_polling_backs_off_on_errors_and_never_spins(
     monkeypatch.setattr(channel.mailbox, "take", broken)
     polls: List[float] = []
     failures: List[int] = []
-    page.on("request", lambda request: polls.append(time.monotonic()) if "/updates?" in request.url else None)
+    # When the browser started each poll (seconds): timed in Python, a busy test loop would skew the gaps.
+    page.on("response", lambda r: polls.append(r.request.timing["startTime"] / 1000) if "/updates?" in r.url else None)
     page.on("response", lambda response: failures.append(response.status) if response.status >= 500 else None)
     async for webchat in serve_webchat(tmp_path, channel=channel):
         await open_chat(page, webchat.url)
         await eventually(lambda: failures == [500, 500], timeout=5)
         monkeypatch.undo()
-        recipient = "web:local:" + await page.evaluate("document.body.dataset.sender")
+        recipient = conversation_id(await wait_session(page))
         await channel.get_output_channel().send_text_message(recipient, "back again")
         await page.get_by_text("back again").wait_for(timeout=5000)  # the next retry succeeds
         assert await bot_texts(page) == ["back again"]
@@ -327,6 +466,22 @@ async def test_polling_backs_off_on_errors_and_never_spins(
         polls.clear()
         await page.wait_for_timeout(2000)
         assert 1 <= len(polls) <= 3, polls  # empty answers come after 0.05 s, yet at most one poll a second
+
+
+WidgetPage = Callable[[str], str]  # the host page's HTML, given the assistant's web chat URL
+
+
+async def widget_site(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, page_html: WidgetPage, *, listed: bool = True
+) -> AsyncIterator[Tuple[WebChatServer, str]]:
+    """The assistant and another site whose page embeds the widget; ``listed``: the site is in
+    CLOUDBUTLER_ALLOWED_ORIGINS, so the chat page lets it frame the chat."""
+    html: List[str] = []
+    async for host in serve_host_page(lambda: html[0]):
+        monkeypatch.setenv("CLOUDBUTLER_ALLOWED_ORIGINS", host.rstrip("/") if listed else "")
+        async for webchat in serve_webchat(tmp_path):
+            html.append(page_html(webchat.url))
+            yield webchat, host
 
 
 async def widget_frame(page: Page) -> Frame:
@@ -342,9 +497,14 @@ async def widget_frame(page: Page) -> Frame:
     return frame
 
 
-async def test_widget_opens_the_chat_from_another_site(webchat: WebChatServer, page: Page) -> None:
-    tag = f'<script src="{webchat.url}widget.js" defer data-title="Ops helper" data-color="#0f766e"></script>'
-    async for host in serve_host_page(tag):
+def widget_tag(url: str) -> str:
+    return f'<script src="{url}widget.js" defer data-title="Ops helper" data-color="#0f766e"></script>'
+
+
+async def test_widget_opens_the_chat_from_another_site(
+    tmp_path: Path, page: Page, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async for webchat, host in widget_site(tmp_path, monkeypatch, widget_tag):
         await page.goto(host)
         assert await page.locator("#cloudbutler-widget iframe").count() == 0  # nothing loads until opened
         frame = await widget_frame(page)
@@ -362,11 +522,25 @@ async def test_widget_opens_the_chat_from_another_site(webchat: WebChatServer, p
         await page.locator("#cloudbutler-widget .panel").wait_for(state="hidden")
 
 
-async def test_widget_ignores_the_host_pages_css(webchat: WebChatServer, page: Page) -> None:
+async def test_widget_ignores_the_host_pages_css(tmp_path: Path, page: Page, monkeypatch: pytest.MonkeyPatch) -> None:
     hostile = "<style>div, button, iframe { display: none !important; } * { font-size: 40px !important; }</style>"
-    tag = f'<script src="{webchat.url}widget.js" defer data-title="Ops helper"></script>'
-    async for host in serve_host_page(hostile + "<p>My site</p>" + tag):
+    async for _, host in widget_site(tmp_path, monkeypatch, lambda url: hostile + "<p>My site</p>" + widget_tag(url)):
         await page.goto(host)
         frame = await widget_frame(page)
         assert await frame.locator("#input").is_visible()
         assert await send_and_wait(frame, "styled?") == "You said: styled?"
+
+
+async def test_a_site_not_listed_cannot_frame_the_chat(tmp_path: Path, page: Page, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Framing the chat on any site would let that site dress it up or overlay it (clickjacking): only the sites in
+    CLOUDBUTLER_ALLOWED_ORIGINS may embed the widget."""
+    async for webchat, host in widget_site(tmp_path, monkeypatch, widget_tag, listed=False):
+        await page.goto(host)
+        await page.locator("#cloudbutler-widget .bubble").click()
+        handle = await page.locator("#cloudbutler-widget iframe").element_handle()
+        assert handle is not None
+        frame = await handle.content_frame()
+        assert frame is not None
+        await frame.wait_for_url("chrome-error://**", timeout=10_000)  # Chromium's page for a refused frame
+        assert await frame.locator("#input").count() == 0
+        assert webchat.bot.received == []

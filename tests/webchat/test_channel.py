@@ -2,18 +2,18 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import re
-import uuid
 from pathlib import Path
 from typing import Any, AsyncIterator, Dict, List, Tuple
 
 import aiohttp
 import pytest
 
+from connectors.base import MAX_MESSAGE_CHARS, ConnectorMessages
 from connectors.webchat import WebChatInput, WebChatOutput
 from connectors.webchat.settings import MEGABYTE
+from tests.webchat.client import MessageFile, inbox_files, multipart, post_json, post_upload
 from tests.webchat.scripted import (
     BUTTONS_REPLY,
     FIELDS_REPLY,
@@ -23,35 +23,6 @@ from tests.webchat.scripted import (
     serve_webchat,
     tiny_png,
 )
-
-MessageFile = Tuple[str, bytes, str]  # file name as the client sends it, bytes, content type
-
-
-async def post_json(server: WebChatServer, payload: Any) -> Tuple[int, Any]:
-    data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
-    async with aiohttp.ClientSession() as session:
-        async with session.post(server.url + "webhook", data=data) as resp:
-            return resp.status, await resp.json(content_type=None)
-
-
-def multipart(fields: Dict[str, str], files: List[MessageFile]) -> Tuple[str, bytes]:
-    """A multipart/form-data body built by hand, so file names reach the server exactly as written."""
-    boundary = f"----cb{uuid.uuid4().hex}"
-    parts = [
-        f'--{boundary}\r\nContent-Disposition: form-data; name="{key}"\r\n\r\n{value}\r\n'.encode()
-        for key, value in fields.items()
-    ]
-    for name, body, kind in files:
-        head = f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n'
-        parts.append(f"{head}Content-Type: {kind}\r\n\r\n".encode() + body + b"\r\n")
-    return f"multipart/form-data; boundary={boundary}", b"".join(parts) + f"--{boundary}--\r\n".encode()
-
-
-async def post_upload(server: WebChatServer, fields: Dict[str, str], files: List[MessageFile]) -> Tuple[int, Any]:
-    kind, body = multipart(fields, files)
-    async with aiohttp.ClientSession() as session:
-        async with session.post(server.url + "upload", data=body, headers={"Content-Type": kind}) as resp:
-            return resp.status, await resp.json(content_type=None)
 
 
 async def raw_get(server: WebChatServer, target: str) -> Tuple[int, bytes]:
@@ -66,8 +37,9 @@ async def raw_get(server: WebChatServer, target: str) -> Tuple[int, bytes]:
     return int(head.split()[1]), body
 
 
-def inbox_files(server: WebChatServer) -> List[Path]:
-    return sorted(p for p in server.inbox.rglob("*") if p.is_file()) if server.inbox.exists() else []
+def id_of(server: WebChatServer, name: str) -> str:
+    """The session id of ``name``'s session: its conversation is ``web:local:<id>``, its metadata user_id ``<id>``."""
+    return server.sender_id(name).removeprefix("web:local:")
 
 
 @pytest.fixture
@@ -95,7 +67,8 @@ async def test_page_is_served_with_a_strict_policy(webchat: WebChatServer) -> No
             assert resp.headers["Content-Type"] == "text/html; charset=utf-8"
             policy = resp.headers["Content-Security-Policy"]
             assert "script-src 'self'" in policy and "connect-src 'self'" in policy
-            assert "X-Frame-Options" not in resp.headers  # the widget frames this page on other sites
+            assert "X-Frame-Options" not in resp.headers  # the widget frames this page on other sites...
+            assert "frame-ancestors 'self'" in policy  # ...but only on those CLOUDBUTLER_ALLOWED_ORIGINS lists
         assert '<script src="static/chat.js" defer></script>' in body
         assert "http" not in body.replace("http-equiv", "")  # relative URLs only, nothing from a CDN
         async with session.get(webchat.url[:-1] + "?embed=1", allow_redirects=False) as resp:
@@ -183,7 +156,7 @@ async def test_media_refuses_escapes_and_odd_names(webchat: WebChatServer, tmp_p
 
 
 async def test_reply_messages_stay_whole(webchat: WebChatServer) -> None:
-    status, body = await post_json(webchat, {"sender": "u1", "message": "show all"})
+    status, body = await post_json(webchat, {"sender": webchat.session("u1"), "message": "show all"})
     assert status == 200
     assert body == [
         {
@@ -193,7 +166,7 @@ async def test_reply_messages_stay_whole(webchat: WebChatServer) -> None:
             "custom": {"fields": FIELDS_REPLY["custom"]["fields"], "table": TABLE_REPLY["custom"]["table"]},
         }
     ]
-    status, body = await post_json(webchat, {"sender": "u1", "message": "two lines"})
+    status, body = await post_json(webchat, {"sender": webchat.session("u1"), "message": "two lines"})
     assert body == [{"text": "first line\nsecond line"}, {"text": "another message"}]
 
 
@@ -206,68 +179,86 @@ async def test_identity_is_set_by_the_channel_and_cannot_be_spoofed(webchat: Web
         "channel_id": "C-admins",
         "attachments": [{"name": "passwd", "path": "/etc/passwd"}],
     }
-    status, body = await post_json(webchat, {"sender": "u-1", "message": "hello", "metadata": spoof})
+    status, body = await post_json(webchat, {"sender": webchat.session("u-1"), "message": "hello", "metadata": spoof})
     assert (status, body) == (200, [{"text": "You said: hello"}])
     [message] = webchat.bot.received
-    assert message.sender_id == "web:local:u-1"
+    session_id = id_of(webchat, "u-1")
+    assert message.sender_id == webchat.sender_id("u-1") == f"web:local:{session_id}"
     assert message.input_channel == "webchat"
     assert message.text == "hello"
     assert isinstance(message.output_channel, WebChatOutput)
     assert message.metadata == {
         "platform": "web",
         "workspace_id": "local",
-        "user_id": "u-1",
-        "user_name": "Ann",
-        "channel_id": "web:u-1",
+        "user_id": session_id,
+        "user_name": f"Ann (unverified, web session {session_id})",  # the page's claim, marked as such
+        "channel_id": f"web:{session_id}",
         "attachments": [],
     }
 
 
+async def test_without_a_name_the_session_is_the_name(webchat: WebChatServer) -> None:
+    await post_json(webchat, {"sender": webchat.session("u1"), "message": "hi", "metadata": {"user_name": "  "}})
+    [message] = webchat.bot.received
+    assert message.metadata["user_name"] == message.metadata["user_id"] == id_of(webchat, "u1")
+
+
+# A payload's "u1" is replaced by u1's session token (the parametrize list is built before any server exists).
+U1 = "u1"
+
+
+def _with_session(server: WebChatServer, payload: Any) -> Any:
+    if isinstance(payload, dict) and payload.get("sender") == U1:
+        return {**payload, "sender": server.session(U1)}
+    return payload
+
+
 @pytest.mark.parametrize(
-    ("payload", "code"),
+    ("payload", "status", "code"),
     [
-        (b"{not json", "bad_json"),
-        (b"[]", "bad_json"),
-        ({"message": "hi"}, "bad_sender"),
-        ({"sender": "web:local:admin", "message": "hi"}, "bad_sender"),
-        ({"sender": "x" * 65, "message": "hi"}, "bad_sender"),
-        ({"sender": "u1", "message": None}, "bad_message"),
-        ({"sender": "u1", "message": {"text": "hi"}}, "bad_message"),
-        ({"sender": "u1", "message": "hi", "metadata": ["Ann"]}, "bad_metadata"),
+        (b"{not json", 400, "bad_json"),
+        (b"[]", 400, "bad_json"),
+        ({"message": "hi"}, 401, "bad_sender"),
+        ({"sender": "web:local:admin", "message": "hi"}, 401, "bad_sender"),
+        ({"sender": "x" * 65, "message": "hi"}, 401, "bad_sender"),
+        ({"sender": U1, "message": None}, 400, "bad_message"),
+        ({"sender": U1, "message": {"text": "hi"}}, 400, "bad_message"),
+        ({"sender": U1, "message": "hi", "metadata": ["Ann"]}, 400, "bad_metadata"),
     ],
 )
-async def test_bad_requests_never_reach_the_bot(webchat: WebChatServer, payload: Any, code: str) -> None:
-    status, body = await post_json(webchat, payload)
-    assert status == 400
+async def test_bad_requests_never_reach_the_bot(webchat: WebChatServer, payload: Any, status: int, code: str) -> None:
+    answer, body = await post_json(webchat, _with_session(webchat, payload))
+    assert answer == status
     assert body["error"] == code and body["message"]
     assert webchat.bot.received == []
 
 
 @pytest.mark.parametrize(
-    ("text", "received"),
-    [
-        ("", ""),
-        ("שלום 👋🏽 مرحبا", "שלום 👋🏽 مرحبا"),
-        ("x" * 10_000, "x" * 5000),
-        ("👍" * 10_000, "👍" * 5000),
-        ("/affirm", "/affirm"),
-    ],
+    "text",
+    ["", "שלום 👋🏽 مرحبا", "x" * MAX_MESSAGE_CHARS, "👍" * MAX_MESSAGE_CHARS, "/affirm"],
 )
-async def test_text_reaches_the_bot(webchat: WebChatServer, text: str, received: str) -> None:
-    status, body = await post_json(webchat, {"sender": "u1", "message": text})
+async def test_text_reaches_the_bot_whole(webchat: WebChatServer, text: str) -> None:
+    status, body = await post_json(webchat, {"sender": webchat.session("u1"), "message": text})
     assert status == 200
-    assert webchat.bot.received[0].text == received
+    assert webchat.bot.received[0].text == text
     assert isinstance(body, list)
 
 
+@pytest.mark.parametrize("text", ["x" * (MAX_MESSAGE_CHARS + 1), "👍" * 10_000])
+async def test_too_long_text_gets_one_reply_and_never_reaches_the_bot(webchat: WebChatServer, text: str) -> None:
+    status, body = await post_json(webchat, {"sender": webchat.session("u1"), "message": text})
+    assert (status, body) == (200, [{"text": ConnectorMessages.TOO_LONG}])
+    assert webchat.bot.received == []
+
+
 async def test_huge_json_is_refused(webchat: WebChatServer) -> None:
-    status, body = await post_json(webchat, {"sender": "u1", "message": "x" * (1024 * 1024 + 1)})
+    status, body = await post_json(webchat, {"sender": webchat.session("u1"), "message": "x" * (1024 * 1024 + 1)})
     assert status == 413 and body["error"] == "too_large"
     assert webchat.bot.received == []
 
 
 async def test_bot_failure_is_a_plain_error(webchat: WebChatServer) -> None:
-    status, body = await post_json(webchat, {"sender": "u1", "message": "explode"})
+    status, body = await post_json(webchat, {"sender": webchat.session("u1"), "message": "explode"})
     assert status == 500
     assert body == {"error": "bot_failed", "message": "The assistant could not answer this message."}
 
@@ -277,7 +268,7 @@ async def test_bot_failure_is_a_plain_error(webchat: WebChatServer) -> None:
 
 async def test_upload_saves_the_file_and_hands_it_over(webchat: WebChatServer) -> None:
     data = b"store,item,count\nBerlin,Echo Dot,0\n\x00\xff"
-    status, body = await post_upload(webchat, {"sender": "u1"}, [("report.csv", data, "text/csv")])
+    status, body = await post_upload(webchat, {"sender": webchat.session("u1")}, [("report.csv", data, "text/csv")])
     assert (status, body) == (200, [{"text": "You said: upload report.csv"}])
     [message] = webchat.bot.received
     assert message.text == "upload report.csv"
@@ -287,7 +278,7 @@ async def test_upload_saves_the_file_and_hands_it_over(webchat: WebChatServer) -
                           "content_type": "text/csv"}
     assert path.read_bytes() == data
     assert re.fullmatch(r"web-\d{8}T\d{6}-[0-9a-f]{8}", path.parent.name)
-    assert message.metadata["platform"] == "web" and message.sender_id == "web:local:u1"
+    assert message.metadata["platform"] == "web" and message.sender_id == webchat.sender_id("u1")
 
 
 async def test_upload_names_are_sanitised_and_kept_inside_a_fresh_folder(webchat: WebChatServer) -> None:
@@ -296,11 +287,12 @@ async def test_upload_names_are_sanitised_and_kept_inside_a_fresh_folder(webchat
         ("C:\\Users\\ann\\escape.txt", b"two", "application/octet-stream"),
         ("/etc/cron.d/job", b"three", "application/octet-stream"),
     ]
-    status, _ = await post_upload(webchat, {"sender": "u1", "message": "keep these", "user_name": "Ann"}, files)
+    fields = {"sender": webchat.session("u1"), "message": "keep these", "user_name": "Ann"}
+    status, _ = await post_upload(webchat, fields, files)
     assert status == 200
     [message] = webchat.bot.received
     assert message.text == "keep these"
-    assert message.metadata["user_name"] == "Ann"
+    assert message.metadata["user_name"] == f"Ann (unverified, web session {id_of(webchat, 'u1')})"
     saved = message.metadata["attachments"]
     assert [a["name"] for a in saved] == ["escape.txt", "escape (2).txt", "job"]
     assert [(webchat.inbox / a["path"]).read_bytes() for a in saved] == [b"one", b"two", b"three"]
@@ -309,53 +301,55 @@ async def test_upload_names_are_sanitised_and_kept_inside_a_fresh_folder(webchat
     folders = {Path(a["path"]).parent for a in saved}
     assert len(folders) == 1 and len(folders.pop().parts) == 1
     assert len(inbox_files(webchat)) == 3
-    await post_upload(webchat, {"sender": "u1"}, [("escape.txt", b"again", "text/plain")])
+    await post_upload(webchat, {"sender": webchat.session("u1")}, [("escape.txt", b"again", "text/plain")])
     second = Path(webchat.bot.received[1].metadata["attachments"][0]["path"])
     assert second.name == "escape.txt" and second.parent not in {Path(a["path"]).parent for a in saved}
 
 
 @pytest.mark.parametrize(
-    ("fields", "files", "code"),
+    ("fields", "files", "status", "code"),
     [
-        ({"sender": "u1"}, [("..", b"x", "text/plain")], "bad_file_name"),
-        ({"sender": "u1"}, [("ok.txt", b"x", "text/plain"), ("dir/", b"y", "text/plain")], "bad_file_name"),
-        ({"sender": "u1"}, [], "no_file"),
-        ({"sender": "../u1"}, [("ok.txt", b"x", "text/plain")], "bad_sender"),
-        ({}, [("ok.txt", b"x", "text/plain")], "bad_sender"),
+        ({"sender": U1}, [("..", b"x", "text/plain")], 400, "bad_file_name"),
+        ({"sender": U1}, [("ok.txt", b"x", "text/plain"), ("dir/", b"y", "text/plain")], 400, "bad_file_name"),
+        ({"sender": U1}, [], 400, "no_file"),
+        ({"sender": "../u1"}, [("ok.txt", b"x", "text/plain")], 401, "bad_sender"),
+        ({}, [("ok.txt", b"x", "text/plain")], 401, "bad_sender"),
     ],
 )
 async def test_bad_uploads_write_nothing(
-    webchat: WebChatServer, fields: Dict[str, str], files: List[MessageFile], code: str
+    webchat: WebChatServer, fields: Dict[str, str], files: List[MessageFile], status: int, code: str
 ) -> None:
-    status, body = await post_upload(webchat, fields, files)
-    assert (status, body["error"]) == (400, code)
+    answer, body = await post_upload(webchat, _with_session(webchat, fields), files)
+    assert (answer, body["error"]) == (status, code)
     assert inbox_files(webchat) == [] and webchat.bot.received == []
 
 
 async def test_upload_must_be_multipart(webchat: WebChatServer) -> None:
     async with aiohttp.ClientSession() as session:
-        async with session.post(webchat.url + "upload", json={"sender": "u1"}) as resp:
+        async with session.post(webchat.url + "upload", json={"sender": webchat.session("u1")}) as resp:
             assert resp.status == 400
             assert (await resp.json())["error"] == "bad_form"
 
 
 async def test_upload_at_the_limit_passes(strict: WebChatServer) -> None:
     limit = int(0.01 * MEGABYTE)
-    status, _ = await post_upload(strict, {"sender": "u1"}, [("edge.bin", b"e" * limit, "application/x-edge")])
+    edge = [("edge.bin", b"e" * limit, "application/x-edge")]
+    status, _ = await post_upload(strict, {"sender": strict.session("u1")}, edge)
     assert status == 200
     assert (strict.inbox / strict.bot.received[0].metadata["attachments"][0]["path"]).stat().st_size == limit
 
 
 @pytest.mark.parametrize("size", [int(0.01 * MEGABYTE) + 1, 5 * int(0.01 * MEGABYTE), 200_000])
 async def test_upload_over_the_limit_is_413(strict: WebChatServer, size: int) -> None:
-    status, body = await post_upload(strict, {"sender": "u1"}, [("big.bin", b"b" * size, "application/x-big")])
+    big = [("big.bin", b"b" * size, "application/x-big")]
+    status, body = await post_upload(strict, {"sender": strict.session("u1")}, big)
     assert status == 413
     assert body["error"] == "too_large" and body["max_mb"] == 0.01
     assert inbox_files(strict) == [] and strict.bot.received == []
 
 
 async def test_chunked_upload_over_the_limit_is_413(strict: WebChatServer) -> None:
-    kind, body = multipart({"sender": "u1"}, [("big.bin", b"c" * 200_000, "application/x-big")])
+    kind, body = multipart({"sender": strict.session("u1")}, [("big.bin", b"c" * 200_000, "application/x-big")])
 
     async def chunks() -> AsyncIterator[bytes]:  # no Content-Length: the channel has to count
         for start in range(0, len(body), 16_384):
@@ -373,7 +367,7 @@ async def test_unwritable_inbox_is_a_plain_error(tmp_path: Path) -> None:
     not_a_folder.write_text("x")
     channel = WebChatInput(inbox_dir=not_a_folder, media_dir=tmp_path / "media")
     async for server in serve_webchat(tmp_path, channel=channel):
-        status, body = await post_upload(server, {"sender": "u1"}, [("a.txt", b"a", "text/plain")])
+        status, body = await post_upload(server, {"sender": server.session("u1")}, [("a.txt", b"a", "text/plain")])
         assert (status, body) == (500, {"error": "upload_failed", "message": "The file could not be saved."})
         assert server.bot.received == []
 
@@ -394,7 +388,7 @@ async def test_directories_are_read_when_the_blueprint_is_built(
         async with aiohttp.ClientSession() as session:
             async with session.get(server.url + "media/other.png") as resp:
                 assert resp.status == 200 and await resp.read() == tiny_png(2, 2)
-        await post_upload(server, {"sender": "u1"}, [("a.txt", b"a", "text/plain")])
+        await post_upload(server, {"sender": server.session("u1")}, [("a.txt", b"a", "text/plain")])
         saved = Path(server.bot.received[0].metadata["attachments"][0]["path"])
         assert (tmp_path / "env-inbox" / saved).read_bytes() == b"a"
 

@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 
 from connectors.webchat.protocol import (
     MAX_FILE_NAME_BYTES,
-    MAX_MESSAGE_CHARS,
     IncomingMessage,
     WebChatRequestError,
     check_sender,
@@ -25,25 +25,69 @@ from connectors.webchat.protocol import (
     upload_text,
     whole_message,
 )
+from connectors.webchat.sessions import SessionSigner
 from connectors.webchat.settings import MEGABYTE, WebChatSettings
+
+SIGNER = SessionSigner("protocol-test-secret-0123456789")
+U1 = SIGNER.issue()
+U1_ID = U1.split(".")[0]
 
 
 def _code(exc: pytest.ExceptionInfo[WebChatRequestError]) -> str:
     return exc.value.code
 
 
-@pytest.mark.parametrize("sender", ["a", "abc-DEF_123", "0" * 64, "f" * 32])
-def test_safe_senders_pass(sender: str) -> None:
-    assert check_sender(sender) == sender
+def test_issued_sessions_pass_as_their_id() -> None:
+    token = SIGNER.issue()
+    session_id, signature = token.split(".")
+    assert re.fullmatch(r"[A-Za-z0-9_-]{22}", session_id) and re.fullmatch(r"[A-Za-z0-9_-]{22}", signature)
+    assert check_sender(token, SIGNER) == session_id
+    assert SIGNER.verify(token) == session_id
+    assert len({SIGNER.issue() for _ in range(100)}) == 100
+
+
+def _tampered(token: str) -> str:
+    """The same session id with one character of the signature changed."""
+    head, last = token[:-1], token[-1]
+    return head + ("A" if last != "A" else "B")
 
 
 @pytest.mark.parametrize(
-    "sender", ["", "a" * 65, "web:local:x", "../x", "a b", "ü", "a\n", None, 12, ["a"], {"a": 1}]
+    "sender",
+    [
+        "",
+        "u1",
+        "f" * 32,  # what pages made up before sessions were issued
+        "a" * 65,
+        "web:local:x",
+        f"web:local:{U1_ID}",
+        U1_ID,  # the id alone, without its signature
+        f"{U1_ID}.",
+        _tampered(U1),
+        f"{SIGNER.issue().split('.')[0]}.{U1.split('.')[1]}",  # another id with U1's signature
+        SessionSigner("another-secret-0123456789").issue(),
+        U1 + "\n",
+        " " + U1,
+        U1 + ".x",
+        "../x",
+        "a b",
+        "ü",
+        None,
+        12,
+        [U1],
+        {"a": 1},
+    ],
 )
-def test_unsafe_senders_are_refused(sender: object) -> None:
+def test_senders_this_server_did_not_issue_are_refused(sender: object) -> None:
     with pytest.raises(WebChatRequestError) as exc:
-        check_sender(sender)
-    assert _code(exc) == "bad_sender" and exc.value.status == 400
+        check_sender(sender, SIGNER)
+    assert _code(exc) == "bad_sender" and exc.value.status == 401
+    assert SIGNER.verify(sender) is None
+
+
+def test_a_short_secret_is_refused() -> None:
+    with pytest.raises(ValueError, match="at least 16"):
+        SessionSigner("too-short")
 
 
 def test_text_keeps_emoji_rtl_and_newlines_whole() -> None:
@@ -52,10 +96,10 @@ def test_text_keeps_emoji_rtl_and_newlines_whole() -> None:
     assert clean_text("") == ""
 
 
-def test_long_text_is_cut_by_characters() -> None:
-    assert clean_text("x" * 10_000) == "x" * MAX_MESSAGE_CHARS
-    emoji = clean_text("👍" * 10_000)
-    assert emoji == "👍" * MAX_MESSAGE_CHARS
+def test_long_text_is_kept_whole() -> None:
+    # Never cut: the channel refuses a too-long message as a whole (TOO_LONG), so nothing half-read reaches the bot.
+    assert clean_text("x" * 10_000) == "x" * 10_000
+    assert clean_text("👍" * 10_000) == "👍" * 10_000
 
 
 @pytest.mark.parametrize("value", [None, 5, ["hi"], {"text": "hi"}, b"hi"])
@@ -94,31 +138,49 @@ def test_metadata_offers_only_a_display_name() -> None:
 
 
 def test_message_body_is_parsed() -> None:
-    body = json.dumps({"sender": "u1", "message": "hi", "metadata": {"user_name": "Ann", "user_id": "root"}})
-    assert parse_message_body(body.encode()) == IncomingMessage(sender="u1", text="hi", user_name="Ann")
-    assert parse_message_body(b'{"sender": "u1", "message": ""}') == IncomingMessage("u1", "", None)
+    body = json.dumps({"sender": U1, "message": "hi", "metadata": {"user_name": "Ann", "user_id": "root"}})
+    assert parse_message_body(body.encode(), SIGNER) == IncomingMessage(sender=U1_ID, text="hi", user_name="Ann")
+    empty = json.dumps({"sender": U1, "message": ""}).encode()
+    assert parse_message_body(empty, SIGNER) == IncomingMessage(U1_ID, "", None)
+
+
+DEEP = 10_000
+
+
+def _body(**fields: object) -> bytes:
+    return json.dumps(fields).encode()
+
+
+def _with_metadata(raw_metadata: str) -> bytes:
+    """A valid message whose metadata is ``raw_metadata`` as written (json.dumps cannot write 10,000 levels)."""
+    return _body(sender=U1, message="hi")[:-1] + b', "metadata": ' + raw_metadata.encode() + b"}"
 
 
 @pytest.mark.parametrize(
-    ("body", "code"),
+    ("body", "code", "status"),
     [
-        (b"", "bad_json"),
-        (b"not json", "bad_json"),
-        (b"\xff\xfe", "bad_json"),
-        (b'["u1", "hi"]', "bad_json"),
-        (b'"hi"', "bad_json"),
-        (b'{"message": "hi"}', "bad_sender"),
-        (b'{"sender": "a:b", "message": "hi"}', "bad_sender"),
-        (b'{"sender": "u1"}', "bad_message"),
-        (b'{"sender": "u1", "message": null}', "bad_message"),
-        (b'{"sender": "u1", "message": 3}', "bad_message"),
-        (b'{"sender": "u1", "message": "hi", "metadata": "Ann"}', "bad_metadata"),
+        (b"", "bad_json", 400),
+        (b"not json", "bad_json", 400),
+        (b"\xff\xfe", "bad_json", 400),
+        (json.dumps([U1, "hi"]).encode(), "bad_json", 400),
+        (b'"hi"', "bad_json", 400),
+        (b"[" * DEEP + b"]" * DEEP, "bad_json", 400),
+        (_with_metadata("[" * DEEP + "]" * DEEP), "bad_json", 400),
+        (_with_metadata('{"a": ' * DEEP + "1" + "}" * DEEP), "bad_json", 400),
+        (b'{"message": "hi"}', "bad_sender", 401),
+        (b'{"sender": "a:b", "message": "hi"}', "bad_sender", 401),
+        (b'{"sender": "u1", "message": "hi"}', "bad_sender", 401),
+        (_body(sender=_tampered(U1), message="hi"), "bad_sender", 401),
+        (_body(sender=U1), "bad_message", 400),
+        (_body(sender=U1, message=None), "bad_message", 400),
+        (_body(sender=U1, message=3), "bad_message", 400),
+        (_body(sender=U1, message="hi", metadata="Ann"), "bad_metadata", 400),
     ],
 )
-def test_bad_message_bodies_are_refused(body: bytes, code: str) -> None:
+def test_bad_message_bodies_are_refused(body: bytes, code: str, status: int) -> None:
     with pytest.raises(WebChatRequestError) as exc:
-        parse_message_body(body)
-    assert _code(exc) == code and exc.value.status == 400
+        parse_message_body(body, SIGNER)
+    assert (_code(exc), exc.value.status) == (code, status)
 
 
 def test_identity_is_built_by_the_channel() -> None:
@@ -128,7 +190,7 @@ def test_identity_is_built_by_the_channel() -> None:
         "platform": "web",
         "workspace_id": "local",
         "user_id": "u1",
-        "user_name": "Ann",
+        "user_name": "Ann (unverified, web session u1)",  # the page chose the name; only the session is verified
         "channel_id": "web:u1",
         "attachments": [attachment],
     }
