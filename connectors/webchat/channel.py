@@ -1,8 +1,9 @@
 """The web chat channel: a full-page chat, an embeddable widget script and JSON routes on Rasa's server.
 
-Routes (under ``/webhooks/webchat/``): the page, its static files, ``widget.js``, ``webhook`` (JSON message),
-``upload`` (multipart files), ``updates`` (long poll for messages sent later), ``media/<name>`` (charts) and
-``health``. Replies are whole vocabulary messages.
+Routes (under ``/webhooks/webchat/``): the page, its static files, ``widget.js``, ``session`` (a new signed session
+id), ``webhook`` (JSON message), ``upload`` (multipart files), ``updates`` (long poll for messages sent later),
+``media/<name>`` (charts) and ``health``. Replies are whole vocabulary messages. Every route that acts needs a
+session this server issued; the front door (``connectors.guard``) refuses foreign Origins before any route runs.
 """
 from __future__ import annotations
 
@@ -10,14 +11,19 @@ import asyncio
 import inspect
 import logging
 import mimetypes
+import os
+import re
+import secrets
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Dict, List, Tuple, Union
+from typing import Any, Awaitable, Callable, Dict, List, Mapping, Tuple, Union
 
 from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from connectors.base import ConnectorMessages, message_too_long
+from connectors.guard import origin_of
 from connectors.webchat.mailbox import Mailbox
 from connectors.webchat.output import MailboxOutput, WebChatOutput
 from connectors.webchat.protocol import (
@@ -31,6 +37,7 @@ from connectors.webchat.protocol import (
     sender_id_for,
     upload_text,
 )
+from connectors.webchat.sessions import SessionSigner
 from connectors.webchat.settings import WebChatSettings
 from connectors.webchat.uploads import parse_multipart, store_uploads
 
@@ -39,6 +46,7 @@ logger = logging.getLogger(__name__)
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 
 STATIC_DIR = Path(__file__).with_name("static")
+SESSION_HEADER = "X-CloudButler-Session"
 MAX_JSON_BYTES = 1024 * 1024
 # Multipart headers and form fields around the files themselves.
 FORM_OVERHEAD_BYTES = 64 * 1024
@@ -72,6 +80,7 @@ class WebChatInput(InputChannel):
         upload_max_mb: Union[None, str, float] = None,
         updates_wait_seconds: Union[None, str, float] = None,
         mailbox: Mailbox | None = None,
+        secret: str | None = None,
     ) -> None:
         self._overrides: Dict[str, Any] = {
             "inbox_dir": inbox_dir,
@@ -80,6 +89,8 @@ class WebChatInput(InputChannel):
             "updates_wait_seconds": updates_wait_seconds,
         }
         self.mailbox = mailbox if mailbox is not None else Mailbox()
+        # Generated when unset (tests, a bare `rasa run`): sessions then last as long as the process.
+        self.signer = SessionSigner(secret or os.environ.get("CLOUDBUTLER_WEBCHAT_SECRET") or secrets.token_urlsafe(32))
 
     @classmethod
     def name(cls) -> str:
@@ -104,6 +115,9 @@ class WebChatInput(InputChannel):
         settings = WebChatSettings.resolve(**self._overrides)
         static_files = {path.name: path for path in STATIC_DIR.iterdir() if path.is_file()}
         mailbox = self.mailbox
+        signer = self.signer
+        # Only the listed sites may frame the chat (the widget): elsewhere the browser shows nothing.
+        page_policy = f"{PAGE_POLICY}; frame-ancestors {' '.join(framing_origins(os.environ))}"
         module = inspect.getmodule(self)
         bp = Blueprint(f"webchat_{type(self).__name__}", module.__name__ if module else None)
 
@@ -113,7 +127,7 @@ class WebChatInput(InputChannel):
                 # The page uses relative URLs, which need the trailing slash to resolve under our prefix.
                 query = f"?{request.query_string}" if request.query_string else ""
                 return response.redirect(f"{request.path}/{query}")
-            return await _static(static_files["chat.html"], {"Content-Security-Policy": PAGE_POLICY})
+            return await _static(static_files["chat.html"], {"Content-Security-Policy": page_policy})
 
         @bp.route("/static/<name>", methods=["GET"])
         async def static(request: Request, name: str) -> HTTPResponse:
@@ -137,12 +151,18 @@ class WebChatInput(InputChannel):
             kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
             return await response.file(path, mime_type=kind, headers=MEDIA_HEADERS)
 
+        @bp.route("/session", methods=["POST"])
+        async def session(request: Request) -> HTTPResponse:
+            return response.json({"sender": signer.issue()}, headers={"Cache-Control": "no-store"})
+
         @bp.route("/webhook", methods=["POST"])
         async def webhook(request: Request) -> HTTPResponse:
             try:
+                if not _is_json(request):
+                    raise WebChatRequestError("bad_content_type", 415)
                 if len(request.body) > MAX_JSON_BYTES:
                     raise WebChatRequestError("too_large", 413)
-                incoming = parse_message_body(request.body)
+                incoming = parse_message_body(request.body, signer)
             except WebChatRequestError as exc:
                 return _error(exc)
             metadata = identity_metadata(incoming.sender, incoming.user_name)
@@ -152,18 +172,18 @@ class WebChatInput(InputChannel):
         @bp.route("/upload", methods=["POST"], stream=True)
         async def upload(request: Request) -> HTTPResponse:
             try:
-                text, sender, metadata = await _receive_upload(request, settings)
+                text, sender, metadata = await _receive_upload(request, settings, signer)
             except WebChatRequestError as exc:
                 return _error(exc)
             return await _answer(on_new_message, text, sender, metadata)
 
-        # The sender token is the only identity the web chat has: whoever holds it is that user (the same token
-        # posts messages as them), so it stays unguessable (chat.js makes 128 random bits) and a poll reads only
-        # the mailbox its own token names. check_sender allows no ':', so no other platform's ids are reachable.
+        # The session is the only identity the web chat has: whoever holds it is that user, so a poll reads only
+        # the mailbox of the session it presents, and only sessions this server signed are accepted.
         @bp.route("/updates", methods=["GET"])
         async def updates(request: Request) -> HTTPResponse:
             try:
-                sender = check_sender(request.args.get("sender"))
+                # The page sends its session in a header, so it stays out of URLs and proxies' access logs.
+                sender = check_sender(request.headers.get(SESSION_HEADER) or request.args.get("sender"), signer)
             except WebChatRequestError as exc:
                 return _error(exc)
             messages = await mailbox.take(sender_id_for(sender), timeout=settings.updates_wait_seconds)
@@ -177,29 +197,38 @@ class WebChatInput(InputChannel):
         return bp
 
 
-async def _receive_upload(request: Request, settings: WebChatSettings) -> Tuple[str, str, Dict[str, Any]]:
+async def _receive_upload(
+    request: Request, settings: WebChatSettings, signer: SessionSigner
+) -> Tuple[str, str, Dict[str, Any]]:
     """Text, sender and metadata of an upload whose files are saved in the inbox; nothing is saved when
     any part of the request is refused."""
     limit = settings.upload_max_bytes
     body = await _read_limited(request, limit + FORM_OVERHEAD_BYTES, refusal=_too_large(limit))
     fields, files = parse_multipart(request.headers.get("content-type", ""), body)
-    sender = check_sender(_first(fields, "sender"))
+    sender = check_sender(_first(fields, "sender"), signer)
     user_name = display_name_from({"user_name": _first(fields, "user_name")})
     if not files:
         raise WebChatRequestError("no_file")
     if sum(len(item.body) for item in files) > limit:
         raise _too_large(limit)
+    message = _first(fields, "message")
+    if message is not None and message_too_long(message):
+        # _answer refuses the message whole (TOO_LONG): its files must not wait in the inbox for nobody.
+        return message, sender, identity_metadata(sender, user_name)
     try:
         saved: List[AttachmentInfo] = await asyncio.to_thread(store_uploads, files, settings.inbox_dir)
     except OSError as exc:  # full disk, unwritable inbox: the operator reads the log, the user a plain error
         logger.exception("webchat: saving an upload under %s failed", settings.inbox_dir)
         raise WebChatRequestError("upload_failed", 500) from exc
-    text = upload_text(_first(fields, "message"), [item["name"] for item in saved])
+    text = upload_text(message, [item["name"] for item in saved])
     return text, sender, identity_metadata(sender, user_name, saved)
 
 
 async def _answer(on_new_message: OnNewMessage, text: str, sender: str, metadata: Dict[str, Any]) -> HTTPResponse:
     output = WebChatOutput()
+    if message_too_long(text):
+        await output.send_text_message(sender_id_for(sender), ConnectorMessages.TOO_LONG)
+        return response.json(output.messages)
     message = UserMessage(
         text, output, sender_id_for(sender), input_channel=WebChatInput.name(), metadata=metadata
     )
@@ -230,6 +259,16 @@ async def _read_limited(request: Request, limit: int, *, refusal: WebChatRequest
 
 def _too_large(limit_bytes: int) -> WebChatRequestError:
     return WebChatRequestError("too_large", 413, max_mb=round(limit_bytes / (1024 * 1024), 2))
+
+
+def framing_origins(env: Mapping[str, str]) -> List[str]:
+    """``'self'`` and the origins of ``CLOUDBUTLER_ALLOWED_ORIGINS`` and ``CLOUDBUTLER_PUBLIC_URL``."""
+    listed = re.split(r"[\s,]+", env.get("CLOUDBUTLER_ALLOWED_ORIGINS") or "") + [env.get("CLOUDBUTLER_PUBLIC_URL") or ""]
+    return ["'self'"] + sorted({o for o in (origin_of(value) for value in listed if value) if o})
+
+
+def _is_json(request: Request) -> bool:
+    return request.headers.get("content-type", "").split(";")[0].strip().lower() == "application/json"
 
 
 def _first(fields: Dict[str, List[str]], key: str) -> str | None:

@@ -9,16 +9,14 @@ from dataclasses import dataclass
 from typing import Any, List, Mapping, TypedDict
 
 from connectors.vocabulary import MEDIA_ROUTE, BotMessage, Button
+from connectors.webchat.sessions import SessionSigner
 
 PLATFORM = "web"
 WORKSPACE = "local"
-# Longer messages are cut, not refused: a pasted log should still reach the assistant, and nothing the
-# assistant understands needs more than this.
-MAX_MESSAGE_CHARS = 5000
 MAX_DISPLAY_NAME_CHARS = 80
 MAX_FILE_NAME_BYTES = 200
+UPLOAD_NAMES_SHOWN = 3
 
-SENDER_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 MEDIA_NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 # Characters that mean something to a shell or to Windows, plus path separators.
 _UNSAFE_FILE_CHARS = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]')
@@ -26,7 +24,8 @@ _UNSAFE_FILE_CHARS = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]')
 # What a client is told when its request is refused (HTTP API wording; chat wording lives elsewhere).
 ERRORS = {
     "bad_json": "The request body must be a JSON object.",
-    "bad_sender": "sender must be 1-64 characters of A-Z, a-z, 0-9, '_' or '-'.",
+    "bad_sender": "sender must be a session this server issued (POST session to get one).",
+    "bad_content_type": "Send the message as application/json.",
     "bad_message": "message must be a string.",
     "bad_metadata": "metadata must be an object.",
     "bad_form": "The upload must be multipart/form-data.",
@@ -66,17 +65,19 @@ class IncomingMessage:
     user_name: str | None = None
 
 
-def check_sender(value: object) -> str:
-    if not isinstance(value, str) or not SENDER_PATTERN.fullmatch(value):
-        raise WebChatRequestError("bad_sender")
-    return value
+def check_sender(value: object, signer: SessionSigner) -> str:
+    """The session id of a session token this server issued; 401 for anything else."""
+    session_id = signer.verify(value)
+    if session_id is None:
+        raise WebChatRequestError("bad_sender", 401)
+    return session_id
 
 
 def clean_text(value: object) -> str:
-    """The user's message, cut to ``MAX_MESSAGE_CHARS`` characters (code points, so emoji stay whole)."""
+    """The user's message as typed; the channel refuses one that is too long before the model sees it."""
     if not isinstance(value, str):
         raise WebChatRequestError("bad_message")
-    return value[:MAX_MESSAGE_CHARS]
+    return value
 
 
 def clean_display_name(value: object) -> str | None:
@@ -97,16 +98,17 @@ def display_name_from(metadata: object) -> str | None:
     return clean_display_name(metadata.get("user_name"))
 
 
-def parse_message_body(body: bytes) -> IncomingMessage:
-    """Validate ``{"sender": str, "message": str, "metadata"?: {"user_name"?: str}}``."""
+def parse_message_body(body: bytes, signer: SessionSigner) -> IncomingMessage:
+    """Validate ``{"sender": <session token>, "message": str, "metadata"?: {"user_name"?: str}}``; the result's
+    ``sender`` is the session id."""
     try:
         payload = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # deep nesting is refused, not a 500
         raise WebChatRequestError("bad_json") from exc
     if not isinstance(payload, dict):
         raise WebChatRequestError("bad_json")
     return IncomingMessage(
-        sender=check_sender(payload.get("sender")),
+        sender=check_sender(payload.get("sender"), signer),
         text=clean_text(payload.get("message")),
         user_name=display_name_from(payload.get("metadata")),
     )
@@ -119,12 +121,13 @@ def sender_id_for(sender: str) -> str:
 def identity_metadata(
     sender: str, user_name: str | None, attachments: List[AttachmentInfo] | None = None
 ) -> dict[str, Any]:
-    """Message metadata as ``actions.identity.Identity`` reads it; built here, never taken from the client."""
+    """Message metadata as ``actions.identity.Identity`` reads it; built here, never taken from the client.
+    The display name is the page's own claim (``?name=``), so it is shown as such next to the verified session id."""
     return {
         "platform": PLATFORM,
         "workspace_id": WORKSPACE,
         "user_id": sender,
-        "user_name": user_name or sender,
+        "user_name": f"{user_name} (unverified, web session {sender})" if user_name else sender,
         "channel_id": f"{PLATFORM}:{sender}",
         "attachments": list(attachments or []),
     }
@@ -175,9 +178,14 @@ def is_safe_media_name(name: str) -> bool:
 
 
 def upload_text(message: object, names: List[str]) -> str:
-    """The text sent with an upload: the user's words, or ``upload <name>`` so the intent is clear."""
+    """The text sent with an upload: the user's words, or ``upload <name>`` so the intent is clear. Many files are
+    summed up after the first three, so the text the page makes up itself never runs into the length limit."""
     text = clean_text(message) if message is not None else ""
-    return text if text.strip() else "upload " + ", ".join(names)
+    if text.strip():
+        return text
+    shown = ", ".join(names[:UPLOAD_NAMES_SHOWN])
+    more = len(names) - UPLOAD_NAMES_SHOWN
+    return f"upload {shown}" + (f" and {more} more files" if more > 0 else "")
 
 
 def media_url(url: str) -> str:

@@ -14,6 +14,7 @@ from rasa.core.run import configure_app
 from sanic import Sanic
 from sanic.server import AsyncioServer
 
+from connectors import guard
 from connectors.webchat import WebChatInput
 
 CHART_URL = "/webhooks/webchat/media/chart.png"
@@ -95,6 +96,17 @@ class WebChatServer:
     media: Path
     channel: WebChatInput  # the instance Rasa serves: its get_output_channel() reaches the pages' polls
     http: AsyncioServer
+    _sessions: Dict[str, str] = field(default_factory=dict)
+
+    def session(self, name: str) -> str:
+        """A session token this server issued, one per ``name`` (what a page gets from ``POST session``)."""
+        if name not in self._sessions:
+            self._sessions[name] = self.channel.signer.issue()
+        return self._sessions[name]
+
+    def sender_id(self, name: str) -> str:
+        """The conversation id of ``name``'s session: ``web:local:<session id>``."""
+        return "web:local:" + self.session(name).split(".", 1)[0]
 
 
 async def eventually(check: Callable[[], bool], *, timeout: float = 5.0) -> None:
@@ -136,6 +148,7 @@ async def serve_webchat(
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
+    guard.install(app, guard.OriginPolicy.from_env({}, host="127.0.0.1", port=port))  # the server's front door
     # Sanic 21.12 starts listening inside create_server; startup() then finalises the routes.
     server = await app.create_server(sock=sock, return_asyncio_server=True, access_log=False)
     assert server is not None

@@ -248,7 +248,7 @@ async def test_a_stale_session_is_replaced_and_the_message_still_answered(webcha
     statuses: List[int] = []
     page.on("response", lambda r: statuses.append(r.status) if r.url.endswith("/webchat/webhook") else None)
     # Polls fail meanwhile, so the message is the first request to meet the stale session.
-    await page.route("**/updates?*", lambda route: route.abort())
+    await page.route("**/updates", lambda route: route.abort())
     await open_chat(page, webchat.url)
     assert await page.evaluate("document.body.dataset.sender") == stale
     assert await send_and_wait(page, "hello again") == "You said: hello again"
@@ -257,7 +257,7 @@ async def test_a_stale_session_is_replaced_and_the_message_still_answered(webcha
     assert webchat.channel.signer.verify(token)
     assert [(m.sender_id, m.text) for m in webchat.bot.received] == [(conversation_id(token), "hello again")]
     assert await page.evaluate("localStorage.getItem('cloudbutler.webchat.sender')") == token
-    await page.unroute("**/updates?*")
+    await page.unroute("**/updates")
     assert await polling(webchat, page) == conversation_id(token)  # late messages reach the same conversation
 
 
@@ -288,7 +288,7 @@ async def test_a_late_refusal_does_not_split_poll_and_messages(webchat: WebChatS
         return handle
 
     # Both leave with the stale session; the poll's 401 comes back first, the message's once the poll has renewed.
-    await page.route("**/webchat/updates?*", slow(0.5))
+    await page.route("**/webchat/updates", slow(0.5))
     await page.route("**/webchat/webhook", slow(1.5))
     await open_chat(page, webchat.url)
     await page.fill("#input", "slow network")
@@ -450,7 +450,7 @@ async def test_polling_backs_off_on_errors_and_never_spins(
     polls: List[float] = []
     failures: List[int] = []
     # When the browser started each poll (seconds): timed in Python, a busy test loop would skew the gaps.
-    page.on("response", lambda r: polls.append(r.request.timing["startTime"] / 1000) if "/updates?" in r.url else None)
+    page.on("response", lambda r: polls.append(r.request.timing["startTime"] / 1000) if r.url.endswith("/updates") else None)
     page.on("response", lambda response: failures.append(response.status) if response.status >= 500 else None)
     async for webchat in serve_webchat(tmp_path, channel=channel):
         await open_chat(page, webchat.url)

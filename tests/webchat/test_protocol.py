@@ -275,6 +275,9 @@ def test_upload_text_defaults_to_upload_command() -> None:
     assert upload_text(None, ["report.csv"]) == "upload report.csv"
     assert upload_text("   ", ["a.csv", "b.csv"]) == "upload a.csv, b.csv"
     assert upload_text("upload this to my-bucket", ["a.csv"]) == "upload this to my-bucket"
+    many = [f"{'n' * 190}-{i}.csv" for i in range(40)]
+    assert upload_text(None, many) == f"upload {many[0]}, {many[1]}, {many[2]} and 37 more files"
+    assert len(upload_text(None, many)) < 2000
 
 
 def test_whole_message_keeps_vocabulary_together_and_drops_the_rest() -> None:

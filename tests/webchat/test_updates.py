@@ -14,6 +14,7 @@ from rasa.shared.core.events import UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from connectors.webchat import Mailbox, MailboxOutput, WebChatInput
+from connectors.webchat.channel import SESSION_HEADER
 from connectors.webchat.protocol import ERRORS
 from tests.webchat.client import get_updates
 from tests.webchat.scripted import BUTTONS_REPLY, FIELDS_REPLY, WebChatServer, eventually, serve_webchat
@@ -201,3 +202,15 @@ def test_rasa_sends_to_the_mailbox_for_output_channel_latest() -> None:
     assert isinstance(output, MailboxOutput) and output.mailbox is channel.mailbox
     elsewhere = DialogueStateTracker.from_events("slack:T1:U1", [UserUttered("hi", input_channel="slack")])
     assert not isinstance(_get_output_channel(request, elsewhere), MailboxOutput)  # type: ignore[arg-type]
+
+
+
+async def test_the_session_may_come_in_a_header_and_a_forged_one_is_refused(quick: WebChatServer) -> None:
+    await quick.channel.get_output_channel().send_text_message(quick.sender_id("ann"), "for ann")
+    token = quick.session("ann")
+    forged = token[:-1] + ("B" if token.endswith("A") else "A")
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"{quick.url}updates", headers={SESSION_HEADER: token}) as resp:
+            assert (resp.status, await resp.json()) == (200, [{"text": "for ann"}])
+        async with http.get(f"{quick.url}updates", headers={SESSION_HEADER: forged}) as resp:
+            assert resp.status == 401

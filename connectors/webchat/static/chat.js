@@ -8,7 +8,8 @@
   const SENDER_KEY = "cloudbutler.webchat.sender";
   const HISTORY_KEY = "cloudbutler.webchat.history";
   const MAX_HISTORY = 200;
-  const SENDER_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+  // A session the server issued and signed ("<id>.<signature>"); the page cannot make one up.
+  const SENDER_PATTERN = /^[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{22}$/;
   const URL_PATTERN = /\bhttps?:\/\/[^\s<>"']+[^\s<>"'.,;:!?)\]]/g;
   // The server answers a poll when a message arrives or after ~25 s. An empty answer sooner than MIN_GAP (a
   // proxy, a restart) must not turn the loop into a busy one; errors back off up to MAX_RETRY.
@@ -55,20 +56,42 @@
     },
   };
 
-  function randomSender() {
-    // crypto.randomUUID needs a secure context; the assistant is often reached over plain http on a LAN.
-    const bytes = new Uint8Array(16);
-    window.crypto.getRandomValues(bytes);
-    return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  function storedSender() {
+    const saved = store.get(SENDER_KEY);
+    return saved && SENDER_PATTERN.test(saved) ? saved : null;
   }
 
-  function currentSender() {
-    let sender = store.get(SENDER_KEY);
-    if (!sender || !SENDER_PATTERN.test(sender)) {
-      sender = randomSender();
-      store.set(SENDER_KEY, sender);
+  // The server issues sessions; a stored one it no longer accepts (401: another server, a new secret) is renewed.
+  // Requests that need one at the same time (the poll and a message) share one request for it.
+  let sessionRequest = null;
+
+  async function fetchSession() {
+    const response = await fetch("session", { method: "POST", headers: { "Content-Type": "application/json" }, body: "{}" });
+    const data = await response.json();
+    if (!response.ok || !data || typeof data.sender !== "string" || !SENDER_PATTERN.test(data.sender)) {
+      throw new Error(`session answered ${response.status}`);
     }
+    sender = data.sender;
+    store.set(SENDER_KEY, sender);
+    setBusy();
     return sender;
+  }
+
+  // The current session, or a new one when there is none or the current one is `refused`. A request refused
+  // after another one has already replaced that session uses the replacement: the poll and the messages must stay
+  // in one conversation.
+  function session(refused) {
+    if (sender && sender !== refused) return Promise.resolve(sender);
+    if (!sessionRequest) sessionRequest = fetchSession().finally(() => { sessionRequest = null; });
+    return sessionRequest;
+  }
+
+  // One request with the current session, repeated once with a fresh session if the server refused it.
+  async function withSession(makeRequest) {
+    const token = await session(null);
+    const response = await makeRequest(token);
+    if (response.status !== 401) return response;
+    return makeRequest(await session(token));
   }
 
   function loadHistory() {
@@ -80,7 +103,7 @@
     }
   }
 
-  let sender = currentSender();
+  let sender = storedSender();
   let history = loadHistory();
   let conversation = 0; // bumps on "new conversation", so late replies to the old one are dropped
   let pending = 0;
@@ -280,7 +303,7 @@
     // Read by the browser tests (and handy when debugging): how many requests are out, how many finished.
     document.body.dataset.pending = String(pending);
     document.body.dataset.turns = String(turns);
-    document.body.dataset.sender = sender;
+    document.body.dataset.sender = sender || "";
   }
 
   // ---- talking to the channel ----
@@ -298,6 +321,9 @@
     setBusy();
     queue = queue.then(async () => {
       try {
+        // Still waiting when the user started a new conversation: it belongs to the old one, whose session is
+        // gone, and must not reach the new one.
+        if (forConversation !== conversation) return;
         const response = await makeRequest();
         const data = await response.json().catch(() => null);
         if (forConversation !== conversation) return;
@@ -348,7 +374,8 @@
       const started = Date.now();
       let wait;
       try {
-        const response = await fetch(`updates?sender=${encodeURIComponent(sender)}`, { cache: "no-store", signal });
+        const response = await withSession((token) =>
+          fetch("updates", { cache: "no-store", signal, headers: { "X-CloudButler-Session": token } }));
         const data = await response.json();
         if (!response.ok || !Array.isArray(data)) throw new Error(`updates answered ${response.status}`);
         if (data.length) addLate(data, forConversation);
@@ -383,20 +410,25 @@
 
   function sendText(message, shownAs) {
     add({ role: "user", text: shownAs === undefined ? message : shownAs });
-    const body = JSON.stringify({ sender, message, metadata: displayName() });
-    exchange(() => fetch("webhook", { method: "POST", headers: { "Content-Type": "application/json" }, body }));
+    exchange(() => withSession((token) => fetch("webhook", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ sender: token, message, metadata: displayName() }),
+    })));
   }
 
   function sendFiles(files, message) {
     if (!files.length) return;
     add({ role: "user", text: message, files: files.map((f) => ({ name: f.name, size: f.size })) });
-    const form = new FormData();
-    form.append("sender", sender);
-    if (message) form.append("message", message);
-    const name = displayName();
-    if (name) form.append("user_name", name.user_name);
-    for (const file of files) form.append("file", file, file.name);
-    exchange(() => fetch("upload", { method: "POST", body: form }));
+    exchange(() => withSession((token) => {
+      const form = new FormData();
+      form.append("sender", token);
+      if (message) form.append("message", message);
+      const name = displayName();
+      if (name) form.append("user_name", name.user_name);
+      for (const file of files) form.append("file", file, file.name);
+      return fetch("upload", { method: "POST", body: form });
+    }));
   }
 
   function choose(entry, index, row) {
@@ -431,8 +463,8 @@
 
   function newConversation() {
     conversation += 1;
-    sender = randomSender();
-    store.set(SENDER_KEY, sender);
+    sender = null; // the next request asks the server for a new session
+    store.set(SENDER_KEY, "");
     history = [];
     saveHistory();
     els.log.querySelectorAll(".msg").forEach((node) => node.remove());
