@@ -41,7 +41,7 @@ test-fast: $(STAMP) ## the suite without end-to-end and browser tests
 	$(PY) -m pytest -q -m "not e2e and not browser"
 
 lint: $(STAMP) ## ruff
-	$(VENV)/bin/ruff check actions connectors sandbox launcher bench tests
+	$(VENV)/bin/ruff check actions connectors sandbox launcher common bench tests nlu
 
 types: $(STAMP) ## mypy on our packages
 	$(VENV)/bin/mypy
