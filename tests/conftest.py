@@ -10,15 +10,32 @@ from moto.server import ThreadedMotoServer
 
 from actions.aws.clients import AwsSettings, ClientFactory
 
-# Tests never reach a real account: fake credentials for every boto3 session made here.
-for _var, _value in {
+FAKE_AWS_ENVIRONMENT = {
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",
     "AWS_SESSION_TOKEN": "testing",
     "AWS_DEFAULT_REGION": "us-east-1",
-}.items():
-    os.environ[_var] = _value
-os.environ.pop("AWS_PROFILE", None)
+    # AwsSettings.from_env reads AWS_REGION before AWS_DEFAULT_REGION.
+    "AWS_REGION": "us-east-1",
+    # No profile, credential process or endpoint from the developer's ~/.aws applies.
+    "AWS_CONFIG_FILE": os.devnull,
+    "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+}
+# botocore takes the profile from either; a named profile would also fail against the empty config above.
+UNSET_AWS_VARIABLES = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def fake_aws_environment() -> Iterator[None]:
+    """Tests never reach a real account: every boto3 session made in a test (fixtures, helpers, clients built
+    in the test body, child processes that inherit the environment) sees fake credentials. Set for the session
+    and restored afterwards, so importing this module changes nothing."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in FAKE_AWS_ENVIRONMENT.items():
+            patch.setenv(name, value)
+        for name in UNSET_AWS_VARIABLES:
+            patch.delenv(name, raising=False)
+        yield
 
 
 @pytest.fixture(scope="session")
