@@ -76,6 +76,8 @@ class ScriptedAgent:
         self.received_at.append(time.perf_counter())
         await self._notify()
         text = message.text or ""
+        # These sleeps are the behaviour under test - a bot that answers late (e.g. Slack must be acked before a slow
+        # action ends) - not a wait for something: tests wait on conditions (wait_received, the fakes' wait_for).
         if "slow" in text.lower():
             await asyncio.sleep(self.slow_delay)
         elif self.delay:
