@@ -18,10 +18,10 @@ from actions.aws.s3_names import InvalidBucketName, is_valid_bucket_name, valida
 from actions.aws.storage import BucketFacts, BucketListing, EmptyResult, StorageService
 from actions.aws.transfer import Progress
 from actions.aws.usage import BucketUsage
-from actions.base import Skill
-from actions.confirmation import Choice, Question
+from actions.core.base import Skill
+from actions.core.confirmation import Choice, Question
+from actions.core.jobs import Job
 from actions.general import ConfirmableAction
-from actions.jobs import Job
 from actions.paths import format_bytes
 from actions.storage import StorageAction, bucket_name_from_answer, guess_bucket, looks_like_a_name, whole_word
 

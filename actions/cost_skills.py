@@ -19,8 +19,9 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.aws.errors import CloudButlerError
 from actions.aws.transfer import Progress
-from actions.base import Skill, SkillAction
-from actions.confirmation import Choice, Question
+from actions.core.base import Skill, SkillAction
+from actions.core.confirmation import Choice, Question
+from actions.core.jobs import Job, JobRunner, PostFailed, RasaPoster
 from actions.cost import wording as say
 from actions.cost.analysis import BucketTooLarge, CostAnalyser, ListingLimits
 from actions.cost.chart import cost_chart_png
@@ -28,7 +29,6 @@ from actions.cost.explain import explain_rules
 from actions.cost.lifecycle import LifecycleService, MergePlan, Rule, propose_policy, validate_rules
 from actions.cost.model import CostReport
 from actions.general import ConfirmableAction
-from actions.jobs import Job, JobRunner, PostFailed, RasaPoster
 from actions.storage import bucket_named, media_name
 from connectors.vocabulary import MEDIA_ROUTE
 
@@ -164,7 +164,7 @@ def write_chart(report: CostReport, media_dir: Path) -> str | None:
 
 class MessagePoster:
     """Posts a whole reply (text, image, table) into a conversation: ``EXTERNAL_cost_report`` carrying it as its
-    ``message`` entity, which ``action_cost_report`` says. Job updates (``actions.jobs``) carry text only."""
+    ``message`` entity, which ``action_cost_report`` says. Job updates (``actions.core.jobs``) carry text only."""
 
     def __init__(self, rasa: RasaPoster) -> None:
         self.rasa = rasa

@@ -8,12 +8,12 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import messages
 from actions.aws.errors import CloudButlerError
-from actions.base import SkillAction, implemented_skills
-from actions.confirmation import TOKEN_ENTITY, Asked, Verdict, change_of
-from actions.formatting import and_join
-from actions.jobs import stop_jobs
+from actions.core import wording
+from actions.core.base import SkillAction, implemented_skills
+from actions.core.confirmation import TOKEN_ENTITY, Asked, Verdict, change_of
+from actions.core.formatting import and_join
+from actions.core.jobs import stop_jobs
 
 
 class ActionHelp(SkillAction):
@@ -24,10 +24,10 @@ class ActionHelp(SkillAction):
     ) -> list[dict[str, Any]]:
         skills = implemented_skills()
         intent = (tracker.latest_message or {}).get("intent", {}).get("name")
-        intro = messages.HELP_INTRO if intent == "help" else messages.FALLBACK_INTRO
+        intro = wording.HELP_INTRO if intent == "help" else wording.FALLBACK_INTRO
         lines = [intro] + [f"- {s.title} - e.g. \"{s.example}\"" for s in skills]
         if skills:
-            lines.append(messages.HELP_OUTRO.format(example=skills[0].example))
+            lines.append(wording.HELP_OUTRO.format(example=skills[0].example))
         dispatcher.utter_message(
             text="\n".join(lines),
             json_message={"table": {"columns": ["Skill", "Try"], "rows": [[s.title, s.example] for s in skills]}},
@@ -42,8 +42,8 @@ class ActionNotAvailable(SkillAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         intent = (tracker.latest_message or {}).get("intent", {}).get("name", "")
-        what = messages.INTENT_PURPOSE.get(intent, "do that")
-        dispatcher.utter_message(text=messages.NOT_AVAILABLE.format(what=what))
+        what = wording.INTENT_PURPOSE.get(intent, "do that")
+        dispatcher.utter_message(text=wording.NOT_AVAILABLE.format(what=what))
         return []
 
 
@@ -89,7 +89,7 @@ class ActionConfirm(SkillAction):
             # Nothing asked (or a slot from before questions had tokens): nothing to carry out.
             clicked = self.entity(tracker, TOKEN_ENTITY) is not None
             dispatcher.utter_message(
-                text=messages.EARLIER_BUTTONS_NOTHING_PENDING if clicked else messages.NOTHING_PENDING
+                text=wording.EARLIER_BUTTONS_NOTHING_PENDING if clicked else wording.NOTHING_PENDING
             )
             return [SlotSet("pending", None)]
         verdict = self.questions.judge(tracker, asked)
@@ -105,7 +105,7 @@ class ActionConfirm(SkillAction):
         try:
             return cleared + await handler.confirmed(dispatcher, tracker, change_of(pending))
         except CloudButlerError as exc:
-            dispatcher.utter_message(text=messages.error_text(exc))
+            dispatcher.utter_message(text=wording.error_text(exc))
             return cleared
 
 
@@ -116,12 +116,12 @@ class ActionCancel(SkillAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         if tracker.get_slot("pending"):
-            dispatcher.utter_message(text=messages.CANCELLED)
+            dispatcher.utter_message(text=wording.CANCELLED)
             return [SlotSet("pending", None)]
         # No question open: "stop" / "cancel" means the transfer or analysis running in the background.
         stopping = stop_jobs(tracker.sender_id)
         if stopping:
-            dispatcher.utter_message(text=messages.STOPPING.format(what=and_join(stopping)))
+            dispatcher.utter_message(text=wording.STOPPING.format(what=and_join(stopping)))
         else:
-            dispatcher.utter_message(text=messages.NOTHING_TO_CANCEL)
+            dispatcher.utter_message(text=wording.NOTHING_TO_CANCEL)
         return [SlotSet("pending", None)]

@@ -9,8 +9,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import storage_messages as say
 from actions.aws.transfer import ObjectInfo
 from actions.aws.usage import ObjectSummary
-from actions.base import Skill
-from actions.confirmation import Choice, Question, Questions
+from actions.core.base import Skill
+from actions.core.confirmation import Choice, Question, Questions
 from actions.general import ConfirmableAction
 from actions.paths import format_bytes
 from actions.storage import StorageAction

@@ -15,16 +15,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Awaitable, Callable, Mapping, TypeVar
 
-from actions import messages
 from actions import storage_messages as say
-from actions.audit import AuditLog, unfinished
 from actions.aws.clients import ClientFactory
 from actions.aws.errors import AwsCallFailed, CloudButlerError
 from actions.aws.multipart import MultipartUploads, PendingUpload
 from actions.aws.storage import StorageService
+from actions.core import wording
+from actions.core.audit import AuditLog, unfinished
+from actions.core.formatting import and_join
+from actions.core.jobs import PATIENT_DELAYS, Poster, RasaPoster, deliver
 from actions.cost.lifecycle import LifecycleService
-from actions.formatting import and_join
-from actions.jobs import PATIENT_DELAYS, Poster, RasaPoster, deliver
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -55,7 +55,7 @@ class Settled:
         return extra
 
     def text(self) -> str:
-        return messages.interrupted_text(
+        return wording.interrupted_text(
             str(self.attempt.get("action")), self.attempt.get("parameters") or {}, state=self.state,
             when=say.when(attempted_at(self.attempt)), aborted=self.aborted, cleanup_error=self.cleanup_error,
             facts=self.facts,

@@ -9,10 +9,10 @@ from typing import Any
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import messages
 from actions.aws.server import FleetService, HostStatus, HostStatusService, InstanceStatus
-from actions.base import Skill, SkillAction
-from actions.formatting import duration, percent
+from actions.core import wording
+from actions.core.base import Skill, SkillAction
+from actions.core.formatting import duration, percent
 
 
 def _fields(title: str, items: list[tuple[str, str]], intro: str = "") -> dict[str, Any]:
@@ -31,9 +31,9 @@ def host_reply(status: HostStatus) -> dict[str, Any]:
         ("Uptime", duration(status.uptime_seconds)),
     ]
     if not status.on_ec2:
-        title = messages.HOST_TITLE.format(hostname=status.hostname)
-        return _fields(title, host_items, intro=messages.SERVER_NOT_ON_EC2)
-    title = messages.SERVER_TITLE.format(instance_id=status.instance_id, instance_type=status.instance_type)
+        title = wording.HOST_TITLE.format(hostname=status.hostname)
+        return _fields(title, host_items, intro=wording.SERVER_NOT_ON_EC2)
+    title = wording.SERVER_TITLE.format(instance_id=status.instance_id, instance_type=status.instance_type)
     items = [
         ("Instance", f"{status.instance_id} ({status.instance_type})"),
         ("Region", status.region or "n/a"),
@@ -45,7 +45,7 @@ def host_reply(status: HostStatus) -> dict[str, Any]:
 
 
 def instance_reply(status: InstanceStatus) -> dict[str, Any]:
-    title = messages.INSTANCE_TITLE.format(
+    title = wording.INSTANCE_TITLE.format(
         name=status.name or status.instance_id, instance_id=status.instance_id, instance_type=status.instance_type
     )
     items = [
@@ -54,9 +54,9 @@ def instance_reply(status: InstanceStatus) -> dict[str, Any]:
         ("Availability zone", status.availability_zone or "n/a"),
         ("Private IP", status.private_ip or "none"),
         ("Public IP", status.public_ip or "none"),
-        ("CPU (latest)", percent(status.cpu_latest) if status.cpu_latest is not None else messages.NO_DATA),
+        ("CPU (latest)", percent(status.cpu_latest) if status.cpu_latest is not None else wording.NO_DATA),
         ("CPU (1-hour average)", percent(status.cpu_hour_average) if status.cpu_hour_average is not None
-         else messages.NO_DATA),
+         else wording.NO_DATA),
     ]
     if status.launch_time is not None:
         items.append(("Launched", status.launch_time.strftime("%Y-%m-%d %H:%M UTC")))

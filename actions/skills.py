@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 import actions
-from actions.base import Skill, implemented_skills
+from actions.core.base import Skill, implemented_skills
 
 
 def load_all_actions() -> list[Skill]:

@@ -19,9 +19,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.aws.s3_names import is_valid_bucket_name, validate_bucket_reference
 from actions.aws.storage import StorageService
 from actions.aws.transfer import MB
-from actions.base import SkillAction
-from actions.confirmation import Choice, Question
-from actions.jobs import JobRunner, RasaPoster
+from actions.core.base import SkillAction
+from actions.core.confirmation import Choice, Question
+from actions.core.jobs import JobRunner, RasaPoster
 
 T = TypeVar("T")
 
@@ -112,7 +112,7 @@ class StorageAction(SkillAction, abc.ABC):
         self, dispatcher: CollectingDispatcher, text: str, pending: dict[str, Any], yes: str
     ) -> list[dict[str, Any]]:
         """Ask yes/no about a change; ``action_confirm`` carries it out with ``pending`` on an answer to this very
-        question (``actions.confirmation``)."""
+        question (``actions.core.confirmation``)."""
         return self.questions.ask(dispatcher, Question(text=text, yes=(Choice(yes),)), pending)
 
     def audited(

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any, Callable, Mapping
 
 from actions.aws.errors import CloudButlerError
-from actions.formatting import and_join
+from actions.core.formatting import and_join
 from actions.paths import format_bytes
 
 

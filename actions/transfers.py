@@ -12,17 +12,17 @@ from typing import Any, Callable
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import messages
 from actions import storage_messages as say
 from actions.aws.errors import AwsCallFailed, CloudButlerError
 from actions.aws.multipart import MultipartUploads
 from actions.aws.storage import StorageService
 from actions.aws.sync import SyncPlan, SyncResult
 from actions.aws.transfer import ObjectInfo, Progress, default_transfer_config
-from actions.base import Skill
+from actions.core import wording
+from actions.core.base import Skill
+from actions.core.identity import Attachment
+from actions.core.jobs import Job, percent_done
 from actions.general import ConfirmableAction
-from actions.identity import Attachment
-from actions.jobs import Job, percent_done
 from actions.objects import propose_restore, restore_offer
 from actions.paths import UnsafePath, format_bytes, resolve_inside, unique_target
 from actions.storage import (
@@ -253,7 +253,7 @@ class ActionUploadFile(StorageAction, ConfirmableAction):
                     lambda r: {"size": r.size},
                 )
             except CloudButlerError as exc:
-                lines.append(say.UPLOAD_FAILED.format(name=item.name, reason=messages.error_text(exc)))
+                lines.append(say.UPLOAD_FAILED.format(name=item.name, reason=wording.error_text(exc)))
                 continue
             done += result.size
             template = say.UPLOADED_REPLACED if result.replaced else say.UPLOADED
@@ -403,7 +403,7 @@ def sync_result_text(result: SyncResult) -> str:
         names = listed_names([f"{f.relative} ({f.code})" for f in result.failures])
         lines.append(say.SYNC_FAILURES.format(count=say.plural(len(result.failures), "file"), names=names))
     if not result.completed and result.failures:
-        reason = messages.error_text(CloudButlerError(result.failures[-1].code, bucket=plan.bucket))
+        reason = wording.error_text(CloudButlerError(result.failures[-1].code, bucket=plan.bucket))
         lines.append(say.SYNC_STOPPED.format(reason=reason))
     return "\n".join(lines)
 

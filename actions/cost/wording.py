@@ -10,11 +10,11 @@ import math
 from collections.abc import Sequence
 
 from actions.aws.errors import CloudButlerError
+from actions.core.formatting import and_join
 from actions.cost.explain import RuleExplanation, TransitionFact
 from actions.cost.lifecycle import MergePlan, Rule, rule_prefix
 from actions.cost.model import Caveat, CostReport, HistogramBin, Recommendation
 from actions.cost.money import format_money
-from actions.formatting import and_join
 
 CLASS_NAMES = {
     "STANDARD": "Standard",

@@ -7,7 +7,7 @@ from typing import Any
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.confirmation import Choice, Question, Questions
+from actions.core.confirmation import Choice, Question, Questions
 
 
 def tracker_for(

@@ -9,8 +9,8 @@ import pytest
 
 from actions.aws.clients import ClientFactory
 from actions.aws.s3_names import InvalidBucketName, validate_bucket_reference
-from actions.base import SkillAction
 from actions.buckets import ActionBucketUsage, ActionDeleteBucket
+from actions.core.base import SkillAction
 from actions.cost_skills import ActionApplyLifecycle, ActionCostOptimization, ActionShowLifecycle
 from actions.objects import ActionDeleteObject, ActionListObjects
 from actions.storage_messages import bucket_name_problem

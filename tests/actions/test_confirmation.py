@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 
-from actions import messages
 from actions import storage_messages as say
 from actions.aws.clients import ClientFactory
 from actions.aws.storage import StorageService
 from actions.buckets import ActionCreateBucket, ActionDeleteBucket, ActionListBuckets
-from actions.confirmation import (
+from actions.core import wording
+from actions.core.confirmation import (
     QUESTION_SECONDS,
     TOKEN_ENTITY,
     Asked,
@@ -85,7 +85,7 @@ async def propose_create(env: StorageEnv, chat: Conversation, questions: Questio
 
 
 def asked_again(sent: list[dict[str, Any]], why: str, question: str) -> None:
-    assert [m["text"] for m in sent] == [messages.ask_again(why), question]
+    assert [m["text"] for m in sent] == [wording.ask_again(why), question]
     assert "buttons" not in sent[0] or not sent[0]["buttons"]
 
 
@@ -168,13 +168,13 @@ async def test_a_button_with_a_wrong_token_changes_nothing_and_shows_the_pending
     events, sent = await chat.turn(confirm(env, at(T0 + 5)), text, "affirm", entities)
     asked_again(sent, "earlier_buttons", CREATE_QUESTION)
     assert buckets(env) == [] and env.audit_lines() == []
-    assert [b["title"] for b in sent[1]["buttons"]] == [say.CREATE_YES, messages.CANCEL_BUTTON]
+    assert [b["title"] for b in sent[1]["buttons"]] == [say.CREATE_YES, wording.CANCEL_BUTTON]
 
 
 async def test_the_right_button_works_once_and_a_second_click_finds_nothing_pending(env: StorageEnv) -> None:
     chat = Conversation(SENDER)
     sent = await propose_create(env, chat, at(T0))
-    assert [b["title"] for b in sent[0]["buttons"]] == [say.CREATE_YES, messages.CANCEL_BUTTON]
+    assert [b["title"] for b in sent[0]["buttons"]] == [say.CREATE_YES, wording.CANCEL_BUTTON]
     assert sent[0]["buttons"][1]["payload"] == "/deny"
     yes = sent[0]["buttons"][0]
     assert yes["payload"] == yes_payload(token_of(chat.pending))
@@ -185,7 +185,7 @@ async def test_the_right_button_works_once_and_a_second_click_finds_nothing_pend
     assert events == [{"event": "slot", "timestamp": None, "name": "pending", "value": None}]
 
     events, sent = await _click(chat, confirm(env, at(T0 + 61)), yes)
-    assert [m["text"] for m in sent] == [messages.EARLIER_BUTTONS_NOTHING_PENDING]
+    assert [m["text"] for m in sent] == [wording.EARLIER_BUTTONS_NOTHING_PENDING]
     assert events == [{"event": "slot", "timestamp": None, "name": "pending", "value": None}]
     assert [(x["action"], x["result"]) for x in env.audit_lines() if x["result"] != "attempted"] == [
         ("create_bucket", "ok")]
@@ -226,7 +226,7 @@ async def test_yes_twice_never_empties_a_bucket(env: StorageEnv) -> None:
     empty_question = say.CONFIRM_EMPTY_BUCKET.format(bucket="full-bucket", contents="2 objects")
     assert [m["text"] for m in sent] == [empty_question]
     destroy, no = sent[0]["buttons"]
-    assert (destroy["title"], no) == ("Empty and delete full-bucket", {"title": messages.CANCEL_BUTTON, "payload": "/deny"})
+    assert (destroy["title"], no) == ("Empty and delete full-bucket", {"title": wording.CANCEL_BUTTON, "payload": "/deny"})
     second = chat.pending
     assert second["question"]["button_only"] is True
 
@@ -234,7 +234,7 @@ async def test_yes_twice_never_empties_a_bucket(env: StorageEnv) -> None:
     for answer in ("yes", "yes, empty it"):
         events, sent = await chat.turn(confirm(env, at(T0 + 6)), answer, "affirm")
         assert [m["text"] for m in sent] == [
-            messages.ask_again("needs_button", button="Empty and delete full-bucket"), empty_question]
+            wording.ask_again("needs_button", button="Empty and delete full-bucket"), empty_question]
         assert sent[1]["buttons"] == [destroy, no]
         assert events == [] and chat.pending == second
         assert buckets(env) == ["full-bucket"] and keys(env) == ["a.txt", "b.txt"]
@@ -245,7 +245,7 @@ async def test_yes_twice_never_empties_a_bucket(env: StorageEnv) -> None:
     assert [m["text"] for m in sent] == ["Emptied full-bucket (deleted 2 objects) and deleted the bucket."]
     assert buckets(env) == []
     _, sent = await _click(chat, confirm(env, at(T0 + 9)), destroy)
-    assert [m["text"] for m in sent] == [messages.EARLIER_BUTTONS_NOTHING_PENDING]
+    assert [m["text"] for m in sent] == [wording.EARLIER_BUTTONS_NOTHING_PENDING]
 
 
 async def test_the_first_questions_button_clicked_twice_does_not_empty_the_bucket(env: StorageEnv) -> None:
@@ -257,7 +257,7 @@ async def test_the_first_questions_button_clicked_twice_does_not_empty_the_bucke
     assert sent[0]["buttons"][0]["title"] == "Empty and delete full-bucket"
     _, sent = await _click(chat, confirm(env, at(T0 + 6)), first_yes)
     assert [m["text"] for m in sent] == [
-        messages.ask_again("earlier_buttons"), say.CONFIRM_EMPTY_BUCKET.format(bucket="full-bucket", contents="2 objects")]
+        wording.ask_again("earlier_buttons"), say.CONFIRM_EMPTY_BUCKET.format(bucket="full-bucket", contents="2 objects")]
     assert keys(env) == ["a.txt", "b.txt"]
     _, sent = await _click(chat, confirm(env, at(T0 + 7)), sent[1]["buttons"][0])
     assert [m["text"] for m in sent] == ["Emptied full-bucket (deleted 2 objects) and deleted the bucket."]
@@ -356,6 +356,6 @@ def test_tokens_and_the_boot_id_are_short_hex_and_the_boot_id_is_one_per_process
 async def test_a_yes_to_a_slot_from_before_questions_had_tokens_does_nothing(env: StorageEnv) -> None:
     events, sent = await run_action(confirm(env, at(T0)), answer_to(
         {"kind": "create_bucket", "bucket": "team-reports", "region": "us-east-1"}, sender_id=SENDER))
-    assert [m["text"] for m in sent] == [messages.NOTHING_PENDING]
+    assert [m["text"] for m in sent] == [wording.NOTHING_PENDING]
     assert events == [{"event": "slot", "timestamp": None, "name": "pending", "value": None}]
     assert buckets(env) == []

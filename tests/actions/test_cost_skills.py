@@ -11,10 +11,11 @@ import pytest
 from aiohttp import web
 from botocore.awsrequest import AWSResponse
 
-from actions.audit import AuditLog
 from actions.aws.clients import ClientFactory
-from actions.base import implemented_skills
-from actions.confirmation import change_of
+from actions.core.audit import AuditLog
+from actions.core.base import implemented_skills
+from actions.core.confirmation import change_of
+from actions.core.jobs import JobRunner, RasaPoster
 from actions.cost import wording
 from actions.cost.model import BucketStats
 from actions.cost.money import format_money
@@ -32,7 +33,6 @@ from actions.cost_skills import (
     rules_to_slot,
 )
 from actions.general import ActionCancel, ActionConfirm
-from actions.jobs import JobRunner, RasaPoster
 from tests.actions.conftest import answer_to, asked, run_action, tracker_for, yes_payload
 from tests.actions.test_storage_support import audit_outcomes
 from tests.cost.conftest import backdate

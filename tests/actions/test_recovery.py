@@ -17,13 +17,14 @@ from aiohttp import web
 from boto3.s3.transfer import TransferConfig
 from botocore.awsrequest import AWSResponse
 
-from actions import messages, recovery, transfers
+from actions import recovery, transfers
 from actions import storage_messages as say
-from actions.audit import AuditLog
 from actions.aws.clients import ClientFactory
 from actions.aws.multipart import PendingUpload
-from actions.identity import Identity
-from actions.jobs import RasaPoster
+from actions.core import wording
+from actions.core.audit import AuditLog
+from actions.core.identity import Identity
+from actions.core.jobs import RasaPoster
 from actions.recovery import Recovery, ours
 from actions.transfers import ActionUploadFile
 from tests.actions.conftest import run_action
@@ -243,7 +244,7 @@ async def test_every_kind_of_change_is_closed_and_explained(
     [(sender, text)] = posts.sent
     assert sender == SENDER
     assert "was interrupted: I restarted while it was running." in text and says in text
-    assert text == messages.interrupted_text(action, parameters, state=state, when=when(attempt),
+    assert text == wording.interrupted_text(action, parameters, state=state, when=when(attempt),
                                              facts=settled.facts)
 
 

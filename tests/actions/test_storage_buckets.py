@@ -19,7 +19,7 @@ from actions.buckets import (
     ValidateCreateBucketForm,
     another_request,
 )
-from actions.confirmation import change_of
+from actions.core.confirmation import change_of
 from tests.actions.conftest import run_action, yes_payload
 from tests.actions.test_storage_support import SENDER, Posts, StorageEnv, ask, make_env, only_text, pending_of
 

@@ -5,11 +5,11 @@ from pathlib import Path
 
 import pytest
 
-from actions import messages
 from actions import storage_messages as say
 from actions.aws.errors import AwsCallFailed, CloudButlerError
 from actions.aws.s3_names import InvalidBucketName, validate_bucket_name, validate_bucket_reference
-from actions.base import implemented_skills
+from actions.core import wording
+from actions.core.base import implemented_skills
 from actions.paths import UnsafePath
 from actions.storage import (
     StoragePlaces,
@@ -138,7 +138,7 @@ def test_listed_names() -> None:
 def test_every_bucket_name_rule_has_words(name: str, expected: str) -> None:
     with pytest.raises(InvalidBucketName) as caught:
         validate_bucket_name(name)
-    assert messages.error_text(caught.value) == f"{expected} {say.BUCKET_NAME_HINT}"
+    assert wording.error_text(caught.value) == f"{expected} {say.BUCKET_NAME_HINT}"
 
 
 @pytest.mark.parametrize(
@@ -153,13 +153,13 @@ def test_every_bucket_name_rule_has_words(name: str, expected: str) -> None:
 def test_a_name_no_existing_bucket_can_have_points_to_the_list(name: str, expected: str) -> None:
     with pytest.raises(InvalidBucketName) as caught:
         validate_bucket_reference(name)
-    assert messages.error_text(caught.value) == f"{expected} {say.BUCKET_REFERENCE_HINT}"
+    assert wording.error_text(caught.value) == f"{expected} {say.BUCKET_REFERENCE_HINT}"
 
 
 @pytest.mark.parametrize("reason", ["empty", "nul_byte", "absolute", "parent_reference", "empty_name",
                                     "symlink_escape", "no_free_name", "name_too_long"])
 def test_every_unsafe_path_reason_has_words(reason: str) -> None:
-    text = messages.error_text(UnsafePath(reason=reason, path="x/y"))
+    text = wording.error_text(UnsafePath(reason=reason, path="x/y"))
     assert text.endswith("Nothing was changed.") and "unsafe_path" not in text
 
 
@@ -187,12 +187,12 @@ def test_every_unsafe_path_reason_has_words(reason: str) -> None:
     ],
 )
 def test_storage_failures_are_explained(error: CloudButlerError, start: str) -> None:
-    assert messages.error_text(error).startswith(start)
+    assert wording.error_text(error).startswith(start)
 
 
 def test_storage_codes_without_details_fall_back_to_the_general_wording() -> None:
-    assert messages.error_text(AwsCallFailed("NoSuchBucket")) == messages.GENERIC_AWS_ERROR.format(code="NoSuchBucket")
-    assert messages.error_text(AwsCallFailed("NetworkError")) == messages.ERRORS["NetworkError"]
+    assert wording.error_text(AwsCallFailed("NoSuchBucket")) == wording.GENERIC_AWS_ERROR.format(code="NoSuchBucket")
+    assert wording.error_text(AwsCallFailed("NetworkError")) == wording.ERRORS["NetworkError"]
 
 
 @pytest.mark.parametrize(

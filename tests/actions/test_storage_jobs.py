@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from actions import messages
 from actions.aws.errors import AwsCallFailed
-from actions.jobs import ActionJobUpdate, Job, JobRunner, PostFailed, ProgressThrottle, RasaPoster, stop_jobs
+from actions.core import wording
+from actions.core.jobs import ActionJobUpdate, Job, JobRunner, PostFailed, ProgressThrottle, RasaPoster, stop_jobs
 from tests.actions.conftest import run_action, tracker_for
 from tests.actions.test_storage_support import Posts
 
@@ -143,7 +143,7 @@ async def test_runner_turns_failures_into_sentences() -> None:
     await runner.wait()
     assert dict(posts.sent) == {
         "s1": "There is no bucket called gone-bucket in this account. Say \"list my buckets\" to see yours.",
-        "s2": messages.UNEXPECTED,
+        "s2": wording.UNEXPECTED,
     }
 
 
@@ -170,7 +170,7 @@ async def test_stop_reaches_only_the_senders_jobs_at_their_next_report() -> None
     release.set()
     await runner.wait()
     assert dict(posts.sent) == {
-        "s1": messages.STOPPED.format(what="the upload of a.bin"),
+        "s1": wording.STOPPED.format(what="the upload of a.bin"),
         "s2": "the other job finished",
     }
     assert stop_jobs("s1") == stop_jobs("s2") == []  # finished jobs are forgotten

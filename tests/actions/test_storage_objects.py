@@ -8,11 +8,11 @@ import pytest
 from moto.backends import get_backend
 from moto.core import DEFAULT_ACCOUNT_ID
 
-from actions import messages
 from actions import storage_messages as say
 from actions.aws.clients import ClientFactory
 from actions.aws.errors import AwsCallFailed
-from actions.confirmation import change_of
+from actions.core import wording
+from actions.core.confirmation import change_of
 from actions.objects import ActionDeleteObject, ActionListObjects
 from tests.actions.conftest import run_action, yes_payload
 from tests.actions.test_storage_support import StorageEnv, ask, fail_with, make_env, only_text, pending_of
@@ -152,12 +152,12 @@ async def test_an_object_deleted_before_the_yes_is_reported_and_audited(env: Sto
         (AwsCallFailed("NoSuchKey", bucket="b1", key="a/b.txt"),
          "There is no object a/b.txt in bucket b1. Say \"list files in b1\" to see what is there (names are "
          "case-sensitive)."),
-        (AwsCallFailed("AccessDenied"), messages.ERRORS["AccessDenied"]),
-        (AwsCallFailed("Throttling"), messages.ERRORS["Throttling"]),
+        (AwsCallFailed("AccessDenied"), wording.ERRORS["AccessDenied"]),
+        (AwsCallFailed("Throttling"), wording.ERRORS["Throttling"]),
     ],
 )
 def test_aws_failures_become_specific_replies(error: AwsCallFailed, expected: str) -> None:
-    assert messages.error_text(error) == expected
+    assert wording.error_text(error) == expected
 
 
 async def test_access_denied_reaches_the_chat_as_advice_not_a_trace(env: StorageEnv) -> None:

@@ -10,11 +10,11 @@ import pytest
 from botocore.awsrequest import AWSResponse
 from rasa_sdk import Tracker
 
-from actions.audit import AuditLog
 from actions.aws.clients import ClientFactory
-from actions.base import SkillAction
+from actions.core.audit import AuditLog
+from actions.core.base import SkillAction
+from actions.core.jobs import JobRunner
 from actions.general import ActionCancel, ActionConfirm, ConfirmableAction
-from actions.jobs import JobRunner
 from tests.actions.conftest import answer_to, asked, click_yes, run_action, tracker_for
 
 A = TypeVar("A", bound=SkillAction)

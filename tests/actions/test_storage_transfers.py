@@ -15,10 +15,10 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from actions import messages
 from actions import storage_messages as say
 from actions.aws.clients import ClientFactory
-from actions.confirmation import change_of
+from actions.core import wording
+from actions.core.confirmation import change_of
 from actions.general import ActionCancel
 from actions.objects import ActionRestoreObject
 from actions.transfers import ActionDownloadFile, ActionSyncFolder, ActionUploadFile
@@ -328,13 +328,13 @@ async def test_stop_ends_a_background_upload_and_keeps_no_part_of_it(env: Storag
         await env.say_yes(pending_of(events), handler=handler)
 
         _, sent = await run_action(ActionCancel(), tracker_for("stop the upload", intent="deny", sender_id=SENDER))
-        assert only_text(sent) == messages.STOPPING.format(what="the upload of big.bin")
+        assert only_text(sent) == wording.STOPPING.format(what="the upload of big.bin")
         said_stop.set()
         await handler.jobs.wait()
     finally:
         said_stop.set()
         env.s3.meta.events.unregister("before-call.s3.UploadPart", first_part_waits_for_stop)
-    assert posts.sent[-1] == (SENDER, messages.STOPPED.format(what="the upload of big.bin"))
+    assert posts.sent[-1] == (SENDER, wording.STOPPED.format(what="the upload of big.bin"))
     assert keys(env) == []
     assert not env.s3.list_multipart_uploads(Bucket=BUCKET).get("Uploads")
     [line] = env.audit_lines()
@@ -342,7 +342,7 @@ async def test_stop_ends_a_background_upload_and_keeps_no_part_of_it(env: Storag
 
     # Nothing is running any more: "stop" says so and changes nothing.
     _, sent = await run_action(ActionCancel(), tracker_for("stop", intent="deny", sender_id=SENDER))
-    assert only_text(sent) == messages.NOTHING_TO_CANCEL
+    assert only_text(sent) == wording.NOTHING_TO_CANCEL
 
 
 # --- download --------------------------------------------------------------------------------------------------------

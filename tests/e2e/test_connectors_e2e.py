@@ -11,7 +11,7 @@ import boto3
 import pytest
 import requests
 
-from actions.jobs import RasaPoster
+from actions.core.jobs import RasaPoster
 from launcher.stack import Stack
 from tests.connectors.harness import SIGNING_SECRET, DiscordUsers, SlackUsers
 from tests.e2e.conftest import api

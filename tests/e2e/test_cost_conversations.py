@@ -12,8 +12,8 @@ import boto3
 import pytest
 import requests
 
+from actions.core.jobs import RasaPoster
 from actions.cost_skills import MessagePoster
-from actions.jobs import RasaPoster
 from launcher.stack import Stack
 from sandbox.demo_data import LOG_LIFECYCLE_RULE
 from tests.e2e.conftest import Conversation, api

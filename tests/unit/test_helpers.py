@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from actions.audit import AuditLog
-from actions.formatting import duration, percent, size
-from actions.identity import Identity
+from actions.core.audit import AuditLog
+from actions.core.formatting import duration, percent, size
+from actions.core.identity import Identity
 from connectors.vocabulary import as_plain_text
 from launcher.config import RunSettings, channel_variables, merged_environment, read_dotenv
 

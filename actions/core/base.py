@@ -11,12 +11,12 @@ from typing import Any, Callable, ClassVar, TypeVar
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import messages
-from actions.audit import AuditLog
 from actions.aws.clients import ClientFactory
 from actions.aws.errors import CloudButlerError
-from actions.confirmation import Questions
-from actions.identity import Identity
+from actions.core import wording
+from actions.core.audit import AuditLog
+from actions.core.confirmation import Questions
+from actions.core.identity import Identity
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -61,10 +61,10 @@ class SkillAction(Action, abc.ABC):
             return await self.act(dispatcher, tracker, domain)
         except CloudButlerError as exc:
             logger.info("%s failed: %s", self.action_name, exc.code)
-            dispatcher.utter_message(text=messages.error_text(exc))
+            dispatcher.utter_message(text=wording.error_text(exc))
         except Exception:  # noqa: BLE001 - the user gets a sentence, the log gets the trace
             logger.exception("%s crashed", self.action_name)
-            dispatcher.utter_message(text=messages.UNEXPECTED)
+            dispatcher.utter_message(text=wording.UNEXPECTED)
         return []
 
     @abc.abstractmethod

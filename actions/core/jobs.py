@@ -22,10 +22,10 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from yarl import URL
 
-from actions import messages
 from actions.aws.errors import CloudButlerError, Stopped
 from actions.aws.transfer import Progress
-from actions.base import SkillAction
+from actions.core import wording
+from actions.core.base import SkillAction
 
 logger = logging.getLogger(__name__)
 
@@ -148,7 +148,7 @@ _RUNNING_LOCK = threading.Lock()
 
 def stop_jobs(sender_id: str) -> list[str]:
     """Ask this conversation's running jobs to stop; their titles. Each stops at its next progress report
-    (``Stopped`` raised in its thread) and then posts ``messages.STOPPED``."""
+    (``Stopped`` raised in its thread) and then posts ``wording.STOPPED``."""
     with _RUNNING_LOCK:
         running = [job for job in _RUNNING.get(sender_id, []) if not job.stop.is_set()]
         for job in running:
@@ -232,12 +232,12 @@ class JobRunner:
         try:
             text = future.result()
         except Stopped:
-            text = messages.STOPPED.format(what=job.title)
+            text = wording.STOPPED.format(what=job.title)
         except CloudButlerError as exc:
-            text = messages.error_text(exc)
+            text = wording.error_text(exc)
         except Exception:  # noqa: BLE001 - the chat gets a sentence, the log gets the trace
             logger.exception("background job for %s crashed", job.sender_id)
-            text = messages.UNEXPECTED
+            text = wording.UNEXPECTED
         await self._post(job.sender_id, text)
 
     async def _post(self, sender_id: str, text: str) -> None:

@@ -16,7 +16,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import messages
+from actions.core import wording
 
 TOKEN_ENTITY = "confirm"  # set only by buttons: /affirm{"confirm": "<token>"}
 QUESTION_SECONDS = 15 * 60  # a question older than this is asked again, whatever the answer
@@ -53,7 +53,7 @@ class Question:
 
     text: str
     yes: tuple[Choice, ...]
-    no: str = messages.CANCEL_BUTTON
+    no: str = wording.CANCEL_BUTTON
     button_only: bool = False  # a typed yes is not enough (the second question before emptying a bucket)
 
     def buttons(self, token: str) -> list[dict[str, str]]:
@@ -99,7 +99,7 @@ def change_of(pending: Mapping[str, Any]) -> dict[str, Any]:
 
 
 class Verdict(enum.Enum):
-    """What an answer to the pending question may do; every value but GO asks again (see ``messages.ask_again``)."""
+    """What an answer to the pending question may do; every value but GO asks again (see ``wording.ask_again``)."""
 
     GO = "go"
     NEEDS_BUTTON = "needs_button"
@@ -188,7 +188,7 @@ class Questions:
     ) -> list[dict[str, Any]]:
         """Say why nothing was done, then the same question anew: new token, new time, this process. A question
         only its button answers keeps its token, so the button already on screen stays the one to press."""
-        dispatcher.utter_message(text=messages.ask_again(verdict.value, button=asked.question.yes[0].title,
+        dispatcher.utter_message(text=wording.ask_again(verdict.value, button=asked.question.yes[0].title,
                                                           no=asked.question.no, minutes=int(self.ttl // 60)))
         if verdict is Verdict.NEEDS_BUTTON:
             dispatcher.utter_message(text=asked.question.text, buttons=asked.question.buttons(asked.token))

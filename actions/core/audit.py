@@ -16,7 +16,7 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any, Callable, Mapping, TypeVar
 
 from actions.aws.errors import CloudButlerError, Stopped
-from actions.identity import Identity
+from actions.core.identity import Identity
 
 DEFAULT_AUDIT_LOG = "var/audit.jsonl"
 ATTEMPTED = "attempted"
