@@ -18,7 +18,7 @@ from rasa.core.channels.channel import OutputChannel, UserMessage
 from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 
-from connectors import inbox as inbox_folders
+from connectors.core import inbox as inbox_folders
 from connectors.vocabulary import BotMessage, as_plain_text, table_as_text, table_of
 
 logger = logging.getLogger(__name__)

@@ -4,27 +4,20 @@ from __future__ import annotations
 import io
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import discord
-from rasa.core.channels.channel import InputChannel, OutputChannel
 from sanic import Blueprint
 
-from connectors.base import (
-    ConnectorMessages,
-    Deduplicator,
-    Incoming,
-    LateOutput,
-    OnNewMessage,
-    TtlCache,
-    bind_to_server,
-    deliver,
-    read_file,
-    status_blueprint,
-)
+from common.store import MemoryStore, Store
+from connectors.core.channel import ChatInput
+from connectors.core.handover import Incoming
+from connectors.core.late import Place
+from connectors.core.lifecycle import Lifecycle
+from connectors.core.messages import ConnectorMessages
+from connectors.core.output import ChatOutput, read_file
 from connectors.discord import translate
 from connectors.discord.render import (
     ChoiceHandler,
@@ -40,8 +33,10 @@ from connectors.discord.transport import DiscordGateway, typing_in
 logger = logging.getLogger(__name__)
 
 
-class DiscordOutput(OutputChannel):
+class DiscordOutput(ChatOutput):
     """Replies into one Discord channel, on behalf of the user who asked (the owner of any buttons)."""
+
+    channel_name = "discord"
 
     def __init__(
         self,
@@ -60,15 +55,8 @@ class DiscordOutput(OutputChannel):
         self._button_timeout = button_timeout
         self._on_buttons_sent = on_buttons_sent
 
-    @classmethod
-    def name(cls) -> str:
-        return "discord"
-
     async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
         await self.send_reply(render(message, media_dir=self._media_dir))
-
-    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
-        await self.send_response(recipient_id, {"text": text})
 
     async def send_reply(self, reply: DiscordReply) -> None:
         """Text pieces in order; embeds, buttons and files ride on the last message."""
@@ -100,76 +88,45 @@ class DiscordOutput(OutputChannel):
                 self._on_buttons_sent(sent.id)
 
 
-class DiscordLateOutput(LateOutput):
-    """Posts into the channel where each recipient last talked to the bot (see ``DiscordInput.get_output_channel``)."""
-
-    @classmethod
-    def name(cls) -> str:
-        return "discord"
-
-
-@dataclass(frozen=True)
-class LastSeen:
-    """Where a sender last talked to the bot: ids only, so the entry outlives a reconnect's new client."""
-
-    channel_id: int
-    user_id: int
-
-
-class DiscordInput(InputChannel):
+class DiscordInput(ChatInput):
     """Answers DMs and mentions; configured by the ``connectors.discord.DiscordInput`` credentials section."""
 
-    def __init__(self, settings: DiscordSettings) -> None:
+    channel_name = "discord"
+    late_errors = (discord.DiscordException, aiohttp.ClientError)
+
+    def __init__(self, settings: DiscordSettings, *, store: Store | None = None) -> None:
+        super().__init__(
+            store=store, last_seen_ttl=settings.last_seen_ttl, last_seen_max_items=settings.last_seen_max_items
+        )
         self.settings = settings
         self.gateway: DiscordGateway | None = None
-        self._on_new_message: OnNewMessage | None = None
-        self._seen = Deduplicator()
-        self._last_seen: TtlCache[str, LastSeen] = TtlCache(
-            ttl=settings.last_seen_ttl, max_items=settings.last_seen_max_items
-        )
-        # Messages whose buttons a live ChoiceView of this process answers; clicks on any other message with
-        # our buttons (sent before a restart) go to ``_on_restored_choice``.
-        self._live_buttons: TtlCache[int, bool] = TtlCache(
-            ttl=settings.button_timeout + 60, max_items=settings.last_seen_max_items
-        )
-
-    @classmethod
-    def name(cls) -> str:
-        return "discord"
+        # Messages whose buttons a live ChoiceView of this process answers; clicks on any other message with our
+        # buttons (sent before a restart) go to ``_on_restored_choice``. Local by nature: views live in this process.
+        self._live_buttons = MemoryStore(max_items=settings.last_seen_max_items)
 
     @classmethod
     def from_credentials(cls, credentials: Mapping[str, Any] | None) -> DiscordInput:
         return cls(DiscordSettings.from_credentials(credentials))
 
-    def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
-        self._on_new_message = on_new_message
-        blueprint = status_blueprint("cloudbutler_discord", self._status)
+    def serve(self, blueprint: Blueprint) -> Lifecycle | None:
         if not self.settings.enabled:
             logger.info("discord: DISCORD_BOT_TOKEN is empty; the Discord connector is off")
-            return blueprint
+            return None
         self.gateway = DiscordGateway(
             self.settings, on_message=self._on_message, dynamic_items=(restored_choice(self._on_restored_choice),)
         )
-        bind_to_server(blueprint, start=self.gateway.start, stop=self.gateway.stop)
-        return blueprint
+        return Lifecycle(start=self.gateway.start, stop=self.gateway.stop)
 
-    def get_output_channel(self) -> OutputChannel | None:
-        """For messages without a user message to answer (``trigger_intent?output_channel=latest``, alerts): each
-        goes to the channel where its recipient last talked to the bot; buttons in it belong to that user."""
-        if self.gateway is None:
-            return None
-        return DiscordLateOutput(resolve=self._late_output, errors=(discord.DiscordException, aiohttp.ClientError))
-
-    def _late_output(self, recipient_id: str) -> DiscordOutput | None:
-        last = self._last_seen.get(recipient_id)
-        client = self.gateway.client if self.gateway else None
-        if last is None or client is None:
-            return None
-        return self._output(client.get_partial_messageable(last.channel_id), last.user_id)
-
-    def _status(self) -> dict[str, Any]:
+    def status(self) -> dict[str, Any]:
         client = self.gateway.client if self.gateway else None
         return {"enabled": self.settings.enabled, "connected": bool(client and client.is_ready())}
+
+    def output_at(self, place: Place) -> DiscordOutput | None:
+        """Late messages: buttons in them belong to the user who last wrote there."""
+        client = self.gateway.client if self.gateway else None
+        if client is None:
+            return None
+        return self._output(client.get_partial_messageable(int(place["channel_id"])), int(place["user_id"]))
 
     def _output(self, target: discord.abc.Messageable, owner_id: int) -> DiscordOutput:
         return DiscordOutput(
@@ -178,8 +135,11 @@ class DiscordInput(InputChannel):
             media_dir=self.settings.media_dir,
             on_choice=self._on_choice,
             button_timeout=self.settings.button_timeout,
-            on_buttons_sent=lambda message_id: self._live_buttons.put(message_id, True),
+            on_buttons_sent=self._buttons_sent,
         )
+
+    def _buttons_sent(self, message_id: int) -> None:
+        self._live_buttons.put("live", str(message_id), True, ttl=self.settings.button_timeout + 60)
 
     async def _on_message(self, message: discord.Message) -> None:
         client = self.gateway.client if self.gateway else None
@@ -189,7 +149,7 @@ class DiscordInput(InputChannel):
         ):
             return
         # A resumed gateway session replays events after the last one it confirmed: answer each message once.
-        if not self._seen.first_time(f"message:{message.id}"):
+        if not self.seen.first_time(f"message:{message.id}"):
             return
         async with typing_in(message.channel):
             incoming = await translate.from_message(message, me=me, inbox=self.settings.inbox)
@@ -200,7 +160,7 @@ class DiscordInput(InputChannel):
             await self._deliver(incoming, output, channel_id=message.channel.id)
 
     async def _on_choice(self, interaction: discord.Interaction, payload: str) -> None:
-        if not self._seen.first_time(f"interaction:{interaction.id}"):
+        if not self.seen.first_time(f"interaction:{interaction.id}"):
             return
         target: discord.abc.Messageable
         if isinstance(interaction.channel, discord.abc.Messageable):
@@ -218,12 +178,12 @@ class DiscordInput(InputChannel):
         """A click on buttons no live view answers (they were sent before a restart): the same rules as
         ``ChoiceView`` - only the owner, only once, not after ``button_timeout`` - then the payload goes to Rasa."""
         message = interaction.message
-        if message is None or self._live_buttons.get(message.id):
+        if message is None or self._live_buttons.get("live", str(message.id)):
             return  # the ChoiceView that sent them answers this click
         if interaction.user.id != owner_id:
             await interaction.response.send_message(ConnectorMessages.NOT_YOURS, ephemeral=True)
             return
-        if not self._seen.first_time(f"choice:{message.id}"):
+        if not self.seen.first_time(f"choice:{message.id}"):
             await interaction.response.defer()  # a second click raced the first
             return
         expired = (discord.utils.utcnow() - message.created_at).total_seconds() > self.settings.button_timeout
@@ -240,7 +200,5 @@ class DiscordInput(InputChannel):
         await self._on_choice(interaction, payload)
 
     async def _deliver(self, incoming: Incoming, output: DiscordOutput, *, channel_id: int | None) -> None:
-        if channel_id is not None:  # before Rasa runs: an action may already post a late message
-            self._last_seen.put(incoming.sender_id, LastSeen(channel_id=channel_id, user_id=output.owner_id))
-        if self._on_new_message is not None:
-            await deliver(self._on_new_message, incoming, output, input_channel=self.name())
+        place = None if channel_id is None else Place(channel_id=str(channel_id), user_id=str(output.owner_id))
+        await self.deliver(incoming, output, place=place)

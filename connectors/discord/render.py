@@ -11,7 +11,9 @@ from typing import Any
 
 import discord
 
-from connectors.base import ConnectorMessages, media_file_for, readable_text, split_text, vocabulary_part
+from connectors.core.messages import ConnectorMessages
+from connectors.core.output import buttons_of, media_file_for, readable_text, vocabulary_part
+from connectors.core.text import clip, split_text
 from connectors.vocabulary import Button, FieldsBlock, fields_of
 
 logger = logging.getLogger(__name__)
@@ -52,10 +54,6 @@ class DiscordReply:
     files: list[Path] = field(default_factory=list)
 
 
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
-
-
 def fields_embeds(block: FieldsBlock) -> list[discord.Embed]:
     """Labelled fields as embeds (25 fields each); empty when there are too many to show natively."""
     items = block.get("items", [])
@@ -64,11 +62,11 @@ def fields_embeds(block: FieldsBlock) -> list[discord.Embed]:
         return []
     embeds = []
     for index, page in enumerate(pages):
-        embed = discord.Embed(title=_clip(block["title"], MAX_TITLE) if block.get("title") and index == 0 else None)
+        embed = discord.Embed(title=clip(block["title"], MAX_TITLE) if block.get("title") and index == 0 else None)
         for item in page:
             embed.add_field(
-                name=_clip(str(item["label"]) or "\u200b", MAX_FIELD_NAME),
-                value=_clip(str(item["value"]) or "\u200b", MAX_FIELD_VALUE),
+                name=clip(str(item["label"]) or "\u200b", MAX_FIELD_NAME),
+                value=clip(str(item["value"]) or "\u200b", MAX_FIELD_VALUE),
                 inline=True,
             )
         embeds.append(embed)
@@ -84,7 +82,7 @@ def render(message: Mapping[str, Any], *, media_dir: Path) -> DiscordReply:
         reply.embeds = embeds  # shown instead of the text, which says the same (see vocabulary)
     else:
         reply.chunks = split_text(readable_text(bot), MAX_CONTENT)
-    reply.buttons = list(message.get("buttons") or message.get("quick_replies") or [])[:MAX_BUTTONS]
+    reply.buttons = buttons_of(message)[:MAX_BUTTONS]
     links: list[str] = []
     for key in ("image", "attachment"):
         url = message.get(key)
@@ -104,7 +102,7 @@ class ChoiceButton(discord.ui.Button["ChoiceView"]):
     def __init__(self, *, index: int, choice: Button, owner_id: int) -> None:
         style = discord.ButtonStyle.primary if index == 0 else discord.ButtonStyle.secondary
         custom_id = choice_custom_id(owner_id, index, choice["payload"])
-        super().__init__(label=_clip(choice["title"], MAX_BUTTON_LABEL), style=style, custom_id=custom_id)
+        super().__init__(label=clip(choice["title"], MAX_BUTTON_LABEL), style=style, custom_id=custom_id)
         self.index = index
         self.payload = choice["payload"]
 

@@ -7,14 +7,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from connectors.base import (
-    DEFAULT_LAST_SEEN_MAX_ITEMS,
-    DEFAULT_LAST_SEEN_TTL_SECONDS,
-    DEFAULT_MEDIA_DIR,
-    Inbox,
-    id_list,
-    setting,
-)
+from common import media
+from connectors.core.inbox import Inbox
+from connectors.core.late import DEFAULT_LAST_SEEN_MAX_ITEMS, DEFAULT_LAST_SEEN_TTL_SECONDS
+from connectors.core.settings import id_list, setting
 
 DEFAULT_API_BASE_URL = "https://discord.com/api/v10"
 DEFAULT_GATEWAY_URL = "wss://gateway.discord.gg/"
@@ -28,12 +24,13 @@ class DiscordSettings:
     # Guild channel (or thread parent) ids the bot answers in; empty = everywhere it is mentioned. DMs always work.
     allowed_channels: frozenset[str] = frozenset()
     inbox: Inbox = field(default_factory=Inbox.from_env)
-    media_dir: Path = field(default_factory=lambda: Path(os.environ.get("CLOUDBUTLER_MEDIA_DIR") or DEFAULT_MEDIA_DIR))
+    media_dir: Path = field(default_factory=media.media_dir)
     # How long discord.py waits for GUILD_CREATEs after READY before on_ready (tests make it small).
     guild_ready_timeout: float = 2.0
     # Buttons nobody clicked are disabled after this many seconds (the view is dropped from memory).
     button_timeout: float = 900.0
-    # Where each sender last talked to the bot, for late messages (``get_output_channel``).
+    # Where each sender last talked to the bot, for late messages (``get_output_channel``); the count bounds the
+    # in-memory default store.
     last_seen_ttl: float = DEFAULT_LAST_SEEN_TTL_SECONDS
     last_seen_max_items: int = DEFAULT_LAST_SEEN_MAX_ITEMS
 
@@ -51,5 +48,5 @@ class DiscordSettings:
             gateway_url=setting(credentials, "gateway_url", DEFAULT_GATEWAY_URL),
             allowed_channels=id_list((credentials or {}).get("allowed_channels")),
             inbox=Inbox.from_env(env),
-            media_dir=Path(env.get("CLOUDBUTLER_MEDIA_DIR") or DEFAULT_MEDIA_DIR),
+            media_dir=media.media_dir(env),
         )

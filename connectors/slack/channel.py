@@ -3,29 +3,23 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import aiohttp
-from rasa.core.channels.channel import InputChannel, OutputChannel
 from sanic import Blueprint, response
 from sanic.request import Request
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from connectors.base import (
-    ConnectorMessages,
-    Deduplicator,
-    Incoming,
-    LateOutput,
-    OnNewMessage,
-    TtlCache,
-    bind_to_server,
-    deliver,
-    read_file,
-    status_blueprint,
-)
+from common.store import Store
+from connectors.core.channel import ChatInput
+from connectors.core.handover import Incoming
+from connectors.core.inbox import SavedFiles
+from connectors.core.late import Place
+from connectors.core.lifecycle import Lifecycle
+from connectors.core.messages import ConnectorMessages
+from connectors.core.output import ChatOutput, read_file
 from connectors.slack import translate
 from connectors.slack.render import SlackReply, chosen_blocks, owner_of, render
 from connectors.slack.settings import SlackSettings
@@ -34,8 +28,10 @@ from connectors.slack.transport import SlackTransport, UserDirectory
 logger = logging.getLogger(__name__)
 
 
-class SlackOutput(OutputChannel):
+class SlackOutput(ChatOutput):
     """Replies into one Slack channel (or thread) for the user who asked (the owner of any buttons)."""
+
+    channel_name = "slack"
 
     def __init__(
         self, *, client: AsyncWebClient, conversation: translate.Conversation, owner: str, media_dir: Path
@@ -45,15 +41,8 @@ class SlackOutput(OutputChannel):
         self.owner = owner
         self._media_dir = media_dir
 
-    @classmethod
-    def name(cls) -> str:
-        return "slack"
-
     async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
         await self.send_reply(render(message, media_dir=self._media_dir, owner=self.owner))
-
-    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
-        await self.send_response(recipient_id, {"text": text})
 
     async def send_reply(self, reply: SlackReply) -> None:
         channel, thread_ts = self.conversation.channel, self.conversation.thread_ts
@@ -66,83 +55,55 @@ class SlackOutput(OutputChannel):
             )
 
 
-class SlackLateOutput(LateOutput):
-    """Posts where each recipient last talked to the bot (see ``SlackInput.get_output_channel``)."""
-
-    @classmethod
-    def name(cls) -> str:
-        return "slack"
-
-
-@dataclass(frozen=True)
-class LastSeen:
-    """Where a sender last talked to the bot: the channel and thread replies went to, and who asked."""
-
-    conversation: translate.Conversation
-    user_id: str
-
-
-class SlackInput(InputChannel):
+class SlackInput(ChatInput):
     """Mentions and DMs over Socket Mode and/or the Events API (``/webhooks/slack/events``)."""
 
-    def __init__(self, settings: SlackSettings) -> None:
+    channel_name = "slack"
+    late_errors = (SlackClientError, aiohttp.ClientError, TimeoutError)
+
+    def __init__(self, settings: SlackSettings, *, store: Store | None = None) -> None:
+        super().__init__(
+            store=store, last_seen_ttl=settings.last_seen_ttl, last_seen_max_items=settings.last_seen_max_items
+        )
         self.settings = settings
         self.transport: SlackTransport | None = None
         self._users: UserDirectory | None = None
-        self._on_new_message: OnNewMessage | None = None
-        self._clicked = Deduplicator()
-        self._last_seen: TtlCache[str, LastSeen] = TtlCache(
-            ttl=settings.last_seen_ttl, max_items=settings.last_seen_max_items
-        )
-
-    @classmethod
-    def name(cls) -> str:
-        return "slack"
 
     @classmethod
     def from_credentials(cls, credentials: Mapping[str, Any] | None) -> SlackInput:
         return cls(SlackSettings.from_credentials(credentials))
 
-    def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
-        self._on_new_message = on_new_message
-        blueprint = status_blueprint("cloudbutler_slack", self._status)
+    def serve(self, blueprint: Blueprint) -> Lifecycle | None:
         if not self.settings.enabled:
             if self.settings.bot_token:  # half configured: say what is missing
                 logger.warning("slack: SLACK_BOT_TOKEN needs SLACK_APP_TOKEN or SLACK_SIGNING_SECRET; Slack is off")
             else:
                 logger.info("slack: SLACK_BOT_TOKEN is empty; the Slack connector is off")
-            return blueprint
-        transport = SlackTransport(self.settings, on_event=self._on_event, on_action=self._on_action)
+            return None
+        transport = SlackTransport(self.settings, on_event=self._on_event, on_action=self._on_action, seen=self.seen)
         self.transport, self._users = transport, UserDirectory(transport)
-        bind_to_server(blueprint, start=transport.start, stop=transport.stop)
         if self.settings.http_events:
 
             @blueprint.route("/events", methods=["POST"])
             async def events(request: Request) -> response.HTTPResponse:
                 return await transport.handle_http(request)
 
-        return blueprint
+        return Lifecycle(start=transport.start, stop=transport.stop)
 
-    def get_output_channel(self) -> OutputChannel | None:
-        """For messages without a user message to answer (``trigger_intent?output_channel=latest``, alerts): each
-        goes to the channel and thread of its recipient's last message; buttons in it belong to that user."""
-        if self.transport is None:
-            return None
-        return SlackLateOutput(resolve=self._late_output, errors=(SlackClientError, aiohttp.ClientError, TimeoutError))
-
-    def _late_output(self, recipient_id: str) -> SlackOutput | None:
-        last = self._last_seen.get(recipient_id)
-        if last is None or self.transport is None or not self.transport.running:
-            return None
-        return self._output(last.conversation, last.user_id)
-
-    def _status(self) -> dict[str, Any]:
+    def status(self) -> dict[str, Any]:
         return {
             "enabled": self.settings.enabled,
             "running": bool(self.transport and self.transport.running),
             "socket_mode": self.settings.socket_mode,
             "events_api": self.settings.http_events,
         }
+
+    def output_at(self, place: Place) -> SlackOutput | None:
+        """Late messages go into the channel and thread of the recipient's last message; buttons in them belong to
+        that user."""
+        if self.transport is None or not self.transport.running:
+            return None
+        return self._output(translate.Conversation(place["channel_id"], place.get("thread_id")), place["user_id"])
 
     def _output(self, conversation: translate.Conversation, owner: str) -> SlackOutput:
         assert self.transport is not None
@@ -154,7 +115,7 @@ class SlackInput(InputChannel):
         event = body.get("event") or {}
         if self.transport is None or self._users is None or not translate.accepts(event, bot_user_id=bot_user_id):
             return
-        files = translate.SavedFiles(saved=[], rejected=[])
+        files = SavedFiles()
         if event.get("files"):
             files = await translate.save_files(
                 event["files"],
@@ -183,7 +144,7 @@ class SlackInput(InputChannel):
             )
             return
         # Only the first click on a message counts, even if two arrive before the update below lands.
-        if not self._clicked.first_time(f"{click.channel}:{click.message_ts}"):
+        if not self.seen.first_time(f"click:{click.channel}:{click.message_ts}"):
             return
         try:
             await client.chat_update(
@@ -196,7 +157,8 @@ class SlackInput(InputChannel):
         await self._deliver(click.incoming(), self._output(translate.Conversation(click.channel, thread), owner))
 
     async def _deliver(self, incoming: Incoming, output: SlackOutput) -> None:
-        # Before Rasa runs: an action may already post a late message.
-        self._last_seen.put(incoming.sender_id, LastSeen(conversation=output.conversation, user_id=output.owner))
-        if self._on_new_message is not None:
-            await deliver(self._on_new_message, incoming, output, input_channel=self.name())
+        conversation = output.conversation
+        place = Place(channel_id=conversation.channel, user_id=output.owner)
+        if conversation.thread_ts:
+            place["thread_id"] = conversation.thread_ts
+        await self.deliver(incoming, output, place=place)

@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from connectors.base import ConnectorMessages, media_file_for, readable_text, split_text, vocabulary_part
+from connectors.core.messages import ConnectorMessages
+from connectors.core.output import buttons_of, media_file_for, readable_text, vocabulary_part
+from connectors.core.text import clip, split_text
 from connectors.vocabulary import Button, FieldsBlock, as_plain_text, fields_of
 
 BUTTONS_BLOCK = "cloudbutler_buttons"
@@ -36,10 +38,6 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
-
-
 def _mrkdwn(text: str) -> dict[str, Any]:
     return {"type": "mrkdwn", "text": text}
 
@@ -52,14 +50,14 @@ def text_blocks(text: str) -> list[dict[str, Any]]:
 def fields_blocks(block: FieldsBlock) -> list[dict[str, Any]]:
     blocks: list[dict[str, Any]] = []
     if block.get("title"):
-        blocks.append({"type": "section", "text": _mrkdwn(f"*{escape(_clip(block['title'], 2900))}*")})
+        blocks.append({"type": "section", "text": _mrkdwn(f"*{escape(clip(block['title'], 2900))}*")})
     items = block.get("items", [])
     for start in range(0, len(items), MAX_FIELDS_PER_SECTION):
         blocks.append(
             {
                 "type": "section",
                 "fields": [
-                    _mrkdwn(_clip(f"*{escape(str(item['label']))}*\n{escape(str(item['value']))}", MAX_FIELD_TEXT))
+                    _mrkdwn(clip(f"*{escape(str(item['label']))}*\n{escape(str(item['value']))}", MAX_FIELD_TEXT))
                     for item in items[start : start + MAX_FIELDS_PER_SECTION]
                 ],
             }
@@ -76,7 +74,7 @@ def buttons_block(buttons: list[Button], *, owner: str) -> dict[str, Any]:
             {
                 "type": "button",
                 "action_id": f"{BUTTON_ACTION}{index}",
-                "text": {"type": "plain_text", "text": _clip(button["title"], MAX_BUTTON_TEXT), "emoji": True},
+                "text": {"type": "plain_text", "text": clip(button["title"], MAX_BUTTON_TEXT), "emoji": True},
                 "value": button["payload"][:MAX_BUTTON_VALUE],
                 **({"style": "primary"} if index == 0 else {}),
             }
@@ -100,8 +98,8 @@ def render(message: Mapping[str, Any], *, media_dir: Path, owner: str) -> SlackR
     bot = vocabulary_part(message)
     fields = fields_of(bot)
     blocks = fields_blocks(fields) if fields else text_blocks(readable_text(bot))
-    buttons = list(message.get("buttons") or message.get("quick_replies") or [])
-    reply = SlackReply(text=_clip(as_plain_text(bot) if not bot.get("text") else bot["text"], MAX_FALLBACK_TEXT))
+    buttons = buttons_of(message)
+    reply = SlackReply(text=clip(as_plain_text(bot) if not bot.get("text") else bot["text"], MAX_FALLBACK_TEXT))
     for key in ("image", "attachment"):
         url = message.get(key)
         if not url:
@@ -110,7 +108,7 @@ def render(message: Mapping[str, Any], *, media_dir: Path, owner: str) -> SlackR
         if local:
             reply.uploads.append(local)
         elif key == "image":
-            blocks.append({"type": "image", "image_url": str(url), "alt_text": _clip(reply.text or "image", 2000)})
+            blocks.append({"type": "image", "image_url": str(url), "alt_text": clip(reply.text or "image", 2000)})
         else:
             blocks += text_blocks(str(url))
     if buttons:

@@ -8,14 +8,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from connectors.base import (
-    DEFAULT_LAST_SEEN_MAX_ITEMS,
-    DEFAULT_LAST_SEEN_TTL_SECONDS,
-    DEFAULT_MEDIA_DIR,
-    Inbox,
-    flag,
-    setting,
-)
+from common import media
+from connectors.core.inbox import Inbox
+from connectors.core.late import DEFAULT_LAST_SEEN_MAX_ITEMS, DEFAULT_LAST_SEEN_TTL_SECONDS
+from connectors.core.settings import flag, setting
 
 DEFAULT_API_BASE_URL = "https://slack.com/api/"
 
@@ -29,10 +25,11 @@ class SlackSettings:
     api_base_url: str = DEFAULT_API_BASE_URL
     reply_in_thread: bool = True
     inbox: Inbox = field(default_factory=Inbox.from_env)
-    media_dir: Path = field(default_factory=lambda: Path(os.environ.get("CLOUDBUTLER_MEDIA_DIR") or DEFAULT_MEDIA_DIR))
+    media_dir: Path = field(default_factory=media.media_dir)
     # Socket Mode ping interval; Slack's SDK reconnects after ~4 missed pongs.
     ping_interval: float = 10.0
-    # Where each sender last talked to the bot, for late messages (``get_output_channel``).
+    # Where each sender last talked to the bot, for late messages (``get_output_channel``); the count bounds the
+    # in-memory default store.
     last_seen_ttl: float = DEFAULT_LAST_SEEN_TTL_SECONDS
     last_seen_max_items: int = DEFAULT_LAST_SEEN_MAX_ITEMS
 
@@ -65,5 +62,5 @@ class SlackSettings:
             api_base_url=base if base.endswith("/") else base + "/",
             reply_in_thread=flag((credentials or {}).get("reply_in_thread"), default=True),
             inbox=Inbox.from_env(env),
-            media_dir=Path(env.get("CLOUDBUTLER_MEDIA_DIR") or DEFAULT_MEDIA_DIR),
+            media_dir=media.media_dir(env),
         )

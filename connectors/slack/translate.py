@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import html
 import json
-import logging
 import re
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
@@ -12,17 +11,9 @@ from urllib.parse import parse_qsl
 
 import aiohttp
 
-from connectors.base import (
-    AttachmentMeta,
-    AttachmentTooLarge,
-    Inbox,
-    Incoming,
-    MessageMetadata,
-    RejectedAttachment,
-    sender_id_for,
-)
-
-logger = logging.getLogger(__name__)
+from connectors.core.handover import Incoming
+from connectors.core.identity import Identity, sender_id_for
+from connectors.core.inbox import Inbox, OfferedFile, SavedFiles
 
 PLATFORM = "slack"
 # Plain user messages and messages with files; edits, deletions, joins... are not something said to the bot.
@@ -129,15 +120,8 @@ def team_of(body: Mapping[str, Any]) -> str:
     return str(body.get("team_id") or (user.get("team_id") if isinstance(user, Mapping) else "") or "-")
 
 
-def metadata_for(*, team_id: str, user_id: str, user_name: str, channel_id: str) -> MessageMetadata:
-    return MessageMetadata(
-        platform=PLATFORM,
-        workspace_id=team_id,
-        user_id=user_id,
-        user_name=user_name,
-        channel_id=channel_id,
-        attachments=[],
-    )
+def identity_of(*, team_id: str, user_id: str, user_name: str, channel_id: str) -> Identity:
+    return Identity(platform=PLATFORM, workspace=team_id, user_id=user_id, user_name=user_name, channel_id=channel_id)
 
 
 @dataclass(frozen=True)
@@ -157,18 +141,14 @@ def from_event(
     body: Mapping[str, Any], *, bot_user_id: str | None, user_name: str, files: SavedFiles
 ) -> Incoming:
     event = body["event"]
-    team_id = team_of(body)
-    metadata = metadata_for(
-        team_id=team_id, user_id=event["user"], user_name=user_name, channel_id=str(event.get("channel") or "")
+    identity = identity_of(
+        team_id=team_of(body), user_id=event["user"], user_name=user_name, channel_id=str(event.get("channel") or "")
     )
-    metadata["attachments"] = files.saved
-    if files.rejected:
-        metadata["attachments_rejected"] = files.rejected
-    return Incoming(
+    return Incoming.of(
+        identity,
         text=clean_text(str(event.get("text") or ""), bot_user_id),
-        sender_id=slack_sender_id(team_id, event["user"]),
         message_id=str(body.get("event_id") or event.get("client_msg_id") or event.get("ts")),
-        metadata=metadata,
+        files=files,
     )
 
 
@@ -211,20 +191,13 @@ class Click:
         )
 
     def incoming(self) -> Incoming:
-        return Incoming(
-            text=self.payload,
-            sender_id=slack_sender_id(self.team_id, self.user_id),
-            message_id=self.trigger_id or f"{self.channel}:{self.message_ts}",
-            metadata=metadata_for(
-                team_id=self.team_id, user_id=self.user_id, user_name=self.user_name, channel_id=self.channel
-            ),
+        identity = identity_of(
+            team_id=self.team_id, user_id=self.user_id, user_name=self.user_name, channel_id=self.channel
         )
-
-
-@dataclass
-class SavedFiles:
-    saved: list[AttachmentMeta]
-    rejected: list[RejectedAttachment]
+        return Incoming.of(
+            identity, text=self.payload, message_id=self.trigger_id or f"{self.channel}:{self.message_ts}",
+            files=SavedFiles(),
+        )
 
 
 async def save_files(
@@ -236,42 +209,31 @@ async def save_files(
     token_may_go_to: Callable[[str], bool],
 ) -> SavedFiles:
     """Download files shared with the message (``url_private_download``, bot token) into a fresh inbox folder."""
-    result = SavedFiles(saved=[], rejected=[])
-    folder = inbox.new_folder(PLATFORM)
-    for file in files:
-        name = str(file.get("name") or file.get("title") or file.get("id") or "file")
-        size = int(file.get("size") or 0)
-        url = file.get("url_private_download") or file.get("url_private")
-        if not url or file.get("mode") in ("tombstone", "hidden_by_limit", "external") or not token_may_go_to(url):
-            result.rejected.append(RejectedAttachment(name=name, size=size, reason="unavailable"))
-            continue
-        if size > inbox.max_bytes:
-            result.rejected.append(RejectedAttachment(name=name, size=size, reason="too_large"))
-            continue
-        try:
-            async with session.get(
-                url, headers={"Authorization": f"Bearer {bot_token}"}, allow_redirects=False
-            ) as response:
-                if response.status != 200 or _is_login_page(response, file):
-                    raise aiohttp.ClientResponseError(response.request_info, (), status=response.status)
-                result.saved.append(
-                    await inbox.save(
-                        folder, name=name, content_type=file.get("mimetype"), chunks=_chunks(response)
-                    )
-                )
-        except AttachmentTooLarge:
-            result.rejected.append(RejectedAttachment(name=name, size=size, reason="too_large"))
-        except (aiohttp.ClientError, OSError) as exc:
-            logger.warning("slack: could not fetch file %s (%s)", file.get("id"), type(exc).__name__)
-            result.rejected.append(RejectedAttachment(name=name, size=size, reason="unavailable"))
-    return result
+    offered = [_offered(file, session=session, bot_token=bot_token, token_may_go_to=token_may_go_to) for file in files]
+    return await inbox.receive(PLATFORM, offered, errors=(aiohttp.ClientError,))
+
+
+def _offered(
+    file: Mapping[str, Any], *, session: aiohttp.ClientSession, bot_token: str, token_may_go_to: Callable[[str], bool]
+) -> OfferedFile:
+    url = file.get("url_private_download") or file.get("url_private")
+    mode = file.get("mode")
+    available = bool(url) and mode not in ("tombstone", "hidden_by_limit", "external") and token_may_go_to(str(url))
+
+    async def download() -> AsyncIterator[bytes]:
+        headers = {"Authorization": f"Bearer {bot_token}"}
+        async with session.get(str(url), headers=headers, allow_redirects=False) as response:
+            if response.status != 200 or _is_login_page(response, file):
+                raise aiohttp.ClientResponseError(response.request_info, (), status=response.status)
+            async for chunk in response.content.iter_chunked(_CHUNK):
+                yield chunk
+
+    return OfferedFile(
+        id=str(file.get("id")), name=str(file.get("name") or file.get("title") or file.get("id") or "file"),
+        size=int(file.get("size") or 0), content_type=file.get("mimetype"), fetch=download if available else None,
+    )
 
 
 def _is_login_page(response: aiohttp.ClientResponse, file: Mapping[str, Any]) -> bool:
     # Without the files:read scope Slack answers 200 with its HTML sign-in page instead of the file.
     return response.content_type == "text/html" and file.get("mimetype") != "text/html"
-
-
-async def _chunks(response: aiohttp.ClientResponse) -> AsyncIterator[bytes]:
-    async for chunk in response.content.iter_chunked(_CHUNK):
-        yield chunk

@@ -19,7 +19,9 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
-from connectors.base import BackgroundTasks, Deduplicator, TtlCache
+from common.store import MemoryStore
+from connectors.core.dedup import Deduplicator
+from connectors.core.lifecycle import BackgroundTasks
 from connectors.slack.render import BUTTON_ACTION
 from connectors.slack.settings import SlackSettings
 from connectors.slack.translate import MalformedRequest, parse_request, shape_problem
@@ -46,12 +48,14 @@ def well_formed(body: dict[str, Any]) -> bool:
 
 
 class SlackTransport:
-    def __init__(self, settings: SlackSettings, *, on_event: EventHandler, on_action: ActionHandler) -> None:
+    def __init__(
+        self, settings: SlackSettings, *, on_event: EventHandler, on_action: ActionHandler, seen: Deduplicator
+    ) -> None:
         self._settings = settings
         self._on_event = on_event
         self._on_action = on_action
         self._verifier = SignatureVerifier(settings.signing_secret) if settings.signing_secret else None
-        self._seen = Deduplicator()
+        self._seen = seen
         self._tasks = BackgroundTasks()
         self._session: aiohttp.ClientSession | None = None
         self._client: AsyncWebClient | None = None
@@ -167,12 +171,13 @@ class UserDirectory:
 
     def __init__(self, transport: SlackTransport, *, ttl: float = 3600.0) -> None:
         self._transport = transport
-        self._names: TtlCache[str, str] = TtlCache(ttl=ttl, max_items=5000)
+        self._ttl = ttl
+        self._names = MemoryStore(max_items=5000)  # a cache of this process: no need to share it
 
     async def name_of(self, user_id: str) -> str:
-        cached = self._names.get(user_id)
+        cached = self._names.get("names", user_id)
         if cached:
-            return cached
+            return str(cached)
         try:
             result = await self._transport.client.users_info(user=user_id)
             user = result.get("user") or {}
@@ -181,5 +186,5 @@ class UserDirectory:
         except (TimeoutError, SlackApiError, aiohttp.ClientError) as exc:
             logger.info("slack: no display name for %s (%s)", user_id, type(exc).__name__)
             return user_id
-        self._names.put(user_id, name)
+        self._names.put("names", user_id, name, ttl=self._ttl)
         return name

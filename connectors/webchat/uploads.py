@@ -9,7 +9,7 @@ from typing import Dict, List, Sequence, Tuple
 from sanic.headers import parse_content_header
 from sanic.request import parse_multipart_form
 
-from connectors.inbox import folder_name, sweep, ttl_seconds_from_env
+from connectors.core.inbox import folder_name, sweep, ttl_seconds_from_env
 from connectors.webchat.protocol import AttachmentInfo, WebChatRequestError, safe_file_name, unique_name
 
 GENERIC_TYPE = "application/octet-stream"

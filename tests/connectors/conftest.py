@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from connectors.base import Inbox
+from connectors.core.inbox import Inbox
 from connectors.discord import DiscordInput
 from connectors.discord.settings import DiscordSettings
 from connectors.slack import SlackInput

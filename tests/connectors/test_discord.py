@@ -9,7 +9,8 @@ from typing import Any
 
 from discord.utils import time_snowflake
 
-from connectors.base import ConnectorMessages, Inbox
+from connectors.core.inbox import Inbox
+from connectors.core.messages import ConnectorMessages
 from connectors.discord import DiscordInput
 from connectors.discord.render import choice_custom_id
 from connectors.discord.settings import DiscordSettings
@@ -170,11 +171,11 @@ async def test_attachment_is_saved_to_inbox_and_passed_in_metadata(
     [received] = agent.received
     [meta] = received.metadata["attachments"]
     folder = meta["path"].split("/")[0]
-    assert meta == {"name": "Q2_report_final_.pdf", "path": f"{folder}/Q2_report_final_.pdf", "size": len(data),
+    assert meta == {"name": "Q2 report (final).pdf", "path": f"{folder}/Q2 report (final).pdf", "size": len(data),
                     "content_type": "application/pdf"}
     assert (inbox.root / meta["path"]).read_bytes() == data
     assert folder.startswith("discord-")
-    assert reply.json["content"] == "received: Q2_report_final_.pdf"
+    assert reply.json["content"] == "received: Q2 report (final).pdf"
 
 
 async def test_attachment_over_the_limit_is_not_downloaded(

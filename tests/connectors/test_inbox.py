@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from connectors.inbox import (
+from connectors.core.inbox import (
     DEFAULT_TTL_MINUTES,
     folder_name,
     is_folder_name,

@@ -12,7 +12,8 @@ import aiohttp
 import pytest
 from slack_sdk.signature import SignatureVerifier
 
-from connectors.base import ConnectorMessages, Inbox
+from connectors.core.inbox import Inbox
+from connectors.core.messages import ConnectorMessages
 from connectors.slack import SlackInput
 from connectors.slack.settings import SlackSettings
 from connectors.vocabulary import table_as_text
@@ -127,11 +128,11 @@ async def test_shared_file_is_downloaded_into_inbox(slack: SlackHarness, agent: 
     file.update(size=len(data), url_private_download=slack.fake.file_url("report.pdf"))
     await slack.http(slack.direct("upload this to my-project-bucket", files=[file]))
     [post] = await slack.fake.wait_for(lambda: slack.fake.called("chat.postMessage"))
-    assert post.args["channel"] == DM and post.args["text"] == "received: Q2_report_final_.pdf"
+    assert post.args["channel"] == DM and post.args["text"] == "received: Q2 report (final).pdf"
     [received] = agent.received
     [meta] = received.metadata["attachments"]
     folder = meta["path"].split("/")[0]
-    assert meta == {"name": "Q2_report_final_.pdf", "path": f"{folder}/Q2_report_final_.pdf", "size": len(data),
+    assert meta == {"name": "Q2 report (final).pdf", "path": f"{folder}/Q2 report (final).pdf", "size": len(data),
                     "content_type": "application/pdf"}
     assert (inbox.root / meta["path"]).read_bytes() == data
     assert folder.startswith("slack-")
