@@ -14,6 +14,7 @@ from rasa_sdk.types import DomainDict
 from actions import storage_messages as say
 from actions.aws.clients import ClientFactory
 from actions.aws.errors import AwsCallFailed
+from actions.aws.paths import format_bytes
 from actions.aws.s3_names import InvalidBucketName, is_valid_bucket_name, validate_bucket_name
 from actions.aws.storage import BucketFacts, BucketListing, EmptyResult, StorageService
 from actions.aws.transfer import Progress
@@ -22,7 +23,6 @@ from actions.core.base import Skill
 from actions.core.confirmation import Choice, Question
 from actions.core.jobs import Job
 from actions.general import ConfirmableAction
-from actions.paths import format_bytes
 from actions.storage import StorageAction, bucket_name_from_answer, guess_bucket, looks_like_a_name, whole_word
 
 

@@ -1,4 +1,4 @@
-"""Cost skills over the cost engine (``actions/cost/``): a bucket's cost analysis with savings and a chart, a
+"""Cost skills over the cost engine (``actions/aws/cost/``): a bucket's cost analysis with savings and a chart, a
 lifecycle policy proposed from it (applied only after a yes, never replacing the user's rules), and the current
 rules in plain words. Large buckets are analysed as background jobs (``actions/jobs.py``)."""
 from __future__ import annotations
@@ -17,17 +17,17 @@ import aiohttp
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.aws.cost import wording as say
+from actions.aws.cost.analysis import BucketTooLarge, CostAnalyser, ListingLimits
+from actions.aws.cost.chart import cost_chart_png
+from actions.aws.cost.explain import explain_rules
+from actions.aws.cost.lifecycle import LifecycleService, MergePlan, Rule, propose_policy, validate_rules
+from actions.aws.cost.model import CostReport
 from actions.aws.errors import CloudButlerError
 from actions.aws.transfer import Progress
 from actions.core.base import Skill, SkillAction
 from actions.core.confirmation import Choice, Question
 from actions.core.jobs import Job, JobRunner, PostFailed, RasaPoster
-from actions.cost import wording as say
-from actions.cost.analysis import BucketTooLarge, CostAnalyser, ListingLimits
-from actions.cost.chart import cost_chart_png
-from actions.cost.explain import explain_rules
-from actions.cost.lifecycle import LifecycleService, MergePlan, Rule, propose_policy, validate_rules
-from actions.cost.model import CostReport
 from actions.general import ConfirmableAction
 from actions.storage import bucket_named, media_name
 from connectors.vocabulary import MEDIA_ROUTE

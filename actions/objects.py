@@ -7,12 +7,12 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import storage_messages as say
+from actions.aws.paths import format_bytes
 from actions.aws.transfer import ObjectInfo
 from actions.aws.usage import ObjectSummary
 from actions.core.base import Skill
 from actions.core.confirmation import Choice, Question, Questions
 from actions.general import ConfirmableAction
-from actions.paths import format_bytes
 from actions.storage import StorageAction
 
 TOP = 5  # largest and newest objects shown

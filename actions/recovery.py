@@ -17,6 +17,7 @@ from typing import Any, Awaitable, Callable, Mapping, TypeVar
 
 from actions import storage_messages as say
 from actions.aws.clients import ClientFactory
+from actions.aws.cost.lifecycle import LifecycleService
 from actions.aws.errors import AwsCallFailed, CloudButlerError
 from actions.aws.multipart import MultipartUploads, PendingUpload
 from actions.aws.storage import StorageService
@@ -24,7 +25,6 @@ from actions.core import wording
 from actions.core.audit import AuditLog, unfinished
 from actions.core.formatting import and_join
 from actions.core.jobs import PATIENT_DELAYS, Poster, RasaPoster, deliver
-from actions.cost.lifecycle import LifecycleService
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")

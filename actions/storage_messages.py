@@ -9,8 +9,8 @@ from datetime import datetime
 from typing import Any, Callable, Mapping
 
 from actions.aws.errors import CloudButlerError
+from actions.aws.paths import format_bytes
 from actions.core.formatting import and_join
-from actions.paths import format_bytes
 
 
 # --- shared --------------------------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import storage_messages as say
 from actions.aws.errors import AwsCallFailed, CloudButlerError
 from actions.aws.multipart import MultipartUploads
+from actions.aws.paths import UnsafePath, format_bytes, resolve_inside, unique_target
 from actions.aws.storage import StorageService
 from actions.aws.sync import SyncPlan, SyncResult
 from actions.aws.transfer import ObjectInfo, Progress, default_transfer_config
@@ -24,7 +25,6 @@ from actions.core.identity import Attachment
 from actions.core.jobs import Job, percent_done
 from actions.general import ConfirmableAction
 from actions.objects import propose_restore, restore_offer
-from actions.paths import UnsafePath, format_bytes, resolve_inside, unique_target
 from actions.storage import (
     ATTACH_MAX_BYTES,
     LINK_SECONDS,

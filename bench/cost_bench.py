@@ -97,7 +97,7 @@ def bare_listing(s3: Any, bucket: str) -> int:
 
 
 def analysis(s3: Any, bucket: str) -> int:
-    from actions.cost.analysis import CostAnalyser
+    from actions.aws.cost.analysis import CostAnalyser
 
     return CostAnalyser(s3=s3).analyse(bucket, region="us-east-1", now=NOW).objects
 
@@ -106,7 +106,7 @@ def loop_cost(objects: int) -> dict[str, float]:
     """The analysis' own per-object work alone: scan_pages over pages already parsed into memory."""
     from dateutil.tz import tzutc
 
-    from actions.cost.analysis import scan_pages
+    from actions.aws.cost.analysis import scan_pages
 
     now = NOW.astimezone(tzutc())
     pages = [
@@ -256,7 +256,7 @@ def peak_rss(endpoint: str, bucket: str) -> dict[str, int]:
 
 
 def inventory_throughput(endpoint: str, rows: int) -> dict[str, Any]:
-    from actions.cost.inventory import InventoryAnalyser
+    from actions.aws.cost.inventory import InventoryAnalyser
     from tests.cost.inventory_fixtures import generate_csv_gz, put_inventory
 
     s3 = client(endpoint)

@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Literal
 
 from actions.aws.errors import CloudButlerError
+from actions.aws.paths import UnsafePath, resolve_inside
 from actions.aws.s3_names import InvalidObjectKey, validate_object_key
 from actions.aws.transfer import BOTO_ERRORS, LocalFileMissing, ObjectOperations, Progress, s3_error
-from actions.paths import UnsafePath, resolve_inside
 
 MD5_METADATA = "cb-md5"  # boto3 shows user metadata without the x-amz-meta- prefix
 # After these, every further upload would fail the same way: stop instead of repeating the error per file.

@@ -24,8 +24,8 @@ from boto3.s3.transfer import TransferConfig
 from botocore.exceptions import BotoCoreError, ClientError
 
 from actions.aws.errors import AwsCallFailed, CloudButlerError, from_boto
+from actions.aws.paths import UnsafePath, fit_name, resolve_inside, unique_target
 from actions.aws.s3_names import validate_object_key
-from actions.paths import UnsafePath, fit_name, resolve_inside, unique_target
 
 # (done, total): bytes for transfers, objects for listings and deletions; total is None when unknown.
 Progress = Callable[[int, int | None], None]

@@ -12,15 +12,15 @@ from aiohttp import web
 from botocore.awsrequest import AWSResponse
 
 from actions.aws.clients import ClientFactory
+from actions.aws.cost import wording
+from actions.aws.cost.model import BucketStats
+from actions.aws.cost.money import format_money
+from actions.aws.cost.pricing import pricing_for
+from actions.aws.cost.recommend import build_report
 from actions.core.audit import AuditLog
 from actions.core.base import implemented_skills
 from actions.core.confirmation import change_of
 from actions.core.jobs import JobRunner, RasaPoster
-from actions.cost import wording
-from actions.cost.model import BucketStats
-from actions.cost.money import format_money
-from actions.cost.pricing import pricing_for
-from actions.cost.recommend import build_report
 from actions.cost_skills import (
     ActionApplyLifecycle,
     ActionCostOptimization,

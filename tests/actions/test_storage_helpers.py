@@ -7,10 +7,10 @@ import pytest
 
 from actions import storage_messages as say
 from actions.aws.errors import AwsCallFailed, CloudButlerError
+from actions.aws.paths import UnsafePath
 from actions.aws.s3_names import InvalidBucketName, validate_bucket_name, validate_bucket_reference
 from actions.core import wording
 from actions.core.base import implemented_skills
-from actions.paths import UnsafePath
 from actions.storage import (
     StoragePlaces,
     bucket_name_from_answer,

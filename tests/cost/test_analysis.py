@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from dateutil.tz import tzutc
 
+from actions.aws.cost.analysis import BucketTooLarge, CostAnalyser, ListingLimits, scan_pages
+from actions.aws.cost.model import Caveat, ClassSummary, CostReport, LadderStep, Recommendation
 from actions.aws.errors import CloudButlerError, Stopped
-from actions.cost.analysis import BucketTooLarge, CostAnalyser, ListingLimits, scan_pages
-from actions.cost.model import Caveat, ClassSummary, CostReport, LadderStep, Recommendation
 from tests.cost.conftest import NOW
 
 GB = 2**30

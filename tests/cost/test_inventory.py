@@ -12,16 +12,16 @@ from typing import Any
 import duckdb
 import pytest
 
-from actions.aws.errors import CloudButlerError
-from actions.cost.analysis import CostAnalyser, ListingLimits
-from actions.cost.inventory import (
+from actions.aws.cost.analysis import CostAnalyser, ListingLimits
+from actions.aws.cost.inventory import (
     InventoryAnalyser,
     aggregate_file,
     find_latest_manifest,
     parse_manifest,
     stats_from_rows,
 )
-from actions.cost.model import CostReport
+from actions.aws.cost.model import CostReport
+from actions.aws.errors import CloudButlerError
 from tests.cost.conftest import NOW
 from tests.cost.inventory_fixtures import (
     PARQUET_SCHEMA,

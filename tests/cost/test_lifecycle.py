@@ -6,8 +6,7 @@ from typing import Any
 
 import pytest
 
-from actions.aws.errors import CloudButlerError
-from actions.cost.lifecycle import (
+from actions.aws.cost.lifecycle import (
     Conflict,
     LifecycleService,
     Problem,
@@ -16,7 +15,8 @@ from actions.cost.lifecycle import (
     propose_policy,
     validate_rules,
 )
-from actions.cost.model import LadderStep
+from actions.aws.cost.model import LadderStep
+from actions.aws.errors import CloudButlerError
 from tests.cost.test_analysis import analyse
 
 STANDARD_RULES: list[dict[str, Any]] = [

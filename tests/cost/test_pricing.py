@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from actions.aws.cost.pricing import GB, known_regions, load_table, pricing_for, tiered_cost
 from actions.aws.errors import CloudButlerError
-from actions.cost.pricing import GB, known_regions, load_table, pricing_for, tiered_cost
 
 CLASSES = ("STANDARD", "INTELLIGENT_TIERING", "STANDARD_IA", "ONEZONE_IA", "GLACIER_IR", "GLACIER", "DEEP_ARCHIVE")
 REGIONS = ("us-east-1", "us-west-2", "eu-west-1", "eu-central-1", "ap-southeast-1")

@@ -6,12 +6,12 @@ from datetime import date
 
 import pytest
 
-from actions.cost.explain import RuleExplanation, TransitionFact, explain_rule
-from actions.cost.lifecycle import merge_rules, propose_policy
-from actions.cost.model import BucketStats, Caveat, CostReport
-from actions.cost.pricing import pricing_for
-from actions.cost.recommend import build_report
-from actions.cost.wording import (
+from actions.aws.cost.explain import RuleExplanation, TransitionFact, explain_rule
+from actions.aws.cost.lifecycle import merge_rules, propose_policy
+from actions.aws.cost.model import BucketStats, Caveat, CostReport
+from actions.aws.cost.pricing import pricing_for
+from actions.aws.cost.recommend import build_report
+from actions.aws.cost.wording import (
     ERRORS,
     analysis_summary,
     caveat_text,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from actions.paths import UnsafePath, fit_name, format_age, format_bytes, resolve_inside, unique_target
+from actions.aws.paths import UnsafePath, fit_name, format_age, format_bytes, resolve_inside, unique_target
 
 
 @pytest.fixture

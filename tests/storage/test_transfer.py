@@ -13,6 +13,7 @@ import pytest
 import requests
 
 from actions.aws.errors import CloudButlerError
+from actions.aws.paths import UnsafePath
 from actions.aws.s3_names import InvalidObjectKey
 from actions.aws.storage import StorageService
 from actions.aws.transfer import (
@@ -24,7 +25,6 @@ from actions.aws.transfer import (
     NotArchived,
     ObjectExists,
 )
-from actions.paths import UnsafePath
 
 
 class Recorder:

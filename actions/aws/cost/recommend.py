@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-from actions.cost.model import (
+from actions.aws.cost.model import (
     AGE_EDGES_DAYS,
     AGE_LOWER_DAYS,
     N_AGE,
@@ -30,7 +30,7 @@ from actions.cost.model import (
     size_bin_lower,
     size_bin_upper,
 )
-from actions.cost.pricing import ALLOWED_TRANSITIONS, GB, Pricing
+from actions.aws.cost.pricing import ALLOWED_TRANSITIONS, GB, Pricing
 
 DEFAULT_LADDER: tuple[tuple[int, str], ...] = ((30, "STANDARD_IA"), (90, "GLACIER"), (365, "DEEP_ARCHIVE"))
 MAX_PAYBACK_MONTHS = 12.0

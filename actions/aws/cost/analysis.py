@@ -13,10 +13,10 @@ from typing import Any
 
 from dateutil.tz import tzutc
 
+from actions.aws.cost.model import AGE_EDGES_DAYS, KNOWN_CLASSES, N_AGE, N_SIZE, BucketStats, CostReport
+from actions.aws.cost.pricing import pricing_for
+from actions.aws.cost.recommend import DEFAULT_LADDER, MAX_PAYBACK_MONTHS, build_report
 from actions.aws.errors import CloudButlerError, Stopped, from_boto
-from actions.cost.model import AGE_EDGES_DAYS, KNOWN_CLASSES, N_AGE, N_SIZE, BucketStats, CostReport
-from actions.cost.pricing import pricing_for
-from actions.cost.recommend import DEFAULT_LADDER, MAX_PAYBACK_MONTHS, build_report
 
 ProgressCallback = Callable[[int, int], None]  # (objects_seen, bytes_seen)
 
@@ -189,7 +189,7 @@ class CostAnalyser:
         try:
             return self.analyse(bucket, region=region, now=now, progress=progress, limits=limits)
         except BucketTooLarge as too_large:
-            from actions.cost.inventory import InventoryAnalyser, find_latest_manifest
+            from actions.aws.cost.inventory import InventoryAnalyser, find_latest_manifest
 
             location = find_latest_manifest(self._s3, bucket)
             if location is None:

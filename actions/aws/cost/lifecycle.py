@@ -17,10 +17,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from actions.aws.cost.explain import RuleExplanation, explain_rules
+from actions.aws.cost.model import RULE_PREFIX, CostReport, LadderStep
+from actions.aws.cost.recommend import DEFAULT_LADDER
 from actions.aws.errors import CloudButlerError, from_boto
-from actions.cost.explain import RuleExplanation, explain_rules
-from actions.cost.model import RULE_PREFIX, CostReport, LadderStep
-from actions.cost.recommend import DEFAULT_LADDER
 
 Rule = dict[str, Any]
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from actions.cost.model import RULE_PREFIX
+from actions.aws.cost.model import RULE_PREFIX
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from actions.cost.model import AGE_EDGES_DAYS, KNOWN_CLASSES, N_SIZE
+from actions.aws.cost.model import AGE_EDGES_DAYS, KNOWN_CLASSES, N_SIZE
 
 REQUIRED_FIELDS = ("Size", "LastModifiedDate", "StorageClass")
 

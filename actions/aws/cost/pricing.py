@@ -126,7 +126,7 @@ def tiered_cost(tiers: Tiers, gb: float) -> float:
 def load_table(path: str | None = None) -> Mapping[str, Any]:
     """The parsed price table (cached: it is read-only data, loaded on first use, never at import)."""
     if path is None:
-        text = resources.files("actions.cost").joinpath("pricing_table.json").read_text(encoding="utf-8")
+        text = resources.files("actions.aws.cost").joinpath("pricing_table.json").read_text(encoding="utf-8")
     else:
         with open(path, encoding="utf-8") as handle:
             text = handle.read()

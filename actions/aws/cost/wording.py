@@ -9,12 +9,12 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+from actions.aws.cost.explain import RuleExplanation, TransitionFact
+from actions.aws.cost.lifecycle import MergePlan, Rule, rule_prefix
+from actions.aws.cost.model import Caveat, CostReport, HistogramBin, Recommendation
+from actions.aws.cost.money import format_money
 from actions.aws.errors import CloudButlerError
 from actions.core.formatting import and_join
-from actions.cost.explain import RuleExplanation, TransitionFact
-from actions.cost.lifecycle import MergePlan, Rule, rule_prefix
-from actions.cost.model import Caveat, CostReport, HistogramBin, Recommendation
-from actions.cost.money import format_money
 
 CLASS_NAMES = {
     "STANDARD": "Standard",

@@ -17,12 +17,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from actions.aws.cost.analysis import ProgressCallback
+from actions.aws.cost.inventory_sql import REQUIRED_FIELDS, AthenaQueries, athena_queries, duckdb_aggregate, quote_literal
+from actions.aws.cost.model import BucketStats, CostReport
+from actions.aws.cost.pricing import pricing_for
+from actions.aws.cost.recommend import DEFAULT_LADDER, MAX_PAYBACK_MONTHS, build_report
 from actions.aws.errors import CloudButlerError, from_boto
-from actions.cost.analysis import ProgressCallback
-from actions.cost.inventory_sql import REQUIRED_FIELDS, AthenaQueries, athena_queries, duckdb_aggregate, quote_literal
-from actions.cost.model import BucketStats, CostReport
-from actions.cost.pricing import pricing_for
-from actions.cost.recommend import DEFAULT_LADDER, MAX_PAYBACK_MONTHS, build_report
 
 SUPPORTED_FORMATS = ("CSV", "PARQUET")
 _REPORT_FOLDER = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}-\d{2}Z$")
