@@ -1,1 +1,9 @@
-"""CloudButler's custom actions: thin Rasa Action classes over the AWS service layer in ``actions.aws``."""
+"""CloudButler's action server, in three layers (each imports only the ones below it):
+
+- ``actions.skills``: one module (or package) per skill area - thin Rasa Action classes and what they say;
+- ``actions.core``: what every skill shares - base classes, confirmations, audit, identity, background jobs and
+  late messages, media, formatting, wording and the one registry of failure replies;
+- ``actions.aws``: the AWS services - a boto3 client in, typed results and our exceptions out, no Rasa, no chat text.
+
+``actions.endpoint`` is the process (``python -m actions.endpoint``); ``actions.recovery`` runs once it listens.
+"""

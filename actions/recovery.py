@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Awaitable, Callable, Mapping, TypeVar
 
-from actions import storage_messages as say
 from actions.aws.clients import ClientFactory
 from actions.aws.cost.lifecycle import LifecycleService
 from actions.aws.errors import AwsCallFailed, CloudButlerError
@@ -25,6 +24,7 @@ from actions.core import wording
 from actions.core.audit import AuditLog, unfinished
 from actions.core.formatting import and_join
 from actions.core.jobs import PATIENT_DELAYS, Poster, RasaPoster, deliver
+from actions.skills.storage import wording as say
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -89,6 +89,33 @@ class SkillAction(Action, abc.ABC):
         return await asyncio.get_running_loop().run_in_executor(None, functools.partial(func, *args))
 
 
+class ConfirmableAction(SkillAction):
+    """An action that proposes a change, stores it in the `pending` slot and carries it out on "yes".
+
+    ``pending`` is ``{"kind": <kind>, ..., "question": <stamp>}`` (``self.questions.ask`` stamps it); ``confirmed``
+    gets it without the stamp and may return a new ``pending`` (a second confirmation).
+    """
+
+    kind: ClassVar[str]
+
+    @abc.abstractmethod
+    async def confirmed(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, pending: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        """Carry out the confirmed change, audit it, and reply."""
+
+
+def confirmable(kind: str) -> type[ConfirmableAction] | None:
+    """The loaded action that carries out changes of ``kind`` (what ``action_confirm`` runs on a yes)."""
+    pending: list[type[ConfirmableAction]] = list(ConfirmableAction.__subclasses__())
+    while pending:
+        cls = pending.pop()
+        if getattr(cls, "kind", None) == kind:
+            return cls
+        pending.extend(cls.__subclasses__())
+    return None
+
+
 def implemented_skills() -> list[Skill]:
     """Skills of every loaded SkillAction subclass: `help` is generated from the code, not written by hand."""
     found: dict[str, Skill] = {}

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from actions import storage_messages
 from actions.aws.errors import CloudButlerError
+from actions.skills.storage import wording as storage_messages
 
 # --- general -------------------------------------------------------------------------------------------------------
 HELP_INTRO = "Here is what I can do right now:"
@@ -24,7 +24,7 @@ STOPPED = (
 )
 UNEXPECTED = "Something went wrong on my side while doing that. Nothing else was changed; please try again in a moment."
 
-# --- confirmations (actions/confirmation.py) -----------------------------------------------------------------------
+# --- confirmations (actions/core/confirmation.py) -----------------------------------------------------------------------
 CANCEL_BUTTON = "No, cancel"
 EARLIER_BUTTONS = "That button was for an earlier question, so I haven't changed anything."
 EARLIER_BUTTONS_NOTHING_PENDING = f"{EARLIER_BUTTONS} {NOTHING_PENDING}"

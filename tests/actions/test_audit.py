@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from actions.aws.errors import AwsCallFailed, Stopped
-from actions.buckets import ActionCreateBucket
 from actions.core.audit import AuditLog, clean_parameters, unfinished
 from actions.core.identity import Identity
+from actions.skills.storage.buckets import ActionCreateBucket
 from tests.actions.conftest import tracker_for
 from tests.actions.test_storage_support import audit_outcomes
 

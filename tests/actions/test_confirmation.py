@@ -8,10 +8,8 @@ from typing import Any
 
 import pytest
 
-from actions import storage_messages as say
 from actions.aws.clients import ClientFactory
 from actions.aws.storage import StorageService
-from actions.buckets import ActionCreateBucket, ActionDeleteBucket, ActionListBuckets
 from actions.core import wording
 from actions.core.confirmation import (
     QUESTION_SECONDS,
@@ -25,9 +23,11 @@ from actions.core.confirmation import (
     boot_id,
     judge,
 )
-from actions.general import ActionConfirm
-from actions.objects import restore_question
-from actions.transfers import ActionDownloadFile
+from actions.skills.conversation import ActionConfirm
+from actions.skills.storage import wording as say
+from actions.skills.storage.buckets import ActionCreateBucket, ActionDeleteBucket, ActionListBuckets
+from actions.skills.storage.objects import restore_question
+from actions.skills.storage.transfers import ActionDownloadFile
 from connectors.discord.render import choice_custom_id
 from tests.actions.conftest import Conversation, answer_to, run_action, user_event
 from tests.actions.test_storage_support import SENDER, StorageEnv, ask, ents, make_env, pending_of

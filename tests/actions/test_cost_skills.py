@@ -12,7 +12,6 @@ from aiohttp import web
 from botocore.awsrequest import AWSResponse
 
 from actions.aws.clients import ClientFactory
-from actions.aws.cost import wording
 from actions.aws.cost.model import BucketStats
 from actions.aws.cost.money import format_money
 from actions.aws.cost.pricing import pricing_for
@@ -21,18 +20,11 @@ from actions.core.audit import AuditLog
 from actions.core.base import implemented_skills
 from actions.core.confirmation import change_of
 from actions.core.jobs import JobRunner, RasaPoster
-from actions.cost_skills import (
-    ActionApplyLifecycle,
-    ActionCostOptimization,
-    ActionCostReport,
-    ActionShowLifecycle,
-    CostSettings,
-    MessagePoster,
-    analysis_replies,
-    rules_from_slot,
-    rules_to_slot,
-)
-from actions.general import ActionCancel, ActionConfirm
+from actions.skills.conversation import ActionCancel, ActionConfirm
+from actions.skills.cost import wording
+from actions.skills.cost.analysis import ActionCostOptimization, ActionCostReport, MessagePoster, analysis_replies
+from actions.skills.cost.base import CostSettings
+from actions.skills.cost.lifecycle import ActionApplyLifecycle, ActionShowLifecycle, rules_from_slot, rules_to_slot
 from tests.actions.conftest import answer_to, asked, run_action, tracker_for, yes_payload
 from tests.actions.test_storage_support import audit_outcomes
 from tests.cost.conftest import backdate
@@ -40,7 +32,7 @@ from tests.cost.conftest import backdate
 GB = 2**30
 KB = 1024
 MB = 1024 * KB
-# us-east-1 prices from actions/cost/pricing_table.json (USD per GB-month; per 1,000 transitions)
+# us-east-1 prices from actions/aws/cost/pricing_table.json (USD per GB-month; per 1,000 transitions)
 STANDARD, IA, DEEP = 0.023, 0.0125, 0.00099
 T_IA, T_DEEP = 0.01, 0.05
 OVERHEAD_DEEP = 32768 / GB * DEEP + 8192 / GB * STANDARD

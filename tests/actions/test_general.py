@@ -7,9 +7,9 @@ import pytest
 
 from actions.aws.errors import CloudButlerError
 from actions.core import wording
-from actions.core.base import SkillAction, implemented_skills
-from actions.general import ActionCancel, ActionConfirm, ActionHelp, ActionNotAvailable, ConfirmableAction
-from actions.server_status import ActionServerStatus
+from actions.core.base import ConfirmableAction, SkillAction, implemented_skills
+from actions.skills.conversation import ActionCancel, ActionConfirm, ActionHelp, ActionNotAvailable
+from actions.skills.server_status import ActionServerStatus
 from tests.actions.conftest import answer_to, asked, run_action, tracker_for
 
 

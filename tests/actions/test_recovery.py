@@ -17,8 +17,7 @@ from aiohttp import web
 from boto3.s3.transfer import TransferConfig
 from botocore.awsrequest import AWSResponse
 
-from actions import recovery, transfers
-from actions import storage_messages as say
+from actions import recovery
 from actions.aws.clients import ClientFactory
 from actions.aws.multipart import PendingUpload
 from actions.core import wording
@@ -26,7 +25,9 @@ from actions.core.audit import AuditLog
 from actions.core.identity import Identity
 from actions.core.jobs import RasaPoster
 from actions.recovery import Recovery, ours
-from actions.transfers import ActionUploadFile
+from actions.skills.storage import transfers
+from actions.skills.storage import wording as say
+from actions.skills.storage.transfers import ActionUploadFile
 from tests.actions.conftest import run_action
 from tests.actions.test_storage_support import Posts, ask, fail_with, make_env, pending_of
 from tests.cost.conftest import backdate

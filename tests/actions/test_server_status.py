@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 
 from actions.aws.clients import ClientFactory
-from actions.server_status import ActionServerStatus
+from actions.skills.server_status import ActionServerStatus
 from sandbox.imds import ImdsEmulator, InstanceIdentity
 from tests.actions.conftest import run_action, tracker_for
 

@@ -9,9 +9,10 @@ import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import storage_messages as say
 from actions.aws.clients import AwsSettings, ClientFactory
-from actions.buckets import (
+from actions.core.confirmation import change_of
+from actions.skills.storage import wording as say
+from actions.skills.storage.buckets import (
     ActionBucketUsage,
     ActionCreateBucket,
     ActionDeleteBucket,
@@ -19,7 +20,6 @@ from actions.buckets import (
     ValidateCreateBucketForm,
     another_request,
 )
-from actions.core.confirmation import change_of
 from tests.actions.conftest import run_action, yes_payload
 from tests.actions.test_storage_support import SENDER, Posts, StorageEnv, ask, make_env, only_text, pending_of
 

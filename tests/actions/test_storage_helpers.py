@@ -5,13 +5,13 @@ from pathlib import Path
 
 import pytest
 
-from actions import storage_messages as say
 from actions.aws.errors import AwsCallFailed, CloudButlerError
 from actions.aws.paths import UnsafePath
 from actions.aws.s3_names import InvalidBucketName, validate_bucket_name, validate_bucket_reference
 from actions.core import wording
 from actions.core.base import implemented_skills
-from actions.storage import (
+from actions.skills.storage import wording as say
+from actions.skills.storage.base import (
     StoragePlaces,
     bucket_name_from_answer,
     guess_bucket,
@@ -210,9 +210,9 @@ def test_contents(counts: dict[str, int], text: str) -> None:
 
 
 def test_help_lists_the_storage_skills_in_order() -> None:
-    import actions.buckets  # noqa: F401 - registers the skills
-    import actions.objects  # noqa: F401
-    import actions.transfers  # noqa: F401
+    import actions.skills.storage.buckets  # noqa: F401 - registers the skills
+    import actions.skills.storage.objects  # noqa: F401
+    import actions.skills.storage.transfers  # noqa: F401
 
     examples = [s.example for s in implemented_skills() if 20 <= s.order < 30]
     assert examples == [

@@ -8,12 +8,12 @@ import pytest
 from moto.backends import get_backend
 from moto.core import DEFAULT_ACCOUNT_ID
 
-from actions import storage_messages as say
 from actions.aws.clients import ClientFactory
 from actions.aws.errors import AwsCallFailed
 from actions.core import wording
 from actions.core.confirmation import change_of
-from actions.objects import ActionDeleteObject, ActionListObjects
+from actions.skills.storage import wording as say
+from actions.skills.storage.objects import ActionDeleteObject, ActionListObjects
 from tests.actions.conftest import run_action, yes_payload
 from tests.actions.test_storage_support import StorageEnv, ask, fail_with, make_env, only_text, pending_of
 

@@ -12,9 +12,9 @@ from rasa_sdk import Tracker
 
 from actions.aws.clients import ClientFactory
 from actions.core.audit import AuditLog
-from actions.core.base import SkillAction
+from actions.core.base import ConfirmableAction, SkillAction
 from actions.core.jobs import JobRunner
-from actions.general import ActionCancel, ActionConfirm, ConfirmableAction
+from actions.skills.conversation import ActionCancel, ActionConfirm
 from tests.actions.conftest import answer_to, asked, click_yes, run_action, tracker_for
 
 A = TypeVar("A", bound=SkillAction)

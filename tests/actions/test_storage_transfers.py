@@ -15,13 +15,13 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from actions import storage_messages as say
 from actions.aws.clients import ClientFactory
 from actions.core import wording
 from actions.core.confirmation import change_of
-from actions.general import ActionCancel
-from actions.objects import ActionRestoreObject
-from actions.transfers import ActionDownloadFile, ActionSyncFolder, ActionUploadFile
+from actions.skills.conversation import ActionCancel
+from actions.skills.storage import wording as say
+from actions.skills.storage.objects import ActionRestoreObject
+from actions.skills.storage.transfers import ActionDownloadFile, ActionSyncFolder, ActionUploadFile
 from tests.actions.conftest import answer_to, run_action, tracker_for, yes_payload
 from tests.actions.test_storage_support import (
     SENDER,
@@ -402,7 +402,7 @@ async def test_download_never_overwrites_a_local_file(env: StorageEnv) -> None:
 
 
 async def test_large_download_is_not_attached(env: StorageEnv, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("actions.transfers.ATTACH_MAX_BYTES", 4)
+    monkeypatch.setattr("actions.skills.storage.transfers.ATTACH_MAX_BYTES", 4)
     env.s3.put_object(Bucket=BUCKET, Key="big.bin", Body=b"12345")
     _, sent = await run_action(env.action(ActionDownloadFile), ask("download", "download_file", file="big.bin",
                                                                    bucket=BUCKET))

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from actions.aws.cost.chart import cost_chart_png
+from actions.skills.cost.chart import cost_chart_png
 from tests.cost.test_wording import three_megabytes_in_standard
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -23,8 +23,9 @@ def test_chart_is_a_png_of_the_requested_size() -> None:
 
 def test_importing_the_skill_loads_neither_matplotlib_nor_duckdb() -> None:
     code = (
-        "import sys, actions.aws.cost.analysis, actions.aws.cost.chart, actions.aws.cost.inventory, "
-        "actions.aws.cost.lifecycle, actions.aws.cost.wording; print('matplotlib' in sys.modules, 'duckdb' in sys.modules)"
+        "import sys, actions.aws.cost.analysis, actions.aws.cost.inventory, actions.aws.cost.lifecycle, "
+        "actions.skills.cost.analysis, actions.skills.cost.chart, actions.skills.cost.lifecycle; "
+        "print('matplotlib' in sys.modules, 'duckdb' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]

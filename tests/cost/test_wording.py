@@ -11,7 +11,7 @@ from actions.aws.cost.lifecycle import merge_rules, propose_policy
 from actions.aws.cost.model import BucketStats, Caveat, CostReport
 from actions.aws.cost.pricing import pricing_for
 from actions.aws.cost.recommend import build_report
-from actions.aws.cost.wording import (
+from actions.skills.cost.wording import (
     ERRORS,
     analysis_summary,
     caveat_text,

@@ -13,7 +13,7 @@ import pytest
 import requests
 
 from actions.core.jobs import RasaPoster
-from actions.cost_skills import MessagePoster
+from actions.skills.cost.analysis import MessagePoster
 from launcher.stack import Stack
 from sandbox.demo_data import LOG_LIFECYCLE_RULE
 from tests.e2e.conftest import Conversation, api

@@ -11,7 +11,6 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
-from actions import storage_messages as say
 from actions.aws.clients import ClientFactory
 from actions.aws.errors import AwsCallFailed
 from actions.aws.paths import format_bytes
@@ -19,11 +18,11 @@ from actions.aws.s3_names import InvalidBucketName, is_valid_bucket_name, valida
 from actions.aws.storage import BucketFacts, BucketListing, EmptyResult, StorageService
 from actions.aws.transfer import Progress
 from actions.aws.usage import BucketUsage
-from actions.core.base import Skill
+from actions.core.base import ConfirmableAction, Skill
 from actions.core.confirmation import Choice, Question
 from actions.core.jobs import Job
-from actions.general import ConfirmableAction
-from actions.storage import StorageAction, bucket_name_from_answer, guess_bucket, looks_like_a_name, whole_word
+from actions.skills.storage import wording as say
+from actions.skills.storage.base import StorageAction, bucket_name_from_answer, guess_bucket, looks_like_a_name, whole_word
 
 
 def bucket_list_reply(listing: BucketListing) -> dict[str, Any]:

@@ -12,7 +12,6 @@ from typing import Any, Callable
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import storage_messages as say
 from actions.aws.errors import AwsCallFailed, CloudButlerError
 from actions.aws.multipart import MultipartUploads
 from actions.aws.paths import UnsafePath, format_bytes, resolve_inside, unique_target
@@ -20,12 +19,11 @@ from actions.aws.storage import StorageService
 from actions.aws.sync import SyncPlan, SyncResult
 from actions.aws.transfer import ObjectInfo, Progress, default_transfer_config
 from actions.core import wording
-from actions.core.base import Skill
+from actions.core.base import ConfirmableAction, Skill
 from actions.core.identity import Attachment
 from actions.core.jobs import Job, percent_done
-from actions.general import ConfirmableAction
-from actions.objects import propose_restore, restore_offer
-from actions.storage import (
+from actions.skills.storage import wording as say
+from actions.skills.storage.base import (
     ATTACH_MAX_BYTES,
     LINK_SECONDS,
     StorageAction,
@@ -34,6 +32,7 @@ from actions.storage import (
     listed_names,
     media_name,
 )
+from actions.skills.storage.objects import propose_restore, restore_offer
 from connectors.inbox import remove_folder_of, touch_folder_of
 
 MULTIPART_KEYS_LIMIT = 1000  # keeps an audit line small; a sync of more parted files than this is unheard of

@@ -1,8 +1,7 @@
 """Conversation basics: help (generated from the implemented skills), honest 'not yet', yes/no on pending changes."""
 from __future__ import annotations
 
-import abc
-from typing import Any, ClassVar
+from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
@@ -10,7 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.aws.errors import CloudButlerError
 from actions.core import wording
-from actions.core.base import SkillAction, implemented_skills
+from actions.core.base import ConfirmableAction, SkillAction, confirmable, implemented_skills
 from actions.core.confirmation import TOKEN_ENTITY, Asked, Verdict, change_of
 from actions.core.formatting import and_join
 from actions.core.jobs import stop_jobs
@@ -47,32 +46,6 @@ class ActionNotAvailable(SkillAction):
         return []
 
 
-class ConfirmableAction(SkillAction):
-    """An action that proposes a change, stores it in the `pending` slot and carries it out on "yes".
-
-    ``pending`` is ``{"kind": <kind>, ..., "question": <stamp>}`` (``self.questions.ask`` stamps it); ``confirmed``
-    gets it without the stamp and may return a new ``pending`` (a second confirmation).
-    """
-
-    kind: ClassVar[str]
-
-    @abc.abstractmethod
-    async def confirmed(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, pending: dict[str, Any]
-    ) -> list[dict[str, Any]]:
-        """Carry out the confirmed change, audit it, and reply."""
-
-
-def _confirmable(kind: str) -> type[ConfirmableAction] | None:
-    pending: list[type[ConfirmableAction]] = list(ConfirmableAction.__subclasses__())
-    while pending:
-        cls = pending.pop()
-        if getattr(cls, "kind", None) == kind:
-            return cls
-        pending.extend(cls.__subclasses__())
-    return None
-
-
 class ActionConfirm(SkillAction):
     action_name = "action_confirm"
 
@@ -84,7 +57,7 @@ class ActionConfirm(SkillAction):
     ) -> list[dict[str, Any]]:
         pending = tracker.get_slot("pending")
         asked = Asked.from_pending(pending)
-        handler_cls = _confirmable(str(pending.get("kind", ""))) if asked is not None else None
+        handler_cls = confirmable(str(pending.get("kind", ""))) if asked is not None else None
         if asked is None or handler_cls is None:
             # Nothing asked (or a slot from before questions had tokens): nothing to carry out.
             clicked = self.entity(tracker, TOKEN_ENTITY) is not None

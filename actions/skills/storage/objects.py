@@ -6,14 +6,13 @@ from typing import Any
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import storage_messages as say
 from actions.aws.paths import format_bytes
 from actions.aws.transfer import ObjectInfo
 from actions.aws.usage import ObjectSummary
-from actions.core.base import Skill
+from actions.core.base import ConfirmableAction, Skill
 from actions.core.confirmation import Choice, Question, Questions
-from actions.general import ConfirmableAction
-from actions.storage import StorageAction
+from actions.skills.storage import wording as say
+from actions.skills.storage.base import StorageAction
 
 TOP = 5  # largest and newest objects shown
 RESTORE_DAYS = 7

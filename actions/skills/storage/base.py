@@ -1,6 +1,6 @@
 """What every S3 storage skill shares: the service, the local folders it may use, background jobs, confirmation and
 audit helpers, and the small pure parsers (dry-run wording, a typed answer to "what should the bucket be called?").
-The skills themselves live in ``buckets.py``, ``objects.py`` and ``transfers.py``.
+The skills themselves live beside it in ``buckets.py``, ``objects.py`` and ``transfers.py``.
 """
 from __future__ import annotations
 

@@ -6,7 +6,7 @@ import io
 
 from actions.aws.cost.model import CostReport
 from actions.aws.cost.money import format_money
-from actions.aws.cost.wording import CHART_AFTER, CHART_NOW, CHART_TITLE, CHART_Y_LABEL, class_name
+from actions.skills.cost.wording import CHART_AFTER, CHART_NOW, CHART_TITLE, CHART_Y_LABEL, class_name
 
 
 def cost_chart_png(report: CostReport, *, width: float = 6.4, height: float = 3.6, dpi: int = 100) -> bytes:

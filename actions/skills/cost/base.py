@@ -1,0 +1,89 @@
+"""What the cost skills share: their settings and the base action that finds the bucket a message names."""
+from __future__ import annotations
+
+import abc
+import functools
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar, Mapping
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.aws.cost.analysis import CostAnalyser, ListingLimits
+from actions.aws.cost.lifecycle import LifecycleService
+from actions.aws.cost.model import CostReport
+from actions.aws.errors import CloudButlerError
+from actions.core.base import SkillAction
+from actions.skills.cost import wording as say
+from actions.skills.storage.base import bucket_named
+
+DIRECT_OBJECTS = 1_000  # buckets up to this many objects are answered at once (one listing page)
+LISTING_MAX_OBJECTS = 500_000  # past this a background analysis reads the S3 Inventory report instead
+
+
+@dataclass(frozen=True)
+class CostSettings:
+    direct_objects: int = DIRECT_OBJECTS
+    listing_max_objects: int = LISTING_MAX_OBJECTS
+    media_dir: Path = Path("./var/media")
+    workdir: str | None = None  # where inventory files are unpacked (the system temp folder by default)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> CostSettings:
+        env = os.environ if env is None else env
+        return cls(
+            direct_objects=int(env.get("CLOUDBUTLER_COST_DIRECT_OBJECTS") or DIRECT_OBJECTS),
+            listing_max_objects=int(env.get("CLOUDBUTLER_COST_LISTING_MAX_OBJECTS") or LISTING_MAX_OBJECTS),
+            media_dir=Path(env.get("CLOUDBUTLER_MEDIA_DIR") or "./var/media"),
+            workdir=env.get("CLOUDBUTLER_COST_WORKDIR") or None,
+        )
+
+
+
+# --- actions ---------------------------------------------------------------------------------------------------------
+class CostAction(SkillAction, abc.ABC):
+    """Base of the cost skills: the bucket named in the message, the engine's services, this skill's failures."""
+
+    need_bucket_example: ClassVar[str]
+
+    @functools.cached_property
+    def settings(self) -> CostSettings:
+        return CostSettings.from_env()
+
+    def analyser(self) -> CostAnalyser:
+        return CostAnalyser(s3=self.clients.client("s3"))
+
+    def lifecycle(self) -> LifecycleService:
+        return LifecycleService(s3=self.clients.client("s3"))
+
+    def bucket_of(self, tracker: Tracker) -> str | None:
+        """The bucket this message names, as for the storage skills (``actions.skills.storage.base.bucket_named``)."""
+        return bucket_named(str((tracker.latest_message or {}).get("text") or ""), self.entity(tracker, "bucket"))
+
+    def small_analysis(self, bucket: str) -> CostReport:
+        """Blocking: the analysis of a bucket of at most ``direct_objects`` objects; ``BucketTooLarge`` otherwise."""
+        return self.analyser().analyse(bucket, limits=ListingLimits(max_objects=self.settings.direct_objects))
+
+    async def act(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        bucket = self.bucket_of(tracker)
+        if not bucket:
+            dispatcher.utter_message(text=say.NEED_BUCKET.format(example=self.need_bucket_example))
+            return []
+        try:
+            return await self.answer(dispatcher, tracker, bucket)
+        except CloudButlerError as exc:
+            text = say.error_text(exc)  # this skill's own codes; AWS failures are worded by actions.messages
+            if text is None:
+                raise
+            dispatcher.utter_message(text=text)
+            return []
+
+    @abc.abstractmethod
+    async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, bucket: str) -> list[dict[str, Any]]:
+        """Reply about ``bucket``; raise CloudButlerError for failures."""
+
+
