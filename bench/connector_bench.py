@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 import aiohttp  # noqa: E402
 
-from connectors.base import Inbox  # noqa: E402
+from connectors.core.inbox import Inbox  # noqa: E402
 from connectors.discord import DiscordInput  # noqa: E402
 from connectors.discord.settings import DiscordSettings  # noqa: E402
 from connectors.rest import RestInput  # noqa: E402

@@ -17,7 +17,7 @@ from sanic import Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from connectors.base import MAX_MESSAGE_CHARS
+from connectors.core.messages import MAX_MESSAGE_CHARS
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Rasa API routes that run NLU on a text from the body.

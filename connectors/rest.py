@@ -20,7 +20,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from connectors.base import ConnectorMessages, MessageMetadata, message_too_long, sender_id_for
+from connectors.core.handover import Incoming, answer
+from connectors.core.identity import Identity
 
 PLATFORM = "rest"
 WORKSPACE = "local"
@@ -67,9 +68,9 @@ def parse_body(body: bytes) -> tuple[str, str]:
     return sender, message
 
 
-def metadata_for(sender: str) -> MessageMetadata:
-    return MessageMetadata(platform=PLATFORM, workspace_id=WORKSPACE, user_id=sender, user_name=sender,
-                           channel_id=PLATFORM)
+def identity_of(sender: str) -> Identity:
+    """A REST client is whoever it says (hence its own namespace); it sends no files, so no attachments."""
+    return Identity(platform=PLATFORM, workspace=WORKSPACE, user_id=sender, user_name=sender, channel_id=PLATFORM)
 
 
 def authorised(headers: Mapping[str, str], token: str, *, loopback: bool) -> str | None:
@@ -118,15 +119,10 @@ class RestInput(InputChannel):
                 sender, text = parse_body(request.body or b"")
             except RestRequestError as exc:
                 return _refuse(exc)
-            sender_id = sender_id_for(PLATFORM, WORKSPACE, sender)
             collector = CollectingOutputChannel()
-            if message_too_long(text):
-                await collector.send_text_message(sender_id, ConnectorMessages.TOO_LONG)
-                return response.json(collector.messages)
-            message = UserMessage(text, collector, sender_id, input_channel=self.name(),
-                                  metadata=dict(metadata_for(sender)))
             try:
-                await on_new_message(message)
+                await answer(on_new_message, Incoming.of(identity_of(sender), text=text), collector,
+                             input_channel=self.name())
             except Exception:  # noqa: BLE001 - logged by Rasa's handler chain; the client gets a sentence
                 return _refuse(RestRequestError("bot_failed", 500))
             return response.json(collector.messages)

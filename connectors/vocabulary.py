@@ -3,7 +3,7 @@
 A bot message, as Rasa hands it to ``OutputChannel.send_response``, may carry:
   text        always present for our replies: the complete, readable answer (plain-text channels show only this)
   buttons     [{"title": str, "payload": str}] - payloads are intents like "/affirm" sent back as a user message
-  image       URL of a picture (charts live under the assistant's /media/ route, see ``media_path``)
+  image       URL of a picture (charts are published under ``/media/<name>``, see ``common.media``)
   attachment  URL of a file for the user
   custom      {"fields": FieldsBlock} and/or {"table": TableBlock}: structured detail of ``text``.
 Connectors that render ``custom`` natively (Slack Block Kit, Discord embeds, web chat) show it *instead of*
@@ -12,6 +12,9 @@ Connectors that render ``custom`` natively (Slack Block Kit, Discord embeds, web
 from __future__ import annotations
 
 from typing import Any, List, TypedDict, cast
+
+# Importable from here until the action server takes it from ``common.media``, where it is defined.
+from common.media import MEDIA_ROUTE as MEDIA_ROUTE
 
 
 class Field(TypedDict):
@@ -41,9 +44,6 @@ class BotMessage(TypedDict, total=False):
     image: str
     attachment: str
     custom: dict[str, Any]
-
-
-MEDIA_ROUTE = "/media/"
 
 
 def fields_of(message: BotMessage) -> FieldsBlock | None:

@@ -14,7 +14,7 @@ from sanic.response import HTTPResponse
 
 from common.store import MemoryStore, Store
 from connectors.core.dedup import DEFAULT_DEDUPE_MAX_ITEMS, Deduplicator
-from connectors.core.handover import Incoming, OnNewMessage, deliver
+from connectors.core.handover import Incoming, OnNewMessage, answer, deliver
 from connectors.core.late import (
     DEFAULT_LAST_SEEN_MAX_ITEMS,
     DEFAULT_LAST_SEEN_TTL_SECONDS,
@@ -103,3 +103,10 @@ class ChatInput(InputChannel, ABC):
             self.last_seen.remember(incoming.sender_id, place)
         if self._on_new_message is not None:
             await deliver(self._on_new_message, incoming, output, input_channel=self.name())
+
+    async def answer(self, incoming: Incoming, output: OutputChannel) -> None:
+        """For channels that answer a request (the web chat): hand the message over; Rasa's failures are raised, so
+        the request can say it failed."""
+        if self._on_new_message is None:
+            raise RuntimeError(f"{self.name()}: the channel has no blueprint yet")
+        await answer(self._on_new_message, incoming, output, input_channel=self.name())

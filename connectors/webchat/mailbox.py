@@ -1,15 +1,17 @@
 """Messages the assistant sends later (background job progress and results) wait here, per recipient, until the
 recipient's page collects them with a long poll (``GET updates``).
 
-In memory, on one ``WebChatInput`` instance: good for one Rasa server process. Several workers or servers (the
-roadmap's horizontal scale) would need a shared mailbox, e.g. in Redis, since a poll may reach another process.
+The messages live in a ``common.store.Store`` (in this process's memory by default); the wake-up of a waiting poll
+is local (an asyncio future per poll). Several workers or servers (the roadmap's horizontal scale) need a shared
+store, e.g. Redis, and a shared wake-up too - a ``put`` in one process must release a poll waiting in another, e.g.
+through Redis pub/sub on the recipient's key (or a blocking pop in place of the future).
 """
 from __future__ import annotations
 
 import asyncio
-from collections import OrderedDict, deque
-from typing import Deque, Dict, List, Set
+from typing import Dict, List, Set, cast
 
+from common.store import MemoryStore, Store
 from connectors.vocabulary import BotMessage
 
 DEFAULT_MAX_MESSAGES = 100
@@ -18,37 +20,37 @@ DEFAULT_MAX_RECIPIENTS = 1000
 
 class Mailbox:
     """Bounded: a recipient keeps its newest ``max_messages`` messages, and at most ``max_recipients`` recipients
-    have messages waiting (the one whose last message is oldest is dropped first) - pages that never come back
-    must not grow the server's memory. Collected messages are removed.
+    have messages waiting in the default store (the one whose last message is oldest is dropped first) - pages
+    that never come back must not grow the server's memory. Collected messages are removed.
 
-    Everything runs on the server's event loop and no method awaits between reading and changing the boxes, so
+    Everything runs on the server's event loop and no method awaits between reading and changing the waiters, so
     the loop's single thread is all the locking needed.
     """
 
-    def __init__(self, *, max_messages: int = DEFAULT_MAX_MESSAGES, max_recipients: int = DEFAULT_MAX_RECIPIENTS) -> None:
+    NAMESPACE = "mailbox:webchat"
+
+    def __init__(
+        self,
+        *,
+        max_messages: int = DEFAULT_MAX_MESSAGES,
+        max_recipients: int = DEFAULT_MAX_RECIPIENTS,
+        store: Store | None = None,
+    ) -> None:
         if max_messages < 1 or max_recipients < 1:
             raise ValueError("a mailbox must hold at least one message for one recipient")
         self._max_messages = max_messages
-        self._max_recipients = max_recipients
-        self._boxes: OrderedDict[str, Deque[BotMessage]] = OrderedDict()
+        self._store = store if store is not None else MemoryStore(max_items=max_recipients)
         # A waiting poll's future: True releases it (the server is stopping), False asks it to look again.
         self._waiters: Dict[str, Set[asyncio.Future[bool]]] = {}
 
     def put(self, recipient: str, message: BotMessage) -> None:
-        box = self._boxes.get(recipient)
-        if box is None:
-            box = self._boxes[recipient] = deque(maxlen=self._max_messages)
-            while len(self._boxes) > self._max_recipients:
-                self._boxes.popitem(last=False)
-        else:
-            self._boxes.move_to_end(recipient)
-        box.append(message)  # a full deque drops its oldest message
+        # A full box drops its oldest message; the recipient becomes the most recent one.
+        self._store.push(self.NAMESPACE, recipient, dict(message), max_items=self._max_messages)
         self._wake(recipient, release=False)
 
     def take_now(self, recipient: str) -> List[BotMessage]:
         """The recipient's messages, oldest first, removed from the mailbox; [] when there are none."""
-        box = self._boxes.pop(recipient, None)
-        return list(box) if box else []
+        return [cast(BotMessage, message) for message in self._store.take(self.NAMESPACE, recipient)]
 
     async def take(self, recipient: str, *, timeout: float) -> List[BotMessage]:
         """Like ``take_now``, but waits up to ``timeout`` seconds for a first message; [] when none came."""

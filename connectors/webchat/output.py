@@ -4,19 +4,14 @@ from __future__ import annotations
 
 from typing import Any, Dict, List
 
-from rasa.core.channels.channel import OutputChannel
-
+from connectors.core.output import ChatOutput
 from connectors.vocabulary import BotMessage
 from connectors.webchat.mailbox import Mailbox
 from connectors.webchat.protocol import whole_message
 
 
-class _WholeMessageOutput(OutputChannel):
-    """Rasa's per-kind send methods all become one whole message for ``_deliver``."""
-
-    @classmethod
-    def name(cls) -> str:
-        return "webchat"
+class _WholeMessageOutput(ChatOutput):
+    channel_name = "webchat"
 
     async def send_response(self, recipient_id: str, message: Dict[str, Any]) -> None:
         whole = whole_message(message)
@@ -25,23 +20,6 @@ class _WholeMessageOutput(OutputChannel):
 
     def _deliver(self, recipient_id: str, message: BotMessage) -> None:
         raise NotImplementedError
-
-    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
-        await self.send_response(recipient_id, {"text": text})
-
-    async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
-        await self.send_response(recipient_id, {"image": image})
-
-    async def send_attachment(self, recipient_id: str, attachment: str, **kwargs: Any) -> None:
-        await self.send_response(recipient_id, {"attachment": attachment})
-
-    async def send_text_with_buttons(
-        self, recipient_id: str, text: str, buttons: List[Dict[str, Any]], **kwargs: Any
-    ) -> None:
-        await self.send_response(recipient_id, {"text": text, "buttons": buttons})
-
-    async def send_custom_json(self, recipient_id: str, json_message: Dict[str, Any], **kwargs: Any) -> None:
-        await self.send_response(recipient_id, {"custom": json_message})
 
 
 class WebChatOutput(_WholeMessageOutput):

@@ -1,25 +1,23 @@
-"""What the web chat accepts and returns: request validation, identity metadata, safe file names and whole
+"""What the web chat accepts and returns: request validation, the session's identity, upload names and whole
 bot messages. Pure functions, so every rule here is tested without a server."""
 from __future__ import annotations
 
 import json
-import re
 import unicodedata
 from dataclasses import dataclass
-from typing import Any, List, Mapping, TypedDict
+from typing import Any, List, Mapping
 
-from connectors.vocabulary import MEDIA_ROUTE, BotMessage, Button
+from common.media import MEDIA_ROUTE, is_media_name
+from connectors.core.filenames import UnusableFileName, safe_filename
+from connectors.core.identity import Identity
+from connectors.core.output import buttons_of
+from connectors.vocabulary import BotMessage
 from connectors.webchat.sessions import SessionSigner
 
 PLATFORM = "web"
 WORKSPACE = "local"
 MAX_DISPLAY_NAME_CHARS = 80
-MAX_FILE_NAME_BYTES = 200
 UPLOAD_NAMES_SHOWN = 3
-
-MEDIA_NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
-# Characters that mean something to a shell or to Windows, plus path separators.
-_UNSAFE_FILE_CHARS = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]')
 
 # What a client is told when its request is refused (HTTP API wording; chat wording lives elsewhere).
 ERRORS = {
@@ -49,13 +47,6 @@ class WebChatRequestError(Exception):
 
     def as_json(self) -> dict[str, Any]:
         return {"error": self.code, "message": ERRORS[self.code], **self.details}
-
-
-class AttachmentInfo(TypedDict):
-    name: str
-    path: str
-    size: int
-    content_type: str
 
 
 @dataclass(frozen=True)
@@ -114,67 +105,27 @@ def parse_message_body(body: bytes, signer: SessionSigner) -> IncomingMessage:
     )
 
 
-def sender_id_for(sender: str) -> str:
-    return f"{PLATFORM}:{WORKSPACE}:{sender}"
+def web_identity(session_id: str, user_name: str | None) -> Identity:
+    """The identity of a session this server issued (``web:local:<session id>``). The display name is the page's
+    own claim (``?name=``), so it is shown as such next to the verified session id."""
+    return Identity(
+        platform=PLATFORM,
+        workspace=WORKSPACE,
+        user_id=session_id,
+        user_name=f"{user_name} (unverified, web session {session_id})" if user_name else session_id,
+        channel_id=f"{PLATFORM}:{session_id}",
+    )
 
 
-def identity_metadata(
-    sender: str, user_name: str | None, attachments: List[AttachmentInfo] | None = None
-) -> dict[str, Any]:
-    """Message metadata as ``actions.identity.Identity`` reads it; built here, never taken from the client.
-    The display name is the page's own claim (``?name=``), so it is shown as such next to the verified session id."""
-    return {
-        "platform": PLATFORM,
-        "workspace_id": WORKSPACE,
-        "user_id": sender,
-        "user_name": f"{user_name} (unverified, web session {sender})" if user_name else sender,
-        "channel_id": f"{PLATFORM}:{sender}",
-        "attachments": list(attachments or []),
-    }
-
-
-def safe_file_name(raw: object) -> str:
-    """The last path component of an uploaded file's name, with separators and control characters replaced.
-
-    Refuses names that are empty or only dots after cleaning, so nothing can point outside the upload folder.
-    """
+def upload_name(raw: object) -> str:
+    """An uploaded file's name by the connectors' one rule (``connectors.core.filenames``); a name with nothing
+    usable left refuses the whole upload, so the user can rename the file and try again."""
     if not isinstance(raw, str):
         raise WebChatRequestError("bad_file_name")
-    base = re.split(r"[\\/]", raw)[-1]
-    name = unicodedata.normalize("NFC", _UNSAFE_FILE_CHARS.sub("_", base)).strip()
-    if not name.strip("."):
-        raise WebChatRequestError("bad_file_name")
-    if len(name.encode("utf-8")) > MAX_FILE_NAME_BYTES:
-        stem, dot, ext = name.rpartition(".")
-        # Keep a short extension: it tells the assistant (and the user) what kind of file it is.
-        if dot and stem and len(ext.encode("utf-8")) <= 16:
-            name = _cut_utf8(stem, MAX_FILE_NAME_BYTES - len(ext.encode("utf-8")) - 1).rstrip() + "." + ext
-        else:
-            name = _cut_utf8(name, MAX_FILE_NAME_BYTES)
-    return name
-
-
-def _cut_utf8(text: str, limit: int) -> str:
-    return text.encode("utf-8")[:limit].decode("utf-8", "ignore")
-
-
-def unique_name(name: str, taken: set[str]) -> str:
-    """``name``, or ``stem (2).ext`` and so on when the same upload already has a file of that name."""
-    if name not in taken:
-        return name
-    stem, dot, ext = name.rpartition(".")
-    if not dot or not stem:
-        stem, ext = name, ""
-    counter = 2
-    while True:
-        candidate = f"{stem} ({counter}){'.' + ext if ext else ''}"
-        if candidate not in taken:
-            return candidate
-        counter += 1
-
-
-def is_safe_media_name(name: str) -> bool:
-    return bool(MEDIA_NAME_PATTERN.fullmatch(name)) and ".." not in name
+    try:
+        return safe_filename(raw)
+    except UnusableFileName:
+        raise WebChatRequestError("bad_file_name") from None
 
 
 def upload_text(message: object, names: List[str]) -> str:
@@ -192,17 +143,7 @@ def media_url(url: str) -> str:
     """``/media/<name>`` (the vocabulary's media route) as the page finds it: ``media/<name>``, relative to the
     chat page, so it resolves to this channel's media route whatever prefix Rasa mounted it under."""
     name = url[len(MEDIA_ROUTE) :] if url.startswith(MEDIA_ROUTE) else ""
-    return f"media/{name}" if is_safe_media_name(name) else url
-
-
-def _buttons(value: object) -> List[Button]:
-    if not isinstance(value, list):
-        return []
-    return [
-        Button(title=str(b["title"]), payload=str(b["payload"]))
-        for b in value
-        if isinstance(b, Mapping) and b.get("title") is not None and b.get("payload") is not None
-    ]
+    return f"media/{name}" if is_media_name(name) else url
 
 
 def whole_message(message: Mapping[str, Any]) -> BotMessage:
@@ -211,7 +152,7 @@ def whole_message(message: Mapping[str, Any]) -> BotMessage:
     result = BotMessage()
     if isinstance(message.get("text"), str) and message["text"]:
         result["text"] = message["text"]
-    buttons = _buttons(message.get("buttons")) or _buttons(message.get("quick_replies"))
+    buttons = buttons_of(message)
     if buttons:
         result["buttons"] = buttons
     for key in ("image", "attachment"):

@@ -8,11 +8,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, Union
 
-DEFAULT_INBOX_DIR = "./var/inbox"
-DEFAULT_MEDIA_DIR = "./var/media"
+from common import media
+from connectors.core.inbox import DEFAULT_TTL_MINUTES, Inbox
+from connectors.core.settings import number
+
 DEFAULT_UPLOAD_MAX_MB = 100.0
 # Under Sanic's 60 s request/response timeouts and the idle timeouts of common proxies (nginx: 60 s).
 DEFAULT_UPDATES_WAIT_SECONDS = 25.0
+MAX_UPDATES_WAIT_SECONDS = 55.0
 MEGABYTE = 1024 * 1024
 
 PathLike = Union[str, Path]
@@ -22,8 +25,13 @@ PathLike = Union[str, Path]
 class WebChatSettings:
     inbox_dir: Path
     media_dir: Path
-    upload_max_bytes: int
+    upload_max_bytes: int  # all files of one upload together
     updates_wait_seconds: float = DEFAULT_UPDATES_WAIT_SECONDS
+    inbox_ttl_seconds: float = DEFAULT_TTL_MINUTES * 60.0
+
+    @property
+    def inbox(self) -> Inbox:
+        return Inbox(root=self.inbox_dir, max_bytes=self.upload_max_bytes, ttl_seconds=self.inbox_ttl_seconds)
 
     @classmethod
     def resolve(
@@ -35,41 +43,22 @@ class WebChatSettings:
         updates_wait_seconds: Union[None, str, float] = None,
         environ: Mapping[str, str] | None = None,
     ) -> WebChatSettings:
-        """Explicit values win, then ``CLOUDBUTLER_INBOX_DIR`` / ``CLOUDBUTLER_MEDIA_DIR`` /
-        ``CLOUDBUTLER_UPLOAD_MAX_MB``, then the defaults. Directories become absolute paths, so the
-        attachment paths handed to the action server do not depend on its working directory.
-        ``updates_wait_seconds`` has no variable: only tests and unusual proxies need another value."""
+        """Explicit values win, then the environment (``CLOUDBUTLER_INBOX_DIR`` and ``CLOUDBUTLER_INBOX_TTL_MINUTES``
+        as every connector reads them, ``CLOUDBUTLER_MEDIA_DIR`` through ``common.media``,
+        ``CLOUDBUTLER_UPLOAD_MAX_MB``), then the defaults. Directories become absolute paths, so the attachment
+        paths handed to the action server do not depend on its working directory. ``updates_wait_seconds`` has no
+        variable: only tests and unusual proxies need another value."""
         env = os.environ if environ is None else environ
-        inbox = inbox_dir or env.get("CLOUDBUTLER_INBOX_DIR") or DEFAULT_INBOX_DIR
-        media = media_dir or env.get("CLOUDBUTLER_MEDIA_DIR") or DEFAULT_MEDIA_DIR
+        inbox = Inbox.from_env(env)
         raw_limit = upload_max_mb if upload_max_mb not in (None, "") else env.get("CLOUDBUTLER_UPLOAD_MAX_MB")
+        megabytes = number(raw_limit, name="CLOUDBUTLER_UPLOAD_MAX_MB", unit="megabytes", default=DEFAULT_UPLOAD_MAX_MB)
         return cls(
-            inbox_dir=Path(inbox).expanduser().resolve(),
-            media_dir=Path(media).expanduser().resolve(),
-            upload_max_bytes=_megabytes(raw_limit),
-            updates_wait_seconds=_seconds(updates_wait_seconds),
+            inbox_dir=Path(inbox_dir or inbox.root).expanduser().resolve(),
+            media_dir=Path(media_dir or media.media_dir(env)).expanduser().resolve(),
+            upload_max_bytes=int(megabytes * MEGABYTE),
+            updates_wait_seconds=number(
+                updates_wait_seconds, name="updates_wait_seconds", unit="seconds",
+                default=DEFAULT_UPDATES_WAIT_SECONDS, maximum=MAX_UPDATES_WAIT_SECONDS,
+            ),
+            inbox_ttl_seconds=inbox.ttl_seconds,
         )
-
-
-def _megabytes(raw: Union[None, str, float]) -> int:
-    if raw in (None, ""):
-        return int(DEFAULT_UPLOAD_MAX_MB * MEGABYTE)
-    try:
-        value = float(raw)  # type: ignore[arg-type]
-    except ValueError as exc:
-        raise ValueError(f"CLOUDBUTLER_UPLOAD_MAX_MB must be a number of megabytes, not {raw!r}") from exc
-    if not value > 0:
-        raise ValueError(f"CLOUDBUTLER_UPLOAD_MAX_MB must be positive, not {raw!r}")
-    return int(value * MEGABYTE)
-
-
-def _seconds(raw: Union[None, str, float]) -> float:
-    if raw in (None, ""):
-        return DEFAULT_UPDATES_WAIT_SECONDS
-    try:
-        value = float(raw)  # type: ignore[arg-type]
-    except ValueError as exc:
-        raise ValueError(f"updates_wait_seconds must be a number of seconds, not {raw!r}") from exc
-    if not 0 < value <= 55:
-        raise ValueError(f"updates_wait_seconds must be more than 0 and at most 55, not {raw!r}")
-    return value

@@ -8,6 +8,8 @@ import pytest
 
 from connectors.core.inbox import (
     DEFAULT_TTL_MINUTES,
+    Inbox,
+    ReceivedFile,
     folder_name,
     is_folder_name,
     remove_folder_of,
@@ -15,7 +17,6 @@ from connectors.core.inbox import (
     touch_folder_of,
     ttl_seconds_from_env,
 )
-from connectors.webchat.uploads import UploadedFile, store_uploads
 
 NOW = 1_750_000_000.0
 HOUR = 3600.0
@@ -122,8 +123,7 @@ def test_ttl_from_env() -> None:
 def test_web_uploads_are_stored_under_a_relative_path_and_sweep_expired_folders(tmp_path: Path) -> None:
     root = tmp_path / "inbox"
     old = folder(root, "web-20240101T000000-0123abcd", age=2 * HOUR)
-    [saved] = store_uploads([UploadedFile(name="report.csv", body=b"a,b", content_type="text/csv")], root,
-                            ttl_seconds=HOUR)
+    [saved] = Inbox(root=root, ttl_seconds=HOUR).store("web", [ReceivedFile(name="report.csv", body=b"a,b")])
     name, file = saved["path"].split("/")
     assert is_folder_name(name) and name.startswith("web-") and file == "report.csv"
     assert (root / saved["path"]).read_bytes() == b"a,b"

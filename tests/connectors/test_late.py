@@ -14,7 +14,7 @@ from rasa.server import _get_output_channel
 from rasa.shared.core.events import UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from connectors.base import ConnectorMessages
+from connectors.core.messages import ConnectorMessages
 from connectors.discord import DiscordInput
 from connectors.discord.settings import DiscordSettings
 from connectors.slack import SlackInput

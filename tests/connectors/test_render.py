@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from connectors.base import ConnectorMessages
+from connectors.core.messages import ConnectorMessages
 from connectors.discord.render import fields_embeds
 from connectors.discord.render import render as render_discord
 from connectors.slack.render import buttons_block, chosen_blocks, escape, fields_blocks, owner_of, text_blocks

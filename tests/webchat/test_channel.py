@@ -10,7 +10,7 @@ from typing import Any, AsyncIterator, Dict, List, Tuple
 import aiohttp
 import pytest
 
-from connectors.base import MAX_MESSAGE_CHARS, ConnectorMessages
+from connectors.core.messages import MAX_MESSAGE_CHARS, ConnectorMessages
 from connectors.webchat import WebChatInput, WebChatOutput
 from connectors.webchat.settings import MEGABYTE
 from tests.webchat.client import MessageFile, inbox_files, multipart, post_json, post_upload

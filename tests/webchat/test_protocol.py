@@ -7,22 +7,20 @@ from pathlib import Path
 
 import pytest
 
+from common.media import is_media_name
+from connectors.core.inbox import SavedFiles
 from connectors.webchat.protocol import (
-    MAX_FILE_NAME_BYTES,
     IncomingMessage,
     WebChatRequestError,
     check_sender,
     clean_display_name,
     clean_text,
     display_name_from,
-    identity_metadata,
-    is_safe_media_name,
     media_url,
     parse_message_body,
-    safe_file_name,
-    sender_id_for,
-    unique_name,
+    upload_name,
     upload_text,
+    web_identity,
     whole_message,
 )
 from connectors.webchat.sessions import SessionSigner
@@ -185,8 +183,8 @@ def test_bad_message_bodies_are_refused(body: bytes, code: str, status: int) -> 
 
 def test_identity_is_built_by_the_channel() -> None:
     attachment = {"name": "a.csv", "path": "/inbox/x/a.csv", "size": 3, "content_type": "text/csv"}
-    assert sender_id_for("u1") == "web:local:u1"
-    assert identity_metadata("u1", "Ann", [attachment]) == {  # type: ignore[list-item]
+    assert web_identity("u1", "Ann").sender_id == web_identity("u1", None).sender_id == "web:local:u1"
+    assert web_identity("u1", "Ann").metadata(SavedFiles(saved=[attachment])) == {  # type: ignore[list-item]
         "platform": "web",
         "workspace_id": "local",
         "user_id": "u1",
@@ -194,8 +192,8 @@ def test_identity_is_built_by_the_channel() -> None:
         "channel_id": "web:u1",
         "attachments": [attachment],
     }
-    assert identity_metadata("u1", None)["user_name"] == "u1"
-    assert identity_metadata("u1", None)["attachments"] == []
+    assert web_identity("u1", None).metadata(SavedFiles())["user_name"] == "u1"
+    assert web_identity("u1", None).metadata(SavedFiles())["attachments"] == []
 
 
 def test_error_json_names_code_and_message() -> None:
@@ -230,45 +228,33 @@ def test_error_json_names_code_and_message() -> None:
         (None, None),
     ],
 )
-def test_file_names_are_sanitised(raw: object, expected: object) -> None:
+def test_upload_names_follow_the_connectors_rule_and_refuse_unusable_ones(raw: object, expected: object) -> None:
     if expected is None:
         with pytest.raises(WebChatRequestError) as exc:
-            safe_file_name(raw)
+            upload_name(raw)
         assert _code(exc) == "bad_file_name"
     else:
-        name = safe_file_name(raw)
+        name = upload_name(raw)
         assert name == expected
         assert Path(name).name == name
 
 
-def test_long_file_names_keep_their_extension() -> None:
-    name = safe_file_name("r" * 500 + ".csv")
-    assert name.endswith(".csv") and len(name.encode()) <= MAX_FILE_NAME_BYTES
-    assert name == "r" * (MAX_FILE_NAME_BYTES - 4) + ".csv"
-    wide = safe_file_name("報" * 300 + ".pdf")
-    assert wide.endswith(".pdf") and len(wide.encode()) <= MAX_FILE_NAME_BYTES
-    no_ext = safe_file_name("z" * 500)
-    assert no_ext == "z" * MAX_FILE_NAME_BYTES
-
-
-def test_unique_names_count_up() -> None:
-    assert unique_name("a.txt", set()) == "a.txt"
-    assert unique_name("a.txt", {"a.txt"}) == "a (2).txt"
-    assert unique_name("a.txt", {"a.txt", "a (2).txt"}) == "a (3).txt"
-    assert unique_name("README", {"README"}) == "README (2)"
-    assert unique_name(".env", {".env"}) == ".env (2)"
+def test_long_upload_names_keep_their_extension() -> None:
+    # The rule itself is tested in tests/connectors/test_core.py; the web chat applies it unchanged.
+    assert upload_name("r" * 500 + ".csv") == "r" * 196 + ".csv"
+    assert upload_name("z" * 500) == "z" * 200
 
 
 @pytest.mark.parametrize("name", ["chart.png", "bucket-size_2024.01.png", "A1.pdf", "x"])
 def test_safe_media_names(name: str) -> None:
-    assert is_safe_media_name(name)
+    assert is_media_name(name)
 
 
 @pytest.mark.parametrize(
     "name", ["", ".hidden", "..", "../x.png", "a/b.png", "a\\b.png", "a..png", "a b.png", "ü.png", "x" * 129]
 )
 def test_unsafe_media_names(name: str) -> None:
-    assert not is_safe_media_name(name)
+    assert not is_media_name(name)
 
 
 def test_upload_text_defaults_to_upload_command() -> None:

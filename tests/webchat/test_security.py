@@ -10,7 +10,7 @@ from typing import AsyncIterator, Callable, Dict
 import aiohttp
 import pytest
 
-from connectors.base import ConnectorMessages
+from connectors.core.messages import ConnectorMessages
 from connectors.webchat import WebChatInput
 from connectors.webchat.protocol import ERRORS
 from connectors.webchat.sessions import TOKEN_PATTERN, SessionSigner
