@@ -22,9 +22,8 @@ from actions.aws.multipart import MultipartUploads, PendingUpload
 from actions.aws.storage import StorageService
 from actions.core import wording
 from actions.core.audit import AuditLog, unfinished
-from actions.core.formatting import and_join
+from actions.core.formatting import and_join, plural, when
 from actions.core.jobs import PATIENT_DELAYS, Poster, RasaPoster, deliver
-from actions.skills.storage import wording as say
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -57,7 +56,7 @@ class Settled:
     def text(self) -> str:
         return wording.interrupted_text(
             str(self.attempt.get("action")), self.attempt.get("parameters") or {}, state=self.state,
-            when=say.when(attempted_at(self.attempt)), aborted=self.aborted, cleanup_error=self.cleanup_error,
+            when=when(attempted_at(self.attempt)), aborted=self.aborted, cleanup_error=self.cleanup_error,
             facts=self.facts,
         )
 
@@ -182,7 +181,7 @@ class Recovery:
                 return "exists", {}
             if action == "apply_lifecycle" and bucket:
                 ids = [str(rule.get("ID") or "unnamed") for rule in LifecycleService(s3=s3).current_rules(bucket)]
-                rules = say.plural(len(ids), "lifecycle rule") + (f" ({and_join(ids)})" if ids else "")
+                rules = plural(len(ids), "lifecycle rule") + (f" ({and_join(ids)})" if ids else "")
                 return "rules", {"rules": rules}
         except Exception as exc:  # noqa: BLE001 - not knowing is an answer too: the user is asked to check
             logger.warning("could not check what %s left: %s", attempt.get("id"), getattr(exc, "code", repr(exc)))
@@ -201,7 +200,7 @@ def _object_state(
     if action == "delete_object":
         return "exists", {}
     if info.last_modified >= moment - CLOCK_SKEW:
-        return "completed", {"written": say.when(info.last_modified)}
+        return "completed", {"written": when(info.last_modified)}
     return "not_uploaded", {}
 
 

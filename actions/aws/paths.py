@@ -1,14 +1,13 @@
-"""Local path safety (names from chat or S3 keys must never reach outside their folder) and size/age formatting."""
+"""Local path safety: names from chat or S3 keys must never reach outside their folder."""
 
 from __future__ import annotations
 
 import os
-from datetime import timedelta
 from pathlib import Path, PurePosixPath
 
 from actions.aws.errors import CloudButlerError
 
-__all__ = ["UnsafePath", "resolve_inside", "unique_target", "fit_name", "format_bytes", "format_age"]
+__all__ = ["UnsafePath", "resolve_inside", "unique_target", "fit_name"]
 
 MAX_UNIQUE_ATTEMPTS = 1000
 # The longest file or folder name ext4, XFS, Btrfs and APFS store. S3 keys may have longer segments; such an object
@@ -97,46 +96,3 @@ def _split_suffix(name: str) -> tuple[str, str]:
     if not stem or not dot:
         return name, ""
     return stem, dot + rest
-
-
-_BYTE_UNITS = ("B", "KB", "MB", "GB", "TB", "PB", "EB")
-
-
-def format_bytes(n: int | float) -> str:
-    """``1536`` -> ``"1.5 KB"``. Powers of 1024, as the AWS console and price list count them."""
-    if n < 0:
-        return "-" + format_bytes(-n)
-    if n < 1024:
-        return f"{int(n)} B"
-    value = float(n)
-    unit = 0
-    while value >= 1024 and unit < len(_BYTE_UNITS) - 1:
-        value /= 1024
-        unit += 1
-    text = f"{value:.0f}" if value >= 100 else f"{value:.1f}"
-    if float(text) >= 1024 and unit < len(_BYTE_UNITS) - 1:
-        # 1023.96 KB rounds to "1024"; say "1 MB" instead.
-        return f"1 {_BYTE_UNITS[unit + 1]}"
-    if text.endswith(".0"):
-        text = text[:-2]
-    return f"{text} {_BYTE_UNITS[unit]}"
-
-
-_AGE_STEPS = (
-    (365 * 86400, "y"),
-    (30 * 86400, "mo"),
-    (86400, "d"),
-    (3600, "h"),
-    (60, "min"),
-    (1, "s"),
-)
-
-
-def format_age(age: timedelta | float) -> str:
-    """A compact age: ``"3 d"``, ``"5 mo"``, ``"2 y"`` (whole units, rounded down; future ages read as ``"0 s"``)."""
-    seconds = age.total_seconds() if isinstance(age, timedelta) else float(age)
-    seconds = max(0.0, seconds)
-    for size, unit in _AGE_STEPS:
-        if seconds >= size:
-            return f"{int(seconds // size)} {unit}"
-    return "0 s"

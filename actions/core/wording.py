@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from actions.aws.errors import CloudButlerError
+from actions.core.formatting import plural, s3_url
 from actions.skills.storage import wording as storage_messages
 
 # --- general -------------------------------------------------------------------------------------------------------
@@ -153,14 +154,14 @@ def interrupted_text(
     key = str(parameters.get("key") or parameters.get("prefix") or "")
     values = {
         **{name: str(value) for name, value in (facts or {}).items()}, "bucket": bucket, "action": action,
-        "url": storage_messages.s3_url(bucket, key), "file": str(parameters.get("file") or key),
-        "target": storage_messages.s3_url(bucket, key) if key else f"bucket {bucket}",
+        "url": s3_url(bucket, key), "file": str(parameters.get("file") or key),
+        "target": s3_url(bucket, key) if key else f"bucket {bucket}",
     }
     what = INTERRUPTED_WHAT.get(action, INTERRUPTED_WHAT_OTHER).format(**values)
     template = INTERRUPTED_STATE.get((action, state)) or INTERRUPTED_UNKNOWN
     cleanup = ""
     if aborted:
-        cleanup = INTERRUPTED_CLEANED.format(uploads=storage_messages.plural(aborted, "unfinished multipart upload"))
+        cleanup = INTERRUPTED_CLEANED.format(uploads=plural(aborted, "unfinished multipart upload"))
     if cleanup_error:
         cleanup += INTERRUPTED_NOT_CLEANED.format(bucket=bucket, code=cleanup_error)
     return INTERRUPTED.format(what=what, when=when, cleanup=cleanup, state=template.format(**values))

@@ -13,12 +13,12 @@ from botocore.awsrequest import AWSResponse
 
 from actions.aws.clients import ClientFactory
 from actions.aws.cost.model import BucketStats
-from actions.aws.cost.money import format_money
 from actions.aws.cost.pricing import pricing_for
 from actions.aws.cost.recommend import build_report
 from actions.core.audit import AuditLog
 from actions.core.base import implemented_skills
 from actions.core.confirmation import change_of
+from actions.core.formatting import format_money
 from actions.core.jobs import JobRunner, RasaPoster
 from actions.skills.conversation import ActionCancel, ActionConfirm
 from actions.skills.cost import wording

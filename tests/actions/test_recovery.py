@@ -20,13 +20,12 @@ from botocore.awsrequest import AWSResponse
 from actions import recovery
 from actions.aws.clients import ClientFactory
 from actions.aws.multipart import PendingUpload
-from actions.core import wording
+from actions.core import formatting, wording
 from actions.core.audit import AuditLog
 from actions.core.identity import Identity
 from actions.core.jobs import RasaPoster
 from actions.recovery import Recovery, ours
 from actions.skills.storage import transfers
-from actions.skills.storage import wording as say
 from actions.skills.storage.transfers import ActionUploadFile
 from tests.actions.conftest import run_action
 from tests.actions.test_storage_support import Posts, ask, fail_with, make_env, pending_of
@@ -76,7 +75,7 @@ def pending(s3: Any) -> list[tuple[str, str]]:
 
 
 def when(attempt: dict[str, Any]) -> str:
-    return say.when(datetime.fromisoformat(attempt["timestamp"]))
+    return formatting.when(datetime.fromisoformat(attempt["timestamp"]))
 
 
 # --- the interrupted upload --------------------------------------------------------------------------------------
@@ -156,7 +155,7 @@ async def test_an_upload_that_finished_just_before_the_kill_is_reported_as_writt
     s3.put_object(Bucket=BUCKET, Key="r.pdf", Body=b"new")
     posts = Posts()
     [settled] = await recovery_for(aws, audit, posts).run()
-    written = say.when(s3.head_object(Bucket=BUCKET, Key="r.pdf")["LastModified"])
+    written = formatting.when(s3.head_object(Bucket=BUCKET, Key="r.pdf")["LastModified"])
     assert (settled.state, settled.aborted) == ("completed", 0)
     assert posts.texts == [
         f"Your upload of r.pdf to s3://{BUCKET}/r.pdf, which you asked for at {when(attempt)}, was interrupted: I "

@@ -17,7 +17,6 @@ from actions.skills.storage.base import (
     guess_bucket,
     guess_file,
     is_dry_run,
-    listed_names,
     media_name,
     s3_url_in,
     whole_word,
@@ -113,11 +112,6 @@ def test_places_from_env_and_defaults() -> None:
     places = StoragePlaces.from_env({"CLOUDBUTLER_UPLOAD_DIR": "/srv/out", "CLOUDBUTLER_PUBLIC_URL": "https://cb.x/"})
     assert places.upload_dir == Path("/srv/out")
     assert places.media_url("n.png") == "https://cb.x/webhooks/webchat/media/n.png"
-
-
-def test_listed_names() -> None:
-    assert listed_names(["a", "b"]) == "a, b"
-    assert listed_names([str(n) for n in range(12)], limit=3) == "0, 1, 2 and 9 more"
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from actions.aws.cost.money import format_money
+from actions.core.formatting import format_money
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,7 @@ from actions.aws.cost.lifecycle import merge_rules, propose_policy
 from actions.aws.cost.model import BucketStats, Caveat, CostReport
 from actions.aws.cost.pricing import pricing_for
 from actions.aws.cost.recommend import build_report
+from actions.core.formatting import format_bytes
 from actions.skills.cost.wording import (
     ERRORS,
     analysis_summary,
@@ -19,7 +20,6 @@ from actions.skills.cost.wording import (
     describe_rule,
     payback_text,
     recommendation_rows,
-    size_text,
     summary_rows,
 )
 from tests.cost.conftest import NOW
@@ -87,8 +87,8 @@ def test_payback_text(months: float | None, text: str) -> None:
     ("size", "text"),
     [(0, "0 B"), (512, "512 B"), (131072, "128 KB"), (1536 * 1024, "1.5 MB"), (int(2.3 * 2**30), "2.3 GB")],
 )
-def test_size_text(size: int, text: str) -> None:
-    assert size_text(size) == text
+def test_sizes_read_as_the_one_size_formatter_writes_them(size: int, text: str) -> None:
+    assert format_bytes(size) == text
 
 
 @pytest.mark.parametrize(

@@ -1,14 +1,13 @@
-"""Path safety and size/age formatting."""
+"""Path safety."""
 
 from __future__ import annotations
 
 import os
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from actions.aws.paths import UnsafePath, fit_name, format_age, format_bytes, resolve_inside, unique_target
+from actions.aws.paths import UnsafePath, fit_name, resolve_inside, unique_target
 
 
 @pytest.fixture
@@ -156,41 +155,3 @@ def test_unique_target_without_suffix_and_hidden_file(base: Path) -> None:
 def test_unique_target_checks_the_name(base: Path) -> None:
     with pytest.raises(UnsafePath):
         unique_target(base, "../x")
-
-
-@pytest.mark.parametrize(
-    ("n", "text"),
-    [
-        (0, "0 B"),
-        (1, "1 B"),
-        (1023, "1023 B"),
-        (1024, "1 KB"),
-        (1536, "1.5 KB"),
-        (1024 * 1024 - 1, "1 MB"),  # rounds up to 1024 KB, shown as the next unit
-        (int(1.5 * 1024**2), "1.5 MB"),
-        (150 * 1024**2 + 300 * 1024, "150 MB"),
-        (10 * 1024**3, "10 GB"),
-        (int(2.25 * 1024**4), "2.2 TB"),
-        (-2048, "-2 KB"),
-    ],
-)
-def test_format_bytes(n: int, text: str) -> None:
-    assert format_bytes(n) == text
-
-
-@pytest.mark.parametrize(
-    ("age", "text"),
-    [
-        (0, "0 s"),
-        (-5, "0 s"),
-        (59, "59 s"),
-        (60, "1 min"),
-        (timedelta(hours=5, minutes=59), "5 h"),
-        (timedelta(days=1), "1 d"),
-        (timedelta(days=29), "29 d"),
-        (timedelta(days=95), "3 mo"),
-        (timedelta(days=800), "2 y"),
-    ],
-)
-def test_format_age(age: timedelta | float, text: str) -> None:
-    assert format_age(age) == text

@@ -17,6 +17,7 @@ from actions.aws.cost.model import CostReport
 from actions.aws.errors import CloudButlerError
 from actions.aws.transfer import Progress
 from actions.core.base import Skill, SkillAction
+from actions.core.formatting import plural
 from actions.core.jobs import Job, JobRunner, PostFailed, RasaPoster
 from actions.skills.cost import wording as say
 from actions.skills.cost.base import CostAction
@@ -52,7 +53,7 @@ def class_table_reply(report: CostReport, chart: str | None) -> dict[str, Any]:
     lines = [f"{title}:"]
     for (name, _objects, size, now, after), count in zip(rows, counts, strict=True):
         template = say.CLASS_LINE if now != "-" else say.CLASS_LINE_UNPRICED
-        lines.append(template.format(name=name, objects=say.count_text(count), size=size, now=now, after=after))
+        lines.append(template.format(name=name, objects=plural(count, "object"), size=size, now=now, after=after))
     reply: dict[str, Any] = {
         "text": "\n".join(lines),
         "json_message": {"table": {"title": title, "columns": list(header), "rows": [list(row) for row in rows]}},

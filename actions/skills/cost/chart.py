@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 
 from actions.aws.cost.model import CostReport
-from actions.aws.cost.money import format_money
+from actions.core.formatting import format_money
 from actions.skills.cost.wording import CHART_AFTER, CHART_NOW, CHART_TITLE, CHART_Y_LABEL, class_name
 
 

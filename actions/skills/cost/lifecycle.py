@@ -15,6 +15,7 @@ from actions.aws.cost.model import CostReport
 from actions.aws.errors import CloudButlerError
 from actions.core.base import ConfirmableAction, Skill
 from actions.core.confirmation import Choice, Question
+from actions.core.formatting import format_bytes, plural
 from actions.skills.cost import wording as say
 from actions.skills.cost.base import CostAction
 
@@ -31,7 +32,7 @@ def current_rules_text(bucket: str, rules: list[Rule]) -> str:
     if not rules:
         return say.LIFECYCLE_NONE.format(bucket=bucket)
     explained = explain_rules(rules)
-    lines = [say.LIFECYCLE_CURRENT.format(bucket=bucket, rules=say.count_text(len(rules), "lifecycle rule"))]
+    lines = [say.LIFECYCLE_CURRENT.format(bucket=bucket, rules=plural(len(rules), "lifecycle rule"))]
     lines += [say.rule_line(e) for e in explained]
     if not any(e.managed for e in explained):
         lines.append(say.LIFECYCLE_SHOW_NEXT.format(bucket=bucket))
@@ -100,7 +101,7 @@ class ActionApplyLifecycle(CostAction, ConfirmableAction):
             raise CloudButlerError("lifecycle_invalid", bucket=bucket, problems=[p.code for p in plan.problems])
         if report is not None:
             basis = say.LIFECYCLE_FROM_ANALYSIS.format(
-                bucket=bucket, objects=say.count_text(report.objects), size=say.size_text(report.bytes),
+                bucket=bucket, objects=plural(report.objects, "object"), size=format_bytes(report.bytes),
                 cost=say.per_month(report.monthly_cost),
             )
         else:

@@ -12,9 +12,8 @@ from collections.abc import Sequence
 from actions.aws.cost.explain import RuleExplanation, TransitionFact
 from actions.aws.cost.lifecycle import MergePlan, Rule, rule_prefix
 from actions.aws.cost.model import Caveat, CostReport, HistogramBin, Recommendation
-from actions.aws.cost.money import format_money
 from actions.aws.errors import CloudButlerError
-from actions.core.formatting import and_join
+from actions.core.formatting import and_join, format_bytes, format_money, plural
 
 CLASS_NAMES = {
     "STANDARD": "Standard",
@@ -59,30 +58,11 @@ def class_name(storage_class: str) -> str:
     return CLASS_NAMES.get(storage_class, storage_class)
 
 
-def size_text(num_bytes: float) -> str:
-    """'0 B', '512 B', '128 KB', '1.5 MB', '2.3 GB' (no '.0' on whole numbers)."""
-    value = float(num_bytes)
-    for unit in ("B", "KB", "MB", "GB", "TB", "PB"):
-        if abs(value) < 1024 or unit == "PB":
-            if unit == "B":
-                return f"{int(value)} B"
-            text = f"{value:.1f}"
-            return f"{text[:-2] if text.endswith('.0') else text} {unit}"
-        value /= 1024
-    raise AssertionError("unreachable")
-
-
-def count_text(count: int, noun: str = "object") -> str:
-    return f"{count:,} {noun}{'' if count == 1 else 's'}"
-
-
+def days_text(days: int) -> str:
+    """Days as a lifecycle rule holds them: '1 day', '3650 days'."""
+    return plural(days, "day", grouped=False)
 def verb(count: int, singular: str, plural: str) -> str:
     return singular if count == 1 else plural
-
-
-def days_text(days: int) -> str:
-    return f"{days} day{'' if days == 1 else 's'}"
-
 
 def payback_text(months: float | None) -> str:
     if months is None:
@@ -101,8 +81,8 @@ def age_label(bin_: HistogramBin) -> str:
 
 def size_label(bin_: HistogramBin) -> str:
     if bin_.low == 0:
-        return f"up to {size_text(bin_.high or 0)}"
-    return f"over {size_text(bin_.low)}" if bin_.high is None else f"{size_text(bin_.low)}-{size_text(bin_.high)}"
+        return f"up to {format_bytes(bin_.high or 0)}"
+    return f"over {format_bytes(bin_.low)}" if bin_.high is None else f"{format_bytes(bin_.low)}-{format_bytes(bin_.high)}"
 
 
 def per_month(amount: float) -> str:
@@ -111,8 +91,8 @@ def per_month(amount: float) -> str:
 
 def recommendation_text(rec: Recommendation) -> str:
     line = (
-        f"Move {count_text(rec.objects)} ({size_text(rec.bytes)}) untouched for {rec.min_age_days}+ days "
-        f"and larger than {size_text(rec.min_size_bytes)} to {class_name(rec.target_class)}: "
+        f"Move {plural(rec.objects, 'object')} ({format_bytes(rec.bytes)}) untouched for {rec.min_age_days}+ days "
+        f"and larger than {format_bytes(rec.min_size_bytes)} to {class_name(rec.target_class)}: "
         f"saves {per_month(rec.monthly_saving)}"
     )
     if rec.one_time_cost > 0:
@@ -134,16 +114,15 @@ def caveat_text(caveat: Caveat) -> str:
             "its minimum storage time."
         ),
         "small_objects_skipped": (
-            f"{count_text(caveat.objects)} ({size_text(caveat.bytes)}) {verb(caveat.objects, 'is', 'are')} too small "
-            f"for {name}: "
-            "moving them would cost more than it saves in a year."
+            f"{plural(caveat.objects, 'object')} ({format_bytes(caveat.bytes)}) {verb(caveat.objects, 'is', 'are')} "
+            f"too small for {name}: moving them would cost more than it saves in a year."
         ),
         "intelligent_tiering_estimate": (
-            f"{count_text(caveat.objects)} in Intelligent-Tiering {verb(caveat.objects, 'is', 'are')} priced at its "
+            f"{plural(caveat.objects, 'object')} in Intelligent-Tiering {verb(caveat.objects, 'is', 'are')} priced at its "
             "Frequent Access rate, so the real cost may be lower."
         ),
         "unpriced_class": (
-            f"{count_text(caveat.objects)} in {name} {verb(caveat.objects, 'is', 'are')} not included in the cost."
+            f"{plural(caveat.objects, 'object')} in {name} {verb(caveat.objects, 'is', 'are')} not included in the cost."
         ),
         "prices_from_other_region": f"I have no prices for this bucket's region, so I used {caveat.region} prices.",
         "current_versions_only": "Older versions of objects are not counted (the bucket keeps versions).",
@@ -153,7 +132,9 @@ def caveat_text(caveat: Caveat) -> str:
 
 def analysis_summary(report: CostReport) -> list[str]:
     """Sentences for the chat: the overall figure, one per recommendation, then what to keep in mind."""
-    lines = [f"{count_text(report.objects)} ({size_text(report.bytes)}), about {per_month(report.monthly_cost)} now."]
+    lines = [
+        f"{plural(report.objects, 'object')} ({format_bytes(report.bytes)}), about {per_month(report.monthly_cost)} now."
+    ]
     if report.recommendations:
         lines += [recommendation_text(rec) for rec in report.recommendations]
         lines.append(
@@ -164,7 +145,7 @@ def analysis_summary(report: CostReport) -> list[str]:
         lines.append("Nothing worth moving right now: no change would pay for itself within a year.")
     if report.left_alone_objects:
         lines.append(
-            f"{count_text(report.left_alone_objects)} ({size_text(report.left_alone_bytes)}) "
+            f"{plural(report.left_alone_objects, 'object')} ({format_bytes(report.left_alone_bytes)}) "
             f"{verb(report.left_alone_objects, 'stays where it is', 'stay where they are')}: "
             "too small for a move to pay back."
         )
@@ -180,12 +161,12 @@ def summary_rows(report: CostReport) -> list[tuple[str, ...]]:
     for summary in report.classes:
         now = per_month(summary.monthly_cost) if summary.priced else "-"
         after = per_month(summary.monthly_cost_after) if summary.priced else "-"
-        rows.append((class_name(summary.storage_class), f"{summary.objects:,}", size_text(summary.bytes), now, after))
+        rows.append((class_name(summary.storage_class), f"{summary.objects:,}", format_bytes(summary.bytes), now, after))
     rows.append(
         (
             "Total",
             f"{report.objects:,}",
-            size_text(report.bytes),
+            format_bytes(report.bytes),
             per_month(report.monthly_cost),
             per_month(report.monthly_cost_after),
         )
@@ -201,9 +182,9 @@ def recommendation_rows(report: CostReport) -> list[tuple[str, ...]]:
             (
                 class_name(rec.target_class),
                 f"{rec.min_age_days}+ days",
-                size_text(rec.min_size_bytes),
+                format_bytes(rec.min_size_bytes),
                 f"{rec.objects:,}",
-                size_text(rec.bytes),
+                format_bytes(rec.bytes),
                 format_money(rec.one_time_cost),
                 per_month(rec.monthly_saving),
                 "-" if months is None else f"{months:.1f} months",
@@ -225,11 +206,11 @@ def _subject(e: RuleExplanation) -> str:
     if e.tags:
         subject += " tagged " + ", ".join(f"{key}={value}" for key, value in e.tags)
     if e.size_greater_than is not None and e.size_less_than is not None:
-        subject += f" between {size_text(e.size_greater_than)} and {size_text(e.size_less_than)}"
+        subject += f" between {format_bytes(e.size_greater_than)} and {format_bytes(e.size_less_than)}"
     elif e.size_greater_than is not None:
-        subject += f" larger than {size_text(e.size_greater_than)}"
+        subject += f" larger than {format_bytes(e.size_greater_than)}"
     elif e.size_less_than is not None:
-        subject += f" smaller than {size_text(e.size_less_than)}"
+        subject += f" smaller than {format_bytes(e.size_less_than)}"
     return subject
 
 
@@ -324,7 +305,7 @@ def rule_line(e: RuleExplanation, *, mark_owner: bool = True) -> str:
 
 def lifecycle_applied(bucket: str, *, added: int, updated: int, removed: int, kept: int, total: int) -> str:
     """'Applied the lifecycle policy to b: added 2 rules and kept 1 of yours. b now has 3 lifecycle rules.'"""
-    parts = [f"{word} {count_text(count, 'rule')}" for word, count in (("added", added), ("updated", updated),
+    parts = [f"{word} {plural(count, 'rule')}" for word, count in (("added", added), ("updated", updated),
                                                                         ("removed", removed)) if count]
     if kept:
         parts.append(f"kept {kept} of yours as {verb(kept, 'it was', 'they were')}")
@@ -333,7 +314,7 @@ def lifecycle_applied(bucket: str, *, added: int, updated: int, removed: int, ke
     else:
         done = and_join(parts)
     return (
-        f"Applied the lifecycle policy to {bucket}: {done}. {bucket} now has {count_text(total, 'lifecycle rule')}. "
+        f"Applied the lifecycle policy to {bucket}: {done}. {bucket} now has {plural(total, 'lifecycle rule')}. "
         f'Say "show lifecycle policy for {bucket}" to read them.'
     )
 

@@ -310,8 +310,3 @@ def media_name(original: str, token: str | None = None) -> str:
     base = _MEDIA_UNSAFE.sub("_", original.rsplit("/", 1)[-1])
     base = re.sub(r"\.{2,}", ".", base).strip("._-") or "file"
     return f"{token or secrets.token_hex(8)}-{base}"[:128]
-
-
-def listed_names(paths: list[str], limit: int = 10) -> str:
-    shown = ", ".join(paths[:limit])
-    return shown + (f" and {len(paths) - limit} more" if len(paths) > limit else "")

@@ -13,13 +13,13 @@ from rasa_sdk.types import DomainDict
 
 from actions.aws.clients import ClientFactory
 from actions.aws.errors import AwsCallFailed
-from actions.aws.paths import format_bytes
 from actions.aws.s3_names import InvalidBucketName, is_valid_bucket_name, validate_bucket_name
 from actions.aws.storage import BucketFacts, BucketListing, EmptyResult, StorageService
 from actions.aws.transfer import Progress
 from actions.aws.usage import BucketUsage
 from actions.core.base import ConfirmableAction, Skill
 from actions.core.confirmation import Choice, Question
+from actions.core.formatting import day, format_bytes, plural
 from actions.core.jobs import Job
 from actions.skills.storage import wording as say
 from actions.skills.storage.base import StorageAction, bucket_name_from_answer, guess_bucket, looks_like_a_name, whole_word
@@ -28,7 +28,7 @@ from actions.skills.storage.base import StorageAction, bucket_name_from_answer, 
 def bucket_list_reply(listing: BucketListing) -> dict[str, Any]:
     if not listing.buckets:
         return {"text": say.NO_BUCKETS}
-    rows = [[b.name, b.region or say.REGION_UNKNOWN, say.day(b.created)] for b in listing.buckets]
+    rows = [[b.name, b.region or say.REGION_UNKNOWN, day(b.created)] for b in listing.buckets]
     lines = [say.BUCKETS_TITLE.format(total=listing.total)]
     lines += [say.BUCKET_LINE.format(name=n, region=r, created=c) for n, r, c in rows]
     if listing.more:
@@ -246,7 +246,7 @@ class ActionDeleteBucket(StorageAction, ConfirmableAction):
         if not result.complete:
             first = result.errors[0] if result.errors else None
             return say.EMPTY_INCOMPLETE.format(
-                removed=gone, bucket=name, failed=say.plural(result.failed, "object"),
+                removed=gone, bucket=name, failed=plural(result.failed, "object"),
                 key=first.key if first else "?", code=first.code if first else "?",
             )
         self._delete(tracker, service, name)
@@ -256,13 +256,13 @@ class ActionDeleteBucket(StorageAction, ConfirmableAction):
 def usage_reply(usage: BucketUsage) -> dict[str, Any]:
     if usage.total_bytes == 0 and not usage.object_count:
         return {"text": say.USAGE_EMPTY.format(bucket=usage.bucket)}
-    objects = say.plural(usage.object_count, "object") if usage.object_count is not None else "an unknown number of objects"
+    objects = plural(usage.object_count, "object") if usage.object_count is not None else "an unknown number of objects"
     rows = [
         [row.storage_class, f"{row.objects:,}" if row.objects is not None else "-", format_bytes(row.bytes)]
         for row in usage.by_class
     ]
     source = (
-        say.USAGE_SOURCE_CLOUDWATCH.format(as_of=say.day(usage.as_of))
+        say.USAGE_SOURCE_CLOUDWATCH.format(as_of=day(usage.as_of))
         if usage.source == "cloudwatch"
         else say.USAGE_SOURCE_LISTING
     )

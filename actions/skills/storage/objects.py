@@ -6,11 +6,11 @@ from typing import Any
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.aws.paths import format_bytes
 from actions.aws.transfer import ObjectInfo
 from actions.aws.usage import ObjectSummary
 from actions.core.base import ConfirmableAction, Skill
 from actions.core.confirmation import Choice, Question, Questions
+from actions.core.formatting import format_bytes, plural, s3_url, when
 from actions.skills.storage import wording as say
 from actions.skills.storage.base import StorageAction
 
@@ -27,11 +27,11 @@ def summary_reply(summary: ObjectSummary) -> dict[str, Any]:
         where=where, count=f"{summary.object_count:,}", size=format_bytes(summary.total_bytes)
     )
     classes = ", ".join(
-        f"{row.storage_class} {say.plural(row.objects or 0, 'object')} ({format_bytes(row.bytes)})"
+        f"{row.storage_class} {plural(row.objects or 0, 'object')} ({format_bytes(row.bytes)})"
         for row in summary.by_class
     )
     largest = ", ".join(say.OBJECT_ENTRY.format(key=o.key, size=format_bytes(o.size)) for o in summary.largest)
-    newest = ", ".join(say.NEWEST_ENTRY.format(key=o.key, when=say.when(o.last_modified)) for o in summary.newest)
+    newest = ", ".join(say.NEWEST_ENTRY.format(key=o.key, when=when(o.last_modified)) for o in summary.newest)
     items = [("Storage classes", classes), ("Largest", largest), ("Newest", newest)]
     text = "\n".join([title] + [f"{label}: {value}" for label, value in items])
     fields = {"title": title, "items": [{"label": label, "value": value} for label, value in items]}
@@ -75,7 +75,7 @@ class ActionDeleteObject(StorageAction, ConfirmableAction):
         versioned = (await self.blocking(lambda: service.inspect_bucket(bucket, limit=1))).versioning != "Disabled"
         template = say.CONFIRM_DELETE_VERSIONED if versioned else say.CONFIRM_DELETE_OBJECT
         text = template.format(
-            url=say.s3_url(bucket, key), size=format_bytes(info.size), when=say.when(info.last_modified), bucket=bucket
+            url=s3_url(bucket, key), size=format_bytes(info.size), when=when(info.last_modified), bucket=bucket
         )
         pending = {"kind": self.kind, "bucket": bucket, "key": key, "versioned": versioned}
         return self.propose(dispatcher, text, pending, say.DELETE_OBJECT_YES)
@@ -91,7 +91,7 @@ class ActionDeleteObject(StorageAction, ConfirmableAction):
             lambda r: {"delete_marker": r.delete_marker},
         )
         template = say.OBJECT_MARKED if result.delete_marker else say.OBJECT_DELETED
-        dispatcher.utter_message(text=template.format(url=say.s3_url(bucket, key)))
+        dispatcher.utter_message(text=template.format(url=s3_url(bucket, key)))
         return []
 
 
@@ -103,7 +103,7 @@ def restore_tiers(storage_class: str) -> list[str]:
 
 def restore_offer(info: ObjectInfo) -> str:
     storage_class = info.archive_status or info.storage_class
-    url = say.s3_url(info.bucket, info.key)
+    url = s3_url(info.bucket, info.key)
     duration = say.RESTORE_DURATION.get((storage_class, RESTORE_TIER), say.RESTORE_DURATION_DEFAULT)
     if info.restore == "in_progress":
         return say.RESTORE_IN_PROGRESS.format(url=url, storage_class=storage_class, duration=duration)
@@ -156,7 +156,7 @@ class ActionRestoreObject(StorageAction, ConfirmableAction):
         info: ObjectInfo = await self.blocking(self.storage().head, bucket, key)
         if not info.needs_restore:
             dispatcher.utter_message(
-                text=say.NOT_ARCHIVED_READY.format(url=say.s3_url(bucket, key), storage_class=info.storage_class)
+                text=say.NOT_ARCHIVED_READY.format(url=s3_url(bucket, key), storage_class=info.storage_class)
             )
             return []
         if info.restore == "in_progress":
@@ -178,7 +178,7 @@ class ActionRestoreObject(StorageAction, ConfirmableAction):
             lambda: service.restore(bucket, key, days=days, tier=tier),
             lambda r: {"status": r.status},
         )
-        url = say.s3_url(bucket, key)
+        url = s3_url(bucket, key)
         storage_class = str(pending.get("storage_class", "GLACIER"))
         duration = say.RESTORE_DURATION.get((storage_class, tier), say.RESTORE_DURATION_DEFAULT)
         if result.status == "already_restored":

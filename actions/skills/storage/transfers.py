@@ -14,12 +14,13 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.aws.errors import AwsCallFailed, CloudButlerError
 from actions.aws.multipart import MultipartUploads
-from actions.aws.paths import UnsafePath, format_bytes, resolve_inside, unique_target
+from actions.aws.paths import UnsafePath, resolve_inside, unique_target
 from actions.aws.storage import StorageService
 from actions.aws.sync import SyncPlan, SyncResult
 from actions.aws.transfer import ObjectInfo, Progress, default_transfer_config
 from actions.core import wording
 from actions.core.base import ConfirmableAction, Skill
+from actions.core.formatting import format_bytes, listed_names, plural, s3_url, when
 from actions.core.identity import Attachment
 from actions.core.jobs import Job, percent_done
 from actions.skills.storage import wording as say
@@ -29,7 +30,6 @@ from actions.skills.storage.base import (
     StorageAction,
     StoragePlaces,
     is_dry_run,
-    listed_names,
     media_name,
 )
 from actions.skills.storage.objects import propose_restore, restore_offer
@@ -219,7 +219,7 @@ class ActionUploadFile(StorageAction, ConfirmableAction):
 
         total = sum(_path_of(places, i).stat().st_size for i in items)
         if total > self.background_bytes:
-            what = items[0].name if len(items) == 1 else say.plural(len(items), "file")
+            what = items[0].name if len(items) == 1 else plural(len(items), "file")
             dispatcher.utter_message(text=say.UPLOAD_STARTED.format(what=what, size=format_bytes(total), bucket=bucket))
             self.jobs.start(Job(
                 sender_id=tracker.sender_id,
@@ -257,7 +257,7 @@ class ActionUploadFile(StorageAction, ConfirmableAction):
             done += result.size
             template = say.UPLOADED_REPLACED if result.replaced else say.UPLOADED
             lines.append(template.format(name=item.name, size=format_bytes(result.size),
-                                         url=say.s3_url(bucket, result.key)))
+                                         url=s3_url(bucket, result.key)))
         return "\n".join(lines)
 
 
@@ -297,12 +297,12 @@ def _head_or_none(service: StorageService, bucket: str, key: str) -> ObjectInfo 
 
 
 def _confirm_line(bucket: str, item: UploadItem, existing: ObjectInfo | None) -> str:
-    url = say.s3_url(bucket, item.key)
+    url = s3_url(bucket, item.key)
     if existing is None:
         return say.CONFIRM_UPLOAD_LINE.format(name=item.name, size=format_bytes(item.size), url=url)
     return say.CONFIRM_REPLACE_LINE.format(
         name=item.name, size=format_bytes(item.size), url=url, old_size=format_bytes(existing.size),
-        old_when=say.when(existing.last_modified),
+        old_when=when(existing.last_modified),
     )
 
 
@@ -333,7 +333,7 @@ class ActionDownloadFile(StorageAction):
             dispatcher.utter_message(text=say.unsafe_path(exc.details, folder="downloads"))
             return []
         if info.size > self.background_bytes:
-            url = say.s3_url(bucket, key)
+            url = s3_url(bucket, key)
             dispatcher.utter_message(text=say.DOWNLOAD_STARTED.format(url=url, size=format_bytes(info.size)))
             self.jobs.start(Job(
                 sender_id=tracker.sender_id,
@@ -353,11 +353,11 @@ class ActionDownloadFile(StorageAction):
         result = service.download(info.bucket, info.key, places.download_dir, name=name, progress=progress)
         link = service.presigned_url(info.bucket, info.key, expires=LINK_SECONDS)
         original = info.key.rsplit("/", 1)[-1]
-        lines = [say.DOWNLOADED.format(url=say.s3_url(info.bucket, info.key), size=format_bytes(result.size),
+        lines = [say.DOWNLOADED.format(url=s3_url(info.bucket, info.key), size=format_bytes(result.size),
                                        path=result.path)]
         if result.path.name != original:
             lines.append(say.DOWNLOAD_RENAMED.format(original=original, name=result.path.name))
-        lines.append(say.DOWNLOAD_LINK.format(minutes=LINK_SECONDS // 60, expires=say.when(link.expires_at),
+        lines.append(say.DOWNLOAD_LINK.format(minutes=LINK_SECONDS // 60, expires=when(link.expires_at),
                                               link=link.url))
         reply: dict[str, Any] = {}
         if result.size <= ATTACH_MAX_BYTES:
@@ -379,28 +379,28 @@ def _publish_media(path: Path, media_dir: Path) -> str:
 
 def plan_text(plan: SyncPlan) -> str:
     lines = [say.SYNC_PLAN.format(
-        url=say.s3_url(plan.bucket, plan.prefix),
+        url=s3_url(plan.bucket, plan.prefix),
         new=plan.count("new"), new_bytes=format_bytes(plan.bytes("new")),
         changed=plan.count("changed"), changed_bytes=format_bytes(plan.bytes("changed")),
         unchanged=plan.count("unchanged"),
     )]
     if plan.skipped:
         names = listed_names([s.relative for s in plan.skipped])
-        lines.append(say.SYNC_SKIPPED.format(count=say.plural(len(plan.skipped), "file"), names=names))
+        lines.append(say.SYNC_SKIPPED.format(count=plural(len(plan.skipped), "file"), names=names))
     if plan.remote_only:
-        lines.append(say.SYNC_REMOTE_ONLY.format(count=say.plural(plan.remote_only, "object")))
+        lines.append(say.SYNC_REMOTE_ONLY.format(count=plural(plan.remote_only, "object")))
     return "\n".join(lines)
 
 
 def sync_result_text(result: SyncResult) -> str:
     plan = result.plan
     lines = [say.SYNC_DONE.format(
-        url=say.s3_url(plan.bucket, plan.prefix), count=say.plural(result.uploaded, "file"),
+        url=s3_url(plan.bucket, plan.prefix), count=plural(result.uploaded, "file"),
         size=format_bytes(result.uploaded_bytes), unchanged=plan.count("unchanged"),
     )]
     if result.failures:
         names = listed_names([f"{f.relative} ({f.code})" for f in result.failures])
-        lines.append(say.SYNC_FAILURES.format(count=say.plural(len(result.failures), "file"), names=names))
+        lines.append(say.SYNC_FAILURES.format(count=plural(len(result.failures), "file"), names=names))
     if not result.completed and result.failures:
         reason = wording.error_text(CloudButlerError(result.failures[-1].code, bucket=plan.bucket))
         lines.append(say.SYNC_STOPPED.format(reason=reason))
@@ -434,9 +434,9 @@ class ActionSyncFolder(StorageAction, ConfirmableAction):
             dispatcher.utter_message(text=f"{text}\n{say.SYNC_DRY_RUN.format(bucket=bucket)}")
             return []
         if not plan.to_upload:
-            dispatcher.utter_message(text=say.SYNC_NOTHING.format(url=say.s3_url(bucket, plan.prefix)))
+            dispatcher.utter_message(text=say.SYNC_NOTHING.format(url=s3_url(bucket, plan.prefix)))
             return []
-        question = say.CONFIRM_SYNC.format(count=say.plural(len(plan.to_upload), "file"),
+        question = say.CONFIRM_SYNC.format(count=plural(len(plan.to_upload), "file"),
                                            size=format_bytes(plan.upload_bytes))
         pending = {"kind": self.kind, "bucket": bucket, "prefix": plan.prefix}
         return self.propose(dispatcher, f"{text}\n{question}", pending, say.SYNC_YES)
@@ -449,16 +449,16 @@ class ActionSyncFolder(StorageAction, ConfirmableAction):
         # Planned again: only what differs now is uploaded, even if the outbox changed since the question.
         plan: SyncPlan = await self.blocking(service.plan_sync, self.places.upload_dir, bucket, prefix)
         if not plan.to_upload:
-            dispatcher.utter_message(text=say.SYNC_NOTHING.format(url=say.s3_url(bucket, plan.prefix)))
+            dispatcher.utter_message(text=say.SYNC_NOTHING.format(url=s3_url(bucket, plan.prefix)))
             return []
         if len(plan.to_upload) > self.background_files or plan.upload_bytes > self.background_bytes:
             dispatcher.utter_message(text=say.SYNC_STARTED.format(
-                count=say.plural(len(plan.to_upload), "file"), size=format_bytes(plan.upload_bytes),
-                url=say.s3_url(bucket, plan.prefix)))
+                count=plural(len(plan.to_upload), "file"), size=format_bytes(plan.upload_bytes),
+                url=s3_url(bucket, plan.prefix)))
             self.jobs.start(Job(
                 sender_id=tracker.sender_id,
                 work=lambda progress: self._apply(tracker, service, plan, progress),
-                progress_text=_progress_text("Syncing", say.plural(len(plan.to_upload), "file")),
+                progress_text=_progress_text("Syncing", plural(len(plan.to_upload), "file")),
                 title=f"the sync to {bucket}",
             ))
             return []

@@ -5,31 +5,12 @@ more specific (a bucket or key is named, or the code is a storage one) and retur
 """
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, Callable, Mapping
 
 from actions.aws.errors import CloudButlerError
-from actions.aws.paths import format_bytes
-from actions.core.formatting import and_join
+from actions.core.formatting import and_join, format_bytes, plural, s3_url
 
-
-# --- shared --------------------------------------------------------------------------------------------------------
-def s3_url(bucket: str, key: str = "") -> str:
-    return f"s3://{bucket}/{key}"
-
-
-def when(moment: datetime | None) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "unknown"
-
-
-def day(moment: datetime | None) -> str:
-    return moment.strftime("%Y-%m-%d") if moment else "unknown date"
-
-
-def plural(count: int, noun: str, nouns: str | None = None) -> str:
-    return f"{count:,} {noun if count == 1 else (nouns or noun + 's')}"
-
-
+# --- shared ------------------------------------------------------------------------------------------------------------
 NEED_BUCKET = "Which bucket? Tell me its name, e.g. \"{example}\"."
 
 # --- list buckets --------------------------------------------------------------------------------------------------
