@@ -14,9 +14,9 @@ from connectors.discord import DiscordInput
 from connectors.discord.settings import DiscordSettings
 from connectors.slack import SlackInput
 from connectors.slack.settings import SlackSettings
-from tests.connectors.harness import SIGNING_SECRET, DiscordHarness, SlackHarness
+from tests.connectors.harness import SIGNING_SECRET, Agent, DiscordHarness, SlackHarness
 from tests.fakes.discord_fake import FakeDiscord
-from tests.fakes.rasa_stub import ScriptedAgent, rasa_server
+from tests.fakes.rasa_stub import rasa_server
 from tests.fakes.slack_fake import FakeSlack
 
 
@@ -46,8 +46,8 @@ def inbox(tmp_path: Path) -> Inbox:
 
 
 @pytest.fixture
-def agent() -> ScriptedAgent:
-    return ScriptedAgent()
+def agent() -> Agent:
+    return Agent()
 
 
 @pytest.fixture
@@ -71,7 +71,7 @@ def discord_settings(discord_fake: FakeDiscord, inbox: Inbox, media_dir: Path) -
 
 @pytest.fixture
 async def discord(
-    discord_fake: FakeDiscord, discord_settings: DiscordSettings, agent: ScriptedAgent
+    discord_fake: FakeDiscord, discord_settings: DiscordSettings, agent: Agent
 ) -> AsyncIterator[DiscordHarness]:
     channel = DiscordInput(discord_settings)
     async with rasa_server([channel], agent) as server:
@@ -105,7 +105,7 @@ def slack_settings(slack_fake: FakeSlack, inbox: Inbox, media_dir: Path) -> Slac
 
 @pytest.fixture
 async def slack(
-    slack_fake: FakeSlack, slack_settings: SlackSettings, agent: ScriptedAgent
+    slack_fake: FakeSlack, slack_settings: SlackSettings, agent: Agent
 ) -> AsyncIterator[SlackHarness]:
     channel = SlackInput(slack_settings)
     async with rasa_server([channel], agent) as server:

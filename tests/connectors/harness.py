@@ -2,16 +2,20 @@
 through the fakes (Discord gateway dispatches, Slack Socket Mode envelopes and signed Events API posts)."""
 from __future__ import annotations
 
+import asyncio
 import copy
 import json
 import uuid
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from rasa.core.channels.channel import UserMessage
 
 from connectors.discord import DiscordInput
 from connectors.slack import SlackInput
 from tests.fakes.discord_fake import FakeDiscord, snowflake
-from tests.fakes.rasa_stub import RunningServer
+from tests.fakes.rasa_stub import RunningServer, ScriptedAgent
 from tests.fakes.slack_fake import Call, FakeSlack, next_ts, post_event
 
 PAYLOADS = Path(__file__).parent / "payloads"
@@ -24,6 +28,28 @@ SLACK_BOB = "U0BOB0001"
 
 def payload(name: str) -> dict[str, Any]:
     return json.loads((PAYLOADS / name).read_text())
+
+
+@dataclass
+class Agent(ScriptedAgent):
+    """The scripted bot, also counting the messages it has finished answering: a test waits for that instead of
+    sleeping until nothing more can happen."""
+
+    handled: int = 0
+    _done: asyncio.Condition = field(default_factory=asyncio.Condition)
+
+    async def handle_message(self, message: UserMessage) -> None:
+        try:
+            await super().handle_message(message)
+        finally:
+            async with self._done:
+                self.handled += 1
+                self._done.notify_all()
+
+    async def wait_handled(self, count: int, timeout: float = 5.0) -> None:
+        """Until ``count`` messages have been answered (every reply posted)."""
+        async with self._done:
+            await asyncio.wait_for(self._done.wait_for(lambda: self.handled >= count), timeout)
 
 
 class DiscordUsers:

@@ -1,7 +1,6 @@
 """discord.py against the fake gateway and REST API, through a Rasa server's channel registration."""
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -15,7 +14,7 @@ from connectors.discord import DiscordInput
 from connectors.discord.render import choice_custom_id
 from connectors.discord.settings import DiscordSettings
 from connectors.vocabulary import table_as_text
-from tests.connectors.harness import ALICE, BOB, DiscordHarness, DiscordUsers, payload
+from tests.connectors.harness import ALICE, BOB, Agent, DiscordHarness, DiscordUsers, payload
 from tests.fakes.discord_fake import FakeDiscord
 from tests.fakes.rasa_stub import FIELDS, TABLE, ScriptedAgent, rasa_server, script
 
@@ -200,11 +199,10 @@ async def test_image_reply_is_uploaded_as_file(discord: DiscordHarness, media_di
     assert reply.files == {"chart.png": (media_dir / "chart.png").read_bytes()}
 
 
-async def test_long_reply_is_split_at_line_boundaries(discord: DiscordHarness) -> None:
+async def test_long_reply_is_split_at_line_boundaries(discord: DiscordHarness, agent: Agent) -> None:
     await discord.say("long report")
     expected = script("long", {})[0]["text"]
-    await discord.fake.wait_for(lambda: len(discord.fake.posted(CHANNEL)) >= 3)
-    await asyncio.sleep(0.1)
+    await agent.wait_handled(1)  # every piece posted
     pieces = [r.json["content"] for r in discord.fake.posted(CHANNEL)]
     assert [len(p.splitlines()) for p in pieces] == [21, 21, 18]  # 92-character lines, 21 fit in 2,000
     assert all(len(p) <= 2000 for p in pieces)
@@ -218,13 +216,14 @@ async def test_table_degrades_to_monospace_text(discord: DiscordHarness) -> None
     assert not reply.json.get("embeds")
 
 
-async def test_bot_and_unaddressed_messages_are_ignored(discord: DiscordHarness, agent: ScriptedAgent) -> None:
+async def test_bot_and_unaddressed_messages_are_ignored(discord: DiscordHarness, agent: Agent) -> None:
     await discord.say("hello from another bot", user="600000000000000077", name="otherbot", bot=True)
     await discord.say("hello from myself", user=discord.fake.bot_id, name="cloudbutler", bot=True)
     await discord.say("hello without mention", mention=False)
     await discord.say("hello, now addressed")
-    await discord.fake.wait_for(lambda: discord.fake.posted(CHANNEL))
-    await asyncio.sleep(0.1)
+    # Events are handled in the order they arrive, and an ignored one is dropped before its handler awaits
+    # anything: once the last message is answered, the others have had their chance.
+    await agent.wait_handled(1)
     assert agent.texts() == ["hello, now addressed"]
     assert len(discord.fake.posted(CHANNEL)) == 1
 
@@ -241,9 +240,7 @@ async def test_two_users_in_one_channel_keep_separate_conversations(
     assert by_text["hello from bob"].metadata["user_name"] == "Bob"
 
 
-async def test_gateway_drop_resumes_without_losing_or_repeating(
-    discord: DiscordHarness, agent: ScriptedAgent
-) -> None:
+async def test_gateway_drop_resumes_without_losing_or_repeating(discord: DiscordHarness, agent: Agent) -> None:
     await discord.say("hello before the drop")
     await discord.fake.wait_for(lambda: len(discord.fake.posted(CHANNEL)) == 1)
     await discord.fake.drop()
@@ -254,24 +251,23 @@ async def test_gateway_drop_resumes_without_losing_or_repeating(
     assert discord.fake.identifies == 1  # resumed, not re-identified
     assert discord.fake.replayed == ["MESSAGE_CREATE"]  # only what the bot missed
     await discord.say("hello after the drop")
-    await discord.fake.wait_for(lambda: len(discord.fake.posted(CHANNEL)) == 3)
-    await asyncio.sleep(0.2)
+    await agent.wait_handled(3)
     assert agent.texts() == ["hello before the drop", "hello during the drop", "hello after the drop"]
     assert [r.json["content"] for r in discord.fake.posted(CHANNEL)] == ["hello"] * 3
 
 
-async def test_replayed_message_is_answered_once(discord: DiscordHarness, agent: ScriptedAgent) -> None:
+async def test_replayed_message_is_answered_once(discord: DiscordHarness, agent: Agent) -> None:
     data = payload("discord_message_create_guild.json")
     await discord.fake.dispatch("MESSAGE_CREATE", data)
     await discord.fake.dispatch("MESSAGE_CREATE", data)
     await discord.say("hello again")
-    await discord.fake.wait_for(lambda: len(discord.fake.posted(CHANNEL)) == 2)
-    await asyncio.sleep(0.1)
+    await agent.wait_handled(2)  # the replay was dropped on arrival, before "hello again" was handled
+    assert len(discord.fake.posted(CHANNEL)) == 2
     assert agent.texts() == ["hello there", "hello again"]
 
 
 async def test_allow_list_limits_guild_channels(
-    discord_fake: FakeDiscord, discord_settings: DiscordSettings, agent: ScriptedAgent
+    discord_fake: FakeDiscord, discord_settings: DiscordSettings, agent: Agent
 ) -> None:
     settings = dataclasses.replace(discord_settings, allowed_channels=frozenset({CHANNEL}))
     channel = DiscordInput(settings)
@@ -282,6 +278,6 @@ async def test_allow_list_limits_guild_channels(
         await harness.say("hello elsewhere", channel_id=OTHER_CHANNEL)
         await harness.say("hello here")
         await harness.say("hello in private", dm=True)
-        await discord_fake.wait_for(lambda: len(discord_fake.posted()) == 2)
-        await asyncio.sleep(0.1)
+        await agent.wait_handled(2)  # in order of arrival: the one elsewhere was dropped first
+        assert len(discord_fake.posted()) == 2
     assert agent.texts() == ["hello here", "hello in private"]

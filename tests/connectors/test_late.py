@@ -2,7 +2,6 @@
 post to where the recipient last talked to the bot, with working buttons that belong to that recipient."""
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import logging
 from types import SimpleNamespace
@@ -121,8 +120,7 @@ async def test_discord_unknown_recipient_is_logged_and_dropped(
     discord: DiscordHarness, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO, logger="connectors")
-    await late(discord.channel).send_response("discord:dm:600000000000000099", dict(PROGRESS))
-    await asyncio.sleep(0.1)
+    await late(discord.channel).send_response("discord:dm:600000000000000099", dict(PROGRESS))  # decided here
     assert discord.fake.posted() == []
     [record] = [r for r in caplog.records if "600000000000000099" in r.getMessage()]
     assert record.levelno == logging.INFO and "dropped" in record.getMessage()
@@ -240,8 +238,7 @@ async def test_slack_unknown_recipient_is_logged_and_dropped(
     slack: SlackHarness, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO, logger="connectors")
-    await late(slack.channel).send_response(f"slack:{TEAM}:U0NOBODY1", dict(PROGRESS))
-    await asyncio.sleep(0.1)
+    await late(slack.channel).send_response(f"slack:{TEAM}:U0NOBODY1", dict(PROGRESS))  # decided here
     assert slack.fake.called("chat.postMessage") == []
     [record] = [r for r in caplog.records if "U0NOBODY1" in r.getMessage()]
     assert record.levelno == logging.INFO and "dropped" in record.getMessage()

@@ -4,7 +4,7 @@ from __future__ import annotations
 import asyncio
 import socket
 from pathlib import Path
-from typing import AsyncIterator, Awaitable, Callable, Iterator, List, Tuple
+from typing import AsyncIterator, Callable, Iterator, List, Tuple
 
 import pytest
 from aiohttp import web
@@ -279,17 +279,20 @@ async def test_a_late_refusal_does_not_split_poll_and_messages(webchat: WebChatS
     new session, not a third one the poll never hears of (late messages would wait for the next poll, ~25 s)."""
     stale = await stale_page(webchat, page)
     issued = session_requests(page)
+    message_sent, renewed = asyncio.Event(), asyncio.Event()
+    page.on("response", lambda r: renewed.set() if r.url.endswith("/webchat/session") else None)
 
-    def slow(seconds: float) -> Callable[[Route], Awaitable[None]]:
-        async def handle(route: Route) -> None:
-            await asyncio.sleep(seconds)
-            await route.continue_()
+    async def hold_poll(route: Route) -> None:
+        await message_sent.wait()  # both leave with the stale session
+        await route.continue_()
 
-        return handle
+    async def hold_message(route: Route) -> None:
+        message_sent.set()
+        await renewed.wait()  # the poll's 401 comes back first; the message's once the poll has renewed
+        await route.continue_()
 
-    # Both leave with the stale session; the poll's 401 comes back first, the message's once the poll has renewed.
-    await page.route("**/webchat/updates", slow(0.5))
-    await page.route("**/webchat/webhook", slow(1.5))
+    await page.route("**/webchat/updates", hold_poll)
+    await page.route("**/webchat/webhook", hold_message)
     await open_chat(page, webchat.url)
     await page.fill("#input", "slow network")
     await page.press("#input", "Enter")

@@ -6,8 +6,10 @@ import time
 
 import pytest
 
+from common.store import MemoryStore
 from connectors.vocabulary import BotMessage
 from connectors.webchat import Mailbox, MailboxOutput
+from tests.webchat.scripted import eventually
 
 
 def text(value: str) -> BotMessage:
@@ -51,6 +53,14 @@ def test_collected_recipients_free_their_place() -> None:
     assert mailbox.take_now("b") == [text("b"), text("b2")]
 
 
+def test_messages_live_in_the_store_the_mailbox_is_given() -> None:
+    store = MemoryStore()
+    Mailbox(store=store).put("web:local:a", text("kept"))
+    # Another process's mailbox over the same (shared) store collects it: nothing is kept in the Mailbox object.
+    assert Mailbox(store=store).take_now("web:local:a") == [text("kept")]
+    assert store.take(Mailbox.NAMESPACE, "web:local:a") == []
+
+
 @pytest.mark.parametrize("limits", [{"max_messages": 0}, {"max_recipients": 0}, {"max_messages": -1}])
 def test_limits_must_be_positive(limits: dict[str, int]) -> None:
     with pytest.raises(ValueError):
@@ -60,8 +70,8 @@ def test_limits_must_be_positive(limits: dict[str, int]) -> None:
 async def test_take_waits_for_the_first_message() -> None:
     mailbox = Mailbox()
     poll = asyncio.create_task(mailbox.take("r", timeout=5))
-    await asyncio.sleep(0.05)
-    assert mailbox.waiting("r") == 1 and not poll.done()
+    await eventually(lambda: mailbox.waiting("r") == 1)
+    assert not poll.done()
     mailbox.put("r", text("done"))
     assert await asyncio.wait_for(poll, 1) == [text("done")]
     assert mailbox.waiting("r") == 0
@@ -86,8 +96,7 @@ async def test_a_message_goes_to_one_of_two_polls_and_the_other_keeps_waiting() 
     mailbox = Mailbox()
     first = asyncio.create_task(mailbox.take("r", timeout=0.5))
     second = asyncio.create_task(mailbox.take("r", timeout=0.5))
-    await asyncio.sleep(0.05)
-    assert mailbox.waiting("r") == 2
+    await eventually(lambda: mailbox.waiting("r") == 2)
     mailbox.put("r", text("once"))
     results = await asyncio.gather(first, second)
     assert sorted(results, key=len) == [[], [text("once")]]
@@ -97,7 +106,7 @@ async def test_a_message_goes_to_one_of_two_polls_and_the_other_keeps_waiting() 
 async def test_a_cancelled_poll_leaves_nothing_behind() -> None:
     mailbox = Mailbox()
     poll = asyncio.create_task(mailbox.take("r", timeout=5))
-    await asyncio.sleep(0.05)
+    await eventually(lambda: mailbox.waiting("r") == 1)
     poll.cancel()
     with pytest.raises(asyncio.CancelledError):
         await poll
@@ -109,7 +118,7 @@ async def test_a_cancelled_poll_leaves_nothing_behind() -> None:
 async def test_release_all_answers_every_waiting_poll_now() -> None:
     mailbox = Mailbox()
     polls = [asyncio.create_task(mailbox.take(r, timeout=30)) for r in ("a", "b", "b")]
-    await asyncio.sleep(0.05)
+    await eventually(lambda: (mailbox.waiting("a"), mailbox.waiting("b")) == (1, 2))
     mailbox.release_all()
     assert await asyncio.wait_for(asyncio.gather(*polls), 1) == [[], [], []]
     assert (mailbox.waiting("a"), mailbox.waiting("b")) == (0, 0)
