@@ -69,14 +69,23 @@ def test_launcher_runs_everything_and_ctrl_c_leaves_no_process(tmp_path) -> None
         rest, _ = launcher.communicate(timeout=60)
         assert launcher.returncode == 0, rest
         assert "Stopped." in rest
-        time.sleep(0.5)
-        assert not [c for c in children if c.is_running() and c.status() != psutil.STATUS_ZOMBIE]
+        deadline = time.monotonic() + 10
+        while not all(_stopped(c) for c in children) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert all(_stopped(c) for c in children)
         for port in ports.values():
             with pytest.raises(requests.ConnectionError):
                 requests.get(f"http://127.0.0.1:{port}/", timeout=2)
     finally:
         if launcher.poll() is None:
             launcher.kill()
+
+
+def _stopped(child: psutil.Process) -> bool:
+    try:
+        return not child.is_running() or child.status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
 
 
 def test_aws_mode_starts_no_stand_ins() -> None:
