@@ -61,9 +61,7 @@ class OriginPolicy:
         own = [f"http://{host}:{port}"]
         if host in ("127.0.0.1", "localhost", "::1"):
             own += [f"http://127.0.0.1:{port}", f"http://localhost:{port}"]
-        extra = re.split(r"[\s,]+", env.get("CLOUDBUTLER_ALLOWED_ORIGINS") or "")
-        candidates: Iterable[str] = [*own, env.get("CLOUDBUTLER_PUBLIC_URL") or "", *extra]
-        return cls(frozenset(o for o in (origin_of(c) for c in candidates if c) if o))
+        return cls(_origins(own) | listed_origins(env))
 
     def allows(self, origin: str | None) -> bool:
         """No Origin header (a server, curl) is allowed - those authenticate otherwise; "null" never is."""
@@ -73,6 +71,17 @@ class OriginPolicy:
 
     def cors_origins(self) -> list[str]:
         return sorted(self.allowed)
+
+
+def listed_origins(env: Mapping[str, str]) -> frozenset[str]:
+    """The origins the operator lists: ``CLOUDBUTLER_ALLOWED_ORIGINS`` and ``CLOUDBUTLER_PUBLIC_URL`` (the web chat
+    lets these frame it, too)."""
+    listed = re.split(r"[\s,]+", env.get("CLOUDBUTLER_ALLOWED_ORIGINS") or "")
+    return _origins([env.get("CLOUDBUTLER_PUBLIC_URL") or "", *listed])
+
+
+def _origins(candidates: Iterable[str]) -> frozenset[str]:
+    return frozenset(o for o in (origin_of(c) for c in candidates if c) if o)
 
 
 def check_request(request: Request, policy: OriginPolicy) -> HTTPResponse | None:

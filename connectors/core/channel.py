@@ -23,6 +23,7 @@ from connectors.core.late import (
     late_output_class,
 )
 from connectors.core.lifecycle import Lifecycle, bind_to_server
+from connectors.core.settings import ChatSettings
 
 
 class ChatInput(InputChannel, ABC):
@@ -38,21 +39,16 @@ class ChatInput(InputChannel, ABC):
     # Errors a late message may meet on the platform (lost access, network down): logged, never raised into Rasa.
     late_errors: ClassVar[tuple[type[BaseException], ...]] = ()
 
-    def __init__(
-        self,
-        *,
-        store: Store | None = None,
-        last_seen_ttl: float = DEFAULT_LAST_SEEN_TTL_SECONDS,
-        last_seen_max_items: int = DEFAULT_LAST_SEEN_MAX_ITEMS,
-    ) -> None:
+    def __init__(self, *, store: Store | None = None, settings: ChatSettings | None = None) -> None:
+        # Without platform settings (the web chat, whose mailbox is its only state) the defaults apply.
+        ttl = settings.last_seen_ttl if settings else DEFAULT_LAST_SEEN_TTL_SECONDS
+        max_items = settings.last_seen_max_items if settings else DEFAULT_LAST_SEEN_MAX_ITEMS
         self._on_new_message: OnNewMessage | None = None
         self._lifecycle: Lifecycle | None = None
         self.seen = Deduplicator(
             store or MemoryStore(max_items=DEFAULT_DEDUPE_MAX_ITEMS), namespace=f"dedupe:{self.channel_name}"
         )
-        self.last_seen = LastSeen(
-            store or MemoryStore(max_items=last_seen_max_items), channel=self.channel_name, ttl=last_seen_ttl
-        )
+        self.last_seen = LastSeen(store or MemoryStore(max_items=max_items), channel=self.channel_name, ttl=ttl)
 
     @classmethod
     def name(cls) -> str:

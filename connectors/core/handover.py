@@ -28,6 +28,11 @@ class Incoming:
     metadata: MessageMetadata
     message_id: str | None = None  # the platform's id, so Rasa can tell a replay; None lets Rasa make one up
 
+    @property
+    def empty(self) -> bool:
+        """Nothing to say to the assistant: no text, no file (a bare mention)."""
+        return not self.text and not self.metadata.get("attachments") and not self.metadata.get("attachments_rejected")
+
     @classmethod
     def of(cls, identity: Identity, *, text: str, message_id: str | None = None,
            files: SavedFiles | None = None) -> Incoming:

@@ -1,12 +1,35 @@
-"""Reading connector settings as Rasa hands them over from credentials.yml (``${VAR}`` becomes a string, possibly
-empty): plain values, flags, id lists and bounded numbers. Where files live comes from ``connectors.core.inbox``
-(the inbox) and ``common.media`` (the media folder), each read in one place."""
+"""Connector settings: what every platform's settings hold (``ChatSettings``), and reading values as Rasa hands them
+over from credentials.yml (``${VAR}`` becomes a string, possibly empty): plain values, flags, id lists and bounded
+numbers. Where files live is read in one place each: the inbox by ``Inbox.from_env``, media by ``common.media``."""
 from __future__ import annotations
 
 import math
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
+
+from common import media
+from connectors.core.inbox import Inbox
+from connectors.core.late import DEFAULT_LAST_SEEN_MAX_ITEMS, DEFAULT_LAST_SEEN_TTL_SECONDS
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChatSettings:
+    """The part of a platform channel's settings every platform has: where attachments go and media come from,
+    and how long (and, in the in-memory default store, for how many senders) it remembers where each user last
+    wrote, for late messages."""
+
+    inbox: Inbox = field(default_factory=Inbox.from_env)
+    media_dir: Path = field(default_factory=media.media_dir)
+    last_seen_ttl: float = DEFAULT_LAST_SEEN_TTL_SECONDS
+    last_seen_max_items: int = DEFAULT_LAST_SEEN_MAX_ITEMS
+
+    @staticmethod
+    def files_from(env: Mapping[str, str]) -> dict[str, Any]:
+        """``inbox`` and ``media_dir`` from the environment, for a subclass's ``from_credentials``."""
+        return {"inbox": Inbox.from_env(env), "media_dir": media.media_dir(env)}
 
 
 def setting(credentials: Mapping[str, Any] | None, key: str, default: str = "") -> str:

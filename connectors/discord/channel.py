@@ -11,6 +11,7 @@ import aiohttp
 import discord
 from sanic import Blueprint
 
+import connectors.discord.translate as translate
 from common.store import MemoryStore, Store
 from connectors.core.channel import ChatInput
 from connectors.core.handover import Incoming
@@ -18,7 +19,6 @@ from connectors.core.late import Place
 from connectors.core.lifecycle import Lifecycle
 from connectors.core.messages import ConnectorMessages
 from connectors.core.output import ChatOutput, read_file
-from connectors.discord import translate
 from connectors.discord.render import (
     ChoiceHandler,
     ChoiceView,
@@ -95,9 +95,7 @@ class DiscordInput(ChatInput):
     late_errors = (discord.DiscordException, aiohttp.ClientError)
 
     def __init__(self, settings: DiscordSettings, *, store: Store | None = None) -> None:
-        super().__init__(
-            store=store, last_seen_ttl=settings.last_seen_ttl, last_seen_max_items=settings.last_seen_max_items
-        )
+        super().__init__(store=store, settings=settings)
         self.settings = settings
         self.gateway: DiscordGateway | None = None
         # Messages whose buttons a live ChoiceView of this process answers; clicks on any other message with our
@@ -153,9 +151,8 @@ class DiscordInput(ChatInput):
             return
         async with typing_in(message.channel):
             incoming = await translate.from_message(message, me=me, inbox=self.settings.inbox)
-            metadata = incoming.metadata
-            if not incoming.text and not metadata.get("attachments") and not metadata.get("attachments_rejected"):
-                return  # a bare mention: nothing to say to the assistant
+            if incoming.empty:
+                return
             output = self._output(message.channel, message.author.id)
             await self._deliver(incoming, output, channel_id=message.channel.id)
 

@@ -12,6 +12,7 @@ from sanic.request import Request
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
+import connectors.slack.translate as translate
 from common.store import Store
 from connectors.core.channel import ChatInput
 from connectors.core.handover import Incoming
@@ -20,7 +21,6 @@ from connectors.core.late import Place
 from connectors.core.lifecycle import Lifecycle
 from connectors.core.messages import ConnectorMessages
 from connectors.core.output import ChatOutput, read_file
-from connectors.slack import translate
 from connectors.slack.render import SlackReply, chosen_blocks, owner_of, render
 from connectors.slack.settings import SlackSettings
 from connectors.slack.transport import SlackTransport, UserDirectory
@@ -62,9 +62,7 @@ class SlackInput(ChatInput):
     late_errors = (SlackClientError, aiohttp.ClientError, TimeoutError)
 
     def __init__(self, settings: SlackSettings, *, store: Store | None = None) -> None:
-        super().__init__(
-            store=store, last_seen_ttl=settings.last_seen_ttl, last_seen_max_items=settings.last_seen_max_items
-        )
+        super().__init__(store=store, settings=settings)
         self.settings = settings
         self.transport: SlackTransport | None = None
         self._users: UserDirectory | None = None
@@ -127,7 +125,7 @@ class SlackInput(ChatInput):
         incoming = translate.from_event(
             body, bot_user_id=bot_user_id, user_name=await self._users.name_of(event["user"]), files=files
         )
-        if not incoming.text and not (files.saved or files.rejected):
+        if incoming.empty:
             return
         target = translate.reply_target(event, reply_in_thread=self.settings.reply_in_thread)
         await self._deliver(incoming, self._output(target, event["user"]))

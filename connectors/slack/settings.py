@@ -4,34 +4,24 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from common import media
-from connectors.core.inbox import Inbox
-from connectors.core.late import DEFAULT_LAST_SEEN_MAX_ITEMS, DEFAULT_LAST_SEEN_TTL_SECONDS
-from connectors.core.settings import flag, setting
+from connectors.core.settings import ChatSettings, flag, setting
 
 DEFAULT_API_BASE_URL = "https://slack.com/api/"
 
 
 @dataclass(frozen=True, kw_only=True)
-class SlackSettings:
+class SlackSettings(ChatSettings):
     bot_token: str = field(repr=False)
     # Socket Mode when set (xapp-...); the HTTP Events API when the signing secret is set. Both may be on.
     app_token: str = field(default="", repr=False)
     signing_secret: str = field(default="", repr=False)
     api_base_url: str = DEFAULT_API_BASE_URL
     reply_in_thread: bool = True
-    inbox: Inbox = field(default_factory=Inbox.from_env)
-    media_dir: Path = field(default_factory=media.media_dir)
     # Socket Mode ping interval; Slack's SDK reconnects after ~4 missed pongs.
     ping_interval: float = 10.0
-    # Where each sender last talked to the bot, for late messages (``get_output_channel``); the count bounds the
-    # in-memory default store.
-    last_seen_ttl: float = DEFAULT_LAST_SEEN_TTL_SECONDS
-    last_seen_max_items: int = DEFAULT_LAST_SEEN_MAX_ITEMS
 
     @property
     def socket_mode(self) -> bool:
@@ -61,6 +51,5 @@ class SlackSettings:
             signing_secret=setting(credentials, "signing_secret"),
             api_base_url=base if base.endswith("/") else base + "/",
             reply_in_thread=flag((credentials or {}).get("reply_in_thread"), default=True),
-            inbox=Inbox.from_env(env),
-            media_dir=media.media_dir(env),
+            **cls.files_from(env),
         )

@@ -11,7 +11,6 @@ import asyncio
 import logging
 import mimetypes
 import os
-import re
 import secrets
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Union
@@ -27,7 +26,7 @@ from connectors.core.inbox import AttachmentMeta, ReceivedFile, SavedFiles
 from connectors.core.lifecycle import Lifecycle
 from connectors.core.messages import message_too_long
 from connectors.core.output import media_file
-from connectors.guard import origin_of
+from connectors.guard import listed_origins
 from connectors.webchat.mailbox import Mailbox
 from connectors.webchat.output import MailboxOutput, WebChatOutput
 from connectors.webchat.protocol import (
@@ -254,9 +253,8 @@ def _too_large(limit_bytes: int) -> WebChatRequestError:
 
 
 def framing_origins(env: Mapping[str, str]) -> List[str]:
-    """``'self'`` and the origins of ``CLOUDBUTLER_ALLOWED_ORIGINS`` and ``CLOUDBUTLER_PUBLIC_URL``."""
-    listed = re.split(r"[\s,]+", env.get("CLOUDBUTLER_ALLOWED_ORIGINS") or "") + [env.get("CLOUDBUTLER_PUBLIC_URL") or ""]
-    return ["'self'"] + sorted({o for o in (origin_of(value) for value in listed if value) if o})
+    """``'self'`` and the origins the operator lists (``connectors.guard.listed_origins``)."""
+    return ["'self'", *sorted(listed_origins(env))]
 
 
 def _is_json(request: Request) -> bool:
