@@ -13,7 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.aws.clients import ClientFactory
 from actions.aws.errors import CloudButlerError
-from actions.core import wording
+from actions.core import errors, wording
 from actions.core.audit import AuditLog
 from actions.core.confirmation import Questions
 from actions.core.identity import Identity
@@ -61,7 +61,7 @@ class SkillAction(Action, abc.ABC):
             return await self.act(dispatcher, tracker, domain)
         except CloudButlerError as exc:
             logger.info("%s failed: %s", self.action_name, exc.code)
-            dispatcher.utter_message(text=wording.error_text(exc))
+            dispatcher.utter_message(text=errors.error_text(exc))
         except Exception:  # noqa: BLE001 - the user gets a sentence, the log gets the trace
             logger.exception("%s crashed", self.action_name)
             dispatcher.utter_message(text=wording.UNEXPECTED)

@@ -24,7 +24,7 @@ from yarl import URL
 
 from actions.aws.errors import CloudButlerError, Stopped
 from actions.aws.transfer import Progress
-from actions.core import wording
+from actions.core import errors, wording
 from actions.core.base import SkillAction
 
 logger = logging.getLogger(__name__)
@@ -234,7 +234,7 @@ class JobRunner:
         except Stopped:
             text = wording.STOPPED.format(what=job.title)
         except CloudButlerError as exc:
-            text = wording.error_text(exc)
+            text = errors.error_text(exc)
         except Exception:  # noqa: BLE001 - the chat gets a sentence, the log gets the trace
             logger.exception("background job for %s crashed", job.sender_id)
             text = wording.UNEXPECTED

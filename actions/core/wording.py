@@ -1,34 +1,23 @@
-"""Every sentence the action server says (besides domain.yml responses) lives here, so wording stays consistent."""
+"""What the shared machinery says: an unexpected failure, a stopped job, a missing bucket name, a confirmation asked
+again, and a change a restart interrupted. Each skill area keeps its own sentences beside it (``actions.skills``);
+failures are worded by ``actions.core.errors``."""
 from __future__ import annotations
 
 from typing import Any, Mapping
 
-from actions.aws.errors import CloudButlerError
 from actions.core.formatting import plural, s3_url
-from actions.skills.storage import wording as storage_messages
 
-# --- general -------------------------------------------------------------------------------------------------------
-HELP_INTRO = "Here is what I can do right now:"
-HELP_OUTRO = "Type a request in your own words, e.g. \"{example}\"."
-FALLBACK_INTRO = "Sorry, I didn't quite get that. " + HELP_INTRO
-NOT_AVAILABLE = (
-    "I understood that you want to {what}, but that skill isn't available yet - nothing was changed. "
-    "Ask me \"what can you do\" to see what works today."
-)
-NOTHING_PENDING = "There's nothing waiting for your confirmation right now."
-CANCELLED = "Okay, I cancelled that - nothing was changed."
-NOTHING_TO_CANCEL = "Okay. There was nothing to cancel."
-STOPPING = "Okay, stopping {what}. I'll tell you when it has stopped."
+UNEXPECTED = "Something went wrong on my side while doing that. Nothing else was changed; please try again in a moment."
+NOTHING_CHANGED = "Nothing was changed."
+NEED_BUCKET = "Which bucket? Tell me its name, e.g. \"{example}\"."
 STOPPED = (
     "Stopped {what} as you asked. A transfer cut short leaves no partial object or file; what finished before "
     "the stop stays done."
 )
-UNEXPECTED = "Something went wrong on my side while doing that. Nothing else was changed; please try again in a moment."
 
-# --- confirmations (actions/core/confirmation.py) -----------------------------------------------------------------------
+# --- confirmations (actions/core/confirmation.py) ------------------------------------------------------------------
 CANCEL_BUTTON = "No, cancel"
 EARLIER_BUTTONS = "That button was for an earlier question, so I haven't changed anything."
-EARLIER_BUTTONS_NOTHING_PENDING = f"{EARLIER_BUTTONS} {NOTHING_PENDING}"
 # Why a yes did not carry the change out (by confirmation.Verdict value); the question follows, asked anew.
 ASK_AGAIN = {
     "stale": (
@@ -47,58 +36,6 @@ ASK_AGAIN = {
 
 def ask_again(why: str, *, button: str = "", no: str = CANCEL_BUTTON, minutes: int = 15) -> str:
     return ASK_AGAIN[why].format(button=button, no=no, minutes=minutes)
-
-# What each intent would do, for NOT_AVAILABLE (and the help of skills that are not built yet).
-INTENT_PURPOSE = {
-    "list_buckets": "list your S3 buckets",
-    "create_bucket": "create an S3 bucket",
-    "delete_bucket": "delete an S3 bucket",
-    "list_objects": "list the objects in a bucket",
-    "upload_file": "upload a file to S3",
-    "download_file": "download a file from S3",
-    "delete_object": "delete an object from S3",
-    "bucket_usage": "see how much a bucket stores",
-    "cost_optimization": "get cost-saving suggestions for a bucket",
-    "apply_lifecycle": "set up a lifecycle policy",
-    "show_lifecycle": "see a bucket's lifecycle rules",
-    "usage_stats": "see usage statistics",
-    "sync_folder": "sync a folder to S3",
-}
-
-# --- server status -------------------------------------------------------------------------------------------------
-SERVER_TITLE = "Server {instance_id} ({instance_type})"
-SERVER_NOT_ON_EC2 = (
-    "This host is not running on EC2 (no instance metadata service answered), so it has no AWS region, zone or "
-    "instance id. Here is the host itself:"
-)
-HOST_TITLE = "Host {hostname}"
-INSTANCE_TITLE = "{name} ({instance_id}, {instance_type})"
-NO_DATA = "no data"
-
-# --- errors, by CloudButlerError.code --------------------------------------------------------------------------------
-ERRORS = {
-    "unknown_instance": "I don't know an instance called \"{name}\". Known instances: {known}.",
-    "AccessDenied": "AWS denied access for that request. Check that my IAM role or user allows it.",
-    "NoCredentials": "I have no AWS credentials. Set AWS_PROFILE or AWS access keys, or run in the sandbox.",
-    "NetworkError": "I couldn't reach AWS (network error or timeout). Please try again in a moment.",
-    "Throttling": "AWS is throttling requests right now. Please wait a few seconds and try again.",
-    "UnauthorizedOperation": "AWS denied that EC2 request. Check that my IAM policy allows ec2:Describe*.",
-}
-GENERIC_AWS_ERROR = "AWS refused that request ({code}). Nothing was changed."
-
-
-def error_text(exc: CloudButlerError) -> str:
-    """The reply for a failure; unknown codes get a generic sentence naming the AWS code, never a trace."""
-    specific = storage_messages.error_text(exc)  # names the bucket/key/rule when the failure carries them
-    if specific is not None:
-        return specific
-    template = ERRORS.get(exc.code)
-    if template is None:
-        return GENERIC_AWS_ERROR.format(code=exc.code)
-    try:
-        return template.format(**exc.details)
-    except (KeyError, IndexError):
-        return GENERIC_AWS_ERROR.format(code=exc.code)
 
 
 # --- changes a restart interrupted (actions.recovery) ----------------------------------------------------------------

@@ -10,18 +10,14 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from actions.core.base import Skill
+from actions.core.base import Skill, implemented_skills
 
 
 def load_all() -> list[Skill]:
     """Import every skill module (as the action server does) and return their skills, in help order."""
     for module in pkgutil.walk_packages(__path__, prefix=f"{__name__}."):
         importlib.import_module(module.name)
-    from actions.core.base import implemented_skills
-
     return implemented_skills()
 
 

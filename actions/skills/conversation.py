@@ -8,11 +8,41 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.aws.errors import CloudButlerError
-from actions.core import wording
+from actions.core import errors, wording
 from actions.core.base import ConfirmableAction, SkillAction, confirmable, implemented_skills
 from actions.core.confirmation import TOKEN_ENTITY, Asked, Verdict, change_of
 from actions.core.formatting import and_join
 from actions.core.jobs import stop_jobs
+
+HELP_INTRO = "Here is what I can do right now:"
+HELP_OUTRO = "Type a request in your own words, e.g. \"{example}\"."
+FALLBACK_INTRO = "Sorry, I didn't quite get that. " + HELP_INTRO
+NOT_AVAILABLE = (
+    "I understood that you want to {what}, but that skill isn't available yet - nothing was changed. "
+    "Ask me \"what can you do\" to see what works today."
+)
+NOTHING_PENDING = "There's nothing waiting for your confirmation right now."
+CANCELLED = "Okay, I cancelled that - nothing was changed."
+NOTHING_TO_CANCEL = "Okay. There was nothing to cancel."
+STOPPING = "Okay, stopping {what}. I'll tell you when it has stopped."
+EARLIER_BUTTONS_NOTHING_PENDING = f"{wording.EARLIER_BUTTONS} {NOTHING_PENDING}"
+
+# What each intent would do, for NOT_AVAILABLE (and the help of skills that are not built yet).
+INTENT_PURPOSE = {
+    "list_buckets": "list your S3 buckets",
+    "create_bucket": "create an S3 bucket",
+    "delete_bucket": "delete an S3 bucket",
+    "list_objects": "list the objects in a bucket",
+    "upload_file": "upload a file to S3",
+    "download_file": "download a file from S3",
+    "delete_object": "delete an object from S3",
+    "bucket_usage": "see how much a bucket stores",
+    "cost_optimization": "get cost-saving suggestions for a bucket",
+    "apply_lifecycle": "set up a lifecycle policy",
+    "show_lifecycle": "see a bucket's lifecycle rules",
+    "usage_stats": "see usage statistics",
+    "sync_folder": "sync a folder to S3",
+}
 
 
 class ActionHelp(SkillAction):
@@ -23,10 +53,10 @@ class ActionHelp(SkillAction):
     ) -> list[dict[str, Any]]:
         skills = implemented_skills()
         intent = (tracker.latest_message or {}).get("intent", {}).get("name")
-        intro = wording.HELP_INTRO if intent == "help" else wording.FALLBACK_INTRO
+        intro = HELP_INTRO if intent == "help" else FALLBACK_INTRO
         lines = [intro] + [f"- {s.title} - e.g. \"{s.example}\"" for s in skills]
         if skills:
-            lines.append(wording.HELP_OUTRO.format(example=skills[0].example))
+            lines.append(HELP_OUTRO.format(example=skills[0].example))
         dispatcher.utter_message(
             text="\n".join(lines),
             json_message={"table": {"columns": ["Skill", "Try"], "rows": [[s.title, s.example] for s in skills]}},
@@ -41,8 +71,8 @@ class ActionNotAvailable(SkillAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         intent = (tracker.latest_message or {}).get("intent", {}).get("name", "")
-        what = wording.INTENT_PURPOSE.get(intent, "do that")
-        dispatcher.utter_message(text=wording.NOT_AVAILABLE.format(what=what))
+        what = INTENT_PURPOSE.get(intent, "do that")
+        dispatcher.utter_message(text=NOT_AVAILABLE.format(what=what))
         return []
 
 
@@ -62,7 +92,7 @@ class ActionConfirm(SkillAction):
             # Nothing asked (or a slot from before questions had tokens): nothing to carry out.
             clicked = self.entity(tracker, TOKEN_ENTITY) is not None
             dispatcher.utter_message(
-                text=wording.EARLIER_BUTTONS_NOTHING_PENDING if clicked else wording.NOTHING_PENDING
+                text=EARLIER_BUTTONS_NOTHING_PENDING if clicked else NOTHING_PENDING
             )
             return [SlotSet("pending", None)]
         verdict = self.questions.judge(tracker, asked)
@@ -78,7 +108,7 @@ class ActionConfirm(SkillAction):
         try:
             return cleared + await handler.confirmed(dispatcher, tracker, change_of(pending))
         except CloudButlerError as exc:
-            dispatcher.utter_message(text=wording.error_text(exc))
+            dispatcher.utter_message(text=errors.error_text(exc))
             return cleared
 
 
@@ -89,12 +119,12 @@ class ActionCancel(SkillAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         if tracker.get_slot("pending"):
-            dispatcher.utter_message(text=wording.CANCELLED)
+            dispatcher.utter_message(text=CANCELLED)
             return [SlotSet("pending", None)]
         # No question open: "stop" / "cancel" means the transfer or analysis running in the background.
         stopping = stop_jobs(tracker.sender_id)
         if stopping:
-            dispatcher.utter_message(text=wording.STOPPING.format(what=and_join(stopping)))
+            dispatcher.utter_message(text=STOPPING.format(what=and_join(stopping)))
         else:
-            dispatcher.utter_message(text=wording.NOTHING_TO_CANCEL)
+            dispatcher.utter_message(text=NOTHING_TO_CANCEL)
         return [SlotSet("pending", None)]

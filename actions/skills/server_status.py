@@ -10,9 +10,23 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.aws.server import FleetService, HostStatus, HostStatusService, InstanceStatus
-from actions.core import wording
+from actions.core import errors
 from actions.core.base import Skill, SkillAction
 from actions.core.formatting import duration, percent
+
+SERVER_TITLE = "Server {instance_id} ({instance_type})"
+SERVER_NOT_ON_EC2 = (
+    "This host is not running on EC2 (no instance metadata service answered), so it has no AWS region, zone or "
+    "instance id. Here is the host itself:"
+)
+HOST_TITLE = "Host {hostname}"
+INSTANCE_TITLE = "{name} ({instance_id}, {instance_type})"
+NO_DATA = "no data"
+
+errors.register({
+    "unknown_instance": "I don't know an instance called \"{name}\". Known instances: {known}.",
+    "UnauthorizedOperation": "AWS denied that EC2 request. Check that my IAM policy allows ec2:Describe*.",
+})
 
 
 def _fields(title: str, items: list[tuple[str, str]], intro: str = "") -> dict[str, Any]:
@@ -31,9 +45,9 @@ def host_reply(status: HostStatus) -> dict[str, Any]:
         ("Uptime", duration(status.uptime_seconds)),
     ]
     if not status.on_ec2:
-        title = wording.HOST_TITLE.format(hostname=status.hostname)
-        return _fields(title, host_items, intro=wording.SERVER_NOT_ON_EC2)
-    title = wording.SERVER_TITLE.format(instance_id=status.instance_id, instance_type=status.instance_type)
+        title = HOST_TITLE.format(hostname=status.hostname)
+        return _fields(title, host_items, intro=SERVER_NOT_ON_EC2)
+    title = SERVER_TITLE.format(instance_id=status.instance_id, instance_type=status.instance_type)
     items = [
         ("Instance", f"{status.instance_id} ({status.instance_type})"),
         ("Region", status.region or "n/a"),
@@ -45,7 +59,7 @@ def host_reply(status: HostStatus) -> dict[str, Any]:
 
 
 def instance_reply(status: InstanceStatus) -> dict[str, Any]:
-    title = wording.INSTANCE_TITLE.format(
+    title = INSTANCE_TITLE.format(
         name=status.name or status.instance_id, instance_id=status.instance_id, instance_type=status.instance_type
     )
     items = [
@@ -54,9 +68,9 @@ def instance_reply(status: InstanceStatus) -> dict[str, Any]:
         ("Availability zone", status.availability_zone or "n/a"),
         ("Private IP", status.private_ip or "none"),
         ("Public IP", status.public_ip or "none"),
-        ("CPU (latest)", percent(status.cpu_latest) if status.cpu_latest is not None else wording.NO_DATA),
+        ("CPU (latest)", percent(status.cpu_latest) if status.cpu_latest is not None else NO_DATA),
         ("CPU (1-hour average)", percent(status.cpu_hour_average) if status.cpu_hour_average is not None
-         else wording.NO_DATA),
+         else NO_DATA),
     ]
     if status.launch_time is not None:
         items.append(("Launched", status.launch_time.strftime("%Y-%m-%d %H:%M UTC")))

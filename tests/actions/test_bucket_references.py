@@ -10,12 +10,12 @@ import pytest
 from actions.aws.clients import ClientFactory
 from actions.aws.s3_names import InvalidBucketName, validate_bucket_reference
 from actions.core.base import SkillAction
+from actions.core.errors import bucket_name_problem
 from actions.skills.cost.analysis import ActionCostOptimization
 from actions.skills.cost.lifecycle import ActionApplyLifecycle, ActionShowLifecycle
 from actions.skills.storage.buckets import ActionBucketUsage, ActionDeleteBucket
 from actions.skills.storage.objects import ActionDeleteObject, ActionListObjects
 from actions.skills.storage.transfers import ActionDownloadFile, ActionSyncFolder, ActionUploadFile
-from actions.skills.storage.wording import bucket_name_problem
 from tests.actions.conftest import run_action
 from tests.actions.test_storage_support import StorageEnv, ask, make_env, only_text, pending_of
 

@@ -23,6 +23,7 @@ from actions.core.confirmation import (
     boot_id,
     judge,
 )
+from actions.skills import conversation
 from actions.skills.conversation import ActionConfirm
 from actions.skills.storage import wording as say
 from actions.skills.storage.buckets import ActionCreateBucket, ActionDeleteBucket, ActionListBuckets
@@ -185,7 +186,7 @@ async def test_the_right_button_works_once_and_a_second_click_finds_nothing_pend
     assert events == [{"event": "slot", "timestamp": None, "name": "pending", "value": None}]
 
     events, sent = await _click(chat, confirm(env, at(T0 + 61)), yes)
-    assert [m["text"] for m in sent] == [wording.EARLIER_BUTTONS_NOTHING_PENDING]
+    assert [m["text"] for m in sent] == [conversation.EARLIER_BUTTONS_NOTHING_PENDING]
     assert events == [{"event": "slot", "timestamp": None, "name": "pending", "value": None}]
     assert [(x["action"], x["result"]) for x in env.audit_lines() if x["result"] != "attempted"] == [
         ("create_bucket", "ok")]
@@ -245,7 +246,7 @@ async def test_yes_twice_never_empties_a_bucket(env: StorageEnv) -> None:
     assert [m["text"] for m in sent] == ["Emptied full-bucket (deleted 2 objects) and deleted the bucket."]
     assert buckets(env) == []
     _, sent = await _click(chat, confirm(env, at(T0 + 9)), destroy)
-    assert [m["text"] for m in sent] == [wording.EARLIER_BUTTONS_NOTHING_PENDING]
+    assert [m["text"] for m in sent] == [conversation.EARLIER_BUTTONS_NOTHING_PENDING]
 
 
 async def test_the_first_questions_button_clicked_twice_does_not_empty_the_bucket(env: StorageEnv) -> None:
@@ -356,6 +357,6 @@ def test_tokens_and_the_boot_id_are_short_hex_and_the_boot_id_is_one_per_process
 async def test_a_yes_to_a_slot_from_before_questions_had_tokens_does_nothing(env: StorageEnv) -> None:
     events, sent = await run_action(confirm(env, at(T0)), answer_to(
         {"kind": "create_bucket", "bucket": "team-reports", "region": "us-east-1"}, sender_id=SENDER))
-    assert [m["text"] for m in sent] == [wording.NOTHING_PENDING]
+    assert [m["text"] for m in sent] == [conversation.NOTHING_PENDING]
     assert events == [{"event": "slot", "timestamp": None, "name": "pending", "value": None}]
     assert buckets(env) == []

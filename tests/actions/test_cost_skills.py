@@ -15,6 +15,7 @@ from actions.aws.clients import ClientFactory
 from actions.aws.cost.model import BucketStats
 from actions.aws.cost.pricing import pricing_for
 from actions.aws.cost.recommend import build_report
+from actions.core import errors
 from actions.core.audit import AuditLog
 from actions.core.base import implemented_skills
 from actions.core.confirmation import change_of
@@ -527,14 +528,19 @@ def test_wording_of_applied_and_errors() -> None:
     )
     from actions.aws.errors import CloudButlerError
 
-    assert wording.error_text(CloudButlerError("lifecycle_invalid", problems=["ia_too_soon", "duplicate_id"])) == (
+    assert errors.error_text(CloudButlerError("lifecycle_invalid", problems=["ia_too_soon", "duplicate_id"])) == (
         "That lifecycle configuration breaks S3's rules (ia_too_soon, duplicate_id), so I did not apply it."
     )
-    assert wording.error_text(CloudButlerError("bucket_too_large", bucket="b", objects_seen=500001)) == (
+    assert errors.error_text(CloudButlerError("bucket_too_large", bucket="b", objects_seen=500001)) == (
         "b has more than 500,001 objects - too many to list from chat. Turn on S3 Inventory for it (daily, CSV or "
         "Parquet, fields Size, Last modified, Storage class) and ask again after the first report arrives. "
         + wording.ATHENA_HINT
     )
-    assert wording.error_text(CloudButlerError("NoSuchBucket", bucket="b")) is None
-    assert wording.error_text(CloudButlerError("lifecycle_changed")) is None  # details missing: general wording
+    # One registry words every failure: the cost skill's codes beside the S3 ones.
+    assert errors.error_text(CloudButlerError("NoSuchBucket", bucket="b")) == (
+        "There is no bucket called b in this account. Say \"list my buckets\" to see yours."
+    )
+    assert errors.error_text(CloudButlerError("lifecycle_changed")) == (  # details missing: the sentence naming it
+        "AWS refused that request (lifecycle_changed). Nothing was changed."
+    )
 

@@ -6,8 +6,9 @@ from typing import Any
 import pytest
 
 from actions.aws.errors import CloudButlerError
-from actions.core import wording
+from actions.core import errors, wording
 from actions.core.base import ConfirmableAction, SkillAction, implemented_skills
+from actions.skills import conversation
 from actions.skills.conversation import ActionCancel, ActionConfirm, ActionHelp, ActionNotAvailable
 from actions.skills.server_status import ActionServerStatus
 from tests.actions.conftest import answer_to, asked, run_action, tracker_for
@@ -26,7 +27,7 @@ async def test_help_lists_every_implemented_skill_and_calls_no_aws() -> None:
     events, sent = await run_action(action, tracker_for("what can you do", intent="help"))
     assert events == []
     text = sent[0]["text"]
-    assert text.startswith(wording.HELP_INTRO)
+    assert text.startswith(conversation.HELP_INTRO)
     assert ActionServerStatus.skill is not None
     assert ActionServerStatus.skill.example in text
     rows = sent[0]["custom"]["table"]["rows"]
@@ -35,18 +36,18 @@ async def test_help_lists_every_implemented_skill_and_calls_no_aws() -> None:
 
 async def test_fallback_help_says_it_did_not_understand() -> None:
     _, sent = await run_action(ActionHelp(), tracker_for("pizza?", intent="nlu_fallback"))
-    assert sent[0]["text"].startswith(wording.FALLBACK_INTRO)
+    assert sent[0]["text"].startswith(conversation.FALLBACK_INTRO)
 
 
-@pytest.mark.parametrize("intent,purpose", sorted(wording.INTENT_PURPOSE.items()))
+@pytest.mark.parametrize("intent,purpose", sorted(conversation.INTENT_PURPOSE.items()))
 async def test_not_available_names_the_request(intent: str, purpose: str) -> None:
     _, sent = await run_action(ActionNotAvailable(), tracker_for(intent=intent))
-    assert sent[0]["text"] == wording.NOT_AVAILABLE.format(what=purpose)
+    assert sent[0]["text"] == conversation.NOT_AVAILABLE.format(what=purpose)
 
 
 async def test_yes_with_nothing_pending() -> None:
     events, sent = await run_action(ActionConfirm(), tracker_for("yes", intent="affirm"))
-    assert sent[0]["text"] == wording.NOTHING_PENDING
+    assert sent[0]["text"] == conversation.NOTHING_PENDING
     assert events == [{"event": "slot", "timestamp": None, "name": "pending", "value": None}]
 
 
@@ -78,11 +79,13 @@ async def test_yes_runs_the_pending_change_once_and_clears_it() -> None:
 async def test_a_failing_change_still_clears_pending_and_explains() -> None:
     _RecordingChange.calls.clear()
     events, sent = await run_action(ActionConfirm(), answer_to(asked({"kind": "test_change", "fail": True})))
-    assert sent[0]["text"] == wording.ERRORS["AccessDenied"]
+    assert sent[0]["text"] == errors.AWS_ERRORS["AccessDenied"]
     assert events == [{"event": "slot", "timestamp": None, "name": "pending", "value": None}]
 
 
-@pytest.mark.parametrize("pending,expected", [({"kind": "x"}, wording.CANCELLED), (None, wording.NOTHING_TO_CANCEL)])
+@pytest.mark.parametrize("pending,expected", [
+    ({"kind": "x"}, conversation.CANCELLED), (None, conversation.NOTHING_TO_CANCEL),
+])
 async def test_no_cancels(pending: Any, expected: str) -> None:
     events, sent = await run_action(ActionCancel(), tracker_for(intent="deny", slots={"pending": pending}))
     assert sent[0]["text"] == expected
@@ -104,5 +107,5 @@ async def test_an_unexpected_crash_becomes_a_friendly_sentence() -> None:
 
 
 def test_unknown_error_codes_name_the_code_and_promise_nothing_changed() -> None:
-    assert wording.error_text(CloudButlerError("WeirdCode")) == wording.GENERIC_AWS_ERROR.format(code="WeirdCode")
-    assert "web-1, web-2" in wording.error_text(CloudButlerError("unknown_instance", name="x", known="web-1, web-2"))
+    assert errors.error_text(CloudButlerError("WeirdCode")) == errors.GENERIC_AWS_ERROR.format(code="WeirdCode")
+    assert "web-1, web-2" in errors.error_text(CloudButlerError("unknown_instance", name="x", known="web-1, web-2"))

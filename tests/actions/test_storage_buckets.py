@@ -10,6 +10,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.aws.clients import AwsSettings, ClientFactory
+from actions.core import errors, wording
 from actions.core.confirmation import change_of
 from actions.skills.storage import wording as say
 from actions.skills.storage.buckets import (
@@ -117,7 +118,7 @@ async def test_a_bad_name_is_refused_naming_the_rule(answer: str, rule_words: st
     events, sent = await validate(form_tracker(answer, answer))
     assert events == [{"event": "slot", "timestamp": None, "name": "bucket", "value": None}]
     assert rule_words in only_text(sent)
-    assert only_text(sent).endswith(say.BUCKET_NAME_HINT)
+    assert only_text(sent).endswith(errors.BUCKET_NAME_HINT)
 
 
 async def test_a_name_left_over_from_an_earlier_request_is_not_used() -> None:
@@ -296,7 +297,7 @@ async def test_create_without_the_form_still_checks_the_name(env: StorageEnv) ->
 
 async def test_create_without_any_name_asks(env: StorageEnv) -> None:
     events, sent = await run_action(env.action(ActionCreateBucket), ask("create a bucket", "create_bucket"))
-    assert only_text(sent) == say.NEED_BUCKET.format(example="create bucket my-project-bucket")
+    assert only_text(sent) == wording.NEED_BUCKET.format(example="create bucket my-project-bucket")
     assert events == [{"event": "slot", "timestamp": None, "name": "bucket", "value": None}]
 
 
@@ -304,7 +305,7 @@ async def test_create_without_any_name_asks(env: StorageEnv) -> None:
 async def test_delete_without_a_name_asks(env: StorageEnv) -> None:
     events, sent = await run_action(env.action(ActionDeleteBucket), ask("delete a bucket", "delete_bucket"))
     assert events == []
-    assert only_text(sent) == say.NEED_BUCKET.format(example="delete bucket my-old-bucket")
+    assert only_text(sent) == wording.NEED_BUCKET.format(example="delete bucket my-old-bucket")
 
 
 async def test_delete_missing_bucket_says_so(env: StorageEnv) -> None:
@@ -426,4 +427,4 @@ async def test_usage_of_missing_bucket_and_without_a_name(env: StorageEnv) -> No
     _, sent = await run_action(env.action(ActionBucketUsage), ask("how big is x", "bucket_usage", bucket="no-bucket"))
     assert only_text(sent).startswith("There is no bucket called no-bucket")
     _, sent = await run_action(env.action(ActionBucketUsage), ask("bucket usage", "bucket_usage"))
-    assert only_text(sent) == say.NEED_BUCKET.format(example="how big is my-project-bucket")
+    assert only_text(sent) == wording.NEED_BUCKET.format(example="how big is my-project-bucket")

@@ -8,7 +8,7 @@ import pytest
 from actions.aws.errors import AwsCallFailed, CloudButlerError
 from actions.aws.paths import UnsafePath
 from actions.aws.s3_names import InvalidBucketName, validate_bucket_name, validate_bucket_reference
-from actions.core import wording
+from actions.core import errors
 from actions.core.base import implemented_skills
 from actions.skills.storage import wording as say
 from actions.skills.storage.base import (
@@ -132,7 +132,7 @@ def test_places_from_env_and_defaults() -> None:
 def test_every_bucket_name_rule_has_words(name: str, expected: str) -> None:
     with pytest.raises(InvalidBucketName) as caught:
         validate_bucket_name(name)
-    assert wording.error_text(caught.value) == f"{expected} {say.BUCKET_NAME_HINT}"
+    assert errors.error_text(caught.value) == f"{expected} {errors.BUCKET_NAME_HINT}"
 
 
 @pytest.mark.parametrize(
@@ -147,13 +147,13 @@ def test_every_bucket_name_rule_has_words(name: str, expected: str) -> None:
 def test_a_name_no_existing_bucket_can_have_points_to_the_list(name: str, expected: str) -> None:
     with pytest.raises(InvalidBucketName) as caught:
         validate_bucket_reference(name)
-    assert wording.error_text(caught.value) == f"{expected} {say.BUCKET_REFERENCE_HINT}"
+    assert errors.error_text(caught.value) == f"{expected} {errors.BUCKET_REFERENCE_HINT}"
 
 
 @pytest.mark.parametrize("reason", ["empty", "nul_byte", "absolute", "parent_reference", "empty_name",
                                     "symlink_escape", "no_free_name", "name_too_long"])
 def test_every_unsafe_path_reason_has_words(reason: str) -> None:
-    text = wording.error_text(UnsafePath(reason=reason, path="x/y"))
+    text = errors.error_text(UnsafePath(reason=reason, path="x/y"))
     assert text.endswith("Nothing was changed.") and "unsafe_path" not in text
 
 
@@ -181,12 +181,12 @@ def test_every_unsafe_path_reason_has_words(reason: str) -> None:
     ],
 )
 def test_storage_failures_are_explained(error: CloudButlerError, start: str) -> None:
-    assert wording.error_text(error).startswith(start)
+    assert errors.error_text(error).startswith(start)
 
 
 def test_storage_codes_without_details_fall_back_to_the_general_wording() -> None:
-    assert wording.error_text(AwsCallFailed("NoSuchBucket")) == wording.GENERIC_AWS_ERROR.format(code="NoSuchBucket")
-    assert wording.error_text(AwsCallFailed("NetworkError")) == wording.ERRORS["NetworkError"]
+    assert errors.error_text(AwsCallFailed("NoSuchBucket")) == errors.GENERIC_AWS_ERROR.format(code="NoSuchBucket")
+    assert errors.error_text(AwsCallFailed("NetworkError")) == errors.AWS_ERRORS["NetworkError"]
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ from moto.core import DEFAULT_ACCOUNT_ID
 
 from actions.aws.clients import ClientFactory
 from actions.aws.errors import AwsCallFailed
-from actions.core import wording
+from actions.core import errors, wording
 from actions.core.confirmation import change_of
 from actions.skills.storage import wording as say
 from actions.skills.storage.objects import ActionDeleteObject, ActionListObjects
@@ -64,7 +64,7 @@ async def test_list_objects_of_an_empty_bucket(env: StorageEnv) -> None:
 
 async def test_list_objects_needs_a_bucket_and_explains_a_missing_one(env: StorageEnv) -> None:
     _, sent = await run_action(env.action(ActionListObjects), ask("list objects", "list_objects"))
-    assert only_text(sent) == say.NEED_BUCKET.format(example="list files in my-project-bucket")
+    assert only_text(sent) == wording.NEED_BUCKET.format(example="list files in my-project-bucket")
     _, sent = await run_action(env.action(ActionListObjects), ask("ls", "list_objects", bucket="ghost-bucket"))
     assert only_text(sent).startswith("There is no bucket called ghost-bucket")
 
@@ -152,12 +152,12 @@ async def test_an_object_deleted_before_the_yes_is_reported_and_audited(env: Sto
         (AwsCallFailed("NoSuchKey", bucket="b1", key="a/b.txt"),
          "There is no object a/b.txt in bucket b1. Say \"list files in b1\" to see what is there (names are "
          "case-sensitive)."),
-        (AwsCallFailed("AccessDenied"), wording.ERRORS["AccessDenied"]),
-        (AwsCallFailed("Throttling"), wording.ERRORS["Throttling"]),
+        (AwsCallFailed("AccessDenied"), errors.AWS_ERRORS["AccessDenied"]),
+        (AwsCallFailed("Throttling"), errors.AWS_ERRORS["Throttling"]),
     ],
 )
 def test_aws_failures_become_specific_replies(error: AwsCallFailed, expected: str) -> None:
-    assert wording.error_text(error) == expected
+    assert errors.error_text(error) == expected
 
 
 async def test_access_denied_reaches_the_chat_as_advice_not_a_trace(env: StorageEnv) -> None:

@@ -18,6 +18,7 @@ import requests
 from actions.aws.clients import ClientFactory
 from actions.core import wording
 from actions.core.confirmation import change_of
+from actions.skills import conversation
 from actions.skills.conversation import ActionCancel
 from actions.skills.storage import wording as say
 from actions.skills.storage.objects import ActionRestoreObject
@@ -328,7 +329,7 @@ async def test_stop_ends_a_background_upload_and_keeps_no_part_of_it(env: Storag
         await env.say_yes(pending_of(events), handler=handler)
 
         _, sent = await run_action(ActionCancel(), tracker_for("stop the upload", intent="deny", sender_id=SENDER))
-        assert only_text(sent) == wording.STOPPING.format(what="the upload of big.bin")
+        assert only_text(sent) == conversation.STOPPING.format(what="the upload of big.bin")
         said_stop.set()
         await handler.jobs.wait()
     finally:
@@ -342,7 +343,7 @@ async def test_stop_ends_a_background_upload_and_keeps_no_part_of_it(env: Storag
 
     # Nothing is running any more: "stop" says so and changes nothing.
     _, sent = await run_action(ActionCancel(), tracker_for("stop", intent="deny", sender_id=SENDER))
-    assert only_text(sent) == wording.NOTHING_TO_CANCEL
+    assert only_text(sent) == conversation.NOTHING_TO_CANCEL
 
 
 # --- download --------------------------------------------------------------------------------------------------------
@@ -577,7 +578,7 @@ async def test_sync_no_uploads_nothing_and_a_missing_bucket_is_explained(env: St
     _, sent = await run_action(env.action(ActionSyncFolder), ask("sync", "sync_folder", bucket="ghost-bucket"))
     assert only_text(sent).startswith("There is no bucket called ghost-bucket")
     _, sent = await run_action(env.action(ActionSyncFolder), ask("sync outbox", "sync_folder"))
-    assert only_text(sent) == say.NEED_BUCKET.format(example="sync my outbox to bucket my-project-bucket")
+    assert only_text(sent) == wording.NEED_BUCKET.format(example="sync my outbox to bucket my-project-bucket")
 
 
 async def test_big_sync_runs_in_the_background_and_audits_once(env: StorageEnv) -> None:

@@ -14,7 +14,6 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.aws.cost.analysis import BucketTooLarge, ListingLimits
 from actions.aws.cost.model import CostReport
-from actions.aws.errors import CloudButlerError
 from actions.aws.transfer import Progress
 from actions.core.base import Skill, SkillAction
 from actions.core.formatting import plural
@@ -127,16 +126,10 @@ class ActionCostOptimization(CostAction):
         analyser, settings = self.analyser(), self.settings
 
         def work(progress: Progress) -> str:
-            try:
-                report = analyser.analyse_auto(
-                    bucket, progress=lambda objects, _bytes: progress(objects, None),
-                    limits=ListingLimits(max_objects=settings.listing_max_objects), workdir=settings.workdir,
-                )
-            except CloudButlerError as exc:
-                text = say.error_text(exc)
-                if text is None:
-                    raise  # the job runner words AWS failures
-                return text
+            report = analyser.analyse_auto(  # a failure is worded by the job runner
+                bucket, progress=lambda objects, _bytes: progress(objects, None),
+                limits=ListingLimits(max_objects=settings.listing_max_objects), workdir=settings.workdir,
+            )
             first, *others = analysis_replies(report, write_chart(report, settings.media_dir))
             rest.extend(others)
             return str(first["text"])

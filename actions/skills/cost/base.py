@@ -14,9 +14,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.aws.cost.analysis import CostAnalyser, ListingLimits
 from actions.aws.cost.lifecycle import LifecycleService
 from actions.aws.cost.model import CostReport
-from actions.aws.errors import CloudButlerError
+from actions.core import wording
 from actions.core.base import SkillAction
-from actions.skills.cost import wording as say
 from actions.skills.storage.base import bucket_named
 
 DIRECT_OBJECTS = 1_000  # buckets up to this many objects are answered at once (one listing page)
@@ -71,16 +70,9 @@ class CostAction(SkillAction, abc.ABC):
     ) -> list[dict[str, Any]]:
         bucket = self.bucket_of(tracker)
         if not bucket:
-            dispatcher.utter_message(text=say.NEED_BUCKET.format(example=self.need_bucket_example))
+            dispatcher.utter_message(text=wording.NEED_BUCKET.format(example=self.need_bucket_example))
             return []
-        try:
-            return await self.answer(dispatcher, tracker, bucket)
-        except CloudButlerError as exc:
-            text = say.error_text(exc)  # this skill's own codes; AWS failures are worded by actions.messages
-            if text is None:
-                raise
-            dispatcher.utter_message(text=text)
-            return []
+        return await self.answer(dispatcher, tracker, bucket)
 
     @abc.abstractmethod
     async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, bucket: str) -> list[dict[str, Any]]:

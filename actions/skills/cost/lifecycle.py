@@ -131,14 +131,7 @@ class ActionApplyLifecycle(CostAction, ConfirmableAction):
         plan = plan_from_slot(pending)
         changes = {name: list(pending.get(name) or []) for name in ("added", "updated", "removed", "kept")}
         parameters = {"bucket": bucket, **changes, "rules": _ids(plan.rules)}
-        try:
-            await self.blocking(self._apply, tracker, bucket, plan, parameters)
-        except CloudButlerError as exc:
-            text = say.error_text(exc)  # "changed meanwhile" / "invalid"; AWS failures go to action_confirm
-            if text is None:
-                raise
-            dispatcher.utter_message(text=text)
-            return []
+        await self.blocking(self._apply, tracker, bucket, plan, parameters)  # action_confirm words a failure
         counts = {name: len(ids) for name, ids in changes.items()}
         dispatcher.utter_message(text=say.lifecycle_applied(bucket, total=len(plan.rules), **counts))
         return []

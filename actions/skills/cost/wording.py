@@ -7,12 +7,13 @@ connector renders the same figures.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from actions.aws.cost.explain import RuleExplanation, TransitionFact
 from actions.aws.cost.lifecycle import MergePlan, Rule, rule_prefix
 from actions.aws.cost.model import Caveat, CostReport, HistogramBin, Recommendation
-from actions.aws.errors import CloudButlerError
+from actions.core import errors
 from actions.core.formatting import and_join, format_bytes, format_money, plural
 
 CLASS_NAMES = {
@@ -32,7 +33,7 @@ CHART_NOW = "now"
 CHART_AFTER = "after the changes"
 CHART_Y_LABEL = "USD per month"
 
-# Replies for the CloudButlerError codes this skill raises (to merge into actions.messages.ERRORS).
+# Replies to the failure codes of the cost engine (registered with actions.core.errors at the end of this module).
 ERRORS = {
     "bucket_too_large": (
         "{bucket} has more than {objects_seen} objects - too many to list from chat. Turn on S3 Inventory "
@@ -258,8 +259,7 @@ def _rule_name(rule: Rule) -> str:
     return f"rule '{rule.get('ID', '')}'{where}"
 
 
-# --- chat replies of the cost skills (actions/cost_skills.py) ------------------------------------------------------
-NEED_BUCKET = 'Which bucket? Tell me its name, e.g. "{example}".'
+# --- chat replies of the cost skills ------------------------------------------------------------------------------
 ANALYSIS_TITLE = "Cost analysis of {bucket} ({region}), listed just now:"
 ANALYSIS_TITLE_INVENTORY = "Cost analysis of {bucket} ({region}) from its S3 Inventory report of {as_of}:"
 ATHENA_HINT = (
@@ -319,18 +319,17 @@ def lifecycle_applied(bucket: str, *, added: int, updated: int, removed: int, ke
     )
 
 
-def error_text(exc: CloudButlerError) -> str | None:
-    """The reply for this skill's own failure codes (``ERRORS``), or None to let ``actions.messages`` answer."""
-    template = ERRORS.get(exc.code)
-    if template is None:
-        return None
-    details = dict(exc.details)
-    if isinstance(details.get("problems"), (list, tuple)):
-        details["problems"] = ", ".join(str(p) for p in details["problems"])
-    if isinstance(details.get("objects_seen"), int):
-        details["objects_seen"] = f"{details['objects_seen']:,}"
-    try:
-        text = template.format(**details)
-    except (KeyError, IndexError):
-        return None
-    return f"{text} {ATHENA_HINT}" if exc.code in ("bucket_too_large", "inventory_missing") else text
+def _error_reply(code: str, template: str) -> errors.Reply:
+    def reply(details: Mapping[str, Any]) -> str:
+        values = dict(details)
+        if isinstance(values.get("problems"), (list, tuple)):
+            values["problems"] = ", ".join(str(p) for p in values["problems"])
+        if isinstance(values.get("objects_seen"), int):
+            values["objects_seen"] = f"{values['objects_seen']:,}"
+        text = template.format(**values)
+        return f"{text} {ATHENA_HINT}" if code in ("bucket_too_large", "inventory_missing") else text
+
+    return reply
+
+
+errors.register({code: _error_reply(code, template) for code, template in ERRORS.items()})

@@ -17,6 +17,7 @@ from actions.aws.s3_names import InvalidBucketName, is_valid_bucket_name, valida
 from actions.aws.storage import BucketFacts, BucketListing, EmptyResult, StorageService
 from actions.aws.transfer import Progress
 from actions.aws.usage import BucketUsage
+from actions.core import errors, wording
 from actions.core.base import ConfirmableAction, Skill
 from actions.core.confirmation import Choice, Question
 from actions.core.formatting import day, format_bytes, plural
@@ -102,7 +103,7 @@ class ValidateCreateBucketForm(FormValidationAction):
         try:
             validate_bucket_name(name)
         except InvalidBucketName as exc:
-            dispatcher.utter_message(text=say.bucket_name_problem(exc.details))
+            dispatcher.utter_message(text=errors.bucket_name_problem(exc.details))
             return {"bucket": None}
         return {"bucket": name}
 
@@ -133,7 +134,7 @@ class ActionCreateBucket(StorageAction, ConfirmableAction):
         name = self.require(
             dispatcher,
             tracker.get_slot("bucket") or self.entity(tracker, "bucket"),
-            say.NEED_BUCKET.format(example="create bucket my-project-bucket"),
+            wording.NEED_BUCKET.format(example="create bucket my-project-bucket"),
         )
         if name is None:
             return cleared
@@ -184,7 +185,7 @@ class ActionDeleteBucket(StorageAction, ConfirmableAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         name = self.require(
-            dispatcher, self.bucket_of(tracker), say.NEED_BUCKET.format(example="delete bucket my-old-bucket")
+            dispatcher, self.bucket_of(tracker), wording.NEED_BUCKET.format(example="delete bucket my-old-bucket")
         )
         if name is None:
             return []
@@ -282,7 +283,7 @@ class ActionBucketUsage(StorageAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         name = self.require(
-            dispatcher, self.bucket_of(tracker), say.NEED_BUCKET.format(example="how big is my-project-bucket")
+            dispatcher, self.bucket_of(tracker), wording.NEED_BUCKET.format(example="how big is my-project-bucket")
         )
         if name is None:
             return []

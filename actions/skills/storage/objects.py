@@ -8,6 +8,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.aws.transfer import ObjectInfo
 from actions.aws.usage import ObjectSummary
+from actions.core import wording
 from actions.core.base import ConfirmableAction, Skill
 from actions.core.confirmation import Choice, Question, Questions
 from actions.core.formatting import format_bytes, plural, s3_url, when
@@ -47,7 +48,7 @@ class ActionListObjects(StorageAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         bucket = self.require(
-            dispatcher, self.bucket_of(tracker), say.NEED_BUCKET.format(example="list files in my-project-bucket")
+            dispatcher, self.bucket_of(tracker), wording.NEED_BUCKET.format(example="list files in my-project-bucket")
         )
         if bucket is None:
             return []

@@ -18,7 +18,7 @@ from actions.aws.paths import UnsafePath, resolve_inside, unique_target
 from actions.aws.storage import StorageService
 from actions.aws.sync import SyncPlan, SyncResult
 from actions.aws.transfer import ObjectInfo, Progress, default_transfer_config
-from actions.core import wording
+from actions.core import errors, wording
 from actions.core.base import ConfirmableAction, Skill
 from actions.core.formatting import format_bytes, listed_names, plural, s3_url, when
 from actions.core.identity import Attachment
@@ -252,7 +252,7 @@ class ActionUploadFile(StorageAction, ConfirmableAction):
                     lambda r: {"size": r.size},
                 )
             except CloudButlerError as exc:
-                lines.append(say.UPLOAD_FAILED.format(name=item.name, reason=wording.error_text(exc)))
+                lines.append(say.UPLOAD_FAILED.format(name=item.name, reason=errors.error_text(exc)))
                 continue
             done += result.size
             template = say.UPLOADED_REPLACED if result.replaced else say.UPLOADED
@@ -402,7 +402,7 @@ def sync_result_text(result: SyncResult) -> str:
         names = listed_names([f"{f.relative} ({f.code})" for f in result.failures])
         lines.append(say.SYNC_FAILURES.format(count=plural(len(result.failures), "file"), names=names))
     if not result.completed and result.failures:
-        reason = wording.error_text(CloudButlerError(result.failures[-1].code, bucket=plan.bucket))
+        reason = errors.error_text(CloudButlerError(result.failures[-1].code, bucket=plan.bucket))
         lines.append(say.SYNC_STOPPED.format(reason=reason))
     return "\n".join(lines)
 
@@ -424,7 +424,7 @@ class ActionSyncFolder(StorageAction, ConfirmableAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         bucket = self.require(dispatcher, self.bucket_of(tracker),
-                              say.NEED_BUCKET.format(example="sync my outbox to bucket my-project-bucket"))
+                              wording.NEED_BUCKET.format(example="sync my outbox to bucket my-project-bucket"))
         if bucket is None:
             return []
         prefix = self.prefix_of(tracker)

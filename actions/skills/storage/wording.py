@@ -1,17 +1,12 @@
-"""What the S3 storage skills say: replies, confirmation questions, and the storage failures turned into advice.
-
-``error_text`` is consulted by ``actions.messages.error_text`` first; it answers only for failures it can make
-more specific (a bucket or key is named, or the code is a storage one) and returns None otherwise.
-"""
+"""What the S3 storage skills say: replies, confirmation questions, and the replies to their own failures (registered
+with ``actions.core.errors``, which also words the S3 failures every skill meets)."""
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping
+from typing import Any, Mapping
 
-from actions.aws.errors import CloudButlerError
+from actions.core import errors
 from actions.core.formatting import and_join, format_bytes, plural, s3_url
-
-# --- shared ------------------------------------------------------------------------------------------------------------
-NEED_BUCKET = "Which bucket? Tell me its name, e.g. \"{example}\"."
+from actions.core.wording import NOTHING_CHANGED
 
 # --- list buckets --------------------------------------------------------------------------------------------------
 NO_BUCKETS = "You have no S3 buckets yet. Try \"create bucket my-project-bucket\"."
@@ -176,28 +171,6 @@ SYNC_STOPPED = "The sync stopped early: {reason}"
 SYNC_STARTED = "Syncing {count} ({size}) to {url} - I'll post progress here. Say \"stop\" to stop it."
 
 # --- rule and reason wording ---------------------------------------------------------------------------------------
-BUCKET_NAME_RULES = {
-    "empty": "A bucket name can't be empty.",
-    "length": "\"{name}\" has {length} characters; bucket names must be {min}-{max} characters long.",
-    "uppercase": "\"{name}\" has capital letters; bucket names must be lowercase (e.g. \"{lower}\").",
-    "characters": (
-        "\"{name}\" contains characters S3 doesn't allow; bucket names may only use lowercase letters, numbers, "
-        "dots (.) and hyphens (-) - no spaces or underscores."
-    ),
-    "start_end": "\"{name}\" must begin and end with a lowercase letter or a number.",
-    "adjacent_periods": "\"{name}\" has two dots in a row, which S3 doesn't allow.",
-    "ip_address": "\"{name}\" looks like an IP address, which S3 doesn't allow as a bucket name.",
-    "reserved_prefix": "\"{name}\" starts with \"{prefix}\", a prefix AWS reserves.",
-    "reserved_suffix": "\"{name}\" ends with \"{suffix}\", a suffix AWS reserves.",
-}
-BUCKET_NAME_HINT = "Please choose another name."
-BUCKET_REFERENCE_HINT = "Say \"list my buckets\" to see the names of yours."
-OBJECT_KEY_RULES = {
-    "empty": "An object name can't be empty.",
-    "too_long": "That object name is {bytes} bytes long; S3 allows at most {max}.",
-    "nul_byte": "Object names can't contain a NUL character.",
-    "encoding": "That object name isn't valid UTF-8.",
-}
 UNSAFE_PATHS = {
     "empty": "Please give a file name.",
     "nul_byte": "That file name contains a NUL character.",
@@ -210,15 +183,6 @@ UNSAFE_PATHS = {
         "\"{path}\" is longer than the 255 bytes a file name may have in my {folder} folder, so I left it alone."
     ),
 }
-NOTHING_CHANGED = "Nothing was changed."
-
-
-def bucket_name_problem(details: Mapping[str, Any]) -> str:
-    name = str(details.get("name", ""))
-    template = BUCKET_NAME_RULES.get(str(details.get("rule")), BUCKET_NAME_RULES["characters"])
-    values = {"min": 3, "max": 63, "prefix": "", "suffix": "", **details, "length": len(name), "lower": name.lower()}
-    hint = BUCKET_REFERENCE_HINT if details.get("existing") else BUCKET_NAME_HINT
-    return template.format(**values) + " " + hint
 
 
 def unsafe_path(details: Mapping[str, Any], folder: str = "outbox") -> str:
@@ -234,36 +198,8 @@ def _restore(d: Mapping[str, Any]) -> str:
     return f"{url} is archived in {d['storage_class']}; it must be restored first. Ask me to download it to start one."
 
 
-def _created_then_failed(d: Mapping[str, Any], what: str) -> str:
-    if "rolled_back" not in d:
-        return what
-    after = (
-        "I deleted the half-configured bucket again, so nothing is left behind."
-        if d["rolled_back"]
-        else f"The bucket exists but may be missing encryption or Block Public Access - check {d['bucket']} in the "
-        "AWS console."
-    )
-    return f"{what} {after}"
-
-
-# Each entry needs the details named in its lambda; a KeyError falls back to the general wording.
-_BY_CODE: dict[str, Callable[[Mapping[str, Any]], str]] = {
-    "invalid_bucket_name": bucket_name_problem,
-    "InvalidBucketName": lambda d: f"S3 says \"{d['bucket']}\" is not a valid bucket name. {BUCKET_NAME_HINT}",
-    "invalid_object_key": lambda d: OBJECT_KEY_RULES[d["rule"]].format(**d) + " " + NOTHING_CHANGED,
+errors.register({
     "unsafe_path": unsafe_path,
-    "NoSuchKey": lambda d: (
-        f"There is no object {d['key']} in bucket {d['bucket']}. Say \"list files in {d['bucket']}\" to see what "
-        "is there (names are case-sensitive)."
-    ),
-    "NoSuchBucket": lambda d: (
-        f"There is no bucket called {d['bucket']} in this account. Say \"list my buckets\" to see yours."
-    ),
-    "AccessDenied": lambda d: _created_then_failed(
-        d,
-        f"AWS denied access to {s3_url(d['bucket'], d.get('key', ''))}. Check that my IAM role or user allows "
-        "this S3 action on it and that the bucket policy doesn't block it.",
-    ),
     "BucketAlreadyExists": lambda d: (
         f"The name {d['bucket']} is already taken by another AWS account - bucket names are shared by everyone "
         "on AWS. Try a more specific name, e.g. with your team or project in it."
@@ -286,17 +222,6 @@ _BY_CODE: dict[str, Callable[[Mapping[str, Any]], str]] = {
     "InvalidLocationConstraint": lambda d: (
         f"AWS refused region {d['region']} for {d['bucket']}. Check AWS_REGION in my configuration."
     ),
-    "OperationAborted": lambda d: (
-        f"Another change to {d['bucket']} is in progress, so S3 refused this one. Wait a minute and try again."
-    ),
-    "Throttling": lambda d: (
-        f"AWS is throttling S3 requests for {d['bucket']} right now, so this didn't go through. Wait a few "
-        "seconds and try again."
-    ),
-    "NetworkError": lambda d: (
-        f"I couldn't reach S3 (network error or timeout) while working on {d['bucket']}. Check my connection to "
-        "AWS and try again in a moment."
-    ),
     "object_exists": lambda d: (
         f"{s3_url(d['bucket'], d['key'])} already exists ({format_bytes(d['size'])}), so I didn't replace it. "
         "Ask me to upload it again to get the option to replace it."
@@ -316,15 +241,4 @@ _BY_CODE: dict[str, Callable[[Mapping[str, Any]], str]] = {
         url=s3_url(d["bucket"], d["key"]), storage_class=d["storage_class"]
     ),
     "invalid_request": lambda d: f"{d['value']} is not a valid {d['field']} here; allowed: {d['allowed']}.",
-}
-
-
-def error_text(exc: CloudButlerError) -> str | None:
-    """A storage-specific reply, or None when ``exc`` lacks the details to say more than the general wording."""
-    build = _BY_CODE.get(exc.code)
-    if build is None:
-        return None
-    try:
-        return build(exc.details)
-    except (KeyError, IndexError, ValueError, TypeError):
-        return None
+})
