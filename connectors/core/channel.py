@@ -96,7 +96,10 @@ class ChatInput(InputChannel, ABC):
         """Remember where the sender wrote (before Rasa runs: an action may already post a late message), then
         hand the message over; failures are logged."""
         if place is not None:
-            self.last_seen.remember(incoming.sender_id, place)
+            remembered = place.copy()
+            if incoming.metadata.get("workspace_id"):
+                remembered["workspace_id"] = incoming.metadata["workspace_id"]
+            self.last_seen.remember(incoming.sender_id, remembered)
         if self._on_new_message is not None:
             await deliver(self._on_new_message, incoming, output, input_channel=self.name())
 

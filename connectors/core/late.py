@@ -22,9 +22,10 @@ DEFAULT_LAST_SEEN_MAX_ITEMS = 10_000
 
 
 class Place(TypedDict, total=False):
-    """Where a user last wrote, in the platform's ids: the channel (or DM), the thread, who asked (the owner of any
-    buttons in a late message)."""
+    """Where a user last wrote, in the platform's ids: the workspace (guild, team), the channel (or DM), the thread,
+    and who asked (the owner of any buttons in a late message)."""
 
+    workspace_id: str
     channel_id: str
     thread_id: str
     user_id: str

@@ -3,6 +3,7 @@ post to where the recipient last talked to the bot, with working buttons that be
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 from types import SimpleNamespace
 from typing import Any
@@ -13,6 +14,7 @@ from rasa.server import _get_output_channel
 from rasa.shared.core.events import UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from common.store import MemoryStore
 from connectors.core.messages import ConnectorMessages
 from connectors.discord import DiscordInput
 from connectors.discord.settings import DiscordSettings
@@ -156,6 +158,22 @@ async def test_discord_remembers_a_bounded_number_of_senders(
     assert [p.json["content"] for p in discord_fake.posted(CHANNEL)] == ["hello", "hello", "for bob"]
 
 
+async def test_discord_keeps_where_users_wrote_as_plain_ids_in_the_store_it_is_given(
+    discord_fake: FakeDiscord, discord_settings: DiscordSettings, agent: ScriptedAgent
+) -> None:
+    shared = MemoryStore()  # what a Redis store would be for several server processes
+    channel = DiscordInput(discord_settings, store=shared)
+    async with rasa_server([channel], agent) as server:
+        assert channel.gateway is not None
+        await channel.gateway.wait_until_ready(timeout=10)
+        await DiscordHarness(discord_fake, channel, server).say("hello there")
+        await discord_fake.wait_for(lambda: discord_fake.posted(CHANNEL))
+    place = shared.get("last_seen:discord", ALICE_SENDER)
+    assert place == {"workspace_id": GUILD, "channel_id": CHANNEL, "user_id": ALICE}
+    assert json.loads(json.dumps(place)) == place
+    assert shared.add("dedupe:discord", f"message:{agent.received[0].message_id}", True) is False  # seen there too
+
+
 def test_disabled_connectors_offer_no_output_channel() -> None:
     async def handler(_: Any) -> None:
         return None
@@ -184,6 +202,8 @@ async def test_slack_rasa_picks_the_late_output_for_latest(slack: SlackHarness) 
 async def test_slack_late_message_goes_into_the_thread_of_the_last_message(slack: SlackHarness) -> None:
     await slack.fake.send_envelope("events_api", slack.mention("hello in thread", thread_ts=THREAD))
     await slack.fake.wait_for(lambda: slack.fake.called("chat.postMessage"))
+    assert slack.channel.last_seen.recall(SLACK_ALICE_SENDER) == {
+        "workspace_id": TEAM, "channel_id": SLACK_CHANNEL, "thread_id": THREAD, "user_id": SLACK_ALICE}
     await late(slack.channel).send_response(SLACK_ALICE_SENDER, dict(RESULT))
     [_, post] = await slack.fake.wait_for(lambda: len(slack.fake.called("chat.postMessage")) == 2
                                           and slack.fake.called("chat.postMessage"))
