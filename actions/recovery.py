@@ -15,11 +15,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Awaitable, Callable, Mapping, TypeVar
 
+from actions.aws.buckets import BucketService
 from actions.aws.clients import ClientFactory
 from actions.aws.cost.lifecycle import LifecycleService
 from actions.aws.errors import AwsCallFailed, CloudButlerError
 from actions.aws.multipart import MultipartUploads, PendingUpload
-from actions.aws.storage import StorageService
+from actions.aws.objects import ObjectService
 from actions.core import wording
 from actions.core.audit import AuditLog, unfinished
 from actions.core.formatting import and_join, plural, when
@@ -171,9 +172,9 @@ class Recovery:
         s3 = self.clients.client("s3")
         try:
             if action in ("upload_file", "delete_object") and bucket and key:
-                return _object_state(StorageService(s3), action, bucket, key, moment)
+                return _object_state(ObjectService(s3), action, bucket, key, moment)
             if action in ("create_bucket", "delete_bucket", "empty_bucket") and bucket:
-                facts = StorageService(s3).inspect_bucket(bucket, limit=1)
+                facts = BucketService(s3).inspect_bucket(bucket, limit=1)
                 if not facts.exists:
                     return "missing", {}
                 if action == "empty_bucket":
@@ -189,7 +190,7 @@ class Recovery:
 
 
 def _object_state(
-    service: StorageService, action: str, bucket: str, key: str, moment: datetime
+    service: ObjectService, action: str, bucket: str, key: str, moment: datetime
 ) -> tuple[str, dict[str, Any]]:
     try:
         info = service.head(bucket, key)

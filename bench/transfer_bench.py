@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from actions.aws.clients import AwsSettings, ClientFactory  # noqa: E402
-from actions.aws.storage import StorageService  # noqa: E402
+from actions.aws.objects import ObjectService  # noqa: E402
 from launcher.stack import free_port  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
@@ -58,7 +58,7 @@ def main() -> int:
     process, endpoint = start_moto()
     try:
         s3 = ClientFactory(AwsSettings(region="us-east-1", endpoint_url=endpoint)).client("s3")
-        skill = StorageService(s3)
+        skill = ObjectService(s3)
         s3.create_bucket(Bucket="bench")
         with tempfile.TemporaryDirectory(prefix="transfer-bench-") as tmp:
             source = Path(tmp) / "big.bin"

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from actions.aws.transfer import BOTO_ERRORS, s3_error
+from actions.aws.errors import BOTO_ERRORS, s3_error
 
 
 @dataclass(frozen=True)

@@ -63,7 +63,7 @@ def unique_target(directory: Path, name: str) -> Path:
     """``directory/name`` if free, else ``name (1).ext``, ``name (2).ext``, ... so nothing is overwritten.
 
     ``name`` goes through ``resolve_inside`` first. The answer is only a suggestion: a file may appear before
-    it is written, so writers still create with an exclusive flag (see ``StorageService.download``).
+    it is written, so writers still create with an exclusive flag (see ``ObjectService.download``).
     """
     first = resolve_inside(directory, name)
     if not os.path.lexists(first):

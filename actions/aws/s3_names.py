@@ -1,7 +1,7 @@
 """S3 naming rules, checked locally so a bad name never costs (or confuses) an AWS call.
 
 Rules follow the S3 user guide, "General purpose bucket naming rules", and the object key limits.
-Each failed rule has a stable ``rule`` id that the messages module turns into wording.
+Each failed rule has a stable ``rule`` id that ``actions.core.errors`` turns into wording.
 """
 
 from __future__ import annotations

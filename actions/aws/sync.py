@@ -11,12 +11,13 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from actions.aws.errors import CloudButlerError
+from actions.aws.errors import BOTO_ERRORS, CloudButlerError, s3_error
+from actions.aws.objects import LocalFileMissing, ObjectService
 from actions.aws.paths import UnsafePath, resolve_inside
+from actions.aws.s3 import PAGE_SIZE, Progress
 from actions.aws.s3_names import InvalidObjectKey, validate_object_key
-from actions.aws.transfer import BOTO_ERRORS, LocalFileMissing, ObjectOperations, Progress, s3_error
 
 MD5_METADATA = "cb-md5"  # boto3 shows user metadata without the x-amz-meta- prefix
 # After these, every further upload would fail the same way: stop instead of repeating the error per file.
@@ -102,7 +103,15 @@ def file_md5(path: Path) -> str:
     return digest.hexdigest()
 
 
-class SyncOperations(ObjectOperations):
+class SyncService:
+    """``SyncService(factory.client("s3"))``; uploads go through ``objects`` (by default an ``ObjectService`` on the
+    same client). Every method blocks (run it in a thread)."""
+
+    def __init__(self, s3: Any, *, objects: ObjectService | None = None, page_size: int = PAGE_SIZE) -> None:
+        self._s3 = s3
+        self.objects = objects or ObjectService(s3)
+        self.page_size = page_size
+
     def sync(
         self,
         local_dir: Path | str,
@@ -173,7 +182,7 @@ class SyncOperations(ObjectOperations):
         for item in plan.to_upload:
             try:
                 md5 = _current_md5(item)
-                self.upload(
+                self.objects.upload(
                     plan.bucket,
                     item.key,
                     item.path,
@@ -207,7 +216,7 @@ class SyncOperations(ObjectOperations):
         index: dict[str, tuple[int, str]] = {}
         try:
             pages = self._s3.get_paginator("list_objects_v2").paginate(
-                Bucket=bucket, Prefix=prefix, PaginationConfig={"PageSize": self._page_size}
+                Bucket=bucket, Prefix=prefix, PaginationConfig={"PageSize": self.page_size}
             )
             for page in pages:
                 for raw in page.get("Contents", []):
@@ -225,7 +234,7 @@ class SyncOperations(ObjectOperations):
         if etag == md5:
             return "unchanged"
         # Multipart (or SSE-KMS) ETag: only our stored checksum can tell. One HEAD, only for same-size files.
-        stored = self.head(bucket, key).metadata.get(MD5_METADATA)
+        stored = self.objects.head(bucket, key).metadata.get(MD5_METADATA)
         return "unchanged" if stored == md5 else "changed"
 
 

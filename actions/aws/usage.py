@@ -1,5 +1,5 @@
-"""Reading what a bucket holds: one page of keys, a constant-memory summary, and usage per storage class
-(from CloudWatch's daily S3 metrics when they exist, else counted from a listing)."""
+"""What a bucket holds: one page of keys, a constant-memory summary, and usage per storage class (from CloudWatch's
+daily S3 metrics when they exist, else counted from a listing)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-from actions.aws.errors import CloudButlerError
-from actions.aws.transfer import BOTO_ERRORS, ObjectOperations, Progress, s3_error
+from actions.aws.errors import BOTO_ERRORS, CloudButlerError, s3_error
+from actions.aws.s3 import PAGE_SIZE, Progress
 
 # CloudWatch StorageType -> the storage class it is billed under. Overheads (per-object index data that
 # archive classes keep) count towards their archive class; unknown future types keep their own name.
@@ -144,7 +144,13 @@ def _entry(raw: dict[str, Any]) -> ObjectEntry:
     )
 
 
-class ListingOperations(ObjectOperations):
+class UsageService:
+    """``UsageService(factory.client("s3"))``; every method blocks (run it in a thread)."""
+
+    def __init__(self, s3: Any, *, page_size: int = PAGE_SIZE) -> None:
+        self._s3 = s3
+        self.page_size = page_size  # of listings; tests lower it to cross page boundaries with few objects
+
     def list_objects(self, bucket: str, *, prefix: str = "", limit: int = 50, token: str | None = None) -> ObjectPage:
         """One page of keys and sub-folders directly under ``prefix`` (for browsing, not for totals)."""
         params: dict[str, Any] = {"Bucket": bucket, "Prefix": prefix, "Delimiter": "/", "MaxKeys": max(1, limit)}
@@ -183,7 +189,7 @@ class ListingOperations(ObjectOperations):
         tally = _Tally(top)
         try:
             pages = self._s3.get_paginator("list_objects_v2").paginate(
-                Bucket=bucket, Prefix=prefix, PaginationConfig={"PageSize": self._page_size}
+                Bucket=bucket, Prefix=prefix, PaginationConfig={"PageSize": self.page_size}
             )
             for page in pages:
                 for raw in page.get("Contents", []):

@@ -23,7 +23,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from yarl import URL
 
 from actions.aws.errors import CloudButlerError, Stopped
-from actions.aws.transfer import Progress
+from actions.aws.s3 import Progress
 from actions.core import errors, wording
 from actions.core.base import SkillAction
 

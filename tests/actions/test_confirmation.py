@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from actions.aws.clients import ClientFactory
-from actions.aws.storage import StorageService
+from actions.aws.objects import ObjectService
 from actions.core import wording
 from actions.core.confirmation import (
     QUESTION_SECONDS,
@@ -282,7 +282,7 @@ async def test_restore_buttons_with_a_tier_and_a_token_fit_a_discord_custom_id(e
     assert payloads[2] == '/affirm{"tier":"Expedited","confirm":"' + token + '"}'
     biggest_owner = 2**64 - 1  # a Discord snowflake has at most 20 digits
     assert all(choice_custom_id(biggest_owner, 24, p) is not None for p in payloads)
-    question = restore_question(StorageService(env.s3).head("cold-bucket", "a.tar"))
+    question = restore_question(ObjectService(env.s3).head("cold-bucket", "a.tar"))
     assert [c.entities for c in question.yes] == [{}, {"tier": "Bulk"}, {"tier": "Expedited"}]
 
 

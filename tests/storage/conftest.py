@@ -1,5 +1,5 @@
-"""Fixtures for the storage service: clients on the shared moto server, a service with small multipart parts,
-a recorder of the S3 operations a test makes, and back-dating of LastModified inside moto."""
+"""Fixtures for the storage services: clients on the shared moto server, the services (objects with small multipart
+parts), a recorder of the S3 operations a test makes, and back-dating of LastModified inside moto."""
 
 from __future__ import annotations
 
@@ -12,9 +12,12 @@ from boto3.s3.transfer import TransferConfig
 from moto.backends import get_backend
 from moto.core import DEFAULT_ACCOUNT_ID
 
+from actions.aws.buckets import BucketService
 from actions.aws.clients import ClientFactory
-from actions.aws.storage import StorageService
-from actions.aws.transfer import MB
+from actions.aws.objects import ObjectService
+from actions.aws.s3 import MB
+from actions.aws.sync import SyncService
+from actions.aws.usage import UsageService
 
 BUCKET = "cb-test-bucket"
 
@@ -30,10 +33,25 @@ def cloudwatch(aws: ClientFactory) -> Any:
 
 
 @pytest.fixture
-def storage(s3: Any) -> StorageService:
+def objects(s3: Any) -> ObjectService:
     # 5 MB is S3's smallest part: a 20 MB file becomes a real 4-part multipart upload.
     config = TransferConfig(multipart_threshold=5 * MB, multipart_chunksize=5 * MB, max_concurrency=2)
-    return StorageService(s3, transfer_config=config)
+    return ObjectService(s3, transfer_config=config)
+
+
+@pytest.fixture
+def buckets(s3: Any) -> BucketService:
+    return BucketService(s3)
+
+
+@pytest.fixture
+def usage_service(s3: Any) -> UsageService:
+    return UsageService(s3)
+
+
+@pytest.fixture
+def syncer(s3: Any, objects: ObjectService) -> SyncService:
+    return SyncService(s3, objects=objects)
 
 
 @pytest.fixture

@@ -8,8 +8,7 @@ from typing import Any
 import pytest
 
 from actions.aws.errors import CloudButlerError
-from actions.aws.storage import StorageService
-from actions.aws.usage import ClassUsage
+from actions.aws.usage import ClassUsage, UsageService
 
 from .conftest import set_last_modified
 
@@ -31,10 +30,10 @@ def constructed(s3: Any, bucket: str) -> str:
     return bucket
 
 
-def test_summary_figures_are_exact(storage: StorageService, constructed: str) -> None:
-    storage._page_size = 2  # three pages
+def test_summary_figures_are_exact(usage_service: UsageService, constructed: str) -> None:
+    usage_service.page_size = 2  # three pages
     seen: list[tuple[int, int | None]] = []
-    summary = storage.summarize_objects(constructed, top=2, progress=lambda d, t: seen.append((d, t)))
+    summary = usage_service.summarize_objects(constructed, top=2, progress=lambda d, t: seen.append((d, t)))
     assert (summary.object_count, summary.total_bytes) == (5, 660)
     assert summary.by_class == (
         ClassUsage("STANDARD_IA", 300, 1),
@@ -49,38 +48,38 @@ def test_summary_figures_are_exact(storage: StorageService, constructed: str) ->
     assert seen == [(2, None), (4, None), (5, None)]
 
 
-def test_summary_of_a_prefix(storage: StorageService, constructed: str) -> None:
-    summary = storage.summarize_objects(constructed, prefix="logs/")
+def test_summary_of_a_prefix(usage_service: UsageService, constructed: str) -> None:
+    summary = usage_service.summarize_objects(constructed, prefix="logs/")
     assert (summary.object_count, summary.total_bytes, summary.prefix) == (1, 10, "logs/")
     assert [e.key for e in summary.largest] == ["logs/e.txt"]
 
 
-def test_summary_of_an_empty_bucket(storage: StorageService, bucket: str) -> None:
-    summary = storage.summarize_objects(bucket)
+def test_summary_of_an_empty_bucket(usage_service: UsageService, bucket: str) -> None:
+    summary = usage_service.summarize_objects(bucket)
     assert (summary.object_count, summary.total_bytes, summary.by_class, summary.largest) == (0, 0, (), ())
     assert summary.oldest_modified is None
 
 
-def test_summary_missing_bucket(storage: StorageService) -> None:
+def test_summary_missing_bucket(usage_service: UsageService) -> None:
     with pytest.raises(CloudButlerError) as caught:
-        storage.summarize_objects("no-such-bucket")
+        usage_service.summarize_objects("no-such-bucket")
     assert caught.value.code == "NoSuchBucket"
 
 
-def test_list_objects_pages_and_folders(s3: Any, storage: StorageService, bucket: str) -> None:
+def test_list_objects_pages_and_folders(s3: Any, usage_service: UsageService, bucket: str) -> None:
     for key in ("a.txt", "b.txt", "docs/x.md", "docs/y.md", "img/z.png"):
         s3.put_object(Bucket=bucket, Key=key, Body=b"12")
-    page = storage.list_objects(bucket)
+    page = usage_service.list_objects(bucket)
     assert [o.key for o in page.objects] == ["a.txt", "b.txt"]
     assert page.folders == ("docs/", "img/")
     assert page.next_token is None
     assert page.objects[0].size == 2
-    inside = storage.list_objects(bucket, prefix="docs/")
+    inside = usage_service.list_objects(bucket, prefix="docs/")
     assert [o.key for o in inside.objects] == ["docs/x.md", "docs/y.md"]
-    first = storage.list_objects(bucket, prefix="docs/", limit=1)
+    first = usage_service.list_objects(bucket, prefix="docs/", limit=1)
     assert [o.key for o in first.objects] == ["docs/x.md"]
     assert first.next_token
-    second = storage.list_objects(bucket, prefix="docs/", limit=1, token=first.next_token)
+    second = usage_service.list_objects(bucket, prefix="docs/", limit=1, token=first.next_token)
     assert [o.key for o in second.objects] == ["docs/y.md"]
     assert second.next_token is None
 
@@ -109,7 +108,7 @@ def _midnight(days_ago: int) -> datetime:
     return today - timedelta(days=days_ago)
 
 
-def test_usage_from_cloudwatch(cloudwatch: Any, storage: StorageService, constructed: str) -> None:
+def test_usage_from_cloudwatch(cloudwatch: Any, usage_service: UsageService, constructed: str) -> None:
     yesterday, before = _midnight(1), _midnight(2)
     for kind, value in (("StandardStorage", 900), ("GlacierStorage", 90), ("StandardIAStorage", 9)):
         _put_size(cloudwatch, constructed, kind, value, before)  # older figures: must be ignored
@@ -123,7 +122,7 @@ def test_usage_from_cloudwatch(cloudwatch: Any, storage: StorageService, constru
         _put_size(cloudwatch, constructed, kind, value, yesterday)
     _put_size(cloudwatch, constructed, "AllStorageTypes", 42, yesterday)
     _put_size(cloudwatch, "other-bucket", "StandardStorage", 123456, yesterday)
-    usage = storage.usage(constructed, cloudwatch)
+    usage = usage_service.usage(constructed, cloudwatch)
     assert usage.source == "cloudwatch"
     assert usage.fallback_reason is None
     assert usage.as_of == yesterday
@@ -137,15 +136,15 @@ def test_usage_from_cloudwatch(cloudwatch: Any, storage: StorageService, constru
     )
 
 
-def test_usage_without_object_count_metric(cloudwatch: Any, storage: StorageService, constructed: str) -> None:
+def test_usage_without_object_count_metric(cloudwatch: Any, usage_service: UsageService, constructed: str) -> None:
     _put_size(cloudwatch, constructed, "StandardStorage", 1000, _midnight(1))
-    usage = storage.usage(constructed, cloudwatch)
+    usage = usage_service.usage(constructed, cloudwatch)
     assert (usage.source, usage.total_bytes, usage.object_count) == ("cloudwatch", 1000, None)
 
 
-def test_usage_from_listing_without_metrics(cloudwatch: Any, storage: StorageService, constructed: str) -> None:
+def test_usage_from_listing_without_metrics(cloudwatch: Any, usage_service: UsageService, constructed: str) -> None:
     seen: list[tuple[int, int | None]] = []
-    usage = storage.usage(constructed, cloudwatch, progress=lambda d, t: seen.append((d, t)))
+    usage = usage_service.usage(constructed, cloudwatch, progress=lambda d, t: seen.append((d, t)))
     assert (usage.source, usage.fallback_reason) == ("listing", "no_metrics")
     assert (usage.total_bytes, usage.object_count) == (660, 5)
     assert usage.by_class == (
@@ -156,24 +155,24 @@ def test_usage_from_listing_without_metrics(cloudwatch: Any, storage: StorageSer
     assert seen[-1] == (5, None)
 
 
-def test_usage_ignores_stale_metrics(cloudwatch: Any, storage: StorageService, constructed: str) -> None:
+def test_usage_ignores_stale_metrics(cloudwatch: Any, usage_service: UsageService, constructed: str) -> None:
     _put_size(cloudwatch, constructed, "StandardStorage", 999999, _midnight(10))
-    usage = storage.usage(constructed, cloudwatch)
+    usage = usage_service.usage(constructed, cloudwatch)
     assert (usage.source, usage.fallback_reason, usage.total_bytes) == ("listing", "no_metrics", 660)
 
 
-def test_usage_falls_back_when_cloudwatch_is_denied(cloudwatch: Any, storage: StorageService, constructed: str) -> None:
+def test_usage_falls_back_when_cloudwatch_is_denied(cloudwatch: Any, usage_service: UsageService, constructed: str) -> None:
     from botocore.exceptions import ClientError
 
     def deny(**_: Any) -> None:
         raise ClientError({"Error": {"Code": "AccessDenied", "Message": "x"}}, "ListMetrics")
 
     cloudwatch.meta.events.register("before-call.cloudwatch.ListMetrics", deny)
-    usage = storage.usage(constructed, cloudwatch)
+    usage = usage_service.usage(constructed, cloudwatch)
     assert (usage.source, usage.fallback_reason, usage.object_count) == ("listing", "AccessDenied", 5)
 
 
-def test_usage_of_missing_bucket(cloudwatch: Any, storage: StorageService) -> None:
+def test_usage_of_missing_bucket(cloudwatch: Any, usage_service: UsageService) -> None:
     with pytest.raises(CloudButlerError) as caught:
-        storage.usage("no-such-bucket", cloudwatch)
+        usage_service.usage("no-such-bucket", cloudwatch)
     assert caught.value.code == "NoSuchBucket"

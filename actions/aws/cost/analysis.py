@@ -6,19 +6,19 @@ Synchronous on purpose: the action layer runs ``CostAnalyser.analyse`` in a thre
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from dateutil.tz import tzutc
 
-from actions.aws.cost.model import AGE_EDGES_DAYS, KNOWN_CLASSES, N_AGE, N_SIZE, BucketStats, CostReport
+from actions.aws.cost.inventory import InventoryAnalyser, find_latest_manifest
+from actions.aws.cost.model import AGE_EDGES_DAYS, KNOWN_CLASSES, N_AGE, N_SIZE, BucketStats, CostReport, ProgressCallback
 from actions.aws.cost.pricing import pricing_for
 from actions.aws.cost.recommend import DEFAULT_LADDER, MAX_PAYBACK_MONTHS, build_report
-from actions.aws.errors import CloudButlerError, Stopped, from_boto
-
-ProgressCallback = Callable[[int, int], None]  # (objects_seen, bytes_seen)
+from actions.aws.errors import BOTO_ERRORS, CloudButlerError, s3_error
+from actions.aws.s3 import bucket_region
 
 _EXACT_128K = 128 * 1024  # Intelligent-Tiering monitors objects >= 128 KB; the size bins split at > 128 KB
 
@@ -122,20 +122,12 @@ class CostAnalyser:
         self._page_size = page_size
         self._table = pricing_table
 
-    def bucket_region(self, bucket: str) -> str:
-        try:
-            location = self._s3.get_bucket_location(Bucket=bucket).get("LocationConstraint")
-        except Exception as exc:  # botocore errors -> our codes
-            raise from_boto(exc, bucket=bucket) from exc
-        # Legacy answers: None/"" is us-east-1, "EU" is eu-west-1.
-        return {None: "us-east-1", "": "us-east-1", "EU": "eu-west-1"}.get(location, location)
-
     def bucket_versioned(self, bucket: str) -> bool:
         """Versioning on now or in the past ("Suspended" buckets still hold noncurrent versions)."""
         try:
             status = self._s3.get_bucket_versioning(Bucket=bucket).get("Status")
-        except Exception as exc:
-            raise from_boto(exc, bucket=bucket) from exc
+        except BOTO_ERRORS as exc:
+            raise s3_error(exc, bucket=bucket) from exc
         return status in ("Enabled", "Suspended")
 
     def analyse(
@@ -152,17 +144,15 @@ class CostAnalyser:
     ) -> CostReport:
         """List the bucket and build the report; raises ``BucketTooLarge`` past ``limits``."""
         now = now or datetime.now(UTC)
-        region = region or self.bucket_region(bucket)
+        region = region or bucket_region(self._s3, bucket)
         paginator = self._s3.get_paginator("list_objects_v2")
         pages = paginator.paginate(Bucket=bucket, PaginationConfig={"PageSize": self._page_size})
         try:
             stats = scan_pages(
                 pages, now=now, progress=progress, progress_every=progress_every, limits=limits, bucket=bucket
             )
-        except (CloudButlerError, Stopped):
-            raise
-        except Exception as exc:
-            raise from_boto(exc, bucket=bucket) from exc
+        except BOTO_ERRORS as exc:  # the pages are fetched while they are scanned
+            raise s3_error(exc, bucket=bucket) from exc
         return build_report(
             stats,
             pricing_for(region, self._table),
@@ -185,12 +175,10 @@ class CostAnalyser:
     ) -> CostReport:
         """Listing for ordinary buckets; past ``limits`` the latest S3 Inventory report (DuckDB) instead."""
         limits = limits or ListingLimits()
-        region = self.bucket_region(bucket)
+        region = bucket_region(self._s3, bucket)
         try:
             return self.analyse(bucket, region=region, now=now, progress=progress, limits=limits)
         except BucketTooLarge as too_large:
-            from actions.aws.cost.inventory import InventoryAnalyser, find_latest_manifest
-
             location = find_latest_manifest(self._s3, bucket)
             if location is None:
                 raise CloudButlerError("inventory_missing", **too_large.details) from None

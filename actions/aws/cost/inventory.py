@@ -17,12 +17,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from actions.aws.cost.analysis import ProgressCallback
 from actions.aws.cost.inventory_sql import REQUIRED_FIELDS, AthenaQueries, athena_queries, duckdb_aggregate, quote_literal
-from actions.aws.cost.model import BucketStats, CostReport
+from actions.aws.cost.model import BucketStats, CostReport, ProgressCallback
 from actions.aws.cost.pricing import pricing_for
 from actions.aws.cost.recommend import DEFAULT_LADDER, MAX_PAYBACK_MONTHS, build_report
-from actions.aws.errors import CloudButlerError, from_boto
+from actions.aws.errors import BOTO_ERRORS, CloudButlerError, s3_error
+from actions.aws.s3 import US_EAST_1, bucket_region
 
 SUPPORTED_FORMATS = ("CSV", "PARQUET")
 _REPORT_FOLDER = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}-\d{2}Z$")
@@ -100,10 +100,8 @@ def find_latest_manifest(s3: Any, bucket: str) -> tuple[str, str] | None:
                 if _REPORT_FOLDER.match(folder) and (best is None or folder > best[0]):
                     best = (folder, dest_bucket, f"{base}{folder}/manifest.json")
         return (best[1], best[2]) if best else None
-    except CloudButlerError:
-        raise
-    except Exception as exc:
-        raise from_boto(exc, bucket=bucket) from exc
+    except BOTO_ERRORS as exc:
+        raise s3_error(exc, bucket=bucket) from exc
 
 
 def aggregate_file(path: str, manifest: InventoryManifest, *, now: datetime, con: Any) -> BucketStats:
@@ -153,8 +151,8 @@ class InventoryAnalyser:
     def manifest(self, manifest_bucket: str, manifest_key: str) -> InventoryManifest:
         try:
             raw = self._s3.get_object(Bucket=manifest_bucket, Key=manifest_key)["Body"].read()
-        except Exception as exc:
-            raise from_boto(exc, bucket=manifest_bucket, key=manifest_key) from exc
+        except BOTO_ERRORS as exc:
+            raise s3_error(exc, bucket=manifest_bucket, key=manifest_key) from exc
         manifest = parse_manifest(raw)
         if manifest.file_format.upper() not in SUPPORTED_FORMATS:
             raise CloudButlerError("inventory_format_unsupported", format=manifest.file_format)
@@ -243,8 +241,8 @@ class InventoryAnalyser:
     def _download(self, bucket: str, item: InventoryFile, path: str) -> None:
         try:
             self._s3.download_file(bucket, item.key, path)
-        except Exception as exc:
-            raise from_boto(exc, bucket=bucket, key=item.key) from exc
+        except BOTO_ERRORS as exc:
+            raise s3_error(exc, bucket=bucket, key=item.key) from exc
         if item.md5:
             digest = hashlib.md5(usedforsecurity=False)
             with open(path, "rb") as handle:
@@ -255,10 +253,9 @@ class InventoryAnalyser:
 
     def _bucket_region(self, bucket: str) -> str:
         try:
-            location = self._s3.get_bucket_location(Bucket=bucket).get("LocationConstraint")
-        except Exception:
-            return "us-east-1"  # the source bucket may be in another account; prices fall back like a miss
-        return {None: "us-east-1", "": "us-east-1", "EU": "eu-west-1"}.get(location, location)
+            return bucket_region(self._s3, bucket)
+        except CloudButlerError:
+            return US_EAST_1  # the source bucket may be in another account; prices fall back like a miss
 
 
 def _suffix(key: str) -> str:

@@ -20,7 +20,7 @@ from typing import Any
 from actions.aws.cost.explain import RuleExplanation, explain_rules
 from actions.aws.cost.model import RULE_PREFIX, CostReport, LadderStep
 from actions.aws.cost.recommend import DEFAULT_LADDER
-from actions.aws.errors import CloudButlerError, from_boto
+from actions.aws.errors import BOTO_ERRORS, CloudButlerError, s3_error
 
 Rule = dict[str, Any]
 
@@ -252,8 +252,8 @@ class LifecycleService:
     def current_rules(self, bucket: str) -> list[Rule]:
         try:
             return list(self._s3.get_bucket_lifecycle_configuration(Bucket=bucket).get("Rules", []))
-        except Exception as exc:
-            error = from_boto(exc, bucket=bucket)
+        except BOTO_ERRORS as exc:
+            error = s3_error(exc, bucket=bucket)
             if error.code == "NoSuchLifecycleConfiguration":
                 return []
             raise error from exc
@@ -274,8 +274,8 @@ class LifecycleService:
                 )
             else:
                 self._s3.delete_bucket_lifecycle(Bucket=bucket)
-        except Exception as exc:
-            raise from_boto(exc, bucket=bucket) from exc
+        except BOTO_ERRORS as exc:
+            raise s3_error(exc, bucket=bucket) from exc
         return list(plan.rules)
 
     def explain(self, rules: Sequence[Rule]) -> list[RuleExplanation]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
@@ -36,6 +37,9 @@ KNOWN_CLASSES: tuple[str, ...] = (
     "REDUCED_REDUNDANCY",
     "OTHER",
 )
+
+# An analysis reports how far it got: (objects_seen, bytes_seen).
+ProgressCallback = Callable[[int, int], None]
 
 RULE_PREFIX = "cloudbutler-"  # lifecycle rules CloudButler owns (and may update or remove)
 

@@ -14,7 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.aws.cost.analysis import BucketTooLarge, ListingLimits
 from actions.aws.cost.model import CostReport
-from actions.aws.transfer import Progress
+from actions.aws.s3 import Progress
 from actions.core.base import Skill, SkillAction
 from actions.core.formatting import plural
 from actions.core.jobs import Job, JobRunner, PostFailed, RasaPoster

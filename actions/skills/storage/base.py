@@ -16,9 +16,12 @@ from typing import Any, Callable, ClassVar, Mapping, NamedTuple, TypeVar
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.aws.buckets import BucketService
+from actions.aws.objects import ObjectService
+from actions.aws.s3 import MB
 from actions.aws.s3_names import is_valid_bucket_name, validate_bucket_reference
-from actions.aws.storage import StorageService
-from actions.aws.transfer import MB
+from actions.aws.sync import SyncService
+from actions.aws.usage import UsageService
 from actions.core.base import SkillAction
 from actions.core.confirmation import Choice, Question
 from actions.core.jobs import JobRunner, RasaPoster
@@ -65,8 +68,18 @@ class StorageAction(SkillAction, abc.ABC):
     background_objects: ClassVar[int] = BACKGROUND_OBJECTS
     background_files: ClassVar[int] = BACKGROUND_FILES
 
-    def storage(self) -> StorageService:
-        return StorageService(self.clients.client("s3"))
+    # The services, built per use on the action's clients (tests hand in their own ``clients``).
+    def bucket_service(self) -> BucketService:
+        return BucketService(self.clients.client("s3"))
+
+    def object_service(self) -> ObjectService:
+        return ObjectService(self.clients.client("s3"))
+
+    def usage_service(self) -> UsageService:
+        return UsageService(self.clients.client("s3"))
+
+    def sync_service(self) -> SyncService:
+        return SyncService(self.clients.client("s3"))
 
     @property
     def places(self) -> StoragePlaces:

@@ -11,11 +11,11 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
+from actions.aws.buckets import BucketFacts, BucketListing, BucketService, EmptyResult
 from actions.aws.clients import ClientFactory
 from actions.aws.errors import AwsCallFailed
+from actions.aws.s3 import Progress
 from actions.aws.s3_names import InvalidBucketName, is_valid_bucket_name, validate_bucket_name
-from actions.aws.storage import BucketFacts, BucketListing, EmptyResult, StorageService
-from actions.aws.transfer import Progress
 from actions.aws.usage import BucketUsage
 from actions.core import errors, wording
 from actions.core.base import ConfirmableAction, Skill
@@ -46,7 +46,7 @@ class ActionListBuckets(StorageAction):
     async def act(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        listing = await self.blocking(self.storage().list_buckets)
+        listing = await self.blocking(self.bucket_service().list_buckets)
         dispatcher.utter_message(**bucket_list_reply(listing))
         return []
 
@@ -148,7 +148,7 @@ class ActionCreateBucket(StorageAction, ConfirmableAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, pending: dict[str, Any]
     ) -> list[dict[str, Any]]:
         name, region = str(pending["bucket"]), str(pending["region"])
-        service = self.storage()
+        service = self.bucket_service()
         params = {"bucket": name, "region": region}
         created = await self.blocking(
             self.audited, tracker, "create_bucket", params, lambda: service.create_bucket(name, region)
@@ -189,7 +189,7 @@ class ActionDeleteBucket(StorageAction, ConfirmableAction):
         )
         if name is None:
             return []
-        facts = _inspected(await self.blocking(self.storage().inspect_bucket, name))
+        facts = _inspected(await self.blocking(self.bucket_service().inspect_bucket, name))
         region = facts.region or say.REGION_UNKNOWN
         if facts.is_empty:
             text = say.CONFIRM_DELETE_EMPTY_BUCKET.format(bucket=name, region=region)
@@ -202,7 +202,7 @@ class ActionDeleteBucket(StorageAction, ConfirmableAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, pending: dict[str, Any]
     ) -> list[dict[str, Any]]:
         name = str(pending["bucket"])
-        service = self.storage()
+        service = self.bucket_service()
         # Counted again: the bucket may have changed since the question, and "empty" must mean empty now.
         facts = _inspected(await self.blocking(service.inspect_bucket, name))
         if pending.get("stage") != "empty":
@@ -228,11 +228,11 @@ class ActionDeleteBucket(StorageAction, ConfirmableAction):
         dispatcher.utter_message(text=await self.blocking(self._empty_and_delete, tracker, service, facts, None))
         return []
 
-    def _delete(self, tracker: Tracker, service: StorageService, name: str) -> None:
+    def _delete(self, tracker: Tracker, service: BucketService, name: str) -> None:
         self.audited(tracker, "delete_bucket", {"bucket": name}, lambda: service.delete_bucket(name))
 
     def _empty_and_delete(
-        self, tracker: Tracker, service: StorageService, facts: BucketFacts, progress: Progress | None
+        self, tracker: Tracker, service: BucketService, facts: BucketFacts, progress: Progress | None
     ) -> str:
         """Blocking: empty (one audit line), then delete (another); returns the closing reply."""
         name = facts.name
@@ -287,9 +287,8 @@ class ActionBucketUsage(StorageAction):
         )
         if name is None:
             return []
-        service = self.storage()
-        region = await self.blocking(service.bucket_region, name)
-        usage = await self.blocking(service.usage, name, self._cloudwatch(region))
+        region = await self.blocking(self.bucket_service().region, name)
+        usage = await self.blocking(self.usage_service().usage, name, self._cloudwatch(region))
         dispatcher.utter_message(**usage_reply(usage))
         return []
 

@@ -6,7 +6,7 @@ from typing import Any
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.aws.transfer import ObjectInfo
+from actions.aws.objects import ObjectInfo
 from actions.aws.usage import ObjectSummary
 from actions.core import wording
 from actions.core.base import ConfirmableAction, Skill
@@ -53,7 +53,7 @@ class ActionListObjects(StorageAction):
         if bucket is None:
             return []
         prefix = self.prefix_of(tracker)
-        summary = await self.blocking(self.storage().summarize_objects, bucket, prefix, TOP)
+        summary = await self.blocking(self.usage_service().summarize_objects, bucket, prefix, TOP)
         dispatcher.utter_message(**summary_reply(summary))
         return []
 
@@ -70,10 +70,8 @@ class ActionDeleteObject(StorageAction, ConfirmableAction):
         if not bucket or not key:
             dispatcher.utter_message(text=say.DELETE_OBJECT_NEED)
             return []
-        service = self.storage()
-        info: ObjectInfo = await self.blocking(service.head, bucket, key)
-        # limit=1: only the versioning status matters here, not a full count.
-        versioned = (await self.blocking(lambda: service.inspect_bucket(bucket, limit=1))).versioning != "Disabled"
+        info: ObjectInfo = await self.blocking(self.object_service().head, bucket, key)
+        versioned = await self.blocking(self.bucket_service().versioning, bucket) != "Disabled"
         template = say.CONFIRM_DELETE_VERSIONED if versioned else say.CONFIRM_DELETE_OBJECT
         text = template.format(
             url=s3_url(bucket, key), size=format_bytes(info.size), when=when(info.last_modified), bucket=bucket
@@ -85,7 +83,7 @@ class ActionDeleteObject(StorageAction, ConfirmableAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, pending: dict[str, Any]
     ) -> list[dict[str, Any]]:
         bucket, key = str(pending["bucket"]), str(pending["key"])
-        service = self.storage()
+        service = self.object_service()
         result = await self.blocking(
             self.audited, tracker, "delete_object", {"bucket": bucket, "key": key},
             lambda: service.delete_object(bucket, key),
@@ -154,7 +152,7 @@ class ActionRestoreObject(StorageAction, ConfirmableAction):
         if not bucket or not key:
             dispatcher.utter_message(text=say.DOWNLOAD_NEED)
             return []
-        info: ObjectInfo = await self.blocking(self.storage().head, bucket, key)
+        info: ObjectInfo = await self.blocking(self.object_service().head, bucket, key)
         if not info.needs_restore:
             dispatcher.utter_message(
                 text=say.NOT_ARCHIVED_READY.format(url=s3_url(bucket, key), storage_class=info.storage_class)
@@ -173,7 +171,7 @@ class ActionRestoreObject(StorageAction, ConfirmableAction):
         chosen = self.entity(tracker, "tier")  # a tier button: /affirm{"tier": "Bulk"}
         if chosen and chosen in pending.get("tiers", ()):
             tier = chosen
-        service = self.storage()
+        service = self.object_service()
         result = await self.blocking(
             self.audited, tracker, "restore_object", {"bucket": bucket, "key": key, "days": days, "tier": tier},
             lambda: service.restore(bucket, key, days=days, tier=tier),

@@ -12,12 +12,12 @@ from typing import Any, Callable
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.aws.errors import AwsCallFailed, CloudButlerError
+from actions.aws.errors import CloudButlerError
 from actions.aws.multipart import MultipartUploads
+from actions.aws.objects import ObjectInfo, ObjectService
 from actions.aws.paths import UnsafePath, resolve_inside, unique_target
-from actions.aws.storage import StorageService
-from actions.aws.sync import SyncPlan, SyncResult
-from actions.aws.transfer import ObjectInfo, Progress, default_transfer_config
+from actions.aws.s3 import Progress, default_transfer_config
+from actions.aws.sync import SyncPlan, SyncResult, SyncService
 from actions.core import errors, wording
 from actions.core.base import ConfirmableAction, Skill
 from actions.core.formatting import format_bytes, listed_names, plural, s3_url, when
@@ -168,12 +168,12 @@ class ActionUploadFile(StorageAction, ConfirmableAction):
             template = say.UPLOAD_NEED_BUCKET_ATTACHED if attachments else say.UPLOAD_NEED_BUCKET
             dispatcher.utter_message(text=template.format(name=sources[0].name))
             return []
-        service = self.storage()
+        service = self.object_service()
         items: list[UploadItem] = []
         lines: list[str] = []
         for source in sources:
             key = source.name.rsplit("/", 1)[-1]
-            existing = await self.blocking(_head_or_none, service, bucket, key)
+            existing = await self.blocking(service.head_or_none, bucket, key)
             item = UploadItem(source=source.relative, name=source.name, key=key, size=source.path.stat().st_size,
                               replace=existing is not None, attached=source.attached)
             items.append(item)
@@ -209,7 +209,7 @@ class ActionUploadFile(StorageAction, ConfirmableAction):
             return []
         for relative in attached:  # a fresh TTL: the inbox sweep must not take a file from under its upload
             await self.blocking(touch_folder_of, places.inbox_dir, relative)
-        service = self.storage()
+        service = self.object_service()
 
         def work(progress: Progress | None) -> str:
             try:
@@ -232,7 +232,7 @@ class ActionUploadFile(StorageAction, ConfirmableAction):
         return []
 
     def _upload_all(
-        self, tracker: Tracker, service: StorageService, bucket: str, items: list[UploadItem], progress: Progress | None
+        self, tracker: Tracker, service: ObjectService, bucket: str, items: list[UploadItem], progress: Progress | None
     ) -> str:
         """Blocking: upload each file (one audit line each); returns the closing reply."""
         paths = [_path_of(self.places, item) for item in items]
@@ -287,15 +287,6 @@ def _shifted(progress: Progress | None, offset: int, total: int) -> Progress | N
     return shifted
 
 
-def _head_or_none(service: StorageService, bucket: str, key: str) -> ObjectInfo | None:
-    try:
-        return service.head(bucket, key)
-    except AwsCallFailed as exc:
-        if exc.code == "NoSuchKey":
-            return None
-        raise
-
-
 def _confirm_line(bucket: str, item: UploadItem, existing: ObjectInfo | None) -> str:
     url = s3_url(bucket, item.key)
     if existing is None:
@@ -318,7 +309,7 @@ class ActionDownloadFile(StorageAction):
         if not bucket or not key:
             dispatcher.utter_message(text=say.DOWNLOAD_NEED)
             return []
-        service = self.storage()
+        service = self.object_service()
         info: ObjectInfo = await self.blocking(service.head, bucket, key)
         if info.needs_restore:
             if info.restore == "in_progress":
@@ -347,7 +338,7 @@ class ActionDownloadFile(StorageAction):
 
     @staticmethod
     def _download(
-        service: StorageService, places: StoragePlaces, info: ObjectInfo, name: str, progress: Progress | None
+        service: ObjectService, places: StoragePlaces, info: ObjectInfo, name: str, progress: Progress | None
     ) -> dict[str, Any]:
         """Blocking: the local copy, a presigned link and, for small files, a chat attachment."""
         result = service.download(info.bucket, info.key, places.download_dir, name=name, progress=progress)
@@ -428,7 +419,7 @@ class ActionSyncFolder(StorageAction, ConfirmableAction):
         if bucket is None:
             return []
         prefix = self.prefix_of(tracker)
-        plan: SyncPlan = await self.blocking(self.storage().plan_sync, self.places.upload_dir, bucket, prefix)
+        plan: SyncPlan = await self.blocking(self.sync_service().plan_sync, self.places.upload_dir, bucket, prefix)
         text = plan_text(plan)
         if is_dry_run(str((tracker.latest_message or {}).get("text") or "")):
             dispatcher.utter_message(text=f"{text}\n{say.SYNC_DRY_RUN.format(bucket=bucket)}")
@@ -445,7 +436,7 @@ class ActionSyncFolder(StorageAction, ConfirmableAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, pending: dict[str, Any]
     ) -> list[dict[str, Any]]:
         bucket, prefix = str(pending["bucket"]), str(pending.get("prefix") or "")
-        service = self.storage()
+        service = self.sync_service()
         # Planned again: only what differs now is uploaded, even if the outbox changed since the question.
         plan: SyncPlan = await self.blocking(service.plan_sync, self.places.upload_dir, bucket, prefix)
         if not plan.to_upload:
@@ -465,7 +456,7 @@ class ActionSyncFolder(StorageAction, ConfirmableAction):
         dispatcher.utter_message(text=await self.blocking(self._apply, tracker, service, plan, None))
         return []
 
-    def _apply(self, tracker: Tracker, service: StorageService, plan: SyncPlan, progress: Progress | None) -> str:
+    def _apply(self, tracker: Tracker, service: SyncService, plan: SyncPlan, progress: Progress | None) -> str:
         """Blocking: upload the plan between the two audit lines of the whole sync."""
         parted = multipart_keys(plan)
         params = {"bucket": plan.bucket, "prefix": plan.prefix, "folder": str(plan.local_dir), "multipart_keys": parted,

@@ -1,9 +1,7 @@
-"""The S3 storage service: buckets (list, create hardened, inspect, empty, delete) on top of the object,
-listing/usage and sync operations from the sibling modules. Knows nothing about chat; returns dataclasses.
+"""S3 buckets: list, create (hardened), inspect, empty and delete. Knows nothing about chat; returns dataclasses.
 
-Mutations that destroy data come in two steps so the caller can confirm in between:
-``inspect_bucket`` then ``empty_bucket``/``delete_bucket``; ``head`` then ``delete_object``; ``plan_sync``
-then ``apply_sync``.
+Deleting comes in two steps so the caller can confirm in between: ``inspect_bucket``, then ``empty_bucket`` and
+``delete_bucket``. Objects, listings and sync are the sibling services (``objects``, ``usage``, ``sync``).
 """
 
 from __future__ import annotations
@@ -18,23 +16,19 @@ from typing import Any, Literal
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from actions.aws.errors import AwsCallFailed
+from actions.aws.errors import BOTO_ERRORS, AwsCallFailed, CloudButlerError, InvalidRequest, s3_error
+from actions.aws.s3 import PAGE_SIZE, US_EAST_1, Progress, bucket_region
 from actions.aws.s3_names import validate_bucket_name
-from actions.aws.sync import SyncOperations
-from actions.aws.transfer import BOTO_ERRORS, InvalidRequest, Progress, s3_error
-from actions.aws.usage import ListingOperations
 
 __all__ = [
-    "StorageService",
+    "BucketService",
     "BucketInfo",
     "BucketListing",
     "BucketCreated",
     "BucketFacts",
     "EmptyResult",
-    "DeleteResult",
 ]
 
-US_EAST_1 = "us-east-1"
 DELETE_BATCH = 1000  # DeleteObjects limit
 MAX_REPORTED_ERRORS = 100
 _REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d{1,2}")
@@ -108,14 +102,6 @@ class EmptyResult:
         return self.failed == 0
 
 
-@dataclass(frozen=True)
-class DeleteResult:
-    bucket: str
-    key: str
-    delete_marker: bool  # versioned bucket: the data is kept as a noncurrent version behind a delete marker
-    version_id: str | None
-
-
 _Batch = list[tuple[dict[str, str], bool]]
 
 
@@ -153,15 +139,12 @@ class _DeleteTally:
                 self.versions += 1
 
 
-def _region_from_location(constraint: str | None) -> str:
-    # GetBucketLocation answers null for us-east-1 and the legacy "EU" for eu-west-1.
-    if not constraint:
-        return US_EAST_1
-    return "eu-west-1" if constraint == "EU" else constraint
+class BucketService:
+    """``BucketService(factory.client("s3"))``; every method blocks (run it in a thread)."""
 
-
-class StorageService(SyncOperations, ListingOperations):
-    """``StorageService(factory.client("s3"), transfer_config=...)``; every method blocks (run it in a thread)."""
+    def __init__(self, s3: Any, *, page_size: int = PAGE_SIZE) -> None:
+        self._s3 = s3
+        self.page_size = page_size  # of listings; tests lower it to cross page boundaries with few objects
 
     def list_buckets(self, *, limit: int = 20) -> BucketListing:
         """The first ``limit`` buckets (name order) with region and creation date, plus the total count."""
@@ -178,19 +161,20 @@ class StorageService(SyncOperations, ListingOperations):
             BucketInfo(
                 name=raw["Name"],
                 # Newer ListBuckets answers carry the region; otherwise one GetBucketLocation per shown bucket.
-                region=raw.get("BucketRegion") or self.bucket_region(raw["Name"]),
+                region=raw.get("BucketRegion") or self.region(raw["Name"]),
                 created=raw.get("CreationDate"),
             )
             for raw in shown
         )
         return BucketListing(buckets=buckets, total=total)
 
-    def bucket_region(self, name: str) -> str | None:
+    def region(self, name: str) -> str | None:
+        """Where the bucket lives, or None if S3 will not say: a listing or a usage figure should not fail because
+        one bucket's location is hidden from us."""
         try:
-            response = self._s3.get_bucket_location(Bucket=name)
-        except BOTO_ERRORS:
-            return None  # a listing should not fail because one bucket's location is hidden from us
-        return _region_from_location(response.get("LocationConstraint"))
+            return bucket_region(self._s3, name)
+        except CloudButlerError:
+            return None
 
     def create_bucket(self, name: str, region: str | None = None) -> BucketCreated:
         """Create ``name`` in ``region`` (default: the client's), with SSE-S3 default encryption and all four
@@ -271,7 +255,7 @@ class StorageService(SyncOperations, ListingOperations):
             if error.code == "NoSuchBucket":
                 return BucketFacts(name=name, exists=False)
             raise error from exc
-        versioning = self._versioning(name)
+        versioning = self.versioning(name)
         count, count_exact = self._count_objects(name, limit)
         old = markers = 0
         versions_exact = True
@@ -280,7 +264,7 @@ class StorageService(SyncOperations, ListingOperations):
         return BucketFacts(
             name=name,
             exists=True,
-            region=self.bucket_region(name),
+            region=self.region(name),
             versioning=versioning,
             object_count=count,
             object_count_exact=count_exact,
@@ -289,7 +273,7 @@ class StorageService(SyncOperations, ListingOperations):
             versions_exact=versions_exact,
         )
 
-    def _versioning(self, name: str) -> VersioningStatus:
+    def versioning(self, name: str) -> VersioningStatus:
         try:
             status = self._s3.get_bucket_versioning(Bucket=name).get("Status")
         except BOTO_ERRORS as exc:
@@ -298,7 +282,7 @@ class StorageService(SyncOperations, ListingOperations):
 
     def _count_objects(self, name: str, limit: int) -> tuple[int, bool]:
         count = 0
-        params: dict[str, Any] = {"Bucket": name, "MaxKeys": self._page_size}
+        params: dict[str, Any] = {"Bucket": name, "MaxKeys": self.page_size}
         try:
             while True:
                 page = self._s3.list_objects_v2(**params)
@@ -314,7 +298,7 @@ class StorageService(SyncOperations, ListingOperations):
     def _count_versions(self, name: str, limit: int) -> tuple[int, int, bool]:
         old = markers = 0
         pages = self._s3.get_paginator("list_object_versions").paginate(
-            Bucket=name, PaginationConfig={"PageSize": self._page_size}
+            Bucket=name, PaginationConfig={"PageSize": self.page_size}
         )
         try:
             for page in pages:
@@ -332,7 +316,7 @@ class StorageService(SyncOperations, ListingOperations):
         Failures inside DeleteObjects (object lock, MFA delete, ...) are counted and reported, not raised.
         ``progress(deleted_so_far, None)`` after each batch.
         """
-        versioned = self._versioning(name) != "Disabled"
+        versioned = self.versioning(name) != "Disabled"
         tally = _DeleteTally()
         try:
             for batch in self._deletion_batches(name, versioned, tally):
@@ -363,13 +347,13 @@ class StorageService(SyncOperations, ListingOperations):
         previous_first: dict[str, str] | None = None
         while True:
             if versioned:
-                page = self._s3.list_object_versions(Bucket=name, MaxKeys=self._page_size, **start)
+                page = self._s3.list_object_versions(Bucket=name, MaxKeys=self.page_size, **start)
                 entries = [({"Key": v["Key"], "VersionId": v["VersionId"]}, False) for v in page.get("Versions", [])]
                 entries += [
                     ({"Key": m["Key"], "VersionId": m["VersionId"]}, True) for m in page.get("DeleteMarkers", [])
                 ]
             else:
-                page = self._s3.list_objects_v2(Bucket=name, MaxKeys=self._page_size, **start)
+                page = self._s3.list_objects_v2(Bucket=name, MaxKeys=self.page_size, **start)
                 entries = [({"Key": o["Key"]}, False) for o in page.get("Contents", [])]
             fresh = [pair for pair in entries if not tally.has_failed(pair[0])]
             if fresh and fresh[0][0] == previous_first:
@@ -393,17 +377,3 @@ class StorageService(SyncOperations, ListingOperations):
             self._s3.delete_bucket(Bucket=name)
         except BOTO_ERRORS as exc:
             raise s3_error(exc, bucket=name) from exc
-
-    def delete_object(self, bucket: str, key: str) -> DeleteResult:
-        """Delete one object (``NoSuchKey`` if absent, since S3 itself would silently succeed)."""
-        self.head(bucket, key)
-        try:
-            response = self._s3.delete_object(Bucket=bucket, Key=key)
-        except BOTO_ERRORS as exc:
-            raise s3_error(exc, bucket=bucket, key=key) from exc
-        return DeleteResult(
-            bucket=bucket,
-            key=key,
-            delete_marker=bool(response.get("DeleteMarker", False)),
-            version_id=response.get("VersionId"),
-        )

@@ -1,7 +1,7 @@
-"""Object-level S3 operations: head, upload, download, restore and presigned links.
+"""S3 objects: head, upload, download, restore, presigned links and delete.
 
-Also the shared pieces of the storage layer (error mapping, progress tracking) that sync.py and usage.py reuse.
-Progress callbacks run on boto3's transfer threads: keep them quick and thread-safe (they may raise to cancel).
+Local files are reached only through ``actions.aws.paths`` (a name from chat or an S3 key never leads outside its
+folder); a failed or cancelled transfer leaves no partial object or file.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import os
 import re
 import tempfile
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -19,28 +19,18 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
-from boto3.exceptions import S3UploadFailedError
 from boto3.s3.transfer import TransferConfig
 from botocore.exceptions import BotoCoreError, ClientError
 
-from actions.aws.errors import AwsCallFailed, CloudButlerError, from_boto
+from actions.aws.errors import BOTO_ERRORS, AwsCallFailed, CloudButlerError, InvalidRequest, s3_error
 from actions.aws.paths import UnsafePath, fit_name, resolve_inside, unique_target
+from actions.aws.s3 import Progress, default_transfer_config
 from actions.aws.s3_names import validate_object_key
 
-# (done, total): bytes for transfers, objects for listings and deletions; total is None when unknown.
-Progress = Callable[[int, int | None], None]
-
-MB = 1024 * 1024
 ARCHIVE_CLASSES = frozenset({"GLACIER", "DEEP_ARCHIVE"})
 ARCHIVE_ACCESS_TIERS = frozenset({"ARCHIVE_ACCESS", "DEEP_ARCHIVE_ACCESS"})  # Intelligent-Tiering archive tiers
 RESTORE_TIERS = ("Standard", "Bulk", "Expedited")
 PRESIGN_MAX_SECONDS = 7 * 24 * 3600  # SigV4 limit
-BOTO_ERRORS = (ClientError, BotoCoreError, S3UploadFailedError)
-
-
-def default_transfer_config() -> TransferConfig:
-    # 16 MB parts keep a 5 GB upload well under the 10,000-part limit; 4 threads suit a small action server.
-    return TransferConfig(multipart_threshold=16 * MB, multipart_chunksize=16 * MB, max_concurrency=4, use_threads=True)
 
 
 class ObjectExists(CloudButlerError):
@@ -76,28 +66,6 @@ class LocalFileExists(CloudButlerError):
 class LocalFileMissing(CloudButlerError):
     def __init__(self, *, path: str) -> None:
         super().__init__("local_file_missing", path=path)
-
-
-class InvalidRequest(CloudButlerError):
-    """A parameter outside what S3 accepts (restore days/tier, link expiry); ``allowed`` says what would do."""
-
-    def __init__(self, *, field: str, value: object, allowed: str) -> None:
-        super().__init__("invalid_request", field=field, value=value, allowed=allowed)
-
-
-def s3_error(exc: Exception, **details: Any) -> CloudButlerError:
-    """``from_boto`` plus what S3 needs: HEAD errors carry only the HTTP status, and boto3 wraps upload errors."""
-    if isinstance(exc, S3UploadFailedError) and isinstance(exc.__context__, (ClientError, BotoCoreError)):
-        exc = exc.__context__
-    if isinstance(exc, ClientError):
-        code = str(exc.response.get("Error", {}).get("Code", ""))
-        if code in ("404", "NotFound"):
-            return AwsCallFailed("NoSuchKey" if "key" in details else "NoSuchBucket", **details)
-        if code == "403":
-            return AwsCallFailed("AccessDenied", **details)
-    if isinstance(exc, S3UploadFailedError):
-        return AwsCallFailed("Unknown", **details)
-    return from_boto(exc, **details)
 
 
 class _CreateOnly:
@@ -216,6 +184,14 @@ class RestoreResult:
     tier: str
 
 
+@dataclass(frozen=True)
+class DeleteResult:
+    bucket: str
+    key: str
+    delete_marker: bool  # versioned bucket: the data is kept as a noncurrent version behind a delete marker
+    version_id: str | None
+
+
 class PresignedUrl(NamedTuple):
     url: str
     expires_at: datetime
@@ -235,10 +211,8 @@ def _parse_restore(header: str | None) -> tuple[RestoreState, datetime | None]:
     return "restored", when
 
 
-class ObjectOperations:
-    """Base of ``StorageService``: holds the client and transfer settings; object-level methods."""
-
-    _page_size = 1000  # listing page size; tests lower it to cross page boundaries with few objects
+class ObjectService:
+    """``ObjectService(factory.client("s3"), transfer_config=...)``; every method blocks (run it in a thread)."""
 
     def __init__(self, s3: Any, *, transfer_config: TransferConfig | None = None) -> None:
         self._s3 = s3
@@ -280,7 +254,8 @@ class ObjectOperations:
             return True
         return True
 
-    def _head_or_none(self, bucket: str, key: str) -> ObjectInfo | None:
+    def head_or_none(self, bucket: str, key: str) -> ObjectInfo | None:
+        """``head``, or None if there is no such object (a missing bucket still raises)."""
         try:
             return self.head(bucket, key)
         except AwsCallFailed as exc:
@@ -308,7 +283,7 @@ class ObjectOperations:
         if not source.is_file():
             raise LocalFileMissing(path=str(source))
         size = source.stat().st_size
-        existing = self._head_or_none(bucket, key)
+        existing = self.head_or_none(bucket, key)
         if existing is not None and not overwrite:
             raise ObjectExists(bucket=bucket, key=key, size=existing.size, last_modified=existing.last_modified)
         extra: dict[str, Any] = {"ContentType": mimetypes.guess_type(source.name)[0] or "application/octet-stream"}
@@ -323,7 +298,7 @@ class ObjectOperations:
         except BOTO_ERRORS as exc:
             error = s3_error(exc, bucket=bucket, key=key)
             if not overwrite and error.code == "PreconditionFailed":  # someone else wrote the key after our HEAD
-                winner = self._head_or_none(bucket, key)
+                winner = self.head_or_none(bucket, key)
                 if winner is not None:
                     raise ObjectExists(
                         bucket=bucket, key=key, size=winner.size, last_modified=winner.last_modified
@@ -423,6 +398,20 @@ class ObjectOperations:
         except BOTO_ERRORS as exc:
             raise s3_error(exc, bucket=bucket, key=key) from exc
         return PresignedUrl(url=url, expires_at=issued + timedelta(seconds=expires))
+
+    def delete_object(self, bucket: str, key: str) -> DeleteResult:
+        """Delete one object (``NoSuchKey`` if absent, since S3 itself would silently succeed)."""
+        self.head(bucket, key)
+        try:
+            response = self._s3.delete_object(Bucket=bucket, Key=key)
+        except BOTO_ERRORS as exc:
+            raise s3_error(exc, bucket=bucket, key=key) from exc
+        return DeleteResult(
+            bucket=bucket,
+            key=key,
+            delete_marker=bool(response.get("DeleteMarker", False)),
+            version_id=response.get("VersionId"),
+        )
 
 
 def _readable(info: ObjectInfo) -> ObjectInfo:
