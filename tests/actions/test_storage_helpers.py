@@ -17,7 +17,6 @@ from actions.skills.storage.base import (
     guess_bucket,
     guess_file,
     is_dry_run,
-    media_name,
     s3_url_in,
     whole_word,
 )
@@ -81,37 +80,15 @@ def test_bucket_name_from_answer(answer: str, name: str) -> None:
     assert bucket_name_from_answer(answer) == name
 
 
-@pytest.mark.parametrize(
-    "original,expected",
-    [
-        ("report.pdf", "abc123-report.pdf"),
-        ("reports/2024/q1.pdf", "abc123-q1.pdf"),
-        ("my file (1).txt", "abc123-my_file_1_.txt"),
-        ("..hidden..tar..gz", "abc123-hidden.tar.gz"),
-        ("日本.txt", "abc123-txt"),
-        ("", "abc123-file"),
-        ("a" * 300, "abc123-" + "a" * 121),
-    ],
-)
-def test_media_name_is_safe_for_the_media_route(original: str, expected: str) -> None:
-    name = media_name(original, token="abc123")
-    assert name == expected
-    assert len(name) <= 128 and ".." not in name and "/" not in name
-
-
-def test_media_names_are_random_without_a_token() -> None:
-    first, second = media_name("a.txt"), media_name("a.txt")
-    assert first != second and first.endswith("-a.txt")
-
-
 def test_places_from_env_and_defaults() -> None:
     assert StoragePlaces.from_env({}) == StoragePlaces(
         upload_dir=Path("./outbox"), download_dir=Path("./downloads"), inbox_dir=Path("./var/inbox"),
-        media_dir=Path("./var/media"), public_url="http://127.0.0.1:5005",
+        media_dir=Path("./var/media"),
     )
-    places = StoragePlaces.from_env({"CLOUDBUTLER_UPLOAD_DIR": "/srv/out", "CLOUDBUTLER_PUBLIC_URL": "https://cb.x/"})
-    assert places.upload_dir == Path("/srv/out")
-    assert places.media_url("n.png") == "https://cb.x/webhooks/webchat/media/n.png"
+    places = StoragePlaces.from_env({"CLOUDBUTLER_UPLOAD_DIR": "/srv/out", "CLOUDBUTLER_MEDIA_DIR": "/srv/media",
+                                     "CLOUDBUTLER_INBOX_DIR": "/srv/inbox"})
+    assert (places.upload_dir, places.media_dir, places.inbox_dir) == (
+        Path("/srv/out"), Path("/srv/media"), Path("/srv/inbox"))
 
 
 @pytest.mark.parametrize(

@@ -106,7 +106,6 @@ def make_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, aws: ClientFactory
         "CLOUDBUTLER_MEDIA_DIR": env.media,
     }.items():
         monkeypatch.setenv(var, str(folder))
-    monkeypatch.setenv("CLOUDBUTLER_PUBLIC_URL", "http://chat.example:5005")
     env.outbox.mkdir()
     env.inbox.mkdir()
     return env

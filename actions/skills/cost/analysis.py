@@ -18,11 +18,10 @@ from actions.aws.s3 import Progress
 from actions.core.base import Skill, SkillAction
 from actions.core.formatting import plural
 from actions.core.jobs import Job, JobRunner, PostFailed, RasaPoster
+from actions.core.media import publish
 from actions.skills.cost import wording as say
 from actions.skills.cost.base import CostAction
 from actions.skills.cost.chart import cost_chart_png
-from actions.skills.storage.base import media_name
-from connectors.vocabulary import MEDIA_ROUTE
 
 logger = logging.getLogger(__name__)
 
@@ -67,12 +66,7 @@ def write_chart(report: CostReport, media_dir: Path) -> str | None:
     """Blocking: the chart as a PNG under a fresh random name in the media folder; its ``/media/<name>`` URL."""
     if not report.objects:
         return None
-    png = cost_chart_png(report)
-    media_dir.mkdir(parents=True, exist_ok=True)
-    name = media_name(f"cost-{report.bucket}.png")
-    with (media_dir / name).open("xb") as target:  # never replaces a file
-        target.write(png)
-    return f"{MEDIA_ROUTE}{name}"
+    return publish(cost_chart_png(report), f"cost-{report.bucket}.png", folder=media_dir)
 
 
 class MessagePoster:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import abc
 import functools
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Mapping
 
@@ -17,6 +17,7 @@ from actions.aws.cost.model import CostReport
 from actions.core import wording
 from actions.core.base import SkillAction
 from actions.skills.storage.base import bucket_named
+from common import media
 
 DIRECT_OBJECTS = 1_000  # buckets up to this many objects are answered at once (one listing page)
 LISTING_MAX_OBJECTS = 500_000  # past this a background analysis reads the S3 Inventory report instead
@@ -26,7 +27,7 @@ LISTING_MAX_OBJECTS = 500_000  # past this a background analysis reads the S3 In
 class CostSettings:
     direct_objects: int = DIRECT_OBJECTS
     listing_max_objects: int = LISTING_MAX_OBJECTS
-    media_dir: Path = Path("./var/media")
+    media_dir: Path = field(default_factory=media.media_dir)
     workdir: str | None = None  # where inventory files are unpacked (the system temp folder by default)
 
     @classmethod
@@ -35,7 +36,7 @@ class CostSettings:
         return cls(
             direct_objects=int(env.get("CLOUDBUTLER_COST_DIRECT_OBJECTS") or DIRECT_OBJECTS),
             listing_max_objects=int(env.get("CLOUDBUTLER_COST_LISTING_MAX_OBJECTS") or LISTING_MAX_OBJECTS),
-            media_dir=Path(env.get("CLOUDBUTLER_MEDIA_DIR") or "./var/media"),
+            media_dir=media.media_dir(env),
             workdir=env.get("CLOUDBUTLER_COST_WORKDIR") or None,
         )
 

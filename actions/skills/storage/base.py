@@ -8,7 +8,6 @@ import abc
 import functools
 import os
 import re
-import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, ClassVar, Mapping, NamedTuple, TypeVar
@@ -25,6 +24,7 @@ from actions.aws.usage import UsageService
 from actions.core.base import SkillAction
 from actions.core.confirmation import Choice, Question
 from actions.core.jobs import JobRunner, RasaPoster
+from common import inbox, media
 
 T = TypeVar("T")
 
@@ -33,18 +33,17 @@ BACKGROUND_OBJECTS = 5_000  # emptying more than this many versions runs in the 
 BACKGROUND_FILES = 200  # a sync of more files than this runs in the background
 ATTACH_MAX_BYTES = 8 * MB  # downloads up to this size also come back as a chat attachment
 LINK_SECONDS = 3600  # presigned links live one hour
-DEFAULT_PUBLIC_URL = "http://127.0.0.1:5005"
 
 
 @dataclass(frozen=True)
 class StoragePlaces:
-    """The local folders storage skills read from and write to, and the URL users reach media under."""
+    """The local folders storage skills read from and write to (the inbox and media folders are shared with the
+    connectors: ``common.inbox``, ``common.media``)."""
 
     upload_dir: Path
     download_dir: Path
     inbox_dir: Path
     media_dir: Path
-    public_url: str
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> StoragePlaces:
@@ -52,13 +51,9 @@ class StoragePlaces:
         return cls(
             upload_dir=Path(env.get("CLOUDBUTLER_UPLOAD_DIR") or "./outbox"),
             download_dir=Path(env.get("CLOUDBUTLER_DOWNLOAD_DIR") or "./downloads"),
-            inbox_dir=Path(env.get("CLOUDBUTLER_INBOX_DIR") or "./var/inbox"),
-            media_dir=Path(env.get("CLOUDBUTLER_MEDIA_DIR") or "./var/media"),
-            public_url=(env.get("CLOUDBUTLER_PUBLIC_URL") or DEFAULT_PUBLIC_URL).rstrip("/"),
+            inbox_dir=inbox.inbox_dir(env),
+            media_dir=media.media_dir(env),
         )
-
-    def media_url(self, name: str) -> str:
-        return f"{self.public_url}/webhooks/webchat/media/{name}"
 
 
 class StorageAction(SkillAction, abc.ABC):
@@ -313,13 +308,3 @@ def whole_word(text: str, value: str | None, valid: Callable[[str], bool] = bool
         return value
     longer = [w for w in words if value in w and not w.lower().startswith("s3://") and valid(w)]
     return longer[0] if longer else value
-
-
-_MEDIA_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
-
-
-def media_name(original: str, token: str | None = None) -> str:
-    """A random, URL- and path-safe name for a file served from the media folder; keeps the original's look."""
-    base = _MEDIA_UNSAFE.sub("_", original.rsplit("/", 1)[-1])
-    base = re.sub(r"\.{2,}", ".", base).strip("._-") or "file"
-    return f"{token or secrets.token_hex(8)}-{base}"[:128]

@@ -3,8 +3,6 @@ an attachment; archived objects offer a restore) and folder sync. Big transfers 
 from __future__ import annotations
 
 import functools
-import os
-import shutil
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -23,6 +21,7 @@ from actions.core.base import ConfirmableAction, Skill
 from actions.core.formatting import format_bytes, listed_names, plural, s3_url, when
 from actions.core.identity import Attachment
 from actions.core.jobs import Job, percent_done
+from actions.core.media import publish
 from actions.skills.storage import wording as say
 from actions.skills.storage.base import (
     ATTACH_MAX_BYTES,
@@ -30,10 +29,9 @@ from actions.skills.storage.base import (
     StorageAction,
     StoragePlaces,
     is_dry_run,
-    media_name,
 )
 from actions.skills.storage.objects import propose_restore, restore_offer
-from connectors.inbox import remove_folder_of, touch_folder_of
+from common.inbox import remove_folder_of, touch_folder_of
 
 MULTIPART_KEYS_LIMIT = 1000  # keeps an audit line small; a sync of more parted files than this is unheard of
 
@@ -352,20 +350,10 @@ class ActionDownloadFile(StorageAction):
                                               link=link.url))
         reply: dict[str, Any] = {}
         if result.size <= ATTACH_MAX_BYTES:
-            reply["attachment"] = places.media_url(_publish_media(result.path, places.media_dir))
+            reply["attachment"] = publish(result.path, result.path.name, folder=places.media_dir)
             lines.append(say.DOWNLOAD_ATTACHED)
         reply["text"] = "\n".join(lines)
         return reply
-
-
-def _publish_media(path: Path, media_dir: Path) -> str:
-    """Copy ``path`` into the media folder under a fresh random name (never replacing anything)."""
-    media_dir.mkdir(parents=True, exist_ok=True)
-    name = media_name(path.name)
-    with path.open("rb") as source, (media_dir / name).open("xb") as target:
-        shutil.copyfileobj(source, target)
-    os.chmod(media_dir / name, 0o644)
-    return name
 
 
 def plan_text(plan: SyncPlan) -> str:
