@@ -24,7 +24,7 @@ from actions.aws.objects import ObjectService
 from actions.core import wording
 from actions.core.audit import AuditLog, unfinished
 from actions.core.formatting import and_join, plural, when
-from actions.core.jobs import PATIENT_DELAYS, Poster, RasaPoster, deliver
+from actions.core.late import PATIENT_DELAYS, Poster, RasaPoster, deliver
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -128,7 +128,8 @@ class Recovery:
             settled.append(outcome)
         # Rasa may still be starting: every message waits for it on its own, so one slow delivery holds up none.
         await asyncio.gather(*(
-            deliver(self.poster, str(outcome.attempt["sender"]), outcome.text(), delays=self.delays, sleep=self.sleep)
+            deliver(self.poster, str(outcome.attempt["sender"]), {"text": outcome.text()}, delays=self.delays,
+                    sleep=self.sleep)
             for outcome in settled if outcome.attempt.get("sender")
         ))
         return settled

@@ -17,6 +17,8 @@ from actions.core import errors, wording
 from actions.core.audit import AuditLog
 from actions.core.confirmation import Questions
 from actions.core.identity import Identity
+from actions.core.jobs import JobRunner
+from actions.core.late import RasaPoster
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -48,6 +50,11 @@ class SkillAction(Action, abc.ABC):
     @functools.cached_property
     def audit(self) -> AuditLog:
         return AuditLog()
+
+    @functools.cached_property
+    def jobs(self) -> JobRunner:
+        # Background work; its progress and result come back as late messages. Tests assign their own runner.
+        return JobRunner(RasaPoster.from_env())
 
     @functools.cached_property
     def questions(self) -> Questions:

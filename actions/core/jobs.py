@@ -1,105 +1,22 @@
-"""Long work in the background: the action replies at once, the work runs on after it returns, and progress and
-the result reach the conversation through Rasa's ``trigger_intent`` API (``EXTERNAL_job_update`` ->
-``action_job_update``, which says the text it carries).
-
-Why: Rasa sends an action's messages only when the action returns and locks the conversation meanwhile, so a
-200 MB upload inside an action would leave the user staring at nothing for minutes.
-"""
+"""Long work in the background: the action replies at once, the work runs on after it returns, and its progress and
+result reach the conversation as late messages (``actions.core.late``); "stop" reaches a running job whichever
+skill started it."""
 from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable, Mapping, Sequence
-from urllib.parse import quote
-
-import aiohttp
-from rasa_sdk import Tracker
-from rasa_sdk.executor import CollectingDispatcher
-from yarl import URL
+from typing import Callable, Sequence
 
 from actions.aws.errors import CloudButlerError, Stopped
 from actions.aws.s3 import Progress
 from actions.core import errors, wording
-from actions.core.base import SkillAction
+from actions.core.late import Poster, Reply
 
 logger = logging.getLogger(__name__)
-
-JOB_INTENT = "EXTERNAL_job_update"
-JOB_ENTITY = "text"
-DEFAULT_RASA_URL = "http://127.0.0.1:5005"
-# RFC 3986 path characters: sender ids like "slack:T1:U1" stay readable. Sanic 21 matches the raw path without
-# decoding it, so anything encoded here would name a different conversation.
-_PATH_SAFE = ":@!$&'()*+,;=-._~"
-
-Poster = Callable[[str, str], Awaitable[None]]  # (sender_id, text)
-
-
-class RasaPoster:
-    """Posts a text into a conversation: ``POST {rasa}/conversations/{id}/trigger_intent?output_channel=latest``."""
-
-    def __init__(self, base_url: str = DEFAULT_RASA_URL, token: str | None = None, timeout: float = 10.0) -> None:
-        self.base_url = base_url.rstrip("/")
-        self.token = token or None
-        self.timeout = timeout
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> RasaPoster:
-        env = os.environ if env is None else env
-        return cls(env.get("CLOUDBUTLER_RASA_URL") or DEFAULT_RASA_URL, env.get("RASA_AUTH_TOKEN") or None)
-
-    def url_for(self, sender_id: str) -> URL:
-        query = {"output_channel": "latest"}
-        if self.token:
-            query["token"] = self.token
-        path = f"{self.base_url}/conversations/{quote(sender_id, safe=_PATH_SAFE)}/trigger_intent"
-        return URL(path, encoded=True).update_query(query)
-
-    @staticmethod
-    def payload(text: str) -> dict[str, Any]:
-        return {"name": JOB_INTENT, "entities": {JOB_ENTITY: text}}
-
-    async def __call__(self, sender_id: str, text: str) -> None:
-        timeout = aiohttp.ClientTimeout(total=self.timeout)
-        async with aiohttp.ClientSession(timeout=timeout) as session:
-            async with session.post(self.url_for(sender_id), json=self.payload(text)) as response:
-                if response.status >= 400:
-                    raise PostFailed(response.status)
-
-
-class PostFailed(Exception):
-    def __init__(self, status: int) -> None:
-        super().__init__(f"Rasa answered HTTP {status}")
-        self.status = status
-
-
-# Waits between tries of a message Rasa may not take yet (it starts after the action server, and answers 409
-# until its model is loaded): about five minutes in all.
-PATIENT_DELAYS = (1.0, 2.0, 4.0, 8.0, 15.0) + (30.0,) * 9
-
-
-async def deliver(
-    poster: Poster, sender_id: str, text: str, *, delays: Sequence[float] = PATIENT_DELAYS,
-    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-) -> bool:
-    """Post ``text``, trying again after each of ``delays`` while Rasa is unreachable or refuses; False if it
-    never got through (logged)."""
-    for wait in (*delays, None):
-        try:
-            await poster(sender_id, text)
-            return True
-        except Exception as exc:  # noqa: BLE001 - connection refused, timeouts and HTTP errors alike
-            if wait is None:
-                logger.warning("gave up posting to %s after %d tries: %s", sender_id, len(delays) + 1, exc)
-                return False
-            logger.info("posting to %s failed (%s); trying again in %.0f s", sender_id, exc, wait)
-            await sleep(wait)
-    return False
-
 
 class ProgressThrottle:
     """Lets a progress report through when ``interval`` seconds or ``step`` of the total passed since the last."""
@@ -125,11 +42,11 @@ class ProgressThrottle:
 
 @dataclass(frozen=True)
 class Job:
-    """``work(progress)`` blocks (it runs in a thread), audits what it changed and returns the closing reply.
-    ``title`` names it in a sentence ("the upload of big.bin")."""
+    """``work(progress)`` blocks (it runs in a thread), audits what it changed and returns the closing reply: its
+    text, or whole messages (a table, a chart). ``title`` names it in a sentence ("the upload of big.bin")."""
 
     sender_id: str
-    work: Callable[[Progress], str]
+    work: Callable[[Progress], str | Sequence[Reply]]
     progress_text: Callable[[int, int | None], str]
     title: str = "the background job"
 
@@ -227,39 +144,26 @@ class JobRunner:
             current = latest[0] if latest else None
             if current is not None and current != posted and throttle.due(*current):
                 posted = current
-                await self._post(job.sender_id, job.progress_text(*current))
+                await self._post(job.sender_id, {"text": job.progress_text(*current)})
         _forget(job.sender_id, running)  # from here on "stop" has nothing left to stop
         try:
-            text = future.result()
+            result = future.result()
         except Stopped:
-            text = wording.STOPPED.format(what=job.title)
+            result = wording.STOPPED.format(what=job.title)
         except CloudButlerError as exc:
-            text = errors.error_text(exc)
+            result = errors.error_text(exc)
         except Exception:  # noqa: BLE001 - the chat gets a sentence, the log gets the trace
             logger.exception("background job for %s crashed", job.sender_id)
-            text = wording.UNEXPECTED
-        await self._post(job.sender_id, text)
+            result = wording.UNEXPECTED
+        for message in [Reply(text=result)] if isinstance(result, str) else result:
+            await self._post(job.sender_id, message)
 
-    async def _post(self, sender_id: str, text: str) -> None:
+    async def _post(self, sender_id: str, message: Reply) -> None:
         try:
-            await self.poster(sender_id, text)
+            await self.poster(sender_id, message)
         except Exception as exc:  # noqa: BLE001 - a lost progress note must not stop the job
             logger.warning("could not post a job update to %s: %s", sender_id, exc)
 
 
 def percent_done(done: int, total: int | None) -> int:
     return int(100 * done / total) if total else 0
-
-
-class ActionJobUpdate(SkillAction):
-    """Says the text a background job sent (the EXTERNAL_job_update intent's ``text`` entity)."""
-
-    action_name = "action_job_update"
-
-    async def act(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
-        text = self.entity(tracker, JOB_ENTITY)
-        if text:
-            dispatcher.utter_message(text=text)
-        return []

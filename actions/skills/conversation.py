@@ -1,4 +1,5 @@
-"""Conversation basics: help (generated from the implemented skills), honest 'not yet', yes/no on pending changes."""
+"""Conversation basics: help (generated from the implemented skills), honest 'not yet', yes/no on pending changes,
+stop, and saying what arrives late (a background job's progress and result)."""
 from __future__ import annotations
 
 from typing import Any
@@ -13,6 +14,7 @@ from actions.core.base import ConfirmableAction, SkillAction, confirmable, imple
 from actions.core.confirmation import TOKEN_ENTITY, Asked, Verdict, change_of
 from actions.core.formatting import and_join
 from actions.core.jobs import stop_jobs
+from actions.core.late import LATE_ENTITY, said
 
 HELP_INTRO = "Here is what I can do right now:"
 HELP_OUTRO = "Type a request in your own words, e.g. \"{example}\"."
@@ -128,3 +130,18 @@ class ActionCancel(SkillAction):
         else:
             dispatcher.utter_message(text=NOTHING_TO_CANCEL)
         return [SlotSet("pending", None)]
+
+
+class ActionLateMessage(SkillAction):
+    """Says a message posted after its action returned (``EXTERNAL_late_message``, see ``actions.core.late``):
+    a background job's progress or result, a table, a chart, a notice after a restart."""
+
+    action_name = "action_late_message"
+
+    async def act(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        message = said(next(tracker.get_latest_entity_values(LATE_ENTITY), None))
+        if message:
+            dispatcher.utter_message(**message)
+        return []

@@ -129,7 +129,7 @@ async def test_a_yes_after_a_job_update_asks_again(env: StorageEnv) -> None:
         {"kind": "create_bucket", "bucket": "team-reports", "region": "us-east-1"},
         Question(text=CREATE_QUESTION, yes=(Choice(say.CREATE_YES),)),
     )
-    update = [user_event("", "EXTERNAL_job_update"), {"event": "bot", "text": "Uploading big.bin: 50%"}]
+    update = [user_event("", "EXTERNAL_late_message"), {"event": "bot", "text": "Uploading big.bin: 50%"}]
     events, sent = await run_action(confirm(env, at(T0 + 5)), answer_to(pending, "got it", between=update,
                                                                         sender_id=SENDER))
     asked_again(sent, "stale", CREATE_QUESTION)
@@ -304,7 +304,7 @@ LISTEN = {"event": "action", "name": "action_listen"}
     ([{"event": "bot", "text": "Go?"}, _slot("aaaaaaaaaaaa"), LISTEN, {"event": "user_featurization"},
       user_event("yes")], True),
     ([_slot("aaaaaaaaaaaa"), LISTEN, user_event("list"), {"event": "bot", "text": "..."}, user_event("yes")], False),
-    ([_slot("aaaaaaaaaaaa"), LISTEN, user_event("", "EXTERNAL_job_update"), user_event("yes")], False),
+    ([_slot("aaaaaaaaaaaa"), LISTEN, user_event("", "EXTERNAL_late_message"), user_event("yes")], False),
     ([_slot("aaaaaaaaaaaa"), {"event": "bot", "text": "late"}, user_event("yes")], False),
     ([_slot("bbbbbbbbbbbb"), LISTEN, user_event("yes")], False),
     ([_slot("aaaaaaaaaaaa"), LISTEN, {"event": "slot", "name": "pending", "value": None}, user_event("yes")], False),

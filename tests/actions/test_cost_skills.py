@@ -20,10 +20,11 @@ from actions.core.audit import AuditLog
 from actions.core.base import implemented_skills
 from actions.core.confirmation import change_of
 from actions.core.formatting import format_money
-from actions.core.jobs import JobRunner, RasaPoster
-from actions.skills.conversation import ActionCancel, ActionConfirm
+from actions.core.jobs import JobRunner
+from actions.core.late import RasaPoster, Reply
+from actions.skills.conversation import ActionCancel, ActionConfirm, ActionLateMessage
 from actions.skills.cost import wording
-from actions.skills.cost.analysis import ActionCostOptimization, ActionCostReport, MessagePoster, analysis_replies
+from actions.skills.cost.analysis import ActionCostOptimization, analysis_replies
 from actions.skills.cost.base import CostSettings
 from actions.skills.cost.lifecycle import ActionApplyLifecycle, ActionShowLifecycle, rules_from_slot, rules_to_slot
 from tests.actions.conftest import answer_to, asked, run_action, tracker_for, yes_payload
@@ -230,7 +231,7 @@ async def test_access_denied_gets_a_friendly_reply(aws: ClientFactory, s3: Any, 
 
 # --- background analyses -------------------------------------------------------------------------------------------
 class Posts:
-    """Stands in for the posters: what the background job said in the conversation."""
+    """Stands in for the poster: what the background job said in the conversation."""
 
     def __init__(self) -> None:
         self.sent: list[tuple[str, Any]] = []
@@ -244,22 +245,21 @@ async def test_a_large_bucket_is_analysed_in_the_background(
 ) -> None:
     make_bucket("cost-large", MIXED)
     action = cost_action(aws, tmp_path, direct_objects=2)
-    texts, messages = Posts(), Posts()
-    action.jobs = JobRunner(texts, tick=0.01)
-    action.poster = messages  # type: ignore[assignment]
+    posts = Posts()
+    action.jobs = JobRunner(posts, tick=0.01)
     _, sent = await run_action(action, tracker_for("suggest cost optimization for cost-large"))
     assert [m["text"] for m in sent] == [
         "Working on it: cost-large holds more than 2 objects, so I'm analysing it in the background and will post "
         'the result here. Say "stop" to stop it.'
     ]
-    await action.wait()
-    [(sender, summary)] = texts.sent
-    assert sender == "slack:T1:U1"
-    assert summary.splitlines()[:2] == [
+    await action.jobs.wait()
+    # One route for everything said late: the summary, then the table with the chart.
+    [(sender, summary), (table_sender, table)] = posts.sent
+    assert sender == table_sender == "slack:T1:U1"
+    assert list(summary) == ["text"]
+    assert summary["text"].splitlines()[:2] == [
         "Cost analysis of cost-large (us-east-1), listed just now:", "5 objects (7 MB), about $0.00016/month now."
     ]
-    [(sender, table)] = messages.sent
-    assert sender == "slack:T1:U1"
     assert table["json_message"]["table"]["rows"][-1] == ["Total", "5", "7 MB", "$0.00016/month", "$0.000051/month"]
     assert (tmp_path / "media" / table["image"].removeprefix("/media/")).read_bytes()[:4] == b"\x89PNG"
 
@@ -269,16 +269,14 @@ async def test_a_bucket_too_large_to_list_without_inventory_says_how_to_get_one(
 ) -> None:
     make_bucket("cost-huge", MIXED)
     action = cost_action(aws, tmp_path, direct_objects=1, listing_max_objects=3)
-    texts, messages = Posts(), Posts()
-    action.jobs = JobRunner(texts, tick=0.01)
-    action.poster = messages  # type: ignore[assignment]
+    posts = Posts()
+    action.jobs = JobRunner(posts, tick=0.01)
     await run_action(action, tracker_for("suggest cost optimization for cost-huge"))
-    await action.wait()
-    assert texts.sent == [("slack:T1:U1", (
+    await action.jobs.wait()
+    assert posts.sent == [("slack:T1:U1", {"text": (
         "cost-huge is too large to list and has no S3 Inventory report yet. Turn on S3 Inventory for it and ask "
         "again after the first report arrives (within 48 hours). " + wording.ATHENA_HINT
-    ))]
-    assert messages.sent == []
+    )})]
 
 
 @pytest.fixture
@@ -301,24 +299,25 @@ async def fake_rasa() -> AsyncIterator[tuple[str, list[dict[str, Any]]]]:
     await runner.cleanup()
 
 
-async def test_the_message_poster_sends_the_whole_reply(fake_rasa: tuple[str, list[dict[str, Any]]]) -> None:
+async def test_the_poster_sends_the_whole_reply(fake_rasa: tuple[str, list[dict[str, Any]]]) -> None:
     url, received = fake_rasa
-    message = {"text": "t", "image": "/media/x.png", "json_message": {"table": {"columns": ["a"], "rows": [["1"]]}}}
-    await MessagePoster(RasaPoster(url))("webchat:-:u1", message)
+    message: Reply = {"text": "t", "image": "/media/x.png",
+                      "json_message": {"table": {"columns": ["a"], "rows": [["1"]]}}}
+    await RasaPoster(url)("webchat:-:u1", message)
     assert received == [{
         "path": "/conversations/webchat:-:u1/trigger_intent?output_channel=latest",
-        "json": {"name": "EXTERNAL_cost_report", "entities": {"message": message}},
+        "json": {"name": "EXTERNAL_late_message", "entities": {"message": message}},
     }]
 
 
-async def test_the_cost_report_action_says_what_the_job_posted() -> None:
+async def test_the_late_message_action_says_what_the_job_posted() -> None:
     message = {"text": "t", "image": "/media/x.png", "json_message": {"table": {"columns": ["a"], "rows": [["1"]]}}}
-    tracker = tracker_for("EXTERNAL: EXTERNAL_cost_report", intent="EXTERNAL_cost_report",
+    tracker = tracker_for("EXTERNAL: EXTERNAL_late_message", intent="EXTERNAL_late_message",
                           entities=[{"entity": "message", "value": message}])
-    events, sent = await run_action(ActionCostReport(), tracker)
+    events, sent = await run_action(ActionLateMessage(), tracker)
     assert events == []
     assert (sent[0]["text"], sent[0]["image"], sent[0]["custom"]) == ("t", "/media/x.png", message["json_message"])
-    _, sent = await run_action(ActionCostReport(), tracker_for(intent="EXTERNAL_cost_report"))
+    _, sent = await run_action(ActionLateMessage(), tracker_for(intent="EXTERNAL_late_message"))
     assert sent == []
 
 

@@ -23,7 +23,7 @@ from actions.aws.multipart import PendingUpload
 from actions.core import formatting, wording
 from actions.core.audit import AuditLog
 from actions.core.identity import Identity
-from actions.core.jobs import RasaPoster
+from actions.core.late import RasaPoster
 from actions.recovery import Recovery, ours
 from actions.skills.storage import transfers
 from actions.skills.storage.transfers import ActionUploadFile
@@ -360,7 +360,7 @@ async def test_the_user_is_told_in_their_conversation_once_rasa_takes_it(
     assert rasa.requests[-1] == {
         "path": "/conversations/slack:T1:U1/trigger_intent",
         "query": {"output_channel": "latest", "token": "rasa-token"},
-        "json": {"name": "EXTERNAL_job_update", "entities": {"text": settled.text()}},
+        "json": {"name": "EXTERNAL_late_message", "entities": {"message": {"text": settled.text()}}},
     }
     assert "Deleting bucket recovery-bucket" in settled.text() and "The bucket still exists." in settled.text()
 

@@ -1,5 +1,5 @@
-"""Background jobs: the poster against a tiny aiohttp server standing in for Rasa's trigger_intent endpoint, the
-progress throttle, the runner's ordering and failure handling, and the action that says a job's text."""
+"""Background jobs and late messages: the poster against a tiny aiohttp server standing in for Rasa's trigger_intent
+endpoint, the progress throttle, the runner's ordering and failure handling, and the action that says what was posted."""
 from __future__ import annotations
 
 import threading
@@ -12,7 +12,9 @@ from aiohttp import web
 
 from actions.aws.errors import AwsCallFailed
 from actions.core import wording
-from actions.core.jobs import ActionJobUpdate, Job, JobRunner, PostFailed, ProgressThrottle, RasaPoster, stop_jobs
+from actions.core.jobs import Job, JobRunner, ProgressThrottle, stop_jobs
+from actions.core.late import PostFailed, RasaPoster, Reply
+from actions.skills.conversation import ActionLateMessage
 from tests.actions.conftest import run_action, tracker_for
 from tests.actions.test_storage_support import Posts
 
@@ -51,19 +53,19 @@ async def rasa() -> AsyncIterator[FakeRasa]:
     await runner.cleanup()
 
 
-async def test_poster_sends_the_external_intent_with_the_text(rasa: FakeRasa) -> None:
-    await RasaPoster(rasa.url)("slack:T1:U1", "Uploading report.zip: 50%")
+async def test_poster_sends_the_external_intent_with_the_message(rasa: FakeRasa) -> None:
+    await RasaPoster(rasa.url)("slack:T1:U1", {"text": "Uploading report.zip: 50%"})
     assert rasa.requests == [{
         "raw_path": "/conversations/slack:T1:U1/trigger_intent",
         "conversation": "slack:T1:U1",
         "query": {"output_channel": "latest"},
-        "json": {"name": "EXTERNAL_job_update", "entities": {"text": "Uploading report.zip: 50%"}},
+        "json": {"name": "EXTERNAL_late_message", "entities": {"message": {"text": "Uploading report.zip: 50%"}}},
     }]
 
 
 async def test_poster_adds_the_rasa_token_and_encodes_odd_sender_ids(rasa: FakeRasa) -> None:
     poster = RasaPoster.from_env({"CLOUDBUTLER_RASA_URL": rasa.url + "/", "RASA_AUTH_TOKEN": "s3cr+t"})
-    await poster("webchat:-:a b?c", "hi")
+    await poster("webchat:-:a b?c", {"text": "hi"})
     [request] = rasa.requests
     assert request["query"] == {"output_channel": "latest", "token": "s3cr+t"}
     assert request["raw_path"] == "/conversations/webchat:-:a%20b%3Fc/trigger_intent"
@@ -72,7 +74,7 @@ async def test_poster_adds_the_rasa_token_and_encodes_odd_sender_ids(rasa: FakeR
 async def test_poster_raises_on_an_http_error(rasa: FakeRasa) -> None:
     rasa.status = 404
     with pytest.raises(PostFailed) as caught:
-        await RasaPoster(rasa.url)("rest:-:u", "hi")
+        await RasaPoster(rasa.url)("rest:-:u", {"text": "hi"})
     assert caught.value.status == 404
 
 
@@ -109,8 +111,8 @@ async def test_runner_posts_progress_in_order_and_the_result_last() -> None:
     sent: list[str] = []
     posted = [threading.Event(), threading.Event()]
 
-    async def poster(sender_id: str, text: str) -> None:
-        sent.append(text)
+    async def poster(sender_id: str, message: Reply) -> None:
+        sent.append(message["text"])
         posted[min(len(sent), 2) - 1].set()
 
     runner = JobRunner(poster, tick=0.01, interval=1000, step=0.25)
@@ -179,8 +181,8 @@ async def test_stop_reaches_only_the_senders_jobs_at_their_next_report() -> None
 async def test_a_poster_that_fails_does_not_stop_the_job() -> None:
     calls: list[str] = []
 
-    async def flaky(sender_id: str, text: str) -> None:
-        calls.append(text)
+    async def flaky(sender_id: str, message: Reply) -> None:
+        calls.append(message["text"])
         raise ConnectionError("rasa is down")
 
     runner = JobRunner(flaky, tick=0.01)
@@ -192,11 +194,20 @@ async def test_a_poster_that_fails_does_not_stop_the_job() -> None:
     assert calls == ["finished"]
 
 
-async def test_job_update_action_says_the_text() -> None:
-    tracker = tracker_for("EXTERNAL: EXTERNAL_job_update", intent="EXTERNAL_job_update",
-                          entities=[{"entity": "text", "value": "Uploaded big.bin (200 MB)."}])
-    events, sent = await run_action(ActionJobUpdate(), tracker)
+async def test_late_message_action_says_the_text() -> None:
+    tracker = tracker_for("EXTERNAL: EXTERNAL_late_message", intent="EXTERNAL_late_message",
+                          entities=[{"entity": "message", "value": {"text": "Uploaded big.bin (200 MB)."}}])
+    events, sent = await run_action(ActionLateMessage(), tracker)
     assert events == []
-    assert sent[0]["text"] == "Uploaded big.bin (200 MB)."
-    _, sent = await run_action(ActionJobUpdate(), tracker_for(intent="EXTERNAL_job_update"))
+    assert [m["text"] for m in sent] == ["Uploaded big.bin (200 MB)."]
+    _, sent = await run_action(ActionLateMessage(), tracker_for(intent="EXTERNAL_late_message"))
+    assert sent == []
+
+
+@pytest.mark.parametrize("message", [
+    "bare text", {"text": ""}, {"text": 5}, {"image": ["/media/x.png"]}, {"json_message": "table"}, {"buttons": []},
+])
+async def test_late_message_action_says_nothing_it_cannot_vouch_for(message: Any) -> None:
+    tracker = tracker_for(intent="EXTERNAL_late_message", entities=[{"entity": "message", "value": message}])
+    _, sent = await run_action(ActionLateMessage(), tracker)
     assert sent == []

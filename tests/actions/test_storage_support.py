@@ -14,6 +14,7 @@ from actions.aws.clients import ClientFactory
 from actions.core.audit import AuditLog
 from actions.core.base import ConfirmableAction, SkillAction
 from actions.core.jobs import JobRunner
+from actions.core.late import Reply
 from actions.skills.conversation import ActionCancel, ActionConfirm
 from tests.actions.conftest import answer_to, asked, click_yes, run_action, tracker_for
 
@@ -29,10 +30,16 @@ def ents(**values: str) -> list[dict[str, Any]]:
 class Posts:
     """Stands in for RasaPoster: what a background job would have said in the conversation."""
 
-    sent: list[tuple[str, str]] = field(default_factory=list)
+    messages: list[tuple[str, Reply]] = field(default_factory=list)
 
-    async def __call__(self, sender_id: str, text: str) -> None:
-        self.sent.append((sender_id, text))
+    async def __call__(self, sender_id: str, message: Reply) -> None:
+        self.messages.append((sender_id, message))
+
+    @property
+    def sent(self) -> list[tuple[str, str]]:
+        """(sender, text) of each message, which carried text alone (storage jobs and recovery say only words)."""
+        assert all(set(message) == {"text"} for _, message in self.messages), self.messages
+        return [(sender, message["text"]) for sender, message in self.messages]
 
     @property
     def texts(self) -> list[str]:

@@ -11,7 +11,7 @@ import boto3
 import pytest
 import requests
 
-from actions.core.jobs import RasaPoster
+from actions.core.late import RasaPoster
 from launcher.stack import Stack
 from tests.connectors.harness import SIGNING_SECRET, DiscordUsers, SlackUsers
 from tests.e2e.conftest import api
@@ -55,7 +55,7 @@ def user_events(stack: Stack, sender_id: str) -> list[dict[str, Any]]:
     return [e for e in tracker.json()["events"] if e["event"] == "user"]
 
 
-def trigger_intent(stack: Stack, sender_id: str, intent: str, entities: dict[str, str]) -> dict[str, Any]:
+def trigger_intent(stack: Stack, sender_id: str, intent: str, entities: dict[str, Any]) -> dict[str, Any]:
     """What a background job does: ``trigger_intent`` with the conversation's latest channel as output."""
     response = requests.post(
         f"{stack.rasa_url}/conversations/{sender_id}/trigger_intent",
@@ -218,12 +218,13 @@ def test_discord_bot_message_gets_no_reply(stack: Stack, discord: DiscordSide) -
 
 
 def test_discord_job_update_reaches_the_users_channel(stack: Stack, discord: DiscordSide) -> None:
-    require_in_model(stack, "action_job_update")
+    require_in_model(stack, "action_late_message")
     user, dm = fresh_discord_user(), snowflake()
     discord.say("hello world", user=user, dm=True, channel_id=dm)
     discord.post_after(dm, 0)
     # The action server's own poster, as a background upload uses it.
-    discord.loop.run(RasaPoster(stack.rasa_url, stack.api_token)(f"discord:dm:{user}", "Upload 50% done (100 MB of 200 MB)"))
+    discord.loop.run(RasaPoster(stack.rasa_url, stack.api_token)(f"discord:dm:{user}",
+                                                                   {"text": "Upload 50% done (100 MB of 200 MB)"}))
     late = discord.post_after(dm, 1)
     assert late.json["content"] == "Upload 50% done (100 MB of 200 MB)"
 
@@ -314,13 +315,14 @@ def test_slack_bot_message_gets_no_reply(stack: Stack, slack: SlackSide) -> None
 
 
 def test_slack_job_update_reaches_the_users_thread(stack: Stack, slack: SlackSide) -> None:
-    require_in_model(stack, "action_job_update")
+    require_in_model(stack, "action_late_message")
     user, thread = fresh_slack_user(), f"{int(time.time())}.000200"
     before = len(slack.posts())
     slack.socket(slack.users.mention("hello world", user=user, thread_ts=thread))
     first = slack.post_after(before, in_channel(SLACK_CHANNEL))
     assert first.args["thread_ts"] == thread
-    answer = trigger_intent(stack, f"slack:{SLACK_TEAM}:{user}", "EXTERNAL_job_update", {"text": "Sync finished."})
+    answer = trigger_intent(stack, f"slack:{SLACK_TEAM}:{user}", "EXTERNAL_late_message",
+                            {"message": {"text": "Sync finished."}})
     assert "messages" not in answer  # sent through the connector, not collected into the HTTP answer
     late = slack.post_after(before + 1, in_channel(SLACK_CHANNEL))
     assert late.args["thread_ts"] == thread and late.args["text"] == "Sync finished."

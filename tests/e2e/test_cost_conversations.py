@@ -12,8 +12,7 @@ import boto3
 import pytest
 import requests
 
-from actions.core.jobs import RasaPoster
-from actions.skills.cost.analysis import MessagePoster
+from actions.core.late import RasaPoster, Reply
 from launcher.stack import Stack
 from sandbox.demo_data import LOG_LIFECYCLE_RULE
 from tests.e2e.conftest import Conversation, api
@@ -147,13 +146,13 @@ def test_a_background_analysis_reaches_the_conversation_with_its_table_and_chart
 ) -> None:
     """What a finished background analysis posts (the poster the action server uses) is said by the assistant."""
     chat.say("hello")
-    message = {
+    message: Reply = {
         "text": "Monthly cost of big-bucket per storage class:\n- Total: 1 object (1 B), $0/month now, $0/month after",
         "image": "/media/0123456789abcdef-cost-big-bucket.png",
         "json_message": {"table": {"title": "Monthly cost of big-bucket per storage class",
                                    "columns": ["Storage class"], "rows": [["Total"]]}},
     }
-    asyncio.run(MessagePoster(RasaPoster(stack.rasa_url, stack.api_token))(chat.sender, message))
+    asyncio.run(RasaPoster(stack.rasa_url, stack.api_token)(chat.sender, message))
     tracker = requests.get(f"{stack.rasa_url}/conversations/{chat.sender}/tracker", params=api(stack),
                            timeout=10).json()
     said = [e for e in tracker["events"] if e["event"] == "bot"][-1]

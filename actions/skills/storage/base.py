@@ -5,7 +5,6 @@ The skills themselves live beside it in ``buckets.py``, ``objects.py`` and ``tra
 from __future__ import annotations
 
 import abc
-import functools
 import os
 import re
 from dataclasses import dataclass
@@ -23,7 +22,6 @@ from actions.aws.sync import SyncService
 from actions.aws.usage import UsageService
 from actions.core.base import SkillAction
 from actions.core.confirmation import Choice, Question
-from actions.core.jobs import JobRunner, RasaPoster
 from common import inbox, media
 
 T = TypeVar("T")
@@ -79,10 +77,6 @@ class StorageAction(SkillAction, abc.ABC):
     @property
     def places(self) -> StoragePlaces:
         return StoragePlaces.from_env()
-
-    @functools.cached_property
-    def jobs(self) -> JobRunner:
-        return JobRunner(RasaPoster.from_env())
 
     def bucket_of(self, tracker: Tracker) -> str | None:
         """The bucket this message names (see ``bucket_named``); ``InvalidBucketName`` if no bucket can have it."""
