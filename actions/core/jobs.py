@@ -4,9 +4,11 @@ skill started it."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import threading
 import time
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
@@ -15,6 +17,7 @@ from actions.aws.errors import CloudButlerError, Stopped
 from actions.aws.s3 import Progress
 from actions.core import errors, wording
 from actions.core.late import Poster, Reply
+from common.store import MemoryStore, Store
 
 logger = logging.getLogger(__name__)
 
@@ -52,34 +55,75 @@ class Job:
 
 
 @dataclass(eq=False)
-class _Running:
+class Running:
+    """A started job as its runner holds it: ``stop`` is the signal its worker thread checks at each report."""
+
+    id: str
+    sender_id: str
     title: str
     stop: threading.Event = field(default_factory=threading.Event)
 
 
-# The jobs running in this action server, per conversation: every JobRunner registers here, so "stop" reaches a
-# job whichever skill started it.
-_RUNNING: dict[str, list[_Running]] = {}
-_RUNNING_LOCK = threading.Lock()
+class JobRegistry:
+    """Who runs what, per conversation, and which jobs were asked to stop - kept in a ``common.store.Store``, so
+    "stop" reaches a job whichever skill, and with a shared store whichever action server, started it.
+
+    A ``threading.Event`` cannot leave its process: each job's stays here, keyed by job id. A stop asked in this
+    process sets it at once; one asked elsewhere is in the store, and the job's runner sets it at its next tick.
+    The store's read-modify-write of a conversation's list is guarded by this process's lock only: a shared store
+    needs an atomic update there (the jobs of one conversation rarely start at the same moment)."""
+
+    RUNNING = "jobs:running"  # sender id -> [{"id", "title"}]
+    STOP = "jobs:stop"  # job id -> True
+    TTL = 24 * 3600.0  # a crashed process never forgets its jobs: its entries expire instead
+
+    def __init__(self, store: Store | None = None) -> None:
+        self._store: Store = store if store is not None else MemoryStore()
+        self._lock = threading.Lock()
+        self._local: dict[str, Running] = {}
+
+    def add(self, sender_id: str, title: str) -> Running:
+        running = Running(id=uuid.uuid4().hex, sender_id=sender_id, title=title)
+        with self._lock:
+            self._local[running.id] = running
+            listed = list(self._store.get(self.RUNNING, sender_id) or [])
+            self._store.put(self.RUNNING, sender_id, [*listed, {"id": running.id, "title": title}], ttl=self.TTL)
+        return running
+
+    def stop(self, sender_id: str) -> list[str]:
+        """Ask this conversation's running jobs to stop; the titles of those not asked before. Each stops at its
+        next progress report (``Stopped`` raised in its thread) and then posts ``wording.STOPPED``."""
+        titles = []
+        with self._lock:
+            for entry in self._store.get(self.RUNNING, sender_id) or []:
+                if self._store.add(self.STOP, entry["id"], True, ttl=self.TTL):
+                    titles.append(str(entry["title"]))
+                    local = self._local.get(entry["id"])
+                    if local is not None:
+                        local.stop.set()
+        return titles
+
+    def check(self, running: Running) -> None:
+        """Pass on a stop asked in another process to the job's thread."""
+        if not running.stop.is_set() and self._store.get(self.STOP, running.id):
+            running.stop.set()
+
+    def forget(self, running: Running) -> None:
+        """The job has ended (or is about to post its result): from here on "stop" has nothing to stop."""
+        with self._lock:
+            self._local.pop(running.id, None)
+            listed = [e for e in self._store.get(self.RUNNING, running.sender_id) or [] if e["id"] != running.id]
+            if listed:
+                self._store.put(self.RUNNING, running.sender_id, listed, ttl=self.TTL)
+            else:
+                self._store.delete(self.RUNNING, running.sender_id)
+            self._store.delete(self.STOP, running.id)
 
 
-def stop_jobs(sender_id: str) -> list[str]:
-    """Ask this conversation's running jobs to stop; their titles. Each stops at its next progress report
-    (``Stopped`` raised in its thread) and then posts ``wording.STOPPED``."""
-    with _RUNNING_LOCK:
-        running = [job for job in _RUNNING.get(sender_id, []) if not job.stop.is_set()]
-        for job in running:
-            job.stop.set()
-    return [job.title for job in running]
-
-
-def _forget(sender_id: str, running: _Running) -> None:
-    with _RUNNING_LOCK:
-        jobs = _RUNNING.get(sender_id, [])
-        if running in jobs:
-            jobs.remove(running)
-        if not jobs:
-            _RUNNING.pop(sender_id, None)
+@functools.cache
+def default_registry() -> JobRegistry:
+    """The registry every runner of this process shares (made on first use, never at import)."""
+    return JobRegistry()
 
 
 class JobRunner:
@@ -94,8 +138,10 @@ class JobRunner:
         tick: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
         workers: int = 2,
+        registry: JobRegistry | None = None,
     ) -> None:
         self.poster = poster
+        self.registry = registry if registry is not None else default_registry()
         self.interval = interval
         self.step = step
         self.tick = tick
@@ -105,26 +151,28 @@ class JobRunner:
         self._tasks: set[asyncio.Task[None]] = set()
 
     def start(self, job: Job) -> asyncio.Task[None]:
-        running = _Running(job.title)
-        with _RUNNING_LOCK:  # at once: a "stop" right after the reply must find the job
-            _RUNNING.setdefault(job.sender_id, []).append(running)
+        running = self.registry.add(job.sender_id, job.title)  # at once: a "stop" right after the reply finds it
         task = asyncio.get_running_loop().create_task(self.run(job, running))
         self._tasks.add(task)  # a task nobody references may be garbage-collected mid-flight
         task.add_done_callback(self._tasks.discard)
         return task
+
+    def stop(self, sender_id: str) -> list[str]:
+        """Ask the conversation's running jobs to stop, whichever runner started them; the titles of those asked."""
+        return self.registry.stop(sender_id)
 
     async def wait(self) -> None:
         """Until every started job has posted its result (tests, shutdown)."""
         while self._tasks:
             await asyncio.gather(*list(self._tasks))
 
-    async def run(self, job: Job, running: _Running) -> None:
+    async def run(self, job: Job, running: Running) -> None:
         try:
             await self._run(job, running)
         finally:
-            _forget(job.sender_id, running)  # also when the task is cancelled at shutdown
+            self.registry.forget(running)  # also when the task is cancelled at shutdown
 
-    async def _run(self, job: Job, running: _Running) -> None:
+    async def _run(self, job: Job, running: Running) -> None:
         latest: list[tuple[int, int | None]] = []  # written by the worker thread, read here; list ops are atomic
 
         def report(done: int, total: int | None) -> None:
@@ -141,11 +189,12 @@ class JobRunner:
             finished, _ = await asyncio.wait({future}, timeout=self.tick)
             if finished:
                 break
+            self.registry.check(running)
             current = latest[0] if latest else None
             if current is not None and current != posted and throttle.due(*current):
                 posted = current
                 await self._post(job.sender_id, {"text": job.progress_text(*current)})
-        _forget(job.sender_id, running)  # from here on "stop" has nothing left to stop
+        self.registry.forget(running)  # from here on "stop" has nothing left to stop
         try:
             result = future.result()
         except Stopped:

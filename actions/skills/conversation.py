@@ -13,7 +13,6 @@ from actions.core import errors, wording
 from actions.core.base import ConfirmableAction, SkillAction, confirmable, implemented_skills
 from actions.core.confirmation import TOKEN_ENTITY, Asked, Verdict, change_of
 from actions.core.formatting import and_join
-from actions.core.jobs import stop_jobs
 from actions.core.late import LATE_ENTITY, said
 
 HELP_INTRO = "Here is what I can do right now:"
@@ -124,7 +123,7 @@ class ActionCancel(SkillAction):
             dispatcher.utter_message(text=CANCELLED)
             return [SlotSet("pending", None)]
         # No question open: "stop" / "cancel" means the transfer or analysis running in the background.
-        stopping = stop_jobs(tracker.sender_id)
+        stopping = self.jobs.stop(tracker.sender_id)  # whichever action started them
         if stopping:
             dispatcher.utter_message(text=STOPPING.format(what=and_join(stopping)))
         else:

@@ -2,7 +2,10 @@
 endpoint, the progress throttle, the runner's ordering and failure handling, and the action that says what was posted."""
 from __future__ import annotations
 
+import asyncio
+import json
 import threading
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -12,9 +15,10 @@ from aiohttp import web
 
 from actions.aws.errors import AwsCallFailed
 from actions.core import wording
-from actions.core.jobs import Job, JobRunner, ProgressThrottle, stop_jobs
+from actions.core.jobs import Job, JobRegistry, JobRunner, ProgressThrottle
 from actions.core.late import PostFailed, RasaPoster, Reply
 from actions.skills.conversation import ActionLateMessage
+from common.store import MemoryStore
 from tests.actions.conftest import run_action, tracker_for
 from tests.actions.test_storage_support import Posts
 
@@ -167,15 +171,40 @@ async def test_stop_reaches_only_the_senders_jobs_at_their_next_report() -> None
 
     runner.start(Job(sender_id="s1", work=reports_until_stopped, progress_text=str, title="the upload of a.bin"))
     runner.start(Job(sender_id="s2", work=waits, progress_text=str, title="the sync to b"))
-    assert stop_jobs("s1") == ["the upload of a.bin"]
-    assert stop_jobs("s1") == []  # already asked
+    assert runner.stop("s1") == ["the upload of a.bin"]
+    assert runner.stop("s1") == []  # already asked
     release.set()
     await runner.wait()
     assert dict(posts.sent) == {
         "s1": wording.STOPPED.format(what="the upload of a.bin"),
         "s2": "the other job finished",
     }
-    assert stop_jobs("s1") == stop_jobs("s2") == []  # finished jobs are forgotten
+    assert runner.stop("s1") == runner.stop("s2") == []  # finished jobs are forgotten
+
+
+async def test_who_runs_what_is_plain_data_in_the_store_and_a_stop_from_elsewhere_arrives() -> None:
+    """Two registries on one store stand for two action servers: the job runs under one, "stop" is asked of the
+    other; the job's runner passes it on at its next tick. The registry keeps only JSON in the store."""
+    store = MemoryStore()
+    here, elsewhere = JobRegistry(store), JobRegistry(store)
+    posts = Posts()
+    runner = JobRunner(posts, tick=0.01, registry=here)
+
+    def reports_until_stopped(progress: Any) -> str:
+        for step in range(1000):
+            progress(step, 1000)
+            time.sleep(0.01)
+        return "finished"
+
+    task = runner.start(Job(sender_id="s1", work=reports_until_stopped, progress_text=str, title="the sync to b"))
+    [entry] = store.get(JobRegistry.RUNNING, "s1")
+    assert entry == {"id": entry["id"], "title": "the sync to b"} and json.loads(json.dumps(entry)) == entry
+    await asyncio.sleep(0.05)  # running
+    assert elsewhere.stop("s1") == ["the sync to b"]
+    assert elsewhere.stop("s1") == [] and here.stop("s1") == []  # asked once, wherever
+    await task
+    assert posts.sent == [("s1", wording.STOPPED.format(what="the sync to b"))]
+    assert store.get(JobRegistry.RUNNING, "s1") is None and store.get(JobRegistry.STOP, entry["id"]) is None
 
 
 async def test_a_poster_that_fails_does_not_stop_the_job() -> None:
