@@ -6,7 +6,7 @@ import asyncio
 import functools
 import logging
 from dataclasses import dataclass
-from typing import Any, Callable, ClassVar, TypeVar
+from typing import Any, Callable, ClassVar, Mapping, TypeVar
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -15,13 +15,15 @@ from actions.aws.clients import ClientFactory
 from actions.aws.errors import CloudButlerError
 from actions.core import errors, wording
 from actions.core.audit import AuditLog
-from actions.core.confirmation import Questions
+from actions.core.confirmation import Choice, Question, Questions
 from actions.core.identity import Identity
 from actions.core.jobs import JobRunner
 from actions.core.late import RasaPoster
+from actions.core.parsing import bucket_named
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -85,10 +87,26 @@ class SkillAction(Action, abc.ABC):
         return Identity.from_message(tracker.sender_id, (tracker.latest_message or {}).get("metadata"))
 
     @staticmethod
+    def text_of(tracker: Tracker) -> str:
+        return str((tracker.latest_message or {}).get("text") or "")
+
+    @staticmethod
     def entity(tracker: Tracker, name: str) -> str | None:
         """The entity from the latest message only: a name from an earlier turn must not leak into this one."""
         value = next(tracker.get_latest_entity_values(name), None)
         return str(value).strip() if value else None
+
+    def bucket_of(self, tracker: Tracker) -> str | None:
+        """The bucket this message names (``actions.core.parsing.bucket_named``): an s3:// URL's, the entity made
+        whole, or a guess from the words; ``InvalidBucketName`` if no bucket can be called that."""
+        return bucket_named(self.text_of(tracker), self.entity(tracker, "bucket"))
+
+    @staticmethod
+    def require(dispatcher: CollectingDispatcher, value: str | None, ask: str) -> str | None:
+        """``value``, or None after telling the user what to type: a missing name never reaches AWS."""
+        if not value:
+            dispatcher.utter_message(text=ask)
+        return value or None
 
     @staticmethod
     async def blocking(func: Callable[..., T], *args: Any) -> T:
@@ -110,6 +128,25 @@ class ConfirmableAction(SkillAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, pending: dict[str, Any]
     ) -> list[dict[str, Any]]:
         """Carry out the confirmed change, audit it, and reply."""
+
+    def propose(
+        self, dispatcher: CollectingDispatcher, text: str, pending: dict[str, Any], yes: str
+    ) -> list[dict[str, Any]]:
+        """Ask yes/no about a change; ``action_confirm`` carries it out with ``pending`` on an answer to this very
+        question (``actions.core.confirmation``)."""
+        return self.questions.ask(dispatcher, Question(text=text, yes=(Choice(yes),)), pending)
+
+    def audited(
+        self, tracker: Tracker, action: str, parameters: Mapping[str, Any], call: Callable[[], R],
+        describe: Callable[[R], Mapping[str, Any]] | None = None,
+        *, problem: Callable[[R], str | None] | None = None,
+    ) -> R:
+        """Run one change between its two audit lines ("attempted" first, then "ok", "error" with the failure's
+        code - raised, or named by ``problem`` for results that report partial failure - or "aborted"). Blocking."""
+        return self.audit.change(
+            who=self.identity(tracker), action=action, parameters=parameters, call=call, describe=describe,
+            problem=problem,
+        )
 
 
 def confirmable(kind: str) -> type[ConfirmableAction] | None:

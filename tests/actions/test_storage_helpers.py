@@ -10,16 +10,9 @@ from actions.aws.paths import UnsafePath
 from actions.aws.s3_names import InvalidBucketName, validate_bucket_name, validate_bucket_reference
 from actions.core import errors
 from actions.core.base import implemented_skills
+from actions.core.parsing import bucket_name_from_answer, guess_bucket, guess_file, is_dry_run, s3_url_in, whole_word
 from actions.skills.storage import wording as say
-from actions.skills.storage.base import (
-    StoragePlaces,
-    bucket_name_from_answer,
-    guess_bucket,
-    guess_file,
-    is_dry_run,
-    s3_url_in,
-    whole_word,
-)
+from actions.skills.storage.base import StoragePlaces
 
 
 @pytest.mark.parametrize(

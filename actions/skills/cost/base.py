@@ -16,7 +16,6 @@ from actions.aws.cost.lifecycle import LifecycleService
 from actions.aws.cost.model import CostReport
 from actions.core import wording
 from actions.core.base import SkillAction
-from actions.skills.storage.base import bucket_named
 from common import media
 
 DIRECT_OBJECTS = 1_000  # buckets up to this many objects are answered at once (one listing page)
@@ -58,10 +57,6 @@ class CostAction(SkillAction, abc.ABC):
     def lifecycle(self) -> LifecycleService:
         return LifecycleService(s3=self.clients.client("s3"))
 
-    def bucket_of(self, tracker: Tracker) -> str | None:
-        """The bucket this message names, as for the storage skills (``actions.skills.storage.base.bucket_named``)."""
-        return bucket_named(str((tracker.latest_message or {}).get("text") or ""), self.entity(tracker, "bucket"))
-
     def small_analysis(self, bucket: str) -> CostReport:
         """Blocking: the analysis of a bucket of at most ``direct_objects`` objects; ``BucketTooLarge`` otherwise."""
         return self.analyser().analyse(bucket, limits=ListingLimits(max_objects=self.settings.direct_objects))
@@ -69,9 +64,10 @@ class CostAction(SkillAction, abc.ABC):
     async def act(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        bucket = self.bucket_of(tracker)
-        if not bucket:
-            dispatcher.utter_message(text=wording.NEED_BUCKET.format(example=self.need_bucket_example))
+        bucket = self.require(
+            dispatcher, self.bucket_of(tracker), wording.NEED_BUCKET.format(example=self.need_bucket_example)
+        )
+        if bucket is None:
             return []
         return await self.answer(dispatcher, tracker, bucket)
 

@@ -14,7 +14,6 @@ from actions.aws.cost.lifecycle import MergePlan, Rule, propose_policy, validate
 from actions.aws.cost.model import CostReport
 from actions.aws.errors import CloudButlerError
 from actions.core.base import ConfirmableAction, Skill
-from actions.core.confirmation import Choice, Question
 from actions.core.formatting import format_bytes, plural
 from actions.skills.cost import wording as say
 from actions.skills.cost.base import CostAction
@@ -122,7 +121,7 @@ class ActionApplyLifecycle(CostAction, ConfirmableAction):
             "removed": _ids(plan.removed),
             "kept": _ids(plan.kept),
         }
-        return self.questions.ask(dispatcher, Question(text="\n".join(lines), yes=(Choice(say.LIFECYCLE_YES),)), pending)
+        return self.propose(dispatcher, "\n".join(lines), pending, say.LIFECYCLE_YES)
 
     async def confirmed(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, pending: dict[str, Any]
@@ -131,17 +130,12 @@ class ActionApplyLifecycle(CostAction, ConfirmableAction):
         plan = plan_from_slot(pending)
         changes = {name: list(pending.get(name) or []) for name in ("added", "updated", "removed", "kept")}
         parameters = {"bucket": bucket, **changes, "rules": _ids(plan.rules)}
-        await self.blocking(self._apply, tracker, bucket, plan, parameters)  # action_confirm words a failure
+        service = self.lifecycle()
+        # Between the change's two audit lines, whatever the outcome; action_confirm words a failure.
+        await self.blocking(self.audited, tracker, self.kind, parameters, lambda: service.apply(bucket, plan))
         counts = {name: len(ids) for name, ids in changes.items()}
         dispatcher.utter_message(text=say.lifecycle_applied(bucket, total=len(plan.rules), **counts))
         return []
-
-    def _apply(self, tracker: Tracker, bucket: str, plan: MergePlan, parameters: Mapping[str, Any]) -> None:
-        """Blocking: put the rules between the change's two audit lines, whatever the outcome."""
-        self.audit.change(
-            who=self.identity(tracker), action=self.kind, parameters=parameters,
-            call=lambda: self.lifecycle().apply(bucket, plan),
-        )
 
 
 class ActionShowLifecycle(CostAction):

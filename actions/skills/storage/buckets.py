@@ -22,8 +22,9 @@ from actions.core.base import ConfirmableAction, Skill
 from actions.core.confirmation import Choice, Question
 from actions.core.formatting import day, format_bytes, plural
 from actions.core.jobs import Job
+from actions.core.parsing import bucket_name_from_answer, guess_bucket, looks_like_a_name, whole_word
 from actions.skills.storage import wording as say
-from actions.skills.storage.base import StorageAction, bucket_name_from_answer, guess_bucket, looks_like_a_name, whole_word
+from actions.skills.storage.base import StorageAction
 
 
 def bucket_list_reply(listing: BucketListing) -> dict[str, Any]:

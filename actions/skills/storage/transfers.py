@@ -22,13 +22,13 @@ from actions.core.formatting import format_bytes, listed_names, plural, s3_url, 
 from actions.core.identity import Attachment
 from actions.core.jobs import Job, percent_done
 from actions.core.media import publish
+from actions.core.parsing import is_dry_run
 from actions.skills.storage import wording as say
 from actions.skills.storage.base import (
     ATTACH_MAX_BYTES,
     LINK_SECONDS,
     StorageAction,
     StoragePlaces,
-    is_dry_run,
 )
 from actions.skills.storage.objects import propose_restore, restore_offer
 from common.inbox import remove_folder_of, touch_folder_of
@@ -409,7 +409,7 @@ class ActionSyncFolder(StorageAction, ConfirmableAction):
         prefix = self.prefix_of(tracker)
         plan: SyncPlan = await self.blocking(self.sync_service().plan_sync, self.places.upload_dir, bucket, prefix)
         text = plan_text(plan)
-        if is_dry_run(str((tracker.latest_message or {}).get("text") or "")):
+        if is_dry_run(self.text_of(tracker)):
             dispatcher.utter_message(text=f"{text}\n{say.SYNC_DRY_RUN.format(bucket=bucket)}")
             return []
         if not plan.to_upload:
