@@ -1,4 +1,5 @@
-"""The base every CloudButler action shares: skill metadata for help, lazy clients, safe error handling."""
+"""The base every CloudButler action shares: skill metadata for help, lazy clients, safe error handling, what a
+message names, background jobs; and the base of actions that change something (asked first, audited)."""
 from __future__ import annotations
 
 import abc
@@ -23,7 +24,6 @@ from actions.core.parsing import bucket_named
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
-R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -137,10 +137,10 @@ class ConfirmableAction(SkillAction):
         return self.questions.ask(dispatcher, Question(text=text, yes=(Choice(yes),)), pending)
 
     def audited(
-        self, tracker: Tracker, action: str, parameters: Mapping[str, Any], call: Callable[[], R],
-        describe: Callable[[R], Mapping[str, Any]] | None = None,
-        *, problem: Callable[[R], str | None] | None = None,
-    ) -> R:
+        self, tracker: Tracker, action: str, parameters: Mapping[str, Any], call: Callable[[], T],
+        describe: Callable[[T], Mapping[str, Any]] | None = None,
+        *, problem: Callable[[T], str | None] | None = None,
+    ) -> T:
         """Run one change between its two audit lines ("attempted" first, then "ok", "error" with the failure's
         code - raised, or named by ``problem`` for results that report partial failure - or "aborted"). Blocking."""
         return self.audit.change(

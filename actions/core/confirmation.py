@@ -111,7 +111,7 @@ class Verdict(enum.Enum):
 
 def answers_at_once(events: Sequence[Mapping[str, Any]], token: str) -> bool:
     """True if the question stamped ``token`` was the last thing said before the latest user message: walking back,
-    the latest user message, then no other user message (job updates included) and no bot message, then the
+    the latest user message, then no other user message (late messages included) and no bot message, then the
     question's own ``pending`` slot event. The question's text comes just before that event, so it is not seen."""
     answered = False
     for event in reversed(events):
