@@ -1,4 +1,4 @@
-"""What the cost skills share: their settings and the base action that finds the bucket a message names."""
+"""What the cost skills share: their settings and their base action."""
 from __future__ import annotations
 
 import abc
@@ -40,10 +40,8 @@ class CostSettings:
         )
 
 
-
-# --- actions ---------------------------------------------------------------------------------------------------------
 class CostAction(SkillAction, abc.ABC):
-    """Base of the cost skills: the bucket named in the message, the engine's services, this skill's failures."""
+    """Base of the cost skills: the engine's services, and a reply only once the message names a bucket."""
 
     need_bucket_example: ClassVar[str]
 

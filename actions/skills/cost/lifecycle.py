@@ -76,7 +76,6 @@ def _ids(rules: Any) -> list[str]:
     return [str(rule.get("ID", "")) for rule in rules]
 
 
-
 # --- actions ---------------------------------------------------------------------------------------------------------
 class ActionApplyLifecycle(CostAction, ConfirmableAction):
     """Proposes CloudButler's lifecycle rules merged into the bucket's own; puts exactly that list on "yes"."""
