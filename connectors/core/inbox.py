@@ -2,8 +2,8 @@
 are ever swept or deleted (a misconfigured ``CLOUDBUTLER_INBOX_DIR`` - a home folder, say - loses nothing else).
 Actions find a file by the path relative to the inbox that the message metadata carries, never a server path.
 
-The folder contract (names, sweep, removal after use) is shared with the action server, which deletes a folder once
-its upload is over; expired ones are swept when a new message brings a file.
+The folder contract (names, removal after use) lives in ``common.inbox``, shared with the action server, which
+deletes a folder once its upload is over; expired folders are swept here when a new message brings a file.
 """
 from __future__ import annotations
 
@@ -11,27 +11,26 @@ import asyncio
 import logging
 import mimetypes
 import os
-import re
 import shutil
 import time
-import uuid
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import TypedDict
 
+from common.inbox import folder_name, inbox_dir, is_folder_name
+from common.inbox import remove_folder_of as remove_folder_of  # connectors' tests use them from here too
+from common.inbox import touch_folder_of as touch_folder_of
 from connectors.core.filenames import UnusableFileName, safe_filename, unique_name
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_INBOX_DIR = "./var/inbox"
 DEFAULT_MAX_ATTACHMENT_BYTES = 25 * 1024 * 1024
 # Attachments wait this long for the user's "yes" to an upload; the action that uses them deletes them at once.
 DEFAULT_TTL_MINUTES = 60
 GENERIC_TYPE = "application/octet-stream"
 # What a file whose name has nothing left (".." from a platform) is called: the user has sent it already.
 FALLBACK_NAME = "file"
-_FOLDER = re.compile(r"[a-z]+-\d{8}T\d{6}-[0-9a-f]{8}")
 
 
 class AttachmentMeta(TypedDict):
@@ -82,16 +81,6 @@ class OfferedFile:
 # --- folders ---
 
 
-def folder_name(platform: str, *, now: float | None = None) -> str:
-    """``<platform>-<UTC time>-<random>``: unguessable, sortable, and recognisable by ``is_folder_name``."""
-    stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime(now))
-    return f"{platform}-{stamp}-{uuid.uuid4().hex[:8]}"
-
-
-def is_folder_name(name: str) -> bool:
-    return bool(_FOLDER.fullmatch(name))
-
-
 def ttl_seconds_from_env(env: Mapping[str, str] = os.environ) -> float:
     """``CLOUDBUTLER_INBOX_TTL_MINUTES`` (a positive whole number), else the default."""
     text = env.get("CLOUDBUTLER_INBOX_TTL_MINUTES", "").strip()
@@ -124,31 +113,6 @@ def sweep(root: Path, *, ttl_seconds: float, now: float | None = None) -> list[s
     return removed
 
 
-def _message_folder(root: Path, relative: str) -> Path | None:
-    """The message folder of an attachment path as connectors report it (``<folder>/<file>``, relative to the inbox)."""
-    parts = PurePosixPath(relative).parts
-    if len(parts) < 2 or not is_folder_name(parts[0]):
-        return None
-    folder = root / parts[0]
-    return folder if folder.is_dir() and not folder.is_symlink() else None
-
-
-def remove_folder_of(root: Path, relative: str) -> bool:
-    """Delete the message folder holding the attachment ``relative``, once it has been used. Blocking."""
-    folder = _message_folder(root, relative)
-    if folder is None:
-        return False
-    shutil.rmtree(folder, ignore_errors=True)
-    return True
-
-
-def touch_folder_of(root: Path, relative: str) -> None:
-    """Start the TTL of an attachment's folder again: a file being uploaded must not be swept under the upload."""
-    folder = _message_folder(root, relative)
-    if folder is not None:
-        os.utime(folder)
-
-
 def content_type_of(name: str, declared: str | None) -> str:
     """The type the platform or browser declared, else what the extension says (browsers send
     application/octet-stream for types they do not know), else application/octet-stream."""
@@ -174,7 +138,7 @@ class Inbox:
         (the one place connectors read them), else the defaults."""
         limit = env.get("CLOUDBUTLER_MAX_ATTACHMENT_BYTES", "").strip()
         return cls(
-            root=Path(env.get("CLOUDBUTLER_INBOX_DIR") or DEFAULT_INBOX_DIR),
+            root=inbox_dir(env),
             max_bytes=int(limit) if limit.isdigit() else DEFAULT_MAX_ATTACHMENT_BYTES,
             ttl_seconds=ttl_seconds_from_env(env),
         )
