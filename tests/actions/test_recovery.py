@@ -27,9 +27,9 @@ from actions.core.late import RasaPoster
 from actions.recovery import Recovery, ours
 from actions.skills.storage import transfers
 from actions.skills.storage.transfers import ActionUploadFile
-from tests.actions.conftest import run_action
-from tests.actions.test_storage_support import Posts, ask, fail_with, make_env, pending_of
-from tests.cost.conftest import backdate
+from tests.actions.harness import run_action
+from tests.actions.skills.storage.support import Posts, ask, fail_with, make_env, pending_of
+from tests.fakes.moto_s3 import set_last_modified
 
 BUCKET = "recovery-bucket"
 SENDER = "slack:T1:U1"
@@ -168,7 +168,7 @@ async def test_an_old_object_the_upload_would_have_replaced_is_as_it_was(
     aws: ClientFactory, s3: Any, audit: AuditLog
 ) -> None:
     s3.put_object(Bucket=BUCKET, Key="r.pdf", Body=b"old")
-    backdate(BUCKET, "r.pdf", datetime.now(UTC) - timedelta(days=3))
+    set_last_modified(BUCKET, "r.pdf", datetime.now(UTC) - timedelta(days=3))
     audit.attempt(who=WHO, action="upload_file", parameters={"bucket": BUCKET, "key": "r.pdf", "replace": True})
     [settled] = await recovery_for(aws, audit, Posts()).run()
     assert settled.state == "not_uploaded"

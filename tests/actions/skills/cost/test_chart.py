@@ -5,12 +5,10 @@ from __future__ import annotations
 import struct
 import subprocess
 import sys
-from pathlib import Path
 
 from actions.skills.cost.chart import cost_chart_png
-from tests.cost.test_wording import three_megabytes_in_standard
-
-ROOT = Path(__file__).resolve().parents[2]
+from launcher.config import ROOT
+from tests.actions.aws.cost.support import three_megabytes_in_standard
 
 
 def test_chart_is_a_png_of_the_requested_size() -> None:

@@ -19,8 +19,8 @@ from actions.core.jobs import Job, JobRegistry, JobRunner, ProgressThrottle
 from actions.core.late import PostFailed, RasaPoster, Reply
 from actions.skills.conversation import ActionLateMessage
 from common.store import MemoryStore
-from tests.actions.conftest import run_action, tracker_for
-from tests.actions.test_storage_support import Posts
+from tests.actions.harness import run_action, tracker_for
+from tests.actions.skills.storage.support import Posts
 
 
 @dataclass

@@ -27,9 +27,9 @@ from actions.skills.cost import wording
 from actions.skills.cost.analysis import ActionCostOptimization, analysis_replies
 from actions.skills.cost.base import CostSettings
 from actions.skills.cost.lifecycle import ActionApplyLifecycle, ActionShowLifecycle, rules_from_slot, rules_to_slot
-from tests.actions.conftest import answer_to, asked, run_action, tracker_for, yes_payload
-from tests.actions.test_storage_support import audit_outcomes
-from tests.cost.conftest import backdate
+from tests.actions.harness import answer_to, asked, run_action, tracker_for, yes_payload
+from tests.actions.skills.storage.support import audit_outcomes
+from tests.fakes.moto_s3 import set_last_modified
 
 GB = 2**30
 KB = 1024
@@ -68,7 +68,7 @@ def make_bucket(s3: Any) -> Callable[..., str]:
         now = datetime.now(UTC)
         for key, size, storage_class, days in objects:
             s3.put_object(Bucket=name, Key=key, Body=b"x" * size, StorageClass=storage_class)
-            backdate(name, key, now - timedelta(days=days))
+            set_last_modified(name, key, now - timedelta(days=days))
         return name
 
     return make

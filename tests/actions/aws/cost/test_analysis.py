@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -12,7 +11,7 @@ from dateutil.tz import tzutc
 from actions.aws.cost.analysis import BucketTooLarge, CostAnalyser, ListingLimits, scan_pages
 from actions.aws.cost.model import Caveat, ClassSummary, CostReport, LadderStep, Recommendation
 from actions.aws.errors import CloudButlerError, Stopped
-from tests.cost.conftest import NOW
+from tests.actions.aws.cost.support import NOW, MakeBucket, analyse
 
 GB = 2**30
 KB = 1024
@@ -23,12 +22,6 @@ T_IA, T_GLACIER, T_DEEP = 0.01, 0.03, 0.05
 IT_FEE = 0.0025
 OVERHEAD_GLACIER = 32768 / GB * GLACIER + 8192 / GB * STANDARD
 OVERHEAD_DEEP = 32768 / GB * DEEP + 8192 / GB * STANDARD
-
-MakeBucket = Callable[..., str]
-
-
-def analyse(s3: Any, bucket: str, **kwargs: Any) -> CostReport:
-    return CostAnalyser(s3=s3).analyse(bucket, now=NOW, **kwargs)
 
 
 def summary(report: CostReport, storage_class: str) -> ClassSummary:

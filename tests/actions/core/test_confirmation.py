@@ -30,8 +30,8 @@ from actions.skills.storage.buckets import ActionCreateBucket, ActionDeleteBucke
 from actions.skills.storage.objects import restore_question
 from actions.skills.storage.transfers import ActionDownloadFile
 from connectors.discord.render import choice_custom_id
-from tests.actions.conftest import Conversation, answer_to, run_action, user_event
-from tests.actions.test_storage_support import SENDER, StorageEnv, ask, ents, make_env, pending_of
+from tests.actions.harness import Conversation, answer_to, run_action, user_event
+from tests.actions.skills.storage.support import SENDER, StorageEnv, ask, ents, make_env, pending_of
 
 T0 = 1_750_000_000.0
 CREATE_QUESTION = say.CONFIRM_CREATE.format(bucket="team-reports", region="us-east-1")

@@ -22,8 +22,7 @@ from actions.aws.cost.inventory import (
 )
 from actions.aws.cost.model import CostReport
 from actions.aws.errors import CloudButlerError
-from tests.cost.conftest import NOW
-from tests.cost.inventory_fixtures import (
+from tests.actions.aws.cost.inventory_fixtures import (
     PARQUET_SCHEMA,
     generate_csv_gz,
     inventory_rows_from_listing,
@@ -31,6 +30,7 @@ from tests.cost.inventory_fixtures import (
     write_csv_gz,
     write_parquet,
 )
+from tests.actions.aws.cost.support import NOW
 
 GB = 2**30
 KB = 1024

@@ -9,8 +9,7 @@ import pytest
 
 from actions.aws.errors import CloudButlerError
 from actions.aws.usage import ClassUsage, UsageService
-
-from .conftest import set_last_modified
+from tests.fakes.moto_s3 import set_last_modified
 
 # key, size, storage class, last modified
 CONSTRUCTED = [

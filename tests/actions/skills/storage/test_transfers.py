@@ -23,8 +23,8 @@ from actions.skills.conversation import ActionCancel
 from actions.skills.storage import wording as say
 from actions.skills.storage.objects import ActionRestoreObject
 from actions.skills.storage.transfers import ActionDownloadFile, ActionSyncFolder, ActionUploadFile
-from tests.actions.conftest import answer_to, run_action, tracker_for, yes_payload
-from tests.actions.test_storage_support import (
+from tests.actions.harness import answer_to, run_action, tracker_for, yes_payload
+from tests.actions.skills.storage.support import (
     SENDER,
     Posts,
     StorageEnv,

@@ -11,7 +11,7 @@ from actions.core.base import ConfirmableAction, SkillAction, implemented_skills
 from actions.skills import conversation
 from actions.skills.conversation import ActionCancel, ActionConfirm, ActionHelp, ActionNotAvailable
 from actions.skills.server_status import ActionServerStatus
-from tests.actions.conftest import answer_to, asked, run_action, tracker_for
+from tests.actions.harness import answer_to, asked, run_action, tracker_for
 
 
 class _ExplodingFactory:

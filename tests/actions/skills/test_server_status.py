@@ -8,7 +8,7 @@ import pytest
 from actions.aws.clients import ClientFactory
 from actions.skills.server_status import ActionServerStatus
 from sandbox.imds import ImdsEmulator, InstanceIdentity
-from tests.actions.conftest import run_action, tracker_for
+from tests.actions.harness import run_action, tracker_for
 
 
 @pytest.fixture

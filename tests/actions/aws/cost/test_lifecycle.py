@@ -17,7 +17,7 @@ from actions.aws.cost.lifecycle import (
 )
 from actions.aws.cost.model import LadderStep
 from actions.aws.errors import CloudButlerError
-from tests.cost.test_analysis import analyse
+from tests.actions.aws.cost.support import analyse
 
 STANDARD_RULES: list[dict[str, Any]] = [
     {

@@ -1,16 +1,13 @@
-"""Fixtures for the storage services: clients on the shared moto server, the services (objects with small multipart
-parts), a recorder of the S3 operations a test makes, and back-dating of LastModified inside moto."""
+"""Fixtures for the AWS services: clients on the shared moto server, the storage services (objects with small
+multipart parts), a bucket, and a recorder of the S3 operations a test makes."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
 from typing import Any
 
 import pytest
 from boto3.s3.transfer import TransferConfig
-from moto.backends import get_backend
-from moto.core import DEFAULT_ACCOUNT_ID
 
 from actions.aws.buckets import BucketService
 from actions.aws.clients import ClientFactory
@@ -77,9 +74,3 @@ def s3_calls(s3: Any) -> Iterator[list[str]]:
     s3.meta.events.register("before-call.s3", record, unique_id="cb-test-recorder")
     yield calls
     s3.meta.events.unregister("before-call.s3", unique_id="cb-test-recorder")
-
-
-def set_last_modified(bucket: str, key: str, when: datetime) -> None:
-    """moto stamps objects with the current time; the only way to age one is inside its backend."""
-    backend = get_backend("s3")[DEFAULT_ACCOUNT_ID]["aws"]
-    backend.buckets[bucket].keys[key].last_modified = when.replace(tzinfo=None)

@@ -16,8 +16,8 @@ from actions.skills.cost.lifecycle import ActionApplyLifecycle, ActionShowLifecy
 from actions.skills.storage.buckets import ActionBucketUsage, ActionDeleteBucket
 from actions.skills.storage.objects import ActionDeleteObject, ActionListObjects
 from actions.skills.storage.transfers import ActionDownloadFile, ActionSyncFolder, ActionUploadFile
-from tests.actions.conftest import run_action
-from tests.actions.test_storage_support import StorageEnv, ask, make_env, only_text, pending_of
+from tests.actions.harness import run_action
+from tests.actions.skills.storage.support import StorageEnv, ask, make_env, only_text, pending_of
 
 BUCKET = "names-bucket"
 URL = f"s3://{BUCKET}/reports/q1.pdf"

@@ -12,8 +12,8 @@ from actions.aws.errors import AwsCallFailed, Stopped
 from actions.core.audit import AuditLog, clean_parameters, unfinished
 from actions.core.identity import Identity
 from actions.skills.storage.buckets import ActionCreateBucket
-from tests.actions.conftest import tracker_for
-from tests.actions.test_storage_support import audit_outcomes
+from tests.actions.harness import tracker_for
+from tests.actions.skills.storage.support import audit_outcomes
 
 
 @pytest.fixture
@@ -137,3 +137,18 @@ def test_record_still_writes_one_line_with_an_id(audit: AuditLog) -> None:
     who = Identity.from_message("slack:T1:U1", None)
     entry = audit.record(who=who, action="subscribe_alerts", parameters={"topic": "t"}, result="ok")
     assert audit.read() == [entry] and json.loads(audit.path.read_text())["id"] == entry["id"]
+
+
+def test_audit_writes_one_json_line_without_secrets(tmp_path: Path) -> None:
+    log = AuditLog(tmp_path / "sub" / "audit.jsonl")
+    who = Identity.from_message("slack:T1:U1", {"user_name": "ada", "channel_id": "C1"})
+    log.record(who=who, action="create_bucket", parameters={"bucket": "b1", "api_token": "xoxb-1"}, result="ok")
+    log.record(who=who, action="delete_bucket", parameters={"bucket": "b1"}, result="error", detail="AccessDenied")
+    lines = (tmp_path / "sub" / "audit.jsonl").read_text().splitlines()
+    assert len(lines) == 2
+    first = json.loads(lines[0])
+    assert first["parameters"] == {"bucket": "b1"}
+    assert (first["sender"], first["platform"], first["user"], first["channel"]) == ("slack:T1:U1", "slack", "ada", "C1")
+    assert first["timestamp"].endswith("+00:00")
+    assert log.read()[1]["detail"] == "AccessDenied"
+    assert "xoxb" not in (tmp_path / "sub" / "audit.jsonl").read_text()

@@ -16,7 +16,7 @@ from actions.core.base import ConfirmableAction, SkillAction
 from actions.core.jobs import JobRunner
 from actions.core.late import Reply
 from actions.skills.conversation import ActionCancel, ActionConfirm
-from tests.actions.conftest import answer_to, asked, click_yes, run_action, tracker_for
+from tests.actions.harness import answer_to, asked, click_yes, run_action, tracker_for
 
 A = TypeVar("A", bound=SkillAction)
 SENDER = "slack:T1:U1"
@@ -93,7 +93,7 @@ class StorageEnv:
         confirm = self.confirm()
         if handler is not None:
             confirm._handlers[pending["kind"]] = handler  # a handler with test jobs (ActionConfirm keeps it)
-        # The yes right after the question (tests/actions/test_confirmation.py tries the other answers); a pending
+        # The yes right after the question (tests/actions/core/test_confirmation.py tries the other answers); a pending
         # built by hand is stamped as if its question had just been asked.
         # ``press`` clicks the first yes button instead: the only answer a button-only question takes.
         stamped = pending if "question" in pending else asked(pending)

@@ -8,7 +8,7 @@ import pytest
 
 from actions.aws.cost.explain import RuleExplanation, TransitionFact, explain_rule
 from actions.aws.cost.lifecycle import merge_rules, propose_policy
-from actions.aws.cost.model import BucketStats, Caveat, CostReport
+from actions.aws.cost.model import BucketStats, Caveat
 from actions.aws.cost.pricing import pricing_for
 from actions.aws.cost.recommend import build_report
 from actions.core.formatting import format_bytes
@@ -22,15 +22,9 @@ from actions.skills.cost.wording import (
     recommendation_rows,
     summary_rows,
 )
-from tests.cost.conftest import NOW
+from tests.actions.aws.cost.support import NOW, three_megabytes_in_standard
 
 MB = 1 << 20
-
-
-def three_megabytes_in_standard() -> CostReport:
-    # 3 objects of 1 MB, 30-90 days old (age bin 1, size bin 20 = (512 KB, 1 MB]).
-    stats = BucketStats(cells={("STANDARD", 1, 20): [3, 3 * MB]})
-    return build_report(stats, pricing_for("us-east-1"), bucket="media", source="listing", now=NOW)
 
 
 def test_analysis_summary() -> None:

@@ -5,8 +5,6 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from moto.backends import get_backend
-from moto.core import DEFAULT_ACCOUNT_ID
 
 from actions.aws.clients import ClientFactory
 from actions.aws.errors import AwsCallFailed
@@ -14,8 +12,9 @@ from actions.core import errors, wording
 from actions.core.confirmation import change_of
 from actions.skills.storage import wording as say
 from actions.skills.storage.objects import ActionDeleteObject, ActionListObjects
-from tests.actions.conftest import run_action, yes_payload
-from tests.actions.test_storage_support import StorageEnv, ask, fail_with, make_env, only_text, pending_of
+from tests.actions.harness import run_action, yes_payload
+from tests.actions.skills.storage.support import StorageEnv, ask, fail_with, make_env, only_text, pending_of
+from tests.fakes.moto_s3 import set_last_modified
 
 BUCKET = "objects-bucket"
 
@@ -27,19 +26,14 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, aws: ClientFactory) -> 
     return made
 
 
-def backdate(key: str, when: dt.datetime) -> None:
-    backend = get_backend("s3")[DEFAULT_ACCOUNT_ID]["aws"]
-    backend.buckets[BUCKET].keys[key].last_modified = when.replace(tzinfo=None)
-
-
 async def test_list_objects_summarises_count_size_classes_largest_newest(env: StorageEnv) -> None:
     env.s3.put_object(Bucket=BUCKET, Key="reports/big.pdf", Body=b"x" * 3072)
     env.s3.put_object(Bucket=BUCKET, Key="reports/small.txt", Body=b"x" * 10)
     env.s3.put_object(Bucket=BUCKET, Key="reports/cold.bin", Body=b"x" * 1024, StorageClass="GLACIER")
     env.s3.put_object(Bucket=BUCKET, Key="other/skip.txt", Body=b"x")
-    backdate("reports/big.pdf", dt.datetime(2024, 1, 2, 3, 4, tzinfo=dt.UTC))
-    backdate("reports/cold.bin", dt.datetime(2024, 2, 1, 0, 0, tzinfo=dt.UTC))
-    backdate("reports/small.txt", dt.datetime(2024, 3, 1, 12, 30, tzinfo=dt.UTC))
+    set_last_modified(BUCKET, "reports/big.pdf", dt.datetime(2024, 1, 2, 3, 4, tzinfo=dt.UTC))
+    set_last_modified(BUCKET, "reports/cold.bin", dt.datetime(2024, 2, 1, 0, 0, tzinfo=dt.UTC))
+    set_last_modified(BUCKET, "reports/small.txt", dt.datetime(2024, 3, 1, 12, 30, tzinfo=dt.UTC))
     # The tokenizer hands over "reports" for "reports/"; the slash the user typed is put back.
     _, sent = await run_action(
         env.action(ActionListObjects), ask(f"show files under reports/ in {BUCKET}", "list_objects", bucket=BUCKET,
@@ -71,7 +65,7 @@ async def test_list_objects_needs_a_bucket_and_explains_a_missing_one(env: Stora
 
 async def test_delete_object_asks_then_deletes_and_audits_once(env: StorageEnv) -> None:
     env.s3.put_object(Bucket=BUCKET, Key="notes.txt", Body=b"hello")
-    backdate("notes.txt", dt.datetime(2024, 5, 6, 7, 8, tzinfo=dt.UTC))
+    set_last_modified(BUCKET, "notes.txt", dt.datetime(2024, 5, 6, 7, 8, tzinfo=dt.UTC))
     events, sent = await run_action(env.action(ActionDeleteObject), ask("delete notes.txt from b", "delete_object",
                                                                         bucket=BUCKET, file="notes.txt"))
     assert sent[0]["text"] == (

@@ -21,8 +21,8 @@ from actions.skills.storage.buckets import (
     ValidateCreateBucketForm,
     another_request,
 )
-from tests.actions.conftest import run_action, yes_payload
-from tests.actions.test_storage_support import SENDER, Posts, StorageEnv, ask, make_env, only_text, pending_of
+from tests.actions.harness import run_action, yes_payload
+from tests.actions.skills.storage.support import SENDER, Posts, StorageEnv, ask, make_env, only_text, pending_of
 
 FORM_DOMAIN = {"forms": {"create_bucket_form": {"required_slots": ["bucket"]}}, "slots": {"bucket": {}}}
 
