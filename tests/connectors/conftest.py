@@ -2,8 +2,6 @@
 with the connectors registered the way ``rasa run`` registers them."""
 from __future__ import annotations
 
-import struct
-import zlib
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -16,27 +14,17 @@ from connectors.slack import SlackInput
 from connectors.slack.settings import SlackSettings
 from tests.connectors.harness import SIGNING_SECRET, Agent, DiscordHarness, SlackHarness
 from tests.fakes.discord_fake import FakeDiscord
+from tests.fakes.images import tiny_png
 from tests.fakes.rasa_stub import rasa_server
 from tests.fakes.slack_fake import FakeSlack
 
 
-def tiny_png() -> bytes:
-    """A valid 1x1 PNG, so "image" replies carry real image bytes."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00")) + chunk(
-        b"IEND", b""
-    )
-
-
 @pytest.fixture
 def media_dir(tmp_path: Path) -> Path:
+    """The media folder the connectors read, holding chart.png (a real 1x1 PNG)."""
     folder = tmp_path / "media"
     folder.mkdir()
-    (folder / "chart.png").write_bytes(tiny_png())
+    (folder / "chart.png").write_bytes(tiny_png(1, 1))
     return folder
 
 

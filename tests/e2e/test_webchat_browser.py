@@ -6,7 +6,7 @@ import requests
 from playwright.async_api import async_playwright
 
 from launcher.stack import Stack
-from tests.webchat.browser import chromium_missing, launch_chromium, open_chat, send_and_wait
+from tests.connectors.webchat.browser import chromium_missing, launch_chromium, open_chat, send_and_wait
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 

@@ -9,7 +9,7 @@ import pytest
 from common.store import MemoryStore
 from connectors.vocabulary import BotMessage
 from connectors.webchat import Mailbox, MailboxOutput
-from tests.webchat.scripted import eventually
+from tests.connectors.webchat.scripted import eventually
 
 
 def text(value: str) -> BotMessage:

@@ -240,7 +240,7 @@ def test_upload_names_follow_the_connectors_rule_and_refuse_unusable_ones(raw: o
 
 
 def test_long_upload_names_keep_their_extension() -> None:
-    # The rule itself is tested in tests/connectors/test_core.py; the web chat applies it unchanged.
+    # The rule itself is tested in tests/connectors/core/test_core.py; the web chat applies it unchanged.
     assert upload_name("r" * 500 + ".csv") == "r" * 196 + ".csv"
     assert upload_name("z" * 500) == "z" * 200
 

@@ -14,8 +14,8 @@ from connectors.core.messages import ConnectorMessages
 from connectors.webchat import WebChatInput
 from connectors.webchat.protocol import ERRORS
 from connectors.webchat.sessions import TOKEN_PATTERN, SessionSigner
-from tests.webchat.client import get_updates, inbox_files, new_session, post_json, post_upload
-from tests.webchat.scripted import WebChatServer, eventually, serve_webchat
+from tests.connectors.webchat.client import get_updates, inbox_files, new_session, post_json, post_upload
+from tests.connectors.webchat.scripted import WebChatServer, eventually, serve_webchat
 
 ONE_FILE = [("report.csv", b"a,b\n1,2\n", "text/csv")]
 

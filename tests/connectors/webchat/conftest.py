@@ -7,8 +7,8 @@ from typing import AsyncIterator
 import pytest
 from playwright.async_api import Browser, Page, async_playwright
 
-from tests.webchat.browser import chromium_missing, launch_chromium
-from tests.webchat.scripted import WebChatServer, serve_webchat
+from tests.connectors.webchat.browser import chromium_missing, launch_chromium
+from tests.connectors.webchat.scripted import WebChatServer, serve_webchat
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from playwright.async_api import Browser, FilePayload, Frame, Page, Response, Ro
 from connectors.vocabulary import BotMessage
 from connectors.webchat import WebChatInput
 from connectors.webchat.sessions import TOKEN_PATTERN, SessionSigner
-from tests.webchat.browser import (
+from tests.connectors.webchat.browser import (
     conversation_id,
     last_reply,
     open_chat,
@@ -22,7 +22,7 @@ from tests.webchat.browser import (
     wait_session,
     wait_turns,
 )
-from tests.webchat.scripted import BUTTONS_REPLY, HOSTILE_TEXT, WebChatServer, eventually, serve_webchat
+from tests.connectors.webchat.scripted import BUTTONS_REPLY, HOSTILE_TEXT, WebChatServer, eventually, serve_webchat
 
 pytestmark = pytest.mark.browser
 

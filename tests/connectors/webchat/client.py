@@ -9,7 +9,7 @@ from typing import Any, Dict, List, Tuple
 
 import aiohttp
 
-from tests.webchat.scripted import WebChatServer
+from tests.connectors.webchat.scripted import WebChatServer
 
 MessageFile = Tuple[str, bytes, str]  # file name as the client sends it, bytes, content type
 JSON_TYPE = {"Content-Type": "application/json"}

@@ -16,8 +16,8 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from connectors.webchat import Mailbox, MailboxOutput, WebChatInput
 from connectors.webchat.channel import SESSION_HEADER
 from connectors.webchat.protocol import ERRORS
-from tests.webchat.client import get_updates
-from tests.webchat.scripted import BUTTONS_REPLY, FIELDS_REPLY, WebChatServer, eventually, serve_webchat
+from tests.connectors.webchat.client import get_updates
+from tests.connectors.webchat.scripted import BUTTONS_REPLY, FIELDS_REPLY, WebChatServer, eventually, serve_webchat
 
 # What Rasa's processor hands an output channel besides our vocabulary: the channel must drop it.
 # uvloop's timers count whole milliseconds: a 0.3 s wait may end a hair early by the monotonic clock.

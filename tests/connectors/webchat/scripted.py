@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import asyncio
 import socket
-import struct
-import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, AsyncIterator, Callable, Dict, List
@@ -16,6 +14,7 @@ from sanic.server import AsyncioServer
 
 from connectors import guard
 from connectors.webchat import WebChatInput
+from tests.fakes.images import tiny_png
 
 CHART_URL = "/webhooks/webchat/media/chart.png"
 
@@ -116,17 +115,6 @@ async def eventually(check: Callable[[], bool], *, timeout: float = 5.0) -> None
     while not check():
         assert loop.time() < deadline, "timed out waiting for a condition"
         await asyncio.sleep(0.01)
-
-
-def tiny_png(width: int = 4, height: int = 3) -> bytes:
-    """A valid red RGB PNG, made here so the tests need no image files or libraries."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    rows = b"".join(b"\x00" + b"\xff\x00\x00" * width for _ in range(height))
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
 
 
 async def serve_webchat(

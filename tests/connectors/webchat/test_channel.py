@@ -13,16 +13,17 @@ import pytest
 from connectors.core.messages import MAX_MESSAGE_CHARS, ConnectorMessages
 from connectors.webchat import WebChatInput, WebChatOutput
 from connectors.webchat.settings import MEGABYTE
-from tests.webchat.client import MessageFile, inbox_files, multipart, post_json, post_upload
-from tests.webchat.scripted import (
+from launcher.config import ROOT
+from tests.connectors.webchat.client import MessageFile, inbox_files, multipart, post_json, post_upload
+from tests.connectors.webchat.scripted import (
     BUTTONS_REPLY,
     FIELDS_REPLY,
     IMAGE_REPLY,
     TABLE_REPLY,
     WebChatServer,
     serve_webchat,
-    tiny_png,
 )
+from tests.fakes.images import tiny_png
 
 
 async def raw_get(server: WebChatServer, target: str) -> Tuple[int, bytes]:
@@ -82,7 +83,7 @@ async def test_page_is_served_with_a_strict_policy(webchat: WebChatServer) -> No
      ("icon.svg", "image/svg+xml")],
 )
 async def test_static_files(webchat: WebChatServer, name: str, kind: str) -> None:
-    expected = (Path(__file__).parents[2] / "connectors" / "webchat" / "static" / name).read_bytes()
+    expected = (ROOT / "connectors" / "webchat" / "static" / name).read_bytes()
     async with aiohttp.ClientSession() as session:
         async with session.get(webchat.url + "static/" + name) as resp:
             assert resp.status == 200

@@ -1,0 +1,58 @@
+"""Our vocabulary rendered for Discord (message pieces, embeds, files), as pure data."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from connectors.discord.render import fields_embeds
+from connectors.discord.render import render as render_discord
+from connectors.vocabulary import table_as_text
+from tests.connectors.replies import CHART, YES_NO, many_fields
+from tests.fakes.rasa_stub import FIELDS, TABLE
+
+
+def test_discord_text_with_rasa_extras(media_dir: Path) -> None:
+    reply = render_discord({"text": "hello", "timestamp": 1.0, "utter_action": "utter_greet"}, media_dir=media_dir)
+    assert (reply.chunks, reply.embeds, reply.buttons, reply.files) == (["hello"], [], [], [])
+
+
+def test_discord_fields_become_one_embed_instead_of_text(media_dir: Path) -> None:
+    reply = render_discord({"text": "same as fields", "custom": {"fields": FIELDS}}, media_dir=media_dir)
+    assert reply.chunks == []
+    [embed] = reply.embeds
+    assert embed.to_dict() == {
+        "type": "rich", "flags": 0, "title": "Server i-0abc",
+        "fields": [{"name": i["label"], "value": i["value"], "inline": True} for i in FIELDS["items"]],
+    }
+
+
+def test_discord_fields_page_at_25_and_degrade_past_ten_embeds(media_dir: Path) -> None:
+    embeds = fields_embeds(many_fields(30))
+    assert [len(e.fields) for e in embeds] == [25, 5] and embeds[0].title == "Many" and embeds[1].title is None
+    assert fields_embeds(many_fields(251)) == []
+    reply = render_discord({"text": "summary", "custom": {"fields": many_fields(251)}}, media_dir=media_dir)
+    assert reply.embeds == [] and reply.chunks == ["summary"]
+
+
+def test_discord_field_limits_are_respected() -> None:
+    [embed] = fields_embeds({"items": [{"label": "L" * 300, "value": "V" * 2000}, {"label": "", "value": ""}]})
+    first, empty = embed.fields
+    assert len(first.name or "") == 256 and (first.name or "").endswith("\u2026")
+    assert len(first.value or "") == 1024
+    assert (empty.name, empty.value) == ("\u200b", "\u200b")
+
+
+def test_discord_buttons_and_quick_replies(media_dir: Path) -> None:
+    assert render_discord({"text": "ok?", "buttons": YES_NO}, media_dir=media_dir).buttons == YES_NO
+    assert render_discord({"text": "ok?", "quick_replies": YES_NO}, media_dir=media_dir).buttons == YES_NO
+
+
+def test_discord_media_local_as_file_remote_as_link(media_dir: Path) -> None:
+    local = render_discord({"text": "chart", "image": CHART}, media_dir=media_dir)
+    assert local.files == [media_dir / "chart.png"] and local.chunks == ["chart"]
+    remote = render_discord({"text": "see", "attachment": "https://example.com/r.pdf"}, media_dir=media_dir)
+    assert remote.files == [] and remote.chunks == ["see", "https://example.com/r.pdf"]
+
+
+def test_discord_table_only_degrades_to_monospace(media_dir: Path) -> None:
+    reply = render_discord({"custom": {"table": TABLE}}, media_dir=media_dir)
+    assert reply.chunks == [f"```\n{table_as_text(TABLE)}\n```"] and reply.embeds == []
