@@ -14,7 +14,7 @@ import requests
 from actions.core.late import RasaPoster
 from launcher.stack import Stack
 from tests.connectors.harness import SIGNING_SECRET, DiscordUsers, SlackUsers
-from tests.e2e.conftest import api
+from tests.e2e.assistant import api
 from tests.fakes.background import BackgroundLoop
 from tests.fakes.discord_fake import FakeDiscord, Recorded, snowflake
 from tests.fakes.slack_fake import Call, FakeSlack

@@ -15,7 +15,7 @@ import requests
 from actions.core.late import RasaPoster, Reply
 from launcher.stack import Stack
 from sandbox.demo_data import LOG_LIFECYCLE_RULE
-from tests.e2e.conftest import Conversation, api
+from tests.e2e.assistant import Conversation, api
 
 pytestmark = pytest.mark.e2e
 

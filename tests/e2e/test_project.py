@@ -14,7 +14,7 @@ import requests
 
 from launcher.config import ROOT
 from launcher.stack import free_port
-from tests.e2e.conftest import newest_model
+from tests.e2e.assistant import newest_model
 
 # Two warnings Rasa's validator gives for correct projects: an intent only background jobs send (it must be in the
 # domain for trigger_intent, and must not be in NLU data, or people could type it), and a form's question, which the

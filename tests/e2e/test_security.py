@@ -19,7 +19,7 @@ import pytest
 import requests
 
 from launcher.stack import Stack
-from tests.e2e.conftest import Conversation, api
+from tests.e2e.assistant import Conversation, api
 
 pytestmark = pytest.mark.e2e
 

@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from launcher.stack import Stack
-from tests.e2e.conftest import Conversation
+from tests.e2e.assistant import Conversation
 
 pytestmark = pytest.mark.e2e
 
