@@ -257,7 +257,7 @@ def peak_rss(endpoint: str, bucket: str) -> dict[str, int]:
 
 def inventory_throughput(endpoint: str, rows: int) -> dict[str, Any]:
     from actions.aws.cost.inventory import InventoryAnalyser
-    from tests.cost.inventory_fixtures import generate_csv_gz, put_inventory
+    from tests.actions.aws.cost.inventory_fixtures import generate_csv_gz, put_inventory
 
     s3 = client(endpoint)
     s3.create_bucket(Bucket="bench-inventory")
