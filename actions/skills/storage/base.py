@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import ClassVar, Mapping
 
 from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
 
 from actions.aws.buckets import BucketService
 from actions.aws.objects import ObjectService
@@ -79,6 +80,14 @@ class StorageAction(SkillAction, abc.ABC):
         if url and url.key and not url.key.endswith("/"):
             return url.key
         return self.local_file_of(tracker)
+
+    def object_of(self, dispatcher: CollectingDispatcher, tracker: Tracker, ask: str) -> tuple[str, str] | None:
+        """The bucket and key this message names, or None after telling the user what to type (``ask``)."""
+        bucket, key = self.bucket_of(tracker), self.file_of(tracker)
+        if not bucket or not key:
+            dispatcher.utter_message(text=ask)
+            return None
+        return bucket, key
 
     def local_file_of(self, tracker: Tracker) -> str | None:
         """A file name from the words; an s3:// URL names the other end of a transfer, never the local file."""

@@ -66,10 +66,10 @@ class ActionDeleteObject(StorageAction, ConfirmableAction):
     async def act(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        bucket, key = self.bucket_of(tracker), self.file_of(tracker)
-        if not bucket or not key:
-            dispatcher.utter_message(text=say.DELETE_OBJECT_NEED)
+        named = self.object_of(dispatcher, tracker, say.DELETE_OBJECT_NEED)
+        if named is None:
             return []
+        bucket, key = named
         info: ObjectInfo = await self.blocking(self.object_service().head, bucket, key)
         versioned = await self.blocking(self.bucket_service().versioning, bucket) != "Disabled"
         template = say.CONFIRM_DELETE_VERSIONED if versioned else say.CONFIRM_DELETE_OBJECT
@@ -148,10 +148,10 @@ class ActionRestoreObject(StorageAction, ConfirmableAction):
     async def act(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        bucket, key = self.bucket_of(tracker), self.file_of(tracker)
-        if not bucket or not key:
-            dispatcher.utter_message(text=say.DOWNLOAD_NEED)
+        named = self.object_of(dispatcher, tracker, say.DOWNLOAD_NEED)
+        if named is None:
             return []
+        bucket, key = named
         info: ObjectInfo = await self.blocking(self.object_service().head, bucket, key)
         if not info.needs_restore:
             dispatcher.utter_message(

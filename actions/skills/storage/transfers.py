@@ -303,10 +303,10 @@ class ActionDownloadFile(StorageAction):
     async def act(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        bucket, key = self.bucket_of(tracker), self.file_of(tracker)
-        if not bucket or not key:
-            dispatcher.utter_message(text=say.DOWNLOAD_NEED)
+        named = self.object_of(dispatcher, tracker, say.DOWNLOAD_NEED)
+        if named is None:
             return []
+        bucket, key = named
         service = self.object_service()
         info: ObjectInfo = await self.blocking(service.head, bucket, key)
         if info.needs_restore:
