@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.aws.errors import CloudButlerError
 from actions.core import errors, wording
-from actions.core.base import ConfirmableAction, SkillAction, confirmable, implemented_skills
+from actions.core.base import ConfirmableAction, Skill, SkillAction, confirmable, implemented_skills
 from actions.core.confirmation import TOKEN_ENTITY, Asked, Verdict, change_of
 from actions.core.formatting import and_join
 from actions.core.late import LATE_ENTITY, said
@@ -18,35 +18,45 @@ from actions.core.late import LATE_ENTITY, said
 HELP_INTRO = "Here is what I can do right now:"
 HELP_OUTRO = "Type a request in your own words, e.g. \"{example}\"."
 FALLBACK_INTRO = "Sorry, I didn't quite get that. " + HELP_INTRO
-NOT_AVAILABLE = (
-    "I understood that you want to {what}, but that skill isn't available yet - nothing was changed. "
-    "Ask me \"what can you do\" to see what works today."
+# Unrelated chit-chat and requests outside AWS get a short friendly answer, not the whole skill list.
+OUT_OF_SCOPE = (
+    "That's outside what I can do - I look after your AWS account from chat: S3 buckets and files, storage costs "
+    "and lifecycle rules, and your server's status. Ask me \"what can you do\" for examples."
 )
+NOT_AVAILABLE = "I can't {what} yet - nothing was changed. Here is what I can do today:"
 NOTHING_PENDING = "There's nothing waiting for your confirmation right now."
 CANCELLED = "Okay, I cancelled that - nothing was changed."
 NOTHING_TO_CANCEL = "Okay. There was nothing to cancel."
 STOPPING = "Okay, stopping {what}. I'll tell you when it has stopped."
 EARLIER_BUTTONS_NOTHING_PENDING = f"{wording.EARLIER_BUTTONS} {NOTHING_PENDING}"
 
-# What each intent would do, for NOT_AVAILABLE (and the help of skills that are not built yet).
+# What each skill that is not built yet would do, for NOT_AVAILABLE ("I can't <what> yet"). An intent leaves this
+# table when its skill is built; tests check that every entry's intent is routed to action_not_available.
 INTENT_PURPOSE = {
-    "list_buckets": "list your S3 buckets",
-    "create_bucket": "create an S3 bucket",
-    "delete_bucket": "delete an S3 bucket",
-    "list_objects": "list the objects in a bucket",
-    "upload_file": "upload a file to S3",
-    "download_file": "download a file from S3",
-    "delete_object": "delete an object from S3",
-    "bucket_usage": "see how much a bucket stores",
-    "cost_optimization": "get cost-saving suggestions for a bucket",
-    "apply_lifecycle": "set up a lifecycle policy",
-    "show_lifecycle": "see a bucket's lifecycle rules",
-    "usage_stats": "see usage statistics",
-    "sync_folder": "sync a folder to S3",
+    "usage_stats": "show account statistics, spend and how I'm used",
+    "storage_trend": "chart how a bucket's size has changed over time",
+    "track_bucket": "start recording a bucket's size history",
+    "instance_metrics": "chart an instance's CPU and network history",
+    "forecast_load": "forecast an instance's load",
+    "rightsize": "recommend the right instance size",
+    "instance_control": "start, stop, reboot or resize instances",
+    "inventory_query": "look up store inventory",
+    "out_of_stock": "list out-of-stock items",
+    "subscribe_alerts": "post alerts into this channel",
+    "unsubscribe_alerts": "stop alerts in this channel",
+    "create_alarm": "create CloudWatch alarms",
+    "list_alarms": "list CloudWatch alarms",
 }
 
 
+def _skill_table(skills: list[Skill]) -> dict[str, Any]:
+    return {"table": {"columns": ["Skill", "Try"], "rows": [[s.title, s.example] for s in skills]}}
+
+
 class ActionHelp(SkillAction):
+    """``help`` and anything the model is unsure about: the skills with an example each. Out-of-scope text gets a
+    short answer instead: one sentence naming what CloudButler does."""
+
     action_name = "action_help"
 
     async def act(
@@ -54,26 +64,30 @@ class ActionHelp(SkillAction):
     ) -> list[dict[str, Any]]:
         skills = implemented_skills()
         intent = (tracker.latest_message or {}).get("intent", {}).get("name")
+        if intent == "out_of_scope":
+            dispatcher.utter_message(text=OUT_OF_SCOPE)
+            return []
         intro = HELP_INTRO if intent == "help" else FALLBACK_INTRO
         lines = [intro] + [f"- {s.title} - e.g. \"{s.example}\"" for s in skills]
         if skills:
             lines.append(HELP_OUTRO.format(example=skills[0].example))
-        dispatcher.utter_message(
-            text="\n".join(lines),
-            json_message={"table": {"columns": ["Skill", "Try"], "rows": [[s.title, s.example] for s in skills]}},
-        )
+        dispatcher.utter_message(text="\n".join(lines), json_message=_skill_table(skills))
         return []
 
 
 class ActionNotAvailable(SkillAction):
+    """An intent the model understands whose skill is not built yet: "I can't <what> yet", then what works."""
+
     action_name = "action_not_available"
 
     async def act(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         intent = (tracker.latest_message or {}).get("intent", {}).get("name", "")
-        what = INTENT_PURPOSE.get(intent, "do that")
-        dispatcher.utter_message(text=NOT_AVAILABLE.format(what=what))
+        skills = implemented_skills()
+        lines = [NOT_AVAILABLE.format(what=INTENT_PURPOSE.get(intent, "do that"))]
+        lines += [f"- {s.title} - e.g. \"{s.example}\"" for s in skills]
+        dispatcher.utter_message(text="\n".join(lines), json_message=_skill_table(skills))
         return []
 
 

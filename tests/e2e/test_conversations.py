@@ -54,10 +54,15 @@ def test_unknown_instance_names_the_known_ones(chat: Conversation) -> None:
         assert known in text
 
 
-def test_out_of_scope_gets_the_skill_list(chat: Conversation) -> None:
+def test_out_of_scope_gets_a_short_friendly_answer(chat: Conversation) -> None:
     text = chat.say_text("what's the best pizza topping in naples?")
-    assert "Here is what I can do" in text
-    assert "Tell me about my server!" in text
+    assert text.startswith("That's outside what I can do")
+    assert "what can you do" in text
+
+
+def test_a_typo_storm_gets_the_skill_list(chat: Conversation) -> None:
+    text = chat.say_text("qqq zzkx vvvvv pppp")
+    assert "Here is what I can do" in text or "outside what I can do" in text
 
 
 def test_help_lists_implemented_skills_only(chat: Conversation) -> None:
@@ -65,9 +70,18 @@ def test_help_lists_implemented_skills_only(chat: Conversation) -> None:
     assert "Server status" in text
 
 
-def test_skill_not_built_yet_says_so_honestly(chat: Conversation) -> None:
-    text = chat.say_text("what are my stats")
-    assert "isn't available yet" in text and "nothing was changed" in text
+@pytest.mark.parametrize("request_, what", [
+    ("what are my stats", "show account statistics"),
+    ("predict my s3 bill for next month", "show account statistics"),
+    ("restart web-2", "start, stop, reboot or resize instances"),
+    ("reboot batch-1", "start, stop, reboot or resize instances"),
+    ("alert me when web-2 cpu goes over 80%", "create CloudWatch alarms"),
+    ("will web-1 need a bigger instance next week?", "recommend the right instance size"),
+])
+def test_skill_not_built_yet_says_so_honestly(chat: Conversation, request_: str, what: str) -> None:
+    text = chat.say_text(request_)
+    assert text.startswith(f"I can't {what} yet - nothing was changed."), text
+    assert "Tell me about my server!" in text  # what works today follows
 
 
 def test_yes_without_a_question_changes_nothing(chat: Conversation) -> None:

@@ -1,9 +1,11 @@
 """help / not-available / yes-no actions: exact events and messages."""
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from actions.aws.errors import CloudButlerError
 from actions.core import errors, wording
@@ -39,10 +41,29 @@ async def test_fallback_help_says_it_did_not_understand() -> None:
     assert sent[0]["text"].startswith(conversation.FALLBACK_INTRO)
 
 
+async def test_out_of_scope_gets_one_short_sentence_without_the_table() -> None:
+    _, sent = await run_action(ActionHelp(), tracker_for("book me a flight to rome", intent="out_of_scope"))
+    assert [m["text"] for m in sent] == [conversation.OUT_OF_SCOPE]
+    assert "custom" not in sent[0] or not sent[0]["custom"]
+
+
 @pytest.mark.parametrize("intent,purpose", sorted(conversation.INTENT_PURPOSE.items()))
-async def test_not_available_names_the_request(intent: str, purpose: str) -> None:
+async def test_not_available_says_i_cant_and_what_works(intent: str, purpose: str) -> None:
     _, sent = await run_action(ActionNotAvailable(), tracker_for(intent=intent))
-    assert sent[0]["text"] == conversation.NOT_AVAILABLE.format(what=purpose)
+    lines = sent[0]["text"].splitlines()
+    assert lines[0] == conversation.NOT_AVAILABLE.format(what=purpose)
+    assert lines[0].startswith(f"I can't {purpose} yet")
+    assert len(lines) == 1 + len(implemented_skills())
+    assert sent[0]["custom"]["table"]["rows"] == [[s.title, s.example] for s in implemented_skills()]
+
+
+def test_every_not_yet_intent_is_routed_to_not_available_and_in_the_domain() -> None:
+    root = Path(__file__).resolve().parents[3]
+    rules = yaml.safe_load((root / "nlu" / "not_available.yml").read_text())["rules"]
+    routed = {r["steps"][0]["intent"] for r in rules if r["steps"][1] == {"action": "action_not_available"}}
+    assert routed == set(conversation.INTENT_PURPOSE)
+    intents = set(yaml.safe_load((root / "domain.yml").read_text())["intents"])
+    assert routed <= intents
 
 
 async def test_yes_with_nothing_pending() -> None:
