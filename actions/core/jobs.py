@@ -11,7 +11,7 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
+from typing import Callable, Literal, Sequence, TypedDict
 
 from actions.aws.errors import CloudButlerError, Stopped
 from actions.aws.s3 import Progress
@@ -43,15 +43,45 @@ class ProgressThrottle:
         return False
 
 
+ProgressUnit = Literal["files", "objects", "bytes"]
+
+
+class ProgressCount(TypedDict):
+    """How far a job is, beside its progress text (``{"progress": ...}`` in the message): connectors draw a bar."""
+
+    done: int
+    total: int
+    unit: ProgressUnit
+
+
+def counted(unit: ProgressUnit) -> Callable[[int, int | None], ProgressCount | None]:
+    """A job's reports as they are, in ``unit``; no count while the total is unknown (a bar needs an end)."""
+
+    def count(done: int, total: int | None) -> ProgressCount | None:
+        return None if total is None else ProgressCount(done=min(done, total), total=total, unit=unit)
+
+    return count
+
+
 @dataclass(frozen=True)
 class Job:
     """``work(progress)`` blocks (it runs in a thread), audits what it changed and returns the closing reply: its
-    text, or whole messages (a table, a chart). ``title`` names it in a sentence ("the upload of big.bin")."""
+    text, or whole messages (a table, a chart). ``title`` names it in a sentence ("the upload of big.bin");
+    ``progress_count`` turns a report into the count its progress messages carry (``counted``), if any."""
 
     sender_id: str
     work: Callable[[Progress], str | Sequence[Reply]]
     progress_text: Callable[[int, int | None], str]
     title: str = "the background job"
+    progress_count: Callable[[int, int | None], ProgressCount | None] | None = None
+
+    def progress_reply(self, done: int, total: int | None) -> Reply:
+        """A progress message: its text, and ``{"progress": {"done", "total", "unit"}}`` when there is a count."""
+        reply = Reply(text=self.progress_text(done, total))
+        count = self.progress_count(done, total) if self.progress_count is not None else None
+        if count is not None:
+            reply["json_message"] = {"progress": dict(count)}
+        return reply
 
 
 @dataclass(eq=False)
@@ -193,7 +223,7 @@ class JobRunner:
             current = latest[0] if latest else None
             if current is not None and current != posted and throttle.due(*current):
                 posted = current
-                await self._post(job.sender_id, {"text": job.progress_text(*current)})
+                await self._post(job.sender_id, job.progress_reply(*current))
         self.registry.forget(running)  # from here on "stop" has nothing left to stop
         try:
             result = future.result()

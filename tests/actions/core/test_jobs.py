@@ -15,7 +15,7 @@ from aiohttp import web
 
 from actions.aws.errors import AwsCallFailed
 from actions.core import wording
-from actions.core.jobs import Job, JobRegistry, JobRunner, ProgressThrottle
+from actions.core.jobs import Job, JobRegistry, JobRunner, ProgressThrottle, counted
 from actions.core.late import PostFailed, RasaPoster, Reply
 from actions.skills.conversation import ActionLateMessage
 from common.store import MemoryStore
@@ -132,6 +132,38 @@ async def test_runner_posts_progress_in_order_and_the_result_last() -> None:
 
     await runner.start(Job(sender_id="s1", work=work, progress_text=lambda d, t: f"{d}/{t}"))
     assert sent == ["30/100", "60/100", "All done."]
+
+
+async def test_progress_messages_carry_the_count_beside_the_text() -> None:
+    messages: list[Reply] = []
+    posted = threading.Event()
+
+    async def poster(sender_id: str, message: Reply) -> None:
+        messages.append(message)
+        posted.set()
+
+    runner = JobRunner(poster, tick=0.01, interval=1000, step=0.25)
+
+    def work(progress: Any) -> str:
+        progress(1_000, 4_000)
+        assert posted.wait(5)
+        return "Deleted 4,000 objects."
+
+    await runner.start(Job(sender_id="s1", work=work, progress_text=lambda d, t: f"{d:,} of {t:,} deleted",
+                           progress_count=counted("objects")))
+    assert messages == [
+        {"text": "1,000 of 4,000 deleted", "json_message": {"progress": {"done": 1000, "total": 4000,
+                                                                         "unit": "objects"}}},
+        {"text": "Deleted 4,000 objects."},
+    ]
+
+
+def test_a_count_needs_a_known_total_and_never_passes_it() -> None:
+    count = counted("files")
+    assert count(3, None) is None
+    assert count(12, 10) == {"done": 10, "total": 10, "unit": "files"}
+    job = Job(sender_id="s", work=lambda p: "", progress_text=lambda d, t: f"{d}")
+    assert job.progress_reply(5, 10) == {"text": "5"}  # no count asked for: text alone
 
 
 async def test_runner_turns_failures_into_sentences() -> None:
