@@ -2,12 +2,15 @@
 
 A bot message, as Rasa hands it to ``OutputChannel.send_response``, may carry:
   text        always present for our replies: the complete, readable answer (plain-text channels show only this)
-  buttons     [{"title": str, "payload": str}] - payloads are intents like "/affirm" sent back as a user message
+  buttons     [{"title": str, "payload": str, "style"?: "danger"}] - payloads are intents like "/affirm" sent back
+              as a user message; "danger" marks the yes of a destructive change
   image       URL of a picture (charts are published under ``/media/<name>``, see ``common.media``)
   attachment  URL of a file for the user
-  custom      {"fields": FieldsBlock} and/or {"table": TableBlock}: structured detail of ``text``.
-Connectors that render ``custom`` natively (Slack Block Kit, Discord embeds, web chat) show it *instead of*
-``text``; the others show ``text``. ``custom`` never says more than ``text`` does.
+  custom      structured detail of ``text``, which never says more than ``text`` does:
+              {"fields": FieldsBlock}: labelled values, shown *instead of* the text where rendered natively;
+              {"table": TableBlock}: shown *with* the text (less the lines the table restates);
+              {"progress": ProgressBlock}: a job's progress, drawn as a bar beside the text;
+              {"links": [Link]}: each url, which appears in the text, shown as a link with its label.
 """
 from __future__ import annotations
 
@@ -31,11 +34,27 @@ class TableBlock(TypedDict, total=False):
     title: str
     columns: List[str]
     rows: List[List[str]]
+    totals: List[str]  # a last row, where the columns sum
 
 
-class Button(TypedDict):
+class ProgressBlock(TypedDict):
+    done: int
+    total: int  # 0 when not known yet
+    unit: str  # "files", "objects" or "bytes"
+
+
+class Link(TypedDict):
+    url: str
+    label: str
+
+
+class _Button(TypedDict):
     title: str
     payload: str
+
+
+class Button(_Button, total=False):
+    style: str  # "danger": the yes of a destructive change
 
 
 class BotMessage(TypedDict, total=False):
@@ -67,11 +86,16 @@ def fields_as_text(block: FieldsBlock) -> str:
 def table_as_text(block: TableBlock) -> str:
     columns = block.get("columns", [])
     rows = block.get("rows", [])
-    widths = [max(len(str(c)), *(len(str(r[i])) for r in rows)) if rows else len(str(c)) for i, c in enumerate(columns)]
+    everything = rows + ([block["totals"]] if block.get("totals") else [])
+    widths = [max([len(str(c))] + [len(str(r[i])) for r in everything if i < len(r)]) for i, c in enumerate(columns)]
     lines = [block["title"]] if block.get("title") else []
     lines.append("  ".join(str(c).ljust(w) for c, w in zip(columns, widths, strict=False)))
     lines += ["  ".join(str(v).ljust(w) for v, w in zip(row, widths, strict=False)) for row in rows]
-    return "\n".join(lines)
+    totals = block.get("totals")
+    if totals:
+        lines.append("  ".join("-" * w for w in widths))
+        lines.append("  ".join(str(v).ljust(w) for v, w in zip(totals, widths, strict=False)))
+    return "\n".join(line.rstrip() for line in lines)
 
 
 def as_plain_text(message: BotMessage) -> str:

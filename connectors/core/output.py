@@ -1,10 +1,12 @@
 """Replies out: the output channel every connector's replies go through, and what renderers share - the
-vocabulary part of a Rasa bot message, its readable text, its buttons and the local file behind a media URL."""
+vocabulary part of a Rasa bot message, its readable text, its buttons, progress and links, and the local file
+behind a media URL."""
 from __future__ import annotations
 
 import asyncio
+import re
 from abc import ABC, abstractmethod
-from collections.abc import Awaitable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import Any, ClassVar, cast
 from urllib.parse import unquote, urlparse
@@ -12,9 +14,20 @@ from urllib.parse import unquote, urlparse
 from rasa.core.channels.channel import OutputChannel
 
 from common.media import is_media_name, name_of
-from connectors.vocabulary import BotMessage, Button, as_plain_text, table_as_text, table_of
+from connectors.vocabulary import (
+    BotMessage,
+    Button,
+    Link,
+    ProgressBlock,
+    TableBlock,
+    as_plain_text,
+    table_as_text,
+    table_of,
+)
 
 VOCABULARY_KEYS = ("text", "buttons", "image", "attachment", "custom")
+DANGER = "danger"
+PROGRESS_BAR_CELLS = 10
 
 
 class ChatOutput(OutputChannel, ABC):
@@ -64,14 +77,131 @@ def readable_text(message: BotMessage) -> str:
     return as_plain_text(BotMessage(custom=message.get("custom") or {}))
 
 
+def text_beside_table(text: str, table: TableBlock) -> str:
+    """``text`` without the lines its ``table`` restates, for channels that draw the table right under it: the
+    table's title, and each line that holds every non-empty cell of one of its rows (or of its totals). What the
+    text says besides (an apology, a hint, a source) stays, in its order."""
+    rows = [[str(cell).strip() for cell in row if str(cell).strip()] for row in table.get("rows", [])]
+    if table.get("totals"):
+        rows.append([str(cell).strip() for cell in table["totals"] if str(cell).strip()])
+    title = str(table.get("title") or "").strip().rstrip(":")
+    kept = []
+    for line in text.split("\n"):
+        bare = line.strip()
+        if bare and (bare.rstrip(":") == title or any(row and all(cell in bare for cell in row) for row in rows)):
+            continue
+        kept.append(line)
+    return "\n".join(kept).strip("\n")
+
+
+def _whole_number(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+
+
+def progress_of(message: Mapping[str, Any]) -> ProgressBlock | None:
+    """A job's progress (``custom.progress``), when it is whole numbers; ``total`` 0 means not known yet."""
+    custom = message.get("custom")
+    block = custom.get("progress") if isinstance(custom, Mapping) else None
+    if not isinstance(block, Mapping):
+        return None
+    done, total = _whole_number(block.get("done")), _whole_number(block.get("total", 0))
+    unit = block.get("unit")
+    if done is None or total is None or not isinstance(unit, str):
+        return None
+    return ProgressBlock(done=done, total=total, unit=unit)
+
+
+def _size(count: int) -> str:
+    value, units = float(count), ["B", "KB", "MB", "GB", "TB"]
+    while value >= 1024 and len(units) > 1:
+        value, units = value / 1024, units[1:]
+    return f"{int(value)} B" if units[0] == "B" else f"{value:.1f} {units[0]}"
+
+
+def progress_amounts(progress: ProgressBlock) -> tuple[str, str | None]:
+    """``done`` and ``total`` as people read them (sizes for bytes, thousands separated); None: no total yet."""
+    amount = _size if progress["unit"] == "bytes" else (lambda n: f"{n:,}")
+    return amount(progress["done"]), amount(progress["total"]) if progress["total"] else None
+
+
+def progress_label(progress: ProgressBlock) -> str:
+    """"3 of 10 files", "1.5 MB of 10.0 MB", or "3 files" while the total is not known."""
+    done, total = progress_amounts(progress)
+    unit = "" if progress["unit"] == "bytes" else f" {progress['unit']}"
+    return f"{done}{unit}" if total is None else f"{done} of {total}{unit}"
+
+
+def progress_bar(progress: ProgressBlock, cells: int = PROGRESS_BAR_CELLS) -> str:
+    """The progress as text: ``▓▓▓▓░░░░░░ 4/10 files`` (no bar while the total is not known)."""
+    done, total = progress_amounts(progress)
+    unit = "" if progress["unit"] == "bytes" else f" {progress['unit']}"
+    if total is None:
+        return f"{done}{unit}"
+    filled = min(cells, progress["done"] * cells // progress["total"])
+    return f"{'▓' * filled}{'░' * (cells - filled)} {done}/{total}{unit}"
+
+
+def safe_link_url(value: object) -> str | None:
+    """An http(s) URL without whitespace or markup characters, else None: nothing else becomes a link."""
+    if not isinstance(value, str) or not re.fullmatch(r"https?://[^\s<>\"'`|]+", value, flags=re.IGNORECASE):
+        return None
+    return value
+
+
+def links_of(message: Mapping[str, Any]) -> list[Link]:
+    """``custom.links`` whose url is http(s) and whose label is text; the others are left as the text says them."""
+    custom = message.get("custom")
+    raw = custom.get("links") if isinstance(custom, Mapping) else None
+    if not isinstance(raw, list):
+        return []
+    found = []
+    for entry in raw:
+        url = safe_link_url(entry.get("url")) if isinstance(entry, Mapping) else None
+        label = entry.get("label") if isinstance(entry, Mapping) else None
+        if url and isinstance(label, str) and label.strip():
+            found.append(Link(url=url, label=" ".join(label.split())))
+    return found
+
+
+def with_links(text: str, links: list[Link], *, link: Callable[[Link], str], plain: Callable[[str], str]) -> str:
+    """``text`` with each link's url replaced by ``link(link)``; the rest passed through ``plain`` (escaping).
+    A link whose url the text does not hold follows the text on a line of its own."""
+    pieces: list[tuple[str, Link | None]] = [(text, None)]
+    for item in sorted(links, key=lambda entry: -len(entry["url"])):  # a url that is the start of another: longest
+        split: list[tuple[str, Link | None]] = []
+        for piece, done in pieces:
+            if done is not None or item["url"] not in piece:
+                split.append((piece, done))
+                continue
+            parts = piece.split(item["url"])
+            for index, part in enumerate(parts):
+                split.append((part, None))
+                if index < len(parts) - 1:
+                    split.append(("", item))
+        pieces = split
+    shown = {id(done) for _, done in pieces if done is not None}
+    result = "".join(link(done) if done is not None else plain(piece) for piece, done in pieces)
+    missing = [link(item) for item in links if id(item) not in shown]
+    return "\n".join(part for part in [result, *missing] if part)
+
+
 def _buttons(value: object) -> list[Button]:
     if not isinstance(value, list):
         return []
-    return [
-        Button(title=str(b["title"]), payload=str(b["payload"]))
-        for b in value
-        if isinstance(b, Mapping) and b.get("title") is not None and b.get("payload") is not None
-    ]
+    found = []
+    for b in value:
+        if not isinstance(b, Mapping) or b.get("title") is None or b.get("payload") is None:
+            continue
+        button = Button(title=str(b["title"]), payload=str(b["payload"]))
+        if b.get("style") == DANGER:
+            button["style"] = DANGER
+        found.append(button)
+    return found
+
+
+def is_danger(button: Mapping[str, Any]) -> bool:
+    """The yes of a destructive change: drawn red; the buttons beside it neutral."""
+    return button.get("style") == DANGER
 
 
 def buttons_of(message: Mapping[str, Any]) -> list[Button]:
