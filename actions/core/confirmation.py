@@ -36,12 +36,17 @@ def new_token() -> str:
     return secrets.token_hex(6)
 
 
+DANGER_STYLE = {"style": "danger"}  # what chat platforms draw red: the yes of a change that destroys something
+
+
 @dataclass(frozen=True)
 class Choice:
-    """One yes button; its ``entities`` ride along in the payload (e.g. the restore tier it chooses)."""
+    """One yes button; its ``entities`` ride along in the payload (e.g. the restore tier it chooses). ``danger``:
+    choosing it destroys something (deletes, empties, overwrites), so channels draw it red."""
 
     title: str
     entities: Mapping[str, str] = field(default_factory=dict)
+    danger: bool = False
 
     def payload(self, token: str) -> str:
         return YES + json.dumps({**self.entities, TOKEN_ENTITY: token}, separators=(",", ":"))
@@ -49,15 +54,21 @@ class Choice:
 
 @dataclass(frozen=True, kw_only=True)
 class Question:
-    """What the user is asked: the text, the yes buttons (a typed yes means the first), and the no button."""
+    """What the user is asked: the text, the yes buttons (a typed yes means the first), and the no button.
+    ``danger``: every yes destroys something (as if each Choice said so); the no button is never drawn red."""
 
     text: str
     yes: tuple[Choice, ...]
     no: str = wording.CANCEL_BUTTON
     button_only: bool = False  # a typed yes is not enough (the second question before emptying a bucket)
+    danger: bool = False
 
     def buttons(self, token: str) -> list[dict[str, str]]:
-        return [{"title": c.title, "payload": c.payload(token)} for c in self.yes] + [{"title": self.no, "payload": NO}]
+        yes = [
+            {"title": c.title, "payload": c.payload(token), **(DANGER_STYLE if self.danger or c.danger else {})}
+            for c in self.yes
+        ]
+        return yes + [{"title": self.no, "payload": NO}]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -72,8 +83,9 @@ class Asked:
     def to_slot(self) -> dict[str, Any]:
         q = self.question
         return {
-            "text": q.text, "yes": [{"title": c.title, "entities": dict(c.entities)} for c in q.yes], "no": q.no,
+            "text": q.text, "yes": [_choice_to_slot(c) for c in q.yes], "no": q.no,
             "button_only": q.button_only, "token": self.token, "asked_at": self.at, "boot": self.boot,
+            **_danger_mark(q.danger),
         }
 
     @classmethod
@@ -83,14 +95,24 @@ class Asked:
         if not isinstance(raw, Mapping):
             return None
         try:
-            yes = tuple(Choice(str(c["title"]), {str(k): str(v) for k, v in c.get("entities", {}).items()})
+            yes = tuple(Choice(str(c["title"]), {str(k): str(v) for k, v in c.get("entities", {}).items()},
+                               danger=c.get("danger") is True)
                         for c in raw["yes"])
             question = Question(text=str(raw["text"]), yes=yes, no=str(raw["no"]),
-                                button_only=bool(raw["button_only"]))
+                                button_only=bool(raw["button_only"]), danger=raw.get("danger") is True)
             asked = cls(question=question, token=str(raw["token"]), at=float(raw["asked_at"]), boot=str(raw["boot"]))
         except (KeyError, TypeError, ValueError, AttributeError):
             return None
         return asked if yes and asked.token else None
+
+
+def _danger_mark(danger: bool) -> dict[str, bool]:
+    # "danger" only when set: the stamps of every other question stay as they were.
+    return {"danger": True} if danger else {}
+
+
+def _choice_to_slot(choice: Choice) -> dict[str, Any]:
+    return {"title": choice.title, "entities": dict(choice.entities), **_danger_mark(choice.danger)}
 
 
 def change_of(pending: Mapping[str, Any]) -> dict[str, Any]:

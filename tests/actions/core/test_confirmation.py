@@ -360,3 +360,18 @@ async def test_a_yes_to_a_slot_from_before_questions_had_tokens_does_nothing(env
     assert [m["text"] for m in sent] == [conversation.NOTHING_PENDING]
     assert events == [{"event": "slot", "timestamp": None, "name": "pending", "value": None}]
     assert buckets(env) == []
+
+
+def test_a_destructive_yes_is_styled_danger_and_keeps_it_when_asked_again() -> None:
+    plain = Question(text="Create?", yes=(Choice("Create"),))
+    assert [b.get("style") for b in plain.buttons("t")] == [None, None]
+    one = Question(text="Restore or delete?", yes=(Choice("Restore"), Choice("Delete", danger=True)))
+    assert [b.get("style") for b in one.buttons("t")] == [None, "danger", None]
+    every = Question(text="Delete?", yes=(Choice("Delete"),), danger=True, button_only=True)
+    assert every.buttons("t") == [{"title": "Delete", "payload": '/affirm{"confirm":"t"}', "style": "danger"},
+                                  {"title": "No, cancel", "payload": "/deny"}]
+    for question in (one, every):
+        asked = Asked(question=question, token="0123456789ab", at=T0, boot="b")
+        restored = Asked.from_pending(json.loads(json.dumps({"kind": "x", "question": asked.to_slot()})))
+        assert restored == asked and restored.question.buttons("t") == question.buttons("t")
+    assert "danger" not in json.dumps(Asked(question=plain, token="0123456789ab", at=T0, boot="b").to_slot())
