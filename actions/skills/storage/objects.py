@@ -14,6 +14,7 @@ from actions.core.confirmation import Choice, Question, Questions
 from actions.core.formatting import format_bytes, plural, s3_url, when
 from actions.skills.storage import wording as say
 from actions.skills.storage.base import StorageAction
+from actions.skills.storage.folders import folder_named, propose_prefix_delete
 
 TOP = 5  # largest and newest objects shown
 RESTORE_DAYS = 7
@@ -59,13 +60,21 @@ class ActionListObjects(StorageAction):
 
 
 class ActionDeleteObject(StorageAction, ConfirmableAction):
+    """Deletes one object, or everything under a prefix ("delete everything under logs/ in b": ``folders``)."""
+
     action_name = "action_delete_object"
     kind = "delete_object"
-    skill = Skill(title="Delete a file from a bucket", example="delete report.pdf from my-project-bucket", order=26)
+    skill = Skill(title="Delete a file, or everything under a folder, from a bucket",
+                  example="delete report.pdf from my-project-bucket", order=26)
 
     async def act(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
+        folder = folder_named(self.text_of(tracker), self.prefix_of(tracker), self.file_of(tracker))
+        if folder is not None:
+            bucket = self.require(dispatcher, self.bucket_of(tracker), say.DELETE_PREFIX_NEED_BUCKET.format(
+                prefix=folder))
+            return [] if bucket is None else await propose_prefix_delete(self, dispatcher, bucket, folder)
         named = self.object_of(dispatcher, tracker, say.DELETE_OBJECT_NEED)
         if named is None:
             return []

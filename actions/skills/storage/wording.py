@@ -154,6 +154,49 @@ DELETE_OBJECT_YES = "Yes, delete it"
 OBJECT_DELETED = "Deleted {url}."
 OBJECT_MARKED = "Deleted {url}: S3 added a delete marker and kept the previous version (it can be restored)."
 
+# --- delete everything under a prefix -------------------------------------------------------------------------------
+DELETE_PREFIX_NEED_BUCKET = (
+    "Which bucket is {prefix} in? Say e.g. \"delete everything under {prefix} in my-project-bucket\"."
+)
+PREFIX_NOTHING = (
+    "There are no objects under {prefix} in {bucket}, so there is nothing to delete. Say \"list files in {bucket}\" "
+    "to see what it holds."
+)
+CONFIRM_DELETE_PREFIX = (
+    "Delete everything under {prefix} in bucket {bucket}: {count} ({size})? The bucket and everything outside "
+    "{prefix} stay. This cannot be undone."
+)
+CONFIRM_DELETE_PREFIX_VERSIONED = (
+    "Delete everything under {prefix} in bucket {bucket}: {count} ({size})? The bucket and everything outside "
+    "{prefix} stay. {bucket} is versioned, so S3 adds a delete marker for each object: their data stays as older "
+    "versions (still billed) - {versions} under {prefix} afterwards. I won't delete any versions."
+)
+DELETE_PREFIX_YES = "Yes, delete {count}"
+PREFIX_DELETED = "Deleted {count} ({size}) under {prefix} in {bucket}. The bucket and everything else in it are untouched."
+PREFIX_MARKED = (
+    "Deleted {count} under {prefix} in {bucket}: S3 added a delete marker for each and keeps {versions} there "
+    "(they can be restored, and are still billed). The bucket and everything else in it are untouched."
+)
+PREFIX_PARTIAL = (
+    "Deleted {count} under {prefix} in {bucket}, but {failed} could not be deleted (first: {key}, {code}). Object "
+    "Lock, a legal hold or the bucket's policy may protect them."
+)
+PREFIX_STOPPED = (
+    "Stopped deleting under {prefix} in {bucket} as you asked, after deleting {count} (that cannot be undone); "
+    "the rest are still there."
+)
+PREFIX_STARTED = (
+    "Deleting {count} ({size}) under {prefix} in {bucket} - this takes a while; I'll post progress here. "
+    "Say \"stop\" to stop it."
+)
+PREFIX_PROGRESS = "Deleting under {prefix} in {bucket}: {done} of {total} objects done."
+PREFIX_GONE = "Everything under {prefix} in {bucket} is already gone - nothing to delete."
+
+
+def at_least(text: str, exact: bool) -> str:
+    return text if exact else "at least " + text
+
+
 # --- sync ----------------------------------------------------------------------------------------------------------
 SYNC_PLAN = (
     "Syncing the outbox to {url}: {new} new ({new_bytes}), {changed} changed ({changed_bytes}), "
