@@ -46,7 +46,7 @@ lint: $(STAMP) ## ruff
 types: $(STAMP) ## mypy on our packages
 	$(VENV)/bin/mypy
 
-eval: train ## NLU intent accuracy and entity F1 on a held-out split
+eval: train ## NLU on the hand-written held-out set: intent accuracy, macro F1, entity F1, out-of-scope rate
 	$(PY) bench/nlu_eval.py
 
 bench: train ## benchmarks: print tables, write bench/results/*.json

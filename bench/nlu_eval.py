@@ -1,63 +1,373 @@
-"""NLU quality on a held-out split: intent accuracy and entity F1. Prints a table, writes bench/results/nlu.json.
+"""NLU quality on hand-written sets the model never saw: intent accuracy, macro F1 and entity F1 on
+bench/nlu/heldout.yml, and how often an out-of-scope message (bench/nlu/out_of_scope.yml) is taken for a skill that
+changes something. Prints a table with the targets, writes bench/results/nlu.json.
 
-Splits nlu/nlu.yml 80/20 per intent (Rasa's own splitter, fixed seed), trains an NLU model on the 80 %, and
-evaluates it on the 20 % it never saw.
+The newest model in models/ parses every message in this process (``Agent.load`` + ``parse_message``), as the
+server would. ``nlu_fallback`` (the FallbackClassifier's "not sure") counts as right when the message is out of
+scope and as wrong otherwise. Entities are scored per message: an extracted (entity, value) is right when an
+annotated one has the same entity and the same value or the same words (so a synonym the model maps is not a miss),
+compared without case, surrounding punctuation or a leading "in"/"for"/"the" ("in November" = "November"). An
+s3://bucket/key URL the model returns is read as the actions read it: its bucket, and its key as a file (or as a
+prefix when it ends with "/").
+Run: make eval  (or .venv/bin/python bench/nlu_eval.py [--model PATH])
 """
 from __future__ import annotations
 
+import argparse
+import asyncio
 import json
-import subprocess
+import logging
+import os
+import re
 import sys
-import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Iterable, NamedTuple
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
+HELDOUT = ROOT / "bench" / "nlu" / "heldout.yml"
+OUT_OF_SCOPE = ROOT / "bench" / "nlu" / "out_of_scope.yml"
+
+# The intent contract (domain.yml): macro F1 averages over exactly these.
+CONTRACT = (
+    "greet goodbye thank help affirm deny server_status list_buckets create_bucket delete_bucket list_objects "
+    "upload_file download_file delete_object bucket_usage sync_folder cost_optimization apply_lifecycle "
+    "show_lifecycle usage_stats out_of_scope storage_trend track_bucket instance_metrics forecast_load rightsize "
+    "instance_control inventory_query out_of_stock subscribe_alerts unsubscribe_alerts create_alarm list_alarms "
+    "same_for"
+).split()
+# Intents whose skill changes something: an out-of-scope message must (almost) never land on one.
+MUTATING = frozenset(
+    "create_bucket delete_bucket upload_file delete_object sync_folder apply_lifecycle track_bucket "
+    "instance_control create_alarm subscribe_alerts unsubscribe_alerts".split()
+)
+ENTITIES = frozenset(
+    "bucket file prefix instance instance_type operation metric threshold period store item topic".split()
+)
+CONVERSATION = frozenset("greet goodbye thank help affirm deny".split())
+FALLBACK = "nlu_fallback"
+OOS = "out_of_scope"
+TARGETS = {"intent_accuracy": 0.95, "intent_macro_f1": 0.95, "entity_micro_f1": 0.95, "oos_mutating_rate": 0.005}
 
 
-def rasa(*args: str) -> None:
-    subprocess.run([sys.executable, "-m", "rasa", *args], cwd=ROOT, check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+class Entity(NamedTuple):
+    entity: str
+    value: str
+    words: str  # the text it was found in; equals value unless a synonym mapped it
 
 
-def main() -> int:
-    with tempfile.TemporaryDirectory(prefix="nlu-eval-") as tmp:
-        work = Path(tmp)
-        rasa("data", "split", "nlu", "-u", "nlu/nlu.yml", "--training-fraction", "0.8",
-             "--random-seed", "13", "--out", str(work / "split"))
-        rasa("train", "nlu", "--nlu", str(work / "split" / "training_data.yml"), "--config", "config.yml",
-             "--out", str(work / "model"), "--fixed-model-name", "eval")
-        rasa("test", "nlu", "--nlu", str(work / "split" / "test_data.yml"),
-             "--model", str(work / "model" / "eval.tar.gz"), "--out", str(work / "results"))
-        intents = json.loads((work / "results" / "intent_report.json").read_text())
-        errors_file = work / "results" / "intent_errors.json"
-        errors = json.loads(errors_file.read_text()) if errors_file.exists() else []
-        entity_file = work / "results" / "DIETClassifier_report.json"
-        entities = json.loads(entity_file.read_text()) if entity_file.exists() else {}
-    summary = {
-        "intent_accuracy": intents["accuracy"],
-        "intent_macro_f1": intents["macro avg"]["f1-score"],
-        "test_examples": intents["macro avg"]["support"],
-        "entity_micro_f1": entities.get("micro avg", {}).get("f1-score"),
-        "intent_errors": [
-            {"text": e["text"], "expected": e["intent"], "predicted": e["intent_prediction"]["name"]} for e in errors
-        ],
-        "entity_f1": {name: entities[name]["f1-score"] for name in ("bucket", "file", "instance", "prefix")
-                      if name in entities},
+@dataclass(frozen=True)
+class Example:
+    text: str
+    intent: str
+    entities: tuple[Entity, ...] = ()
+
+
+@dataclass(frozen=True)
+class Prediction:
+    intent: str
+    confidence: float
+    entities: tuple[Entity, ...] = ()
+
+
+# --- pure helpers -------------------------------------------------------------------------------------------------
+
+_EDGE = " \t\"'`.,;:!?()[]{}<>%/"
+_LEADING = frozenset({"in", "for", "during", "over", "within", "the"})
+
+
+def normalize(value: str) -> str:
+    """How values are compared: case, spacing and surrounding punctuation aside, no leading "in"/"for"/"the"."""
+    words = value.lower().strip(_EDGE).split()
+    while len(words) > 1 and words[0] in _LEADING:
+        words = words[1:]
+    return " ".join(words).strip(_EDGE)
+
+
+def scored_intent(expected: str, predicted: str) -> str:
+    """The prediction as scored: the fallback's "not sure" is the right answer only to an out-of-scope message."""
+    return OOS if predicted == FALLBACK and expected == OOS else predicted
+
+
+def _word_at(text: str, start: int, end: int) -> str:
+    """The whitespace-delimited word(s) of ``text`` around [start, end)."""
+    while start > 0 and not text[start - 1].isspace():
+        start -= 1
+    while end < len(text) and not text[end].isspace():
+        end += 1
+    return text[start:end]
+
+
+_URL = re.compile(r"s3://[^\s\"'`]*", re.IGNORECASE)
+
+
+def predicted_entities(text: str, entities: Iterable[dict[str, Any]]) -> tuple[Entity, ...]:
+    """Rasa's parsed entities as ``Entity``; an s3:// URL becomes its bucket and its key (file, or prefix if it
+    ends with "/" in the message)."""
+    found: list[Entity] = []
+    for raw in entities:
+        start, end = raw.get("start"), raw.get("end")
+        words = text[start:end] if isinstance(start, int) and isinstance(end, int) else str(raw.get("value", ""))
+        value = str(raw.get("value", words))
+        url = _URL.search(_word_at(text, start, end)) if isinstance(start, int) and isinstance(end, int) else None
+        if url is None and "s3://" in value.lower():
+            url = _URL.search(value)
+        if url is None:
+            found.append(Entity(str(raw.get("entity", "")), value, words))
+            continue
+        address = url.group(0).rstrip(".,;:!?)\"'")
+        bucket, _, key = address[5:].partition("/")
+        if bucket:
+            found.append(Entity("bucket", bucket, bucket))
+        if key.strip("/"):
+            kind = "prefix" if key.endswith("/") else "file"
+            found.append(Entity(kind, key.rstrip("/"), key.rstrip("/")))
+    return tuple(found)
+
+
+def _same(expected: Entity, predicted: Entity) -> bool:
+    if expected.entity != predicted.entity:
+        return False
+    wanted = {normalize(expected.value), normalize(expected.words)}
+    return normalize(predicted.value) in wanted or normalize(predicted.words) in wanted
+
+
+def match_entities(
+    expected: Iterable[Entity], predicted: Iterable[Entity]
+) -> tuple[list[Entity], list[Entity], list[Entity]]:
+    """(matched, missed, extra) for one message; each annotation matches at most one extraction."""
+    missed, extra, matched = list(expected), [], []
+    for guess in dict.fromkeys(predicted):  # the same (entity, value) twice from one extractor counts once
+        hit = next((e for e in missed if _same(e, guess)), None)
+        if hit is None:
+            extra.append(guess)
+        else:
+            missed.remove(hit)
+            matched.append(hit)
+    return matched, missed, extra
+
+
+def f1(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    return precision, recall, (2 * precision * recall / (precision + recall) if precision + recall else 0.0)
+
+
+def intent_scores(pairs: list[tuple[str, str]], labels: Iterable[str] = CONTRACT) -> dict[str, Any]:
+    """Accuracy, and precision/recall/F1 per intent of ``labels`` and their macro average, from
+    (expected, scored prediction) pairs."""
+    per: dict[str, dict[str, float]] = {}
+    for label in labels:
+        tp = sum(1 for e, p in pairs if e == label and p == label)
+        fp = sum(1 for e, p in pairs if e != label and p == label)
+        fn = sum(1 for e, p in pairs if e == label and p != label)
+        precision, recall, score = f1(tp, fp, fn)
+        per[label] = {"support": tp + fn, "precision": precision, "recall": recall, "f1": score}
+    accuracy = sum(1 for e, p in pairs if e == p) / len(pairs) if pairs else 0.0
+    macro = sum(s["f1"] for s in per.values()) / len(per) if per else 0.0
+    return {"accuracy": accuracy, "macro_f1": macro, "per_intent": per}
+
+
+def entity_scores(results: list[tuple[list[Entity], list[Entity], list[Entity]]]) -> dict[str, Any]:
+    """Micro precision/recall/F1 over all entities and per entity, from ``match_entities`` results."""
+    tp, fp, fn = Counter[str](), Counter[str](), Counter[str]()
+    for matched, missed, extra in results:
+        tp.update(e.entity for e in matched)
+        fn.update(e.entity for e in missed)
+        fp.update(e.entity for e in extra)
+    per = {}
+    for name in sorted(set(tp) | set(fp) | set(fn)):
+        precision, recall, score = f1(tp[name], fp[name], fn[name])
+        per[name] = {"support": tp[name] + fn[name], "precision": precision, "recall": recall, "f1": score}
+    precision, recall, score = f1(sum(tp.values()), sum(fp.values()), sum(fn.values()))
+    return {"precision": precision, "recall": recall, "micro_f1": score, "per_entity": per}
+
+
+def out_of_scope_scores(texts: list[str], predictions: list[Prediction]) -> dict[str, Any]:
+    """How out-of-scope messages were taken: as a mutating skill (the target), any skill, or a conversation intent
+    (greet, affirm...)."""
+    mutating = [(t, p) for t, p in zip(texts, predictions, strict=True) if p.intent in MUTATING]
+    skill = [(t, p) for t, p in zip(texts, predictions, strict=True)
+             if p.intent not in CONVERSATION | {OOS, FALLBACK}]
+    talk = [(t, p) for t, p in zip(texts, predictions, strict=True) if p.intent in CONVERSATION]
+    n = len(texts)
+
+    def listed(items: list[tuple[str, Prediction]]) -> list[dict[str, Any]]:
+        return [{"text": t, "predicted": p.intent, "confidence": round(p.confidence, 3)} for t, p in items]
+
+    return {
+        "messages": n,
+        "mutating": len(mutating), "mutating_rate": len(mutating) / n if n else 0.0,
+        "skill": len(skill), "skill_rate": len(skill) / n if n else 0.0,
+        "conversation": len(talk),
+        "rejected": sum(1 for p in predictions if p.intent in (OOS, FALLBACK)),
+        "predicted": dict(Counter(p.intent for p in predictions).most_common()),
+        "mutating_messages": listed(mutating),
+        "skill_messages": listed(skill),
+        "conversation_messages": listed(talk),
     }
+
+
+def verdict(value: float, target: float, *, at_most: bool = False) -> str:
+    return "PASS" if (value <= target if at_most else value >= target) else "MISS"
+
+
+# --- loading and parsing ------------------------------------------------------------------------------------------
+
+def load_examples(path: Path) -> list[Example]:
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    examples = []
+    for message in load_data(str(path)).intent_examples:
+        text = message.get("text")
+        entities = tuple(
+            Entity(e["entity"], str(e["value"]), text[e["start"]:e["end"]]) for e in message.get("entities") or []
+        )
+        examples.append(Example(text, message.get("intent"), entities))
+    return examples
+
+
+def training_texts(data: Path = ROOT / "nlu") -> set[str]:
+    """The texts the model is trained on (lowercased, spacing aside), to tell which held-out ones it has seen."""
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    return {" ".join(m.get("text").lower().split()) for m in load_data(str(data)).intent_examples}
+
+
+def newest_model(models: Path = ROOT / "models") -> Path:
+    found = sorted(models.glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
+    if not found:
+        raise SystemExit("no trained model in models/ - run `make train`")
+    return found[-1]
+
+
+async def parse_all(model: Path, texts: list[str]) -> list[Prediction]:
+    from rasa.core.agent import Agent
+
+    agent = Agent.load(str(model))
+    predictions = []
+    for text in texts:
+        parsed = await agent.parse_message(text)
+        intent = parsed.get("intent") or {}
+        predictions.append(Prediction(
+            intent.get("name") or "", float(intent.get("confidence") or 0.0),
+            predicted_entities(text, parsed.get("entities") or []),
+        ))
+    return predictions
+
+
+# --- report -------------------------------------------------------------------------------------------------------
+
+def evaluate(heldout: list[Example], held_pred: list[Prediction], oos_texts: list[str],
+             oos_pred: list[Prediction]) -> dict[str, Any]:
+    pairs = [(ex.intent, scored_intent(ex.intent, p.intent)) for ex, p in zip(heldout, held_pred, strict=True)]
+    intents = intent_scores(pairs)
+    matches = [match_entities(ex.entities, p.entities) for ex, p in zip(heldout, held_pred, strict=True)]
+    entities = entity_scores(matches)
+    oos = out_of_scope_scores(oos_texts, oos_pred)
+    confusions = [
+        {"text": ex.text, "expected": ex.intent, "predicted": p.intent, "confidence": round(p.confidence, 3)}
+        for ex, p, (e, s) in zip(heldout, held_pred, pairs, strict=True) if e != s
+    ]
+    entity_errors = [
+        {"text": ex.text, "missed": [f"{m.entity}={m.value}" for m in missed],
+         "extra": [f"{x.entity}={x.value}" for x in extra]}
+        for ex, (_, missed, extra) in zip(heldout, matches, strict=True) if missed or extra
+    ]
+    figures = {
+        "intent_accuracy": intents["accuracy"], "intent_macro_f1": intents["macro_f1"],
+        "entity_micro_f1": entities["micro_f1"], "oos_mutating_rate": oos["mutating_rate"],
+    }
+    return {
+        "heldout_examples": len(heldout),
+        "heldout_intents": len({ex.intent for ex in heldout}),
+        "heldout_entities": sum(len(ex.entities) for ex in heldout),
+        "fallbacks": sum(1 for p in held_pred if p.intent == FALLBACK),
+        **figures,
+        "targets": {k: {"target": TARGETS[k], "met": verdict(v, TARGETS[k], at_most=k == "oos_mutating_rate") == "PASS"}
+                    for k, v in figures.items()},
+        "entity_precision": entities["precision"], "entity_recall": entities["recall"],
+        "per_entity": entities["per_entity"],
+        "per_intent": intents["per_intent"],
+        "confusions": confusions,
+        "entity_errors": entity_errors,
+        "out_of_scope": oos,
+    }
+
+
+def print_report(result: dict[str, Any]) -> None:
+    oos = result["out_of_scope"]
+    print(f"NLU evaluation of {result['model']}: {result['heldout_examples']} held-out messages "
+          f"({result['heldout_intents']} intents, {result['heldout_entities']} entities), "
+          f"{oos['messages']} out-of-scope messages; parsed in {result['parse_seconds']:.0f} s")
+    print(f"\n{'metric':<34}{'value':>14}  {'target':<10}")
+    rows = [
+        ("intent accuracy", f"{result['intent_accuracy']:.3f}", ">= 0.95", "intent_accuracy"),
+        ("intent macro F1 (contract)", f"{result['intent_macro_f1']:.3f}", ">= 0.95", "intent_macro_f1"),
+        ("entity micro F1", f"{result['entity_micro_f1']:.3f}", ">= 0.95", "entity_micro_f1"),
+        ("out of scope -> mutating intent", f"{100 * oos['mutating_rate']:.1f} % ({oos['mutating']})",
+         "<= 0.5 %", "oos_mutating_rate"),
+    ]
+    for name, value, target, key in rows:
+        print(f"{name:<34}{value:>14}  {target:<10}{'PASS' if result['targets'][key]['met'] else 'MISS'}")
+    print(f"{'out of scope -> any skill intent':<34}{100 * oos['skill_rate']:>8.1f} % ({oos['skill']})"
+          f"  (informational)")
+    print(f"{'out of scope -> greet/affirm/...':<34}{oos['conversation']:>14}  (informational)")
+    print(f"{'held-out -> nlu_fallback':<34}{result['fallbacks']:>14}")
+    also = result["also_in_training_data"]
+    print(f"{'texts also in the training data':<34}{len(also):>14}  {', '.join(map(repr, also))}")
+
+    print(f"\n{'entity':<16}{'support':>8}{'precision':>11}{'recall':>8}{'F1':>7}")
+    for name, s in result["per_entity"].items():
+        print(f"{name:<16}{s['support']:>8}{s['precision']:>11.3f}{s['recall']:>8.3f}{s['f1']:>7.3f}")
+
+    print(f"\n{'intent':<20}{'support':>8}{'precision':>11}{'recall':>8}{'F1':>7}")
+    for name, s in result["per_intent"].items():
+        print(f"{name:<20}{s['support']:>8}{s['precision']:>11.3f}{s['recall']:>8.3f}{s['f1']:>7.3f}")
+
+    print(f"\nconfusions ({len(result['confusions'])}): expected -> predicted (confidence): text")
+    for c in result["confusions"]:
+        print(f"  {c['expected']} -> {c['predicted']} ({c['confidence']:.2f}): {c['text']}")
+    print(f"\nentity errors ({len(result['entity_errors'])} messages)")
+    for e in result["entity_errors"]:
+        print(f"  {e['text']}  missed {e['missed'] or '-'}  extra {e['extra'] or '-'}")
+    print(f"\nout of scope taken for a mutating intent ({oos['mutating']})")
+    for m in oos["mutating_messages"]:
+        print(f"  -> {m['predicted']} ({m['confidence']:.2f}): {m['text']}")
+    print(f"out of scope taken for another skill ({oos['skill'] - oos['mutating']})")
+    for m in oos["skill_messages"]:
+        if m["predicted"] not in MUTATING:
+            print(f"  -> {m['predicted']} ({m['confidence']:.2f}): {m['text']}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", type=Path, help="model archive (default: the newest in models/)")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    from rasa.utils.log_utils import configure_structlog
+
+    configure_structlog(logging.ERROR)  # Rasa logs every parse at debug level otherwise
+    logging.disable(logging.WARNING)
+    model = args.model or newest_model()
+
+    heldout = load_examples(HELDOUT)
+    oos_texts = [ex.text for ex in load_examples(OUT_OF_SCOPE)]
+    started = time.perf_counter()
+    predictions = asyncio.run(parse_all(model, [ex.text for ex in heldout] + oos_texts))
+    seen = training_texts()
+    result = {"model": model.name, "parse_seconds": time.perf_counter() - started,
+              **evaluate(heldout, predictions[:len(heldout)], oos_texts, predictions[len(heldout):]),
+              # Short everyday messages ("yes", "help") are bound to be in the training data too; said, not hidden.
+              "also_in_training_data": [t for t in [ex.text for ex in heldout] + oos_texts
+                                        if " ".join(t.lower().split()) in seen]}
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "nlu.json").write_text(json.dumps(summary, indent=2))
-    print(f"{'metric':<28}{'value':>8}")
-    print(f"{'intent accuracy':<28}{summary['intent_accuracy']:>8.3f}")
-    print(f"{'intent macro F1':<28}{summary['intent_macro_f1']:>8.3f}")
-    if summary["entity_micro_f1"] is not None:
-        print(f"{'entity micro F1':<28}{summary['entity_micro_f1']:>8.3f}")
-    for name, f1 in summary["entity_f1"].items():
-        print(f"{'entity F1 ' + name:<28}{f1:>8.3f}")
-    print(f"{'held-out examples':<28}{summary['test_examples']:>8}")
-    for error in summary["intent_errors"]:
-        print(f"  miss: {error['text']!r}: {error['expected']} -> {error['predicted']}")
-    return 0
+    (RESULTS / "nlu.json").write_text(json.dumps(result, indent=2, ensure_ascii=False))
+    print_report(result)
+    return 0  # a measurement: missed targets are reported, not failed
 
 
 if __name__ == "__main__":

@@ -1,0 +1,83 @@
+"""The NLU evaluation's scoring (bench/nlu_eval.py) and the hand-written sets it reads."""
+from __future__ import annotations
+
+import pytest
+
+from bench import nlu_eval as ev
+from bench.nlu_eval import Entity, Prediction
+
+
+def test_values_compare_without_case_punctuation_or_leading_preposition() -> None:
+    assert ev.normalize("in November") == "november"
+    assert ev.normalize("the last 3 days") == "last 3 days"
+    assert ev.normalize("80%") == "80"
+    assert ev.normalize("logs/2023/") == "logs/2023"
+    assert ev.normalize("in") == "in"  # a lone word stays
+    assert ev.normalize("since Monday") != ev.normalize("Monday")
+
+
+def test_fallback_is_right_only_for_out_of_scope() -> None:
+    assert ev.scored_intent("out_of_scope", "nlu_fallback") == "out_of_scope"
+    assert ev.scored_intent("delete_bucket", "nlu_fallback") == "nlu_fallback"
+    assert ev.scored_intent("greet", "greet") == "greet"
+
+
+@pytest.mark.parametrize(("text", "found"), [
+    ("get me s3://backups-1/db/2024.dump now", {("bucket", "backups-1"), ("file", "db/2024.dump")}),
+    ("aws s3 ls s3://web-logs/2024/05/", {("bucket", "web-logs"), ("prefix", "2024/05")}),
+    ("aws s3 mb s3://ml.data.v2", {("bucket", "ml.data.v2")}),
+])
+def test_an_extracted_s3_url_is_its_bucket_and_key(text: str, found: set[tuple[str, str]]) -> None:
+    start = text.index("s3://")
+    end = start + len(text[start:].split()[0].rstrip("/"))  # the tokenizer drops a trailing "/"
+    entities = ev.predicted_entities(text, [{"entity": "file", "value": text[start:end], "start": start, "end": end}])
+    assert {(e.entity, e.value) for e in entities} == found
+
+
+def test_a_synonym_the_model_maps_still_matches_its_words() -> None:
+    expected = [Entity("operation", "restart", "restart"), Entity("instance", "web-2", "web-2")]
+    predicted = [Entity("operation", "reboot", "restart"), Entity("instance", "web-2", "web-2"),
+                 Entity("bucket", "web-2", "web-2")]
+    matched, missed, extra = ev.match_entities(expected, predicted)
+    assert (len(matched), missed, extra) == (2, [], [Entity("bucket", "web-2", "web-2")])
+
+
+def test_entity_scores_are_micro_and_per_entity() -> None:
+    results = [ev.match_entities([Entity("bucket", "a-1", "a-1")], [Entity("bucket", "a-1", "a-1")]),
+               ev.match_entities([Entity("file", "x.txt", "x.txt")], [Entity("bucket", "x.txt", "x.txt")])]
+    scores = ev.entity_scores(results)
+    assert scores["per_entity"]["bucket"]["precision"] == 0.5
+    assert scores["per_entity"]["file"]["f1"] == 0.0
+    assert scores["micro_f1"] == pytest.approx(0.5)
+
+
+def test_intent_scores_average_over_the_given_intents() -> None:
+    pairs = [("greet", "greet"), ("greet", "goodbye"), ("goodbye", "goodbye"), ("deny", "nlu_fallback")]
+    scores = ev.intent_scores(pairs, ["greet", "goodbye", "deny"])
+    assert scores["accuracy"] == 0.5
+    assert scores["per_intent"]["goodbye"]["precision"] == 0.5
+    assert scores["per_intent"]["deny"]["f1"] == 0.0
+    assert scores["macro_f1"] == pytest.approx((2 / 3 + 2 / 3 + 0) / 3)
+
+
+def test_out_of_scope_counts_mutating_apart_from_other_skills() -> None:
+    predictions = [Prediction("delete_bucket", 0.9), Prediction("list_buckets", 0.8), Prediction("greet", 0.9),
+                   Prediction("nlu_fallback", 0.55)]
+    scores = ev.out_of_scope_scores(["a", "b", "c", "d"], predictions)
+    assert (scores["mutating"], scores["skill"], scores["conversation"], scores["rejected"]) == (1, 2, 1, 1)
+    assert scores["mutating_rate"] == 0.25
+    assert [m["text"] for m in scores["mutating_messages"]] == ["a"]
+
+
+def test_the_sets_cover_the_contract() -> None:
+    heldout = ev.load_examples(ev.HELDOUT)
+    per_intent = {name: sum(1 for ex in heldout if ex.intent == name) for name in ev.CONTRACT}
+    assert all(12 <= n <= 20 for n in per_intent.values()), per_intent
+    assert {ex.intent for ex in heldout} == set(ev.CONTRACT)
+    for ex in heldout:  # every annotation is the words it stands on, of a known entity
+        assert all(e.value == e.words and e.entity in ev.ENTITIES for e in ex.entities), ex
+    out_of_scope = ev.load_examples(ev.OUT_OF_SCOPE)
+    assert len(out_of_scope) >= 400
+    assert all(ex.intent == "out_of_scope" and not ex.entities for ex in out_of_scope)
+    texts = [ex.text.lower() for ex in heldout + out_of_scope]
+    assert len(texts) == len(set(texts))
