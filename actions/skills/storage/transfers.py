@@ -1,5 +1,6 @@
-"""Transfer skills: upload (outbox files or chat attachments), download (local file, presigned link, small files as
-an attachment; archived objects offer a restore) and folder sync. Big transfers continue as background jobs."""
+"""Transfer skills: upload (outbox files or chat attachments) and download (local file, presigned link, small files
+as an attachment; archived objects offer a restore). Big transfers continue as background jobs; the folder sync is
+beside them in ``sync.py``."""
 from __future__ import annotations
 
 import functools
@@ -15,14 +16,13 @@ from actions.aws.multipart import MultipartUploads
 from actions.aws.objects import ObjectInfo, ObjectService
 from actions.aws.paths import UnsafePath, resolve_inside, unique_target
 from actions.aws.s3 import Progress, default_transfer_config
-from actions.aws.sync import SyncPlan, SyncResult, SyncService
-from actions.core import errors, wording
+from actions.aws.sync import SyncPlan
+from actions.core import errors
 from actions.core.base import ConfirmableAction, Skill
 from actions.core.formatting import format_bytes, listed_names, plural, s3_url, when
 from actions.core.identity import Attachment
 from actions.core.jobs import Job, percent_done
 from actions.core.media import publish
-from actions.core.parsing import is_dry_run
 from actions.skills.storage import wording as say
 from actions.skills.storage.base import (
     ATTACH_MAX_BYTES,
@@ -356,103 +356,8 @@ class ActionDownloadFile(StorageAction):
         return reply
 
 
-def plan_text(plan: SyncPlan) -> str:
-    lines = [say.SYNC_PLAN.format(
-        url=s3_url(plan.bucket, plan.prefix),
-        new=plan.count("new"), new_bytes=format_bytes(plan.bytes("new")),
-        changed=plan.count("changed"), changed_bytes=format_bytes(plan.bytes("changed")),
-        unchanged=plan.count("unchanged"),
-    )]
-    if plan.skipped:
-        names = listed_names([s.relative for s in plan.skipped])
-        lines.append(say.SYNC_SKIPPED.format(count=plural(len(plan.skipped), "file"), names=names))
-    if plan.remote_only:
-        lines.append(say.SYNC_REMOTE_ONLY.format(count=plural(plan.remote_only, "object")))
-    return "\n".join(lines)
-
-
-def sync_result_text(result: SyncResult) -> str:
-    plan = result.plan
-    lines = [say.SYNC_DONE.format(
-        url=s3_url(plan.bucket, plan.prefix), count=plural(result.uploaded, "file"),
-        size=format_bytes(result.uploaded_bytes), unchanged=plan.count("unchanged"),
-    )]
-    if result.failures:
-        names = listed_names([f"{f.relative} ({f.code})" for f in result.failures])
-        lines.append(say.SYNC_FAILURES.format(count=plural(len(result.failures), "file"), names=names))
-    if not result.completed and result.failures:
-        reason = errors.error_text(CloudButlerError(result.failures[-1].code, bucket=plan.bucket))
-        lines.append(say.SYNC_STOPPED.format(reason=reason))
-    return "\n".join(lines)
-
-
 def multipart_keys(plan: SyncPlan, limit: int = MULTIPART_KEYS_LIMIT) -> list[str]:
     """The keys a sync uploads in parts: in the attempt's audit line, so the recovery after a crash can abort the
     unfinished multipart uploads of exactly these keys."""
     threshold = default_transfer_config().multipart_threshold
     return [item.key for item in plan.to_upload if item.size >= threshold][:limit]
-
-
-class ActionSyncFolder(StorageAction, ConfirmableAction):
-    action_name = "action_sync_folder"
-    kind = "sync_folder"
-    skill = Skill(title="Sync the outbox folder to a bucket (new and changed files; dry run too)",
-                  example="sync my outbox to bucket my-project-bucket", order=28)
-
-    async def act(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
-        bucket = self.require(dispatcher, self.bucket_of(tracker),
-                              wording.NEED_BUCKET.format(example="sync my outbox to bucket my-project-bucket"))
-        if bucket is None:
-            return []
-        prefix = self.prefix_of(tracker)
-        plan: SyncPlan = await self.blocking(self.sync_service().plan_sync, self.places.upload_dir, bucket, prefix)
-        text = plan_text(plan)
-        if is_dry_run(self.text_of(tracker)):
-            dispatcher.utter_message(text=f"{text}\n{say.SYNC_DRY_RUN.format(bucket=bucket)}")
-            return []
-        if not plan.to_upload:
-            dispatcher.utter_message(text=say.SYNC_NOTHING.format(url=s3_url(bucket, plan.prefix)))
-            return []
-        question = say.CONFIRM_SYNC.format(count=plural(len(plan.to_upload), "file"),
-                                           size=format_bytes(plan.upload_bytes))
-        pending = {"kind": self.kind, "bucket": bucket, "prefix": plan.prefix}
-        return self.propose(dispatcher, f"{text}\n{question}", pending, say.SYNC_YES)
-
-    async def confirmed(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, pending: dict[str, Any]
-    ) -> list[dict[str, Any]]:
-        bucket, prefix = str(pending["bucket"]), str(pending.get("prefix") or "")
-        service = self.sync_service()
-        # Planned again: only what differs now is uploaded, even if the outbox changed since the question.
-        plan: SyncPlan = await self.blocking(service.plan_sync, self.places.upload_dir, bucket, prefix)
-        if not plan.to_upload:
-            dispatcher.utter_message(text=say.SYNC_NOTHING.format(url=s3_url(bucket, plan.prefix)))
-            return []
-        if len(plan.to_upload) > self.background_files or plan.upload_bytes > self.background_bytes:
-            dispatcher.utter_message(text=say.SYNC_STARTED.format(
-                count=plural(len(plan.to_upload), "file"), size=format_bytes(plan.upload_bytes),
-                url=s3_url(bucket, plan.prefix)))
-            self.jobs.start(Job(
-                sender_id=tracker.sender_id,
-                work=lambda progress: self._apply(tracker, service, plan, progress),
-                progress_text=_progress_text("Syncing", plural(len(plan.to_upload), "file")),
-                title=f"the sync to {bucket}",
-            ))
-            return []
-        dispatcher.utter_message(text=await self.blocking(self._apply, tracker, service, plan, None))
-        return []
-
-    def _apply(self, tracker: Tracker, service: SyncService, plan: SyncPlan, progress: Progress | None) -> str:
-        """Blocking: upload the plan between the two audit lines of the whole sync."""
-        parted = multipart_keys(plan)
-        params = {"bucket": plan.bucket, "prefix": plan.prefix, "folder": str(plan.local_dir), "multipart_keys": parted,
-                  **prior_uploads(self.clients.client("s3"), plan.bucket, plan.prefix, parted)}
-        result: SyncResult = self.audited(
-            tracker, "sync_folder", params, lambda: service.apply_sync(plan, progress=progress),
-            lambda r: {"uploaded": r.uploaded, "uploaded_bytes": r.uploaded_bytes, "failed": len(r.failures),
-                       "completed": r.completed},
-            problem=lambda r: r.failures[0].code if r.failures else None,
-        )
-        return sync_result_text(result)

@@ -15,7 +15,8 @@ from actions.skills.cost.analysis import ActionCostOptimization
 from actions.skills.cost.lifecycle import ActionApplyLifecycle, ActionShowLifecycle
 from actions.skills.storage.buckets import ActionBucketUsage, ActionDeleteBucket
 from actions.skills.storage.objects import ActionDeleteObject, ActionListObjects
-from actions.skills.storage.transfers import ActionDownloadFile, ActionSyncFolder, ActionUploadFile
+from actions.skills.storage.sync import ActionSyncFolder
+from actions.skills.storage.transfers import ActionDownloadFile, ActionUploadFile
 from tests.actions.harness import run_action
 from tests.actions.skills.storage.support import StorageEnv, ask, make_env, only_text, pending_of
 

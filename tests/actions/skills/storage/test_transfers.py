@@ -22,7 +22,8 @@ from actions.skills import conversation
 from actions.skills.conversation import ActionCancel
 from actions.skills.storage import wording as say
 from actions.skills.storage.objects import ActionRestoreObject
-from actions.skills.storage.transfers import ActionDownloadFile, ActionSyncFolder, ActionUploadFile
+from actions.skills.storage.sync import ActionSyncFolder
+from actions.skills.storage.transfers import ActionDownloadFile, ActionUploadFile
 from tests.actions.harness import answer_to, run_action, tracker_for, yes_payload
 from tests.actions.skills.storage.support import (
     SENDER,

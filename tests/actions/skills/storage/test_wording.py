@@ -118,6 +118,7 @@ def test_contents(counts: dict[str, int], text: str) -> None:
 def test_help_lists_the_storage_skills_in_order() -> None:
     import actions.skills.storage.buckets  # noqa: F401 - registers the skills
     import actions.skills.storage.objects  # noqa: F401
+    import actions.skills.storage.sync  # noqa: F401
     import actions.skills.storage.transfers  # noqa: F401
 
     examples = [s.example for s in implemented_skills() if 20 <= s.order < 30]
