@@ -2,7 +2,7 @@
 would do). A message naming one file of the outbox is an upload of that file, not a sync."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -13,11 +13,11 @@ from actions.aws.sync import SyncPlan, SyncResult, SyncService
 from actions.core import errors, wording
 from actions.core.base import ConfirmableAction, Skill
 from actions.core.formatting import format_bytes, listed_names, plural, s3_url
-from actions.core.jobs import Job
+from actions.core.jobs import Job, ProgressCount, percent_done
 from actions.core.parsing import is_dry_run
 from actions.skills.storage import wording as say
 from actions.skills.storage.base import StorageAction
-from actions.skills.storage.transfers import _progress_text, multipart_keys, prior_uploads
+from actions.skills.storage.transfers import ActionUploadFile, in_outbox, multipart_keys, prior_uploads
 
 
 def plan_text(plan: SyncPlan) -> str:
@@ -50,6 +50,34 @@ def sync_result_text(result: SyncResult) -> str:
     return "\n".join(lines)
 
 
+def files_done(plan: SyncPlan, done_bytes: int) -> int:
+    """How many of the plan's files are uploaded once ``done_bytes`` of its bytes are (files go one after another,
+    in the plan's order)."""
+    finished = passed = 0
+    for item in plan.to_upload:
+        passed += item.size
+        if passed > done_bytes:
+            break
+        finished += 1
+    return finished
+
+
+def progress_text(plan: SyncPlan) -> Callable[[int, int | None], str]:
+    def text(done: int, total: int | None) -> str:
+        return say.SYNC_PROGRESS.format(
+            url=s3_url(plan.bucket, plan.prefix), done=files_done(plan, done), total=len(plan.to_upload),
+            percent=percent_done(done, total), done_bytes=format_bytes(done), total_bytes=format_bytes(total or 0))
+
+    return text
+
+
+def progress_count(plan: SyncPlan) -> Callable[[int, int | None], ProgressCount]:
+    def count(done: int, _total: int | None) -> ProgressCount:
+        return ProgressCount(done=files_done(plan, done), total=len(plan.to_upload), unit="files")
+
+    return count
+
+
 class ActionSyncFolder(StorageAction, ConfirmableAction):
     action_name = "action_sync_folder"
     kind = "sync_folder"
@@ -59,14 +87,23 @@ class ActionSyncFolder(StorageAction, ConfirmableAction):
     async def act(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
+        dry_run = is_dry_run(self.text_of(tracker))
+        file = self.local_file_of(tracker)
+        if not dry_run and file and await self.blocking(in_outbox, self.places, file):
+            # "push notes.txt to b again": one file of the outbox is an upload of that file (which asks before
+            # replacing it), never a sync of everything.
+            return await self._upload_instead(dispatcher, tracker, domain)
         bucket = self.require(dispatcher, self.bucket_of(tracker),
                               wording.NEED_BUCKET.format(example="sync my outbox to bucket my-project-bucket"))
         if bucket is None:
             return []
         prefix = self.prefix_of(tracker)
         plan: SyncPlan = await self.blocking(self.sync_service().plan_sync, self.places.upload_dir, bucket, prefix)
+        if not plan.items and not plan.skipped:
+            dispatcher.utter_message(text=say.SYNC_OUTBOX_EMPTY.format(folder=plan.local_dir))
+            return []
         text = plan_text(plan)
-        if is_dry_run(self.text_of(tracker)):
+        if dry_run:
             dispatcher.utter_message(text=f"{text}\n{say.SYNC_DRY_RUN.format(bucket=bucket)}")
             return []
         if not plan.to_upload:
@@ -76,6 +113,13 @@ class ActionSyncFolder(StorageAction, ConfirmableAction):
                                            size=format_bytes(plan.upload_bytes))
         pending = {"kind": self.kind, "bucket": bucket, "prefix": plan.prefix}
         return self.propose(dispatcher, f"{text}\n{question}", pending, say.SYNC_YES)
+
+    async def _upload_instead(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        uploader = ActionUploadFile()
+        uploader.clients, uploader.audit, uploader.questions = self.clients, self.audit, self.questions
+        return await uploader.act(dispatcher, tracker, domain)
 
     async def confirmed(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, pending: dict[str, Any]
@@ -94,8 +138,9 @@ class ActionSyncFolder(StorageAction, ConfirmableAction):
             self.jobs.start(Job(
                 sender_id=tracker.sender_id,
                 work=lambda progress: self._apply(tracker, service, plan, progress),
-                progress_text=_progress_text("Syncing", plural(len(plan.to_upload), "file")),
+                progress_text=progress_text(plan),
                 title=f"the sync to {bucket}",
+                progress_count=progress_count(plan),
             ))
             return []
         dispatcher.utter_message(text=await self.blocking(self._apply, tracker, service, plan, None))

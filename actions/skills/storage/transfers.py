@@ -68,6 +68,14 @@ def _outbox_files(folder: Path, limit: int = 50) -> list[str]:
     return found
 
 
+def in_outbox(places: StoragePlaces, name: str) -> bool:
+    """Blocking: whether ``name`` is a file inside the outbox folder (and does not lead out of it)."""
+    try:
+        return resolve_inside(places.upload_dir, name).is_file()
+    except UnsafePath:
+        return False
+
+
 def _source(places: StoragePlaces, relative: str, name: str, *, attached: bool) -> Source:
     folder = places.inbox_dir if attached else places.upload_dir
     path = resolve_inside(folder, relative)

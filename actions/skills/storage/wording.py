@@ -211,6 +211,8 @@ SYNC_YES = "Yes, sync"
 SYNC_DONE = "Synced the outbox to {url}: uploaded {count} ({size}); {unchanged} already up to date."
 SYNC_FAILURES = "{count} failed: {names}."
 SYNC_STOPPED = "The sync stopped early: {reason}"
+SYNC_OUTBOX_EMPTY = "The outbox folder ({folder}) has no files, so there is nothing to sync. Nothing was changed."
+SYNC_PROGRESS = "Syncing to {url}: {done} of {total} files done ({percent}%, {done_bytes} of {total_bytes})."
 SYNC_STARTED = "Syncing {count} ({size}) to {url} - I'll post progress here. Say \"stop\" to stop it."
 
 # --- rule and reason wording ---------------------------------------------------------------------------------------

@@ -143,6 +143,11 @@ def pending_of(events: list[dict[str, Any]]) -> Any:
     return values[-1]
 
 
+def asked_nothing(events: list[dict[str, Any]]) -> bool:
+    """No question was left waiting (other events, such as what the conversation talks about, may be there)."""
+    return not [e for e in events if e.get("event") == "slot" and e.get("name") == "pending"]
+
+
 def only_text(sent: list[dict[str, Any]]) -> str:
     assert len(sent) == 1, sent
     return str(sent[0]["text"])
