@@ -168,6 +168,14 @@ class BucketService:
         )
         return BucketListing(buckets=buckets, total=total)
 
+    def names(self) -> frozenset[str]:
+        """Every bucket's name, nothing else (no per-bucket calls): to tell a name from a plain word."""
+        try:
+            pages = self._s3.get_paginator("list_buckets").paginate()
+            return frozenset(str(raw["Name"]) for page in pages for raw in page.get("Buckets", []))
+        except BOTO_ERRORS as exc:
+            raise s3_error(exc) from exc
+
     def region(self, name: str) -> str | None:
         """Where the bucket lives, or None if S3 will not say: a listing or a usage figure should not fail because
         one bucket's location is hidden from us."""

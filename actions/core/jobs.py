@@ -15,7 +15,7 @@ from typing import Callable, Literal, Sequence, TypedDict
 
 from actions.aws.errors import CloudButlerError, Stopped
 from actions.aws.s3 import Progress
-from actions.core import errors, wording
+from actions.core import context, errors, wording
 from actions.core.late import Poster, Reply
 from common.store import MemoryStore, Store
 
@@ -182,6 +182,7 @@ class JobRunner:
 
     def start(self, job: Job) -> asyncio.Task[None]:
         running = self.registry.add(job.sender_id, job.title)  # at once: a "stop" right after the reply finds it
+        context.mention(job=job.title)  # what the conversation talks about now ("is it done?", "stop it")
         task = asyncio.get_running_loop().create_task(self.run(job, running))
         self._tasks.add(task)  # a task nobody references may be garbage-collected mid-flight
         task.add_done_callback(self._tasks.discard)

@@ -5,7 +5,7 @@ no bucket can have is refused (``InvalidBucketName``) before any AWS call."""
 from __future__ import annotations
 
 import re
-from typing import Callable, NamedTuple
+from typing import Any, Callable, Collection, NamedTuple
 
 from actions.aws.s3_names import is_valid_bucket_name, validate_bucket_reference
 
@@ -145,15 +145,99 @@ def s3_url_in(text: str) -> S3Url | None:
     return S3Url(bucket, key) if bucket else None
 
 
-def bucket_named(text: str, entity: str | None) -> str | None:
-    """The bucket a message names: that of an s3:// URL, else the extracted entity (made whole), else a guess
-    from the words. ``InvalidBucketName`` (with the rule it breaks) if no bucket can be called that: such a
-    name never reaches AWS."""
+# Words that point back at what the conversation talked about; the extractor sometimes tags them as a name.
+_REFERENCES = frozenset({"it", "its", "that", "this", "these", "those", "them", "one", "same", "there", "again"})
+_REFERRING = re.compile(
+    r"\b(it|its|that|this|these|those|them|same|the\s+(bucket|file|object|instance|server|one))\b", re.IGNORECASE
+)
+
+
+def refers_back(text: str) -> bool:
+    """Whether a message points at something said before: "it", "that bucket", "this one", "the file"."""
+    return bool(_REFERRING.search(text))
+
+
+def is_reference(value: str | None) -> bool:
+    """An extracted "name" that is only a word pointing back ("it", "that", "this one")."""
+    return bool(value) and all(word in _REFERENCES for word in str(value).lower().split())
+
+
+class BucketChoice(NamedTuple):
+    """What the words of a message settle about its bucket (``bucket_choice``)."""
+
+    name: str | None  # the bucket, if the words settle it
+    rejected: str | None = None  # the extractor's value, when no bucket can be called that today (or it is a path)
+    maybe: tuple[str, ...] = ()  # plain words that may be a known bucket's name, the later first
+
+
+def bucket_choice(text: str, entity: str | None) -> BucketChoice:
+    """The bucket a message names, before any lookup: that of an s3:// URL; else the extracted entity made whole,
+    if a bucket can be called that today; else a word that looks like a bucket name ("from media-library-prod").
+    An entity that is a path ("videos/a.mp4", or part of one) or breaks today's rules is ``rejected``, and then
+    the plain words a known bucket may be called are in ``maybe``. A word pointing back ("it") names nothing."""
     url = s3_url_in(text)
-    name = url.bucket if url else whole_word(text, entity, is_valid_bucket_name) or guess_bucket(text)
-    if name:
-        validate_bucket_reference(name)
-    return name
+    if url:
+        return BucketChoice(url.bucket)
+    value = None if is_reference(entity) else entity
+    candidate = _whole_candidate(text, value)
+    if candidate and "/" not in candidate and is_valid_bucket_name(candidate):
+        return BucketChoice(candidate)
+    guess = guess_bucket(text)
+    if guess and guess != candidate:
+        return BucketChoice(guess)
+    if not candidate:
+        return BucketChoice(None)
+    return BucketChoice(None, candidate, _plain_words(text, candidate))
+
+
+def _whole_candidate(text: str, value: str | None) -> str | None:
+    # The whole word the extractor took part of; a part of a path is that path (which no bucket is called).
+    if not value:
+        return None
+    words = _tokens(text)
+    if value in words:
+        return value
+    paths = [w for w in words if value in w and "/" in w and not w.lower().startswith("s3://")]
+    whole = whole_word(text, value, is_valid_bucket_name)
+    if whole == value and paths:
+        return paths[0]
+    return whole
+
+
+def _plain_words(text: str, rejected: str) -> tuple[str, ...]:
+    skip = _FILLERS | _PREPOSITIONS | _REFERENCES | _FILE_WORDS | set(rejected.split())
+    words = [
+        w for w in _tokens(text)
+        if w.lower() not in skip and is_valid_bucket_name(w) and not _FILE_LIKE.fullmatch(w) and w not in rejected
+    ]
+    return tuple(dict.fromkeys(reversed(words)))
+
+
+def bucket_named(
+    text: str, entity: str | None, known: Callable[[], Collection[str]] | None = None
+) -> str | None:
+    """The bucket a message names (``bucket_choice``); when the extractor's value is no bucket name and the words
+    settle nothing, a plain word that is one of the ``known`` buckets (asked only then), else the extractor's
+    value if an older bucket may be called that. ``InvalidBucketName`` (with the rule it breaks) if no bucket can
+    be called that: such a name never reaches AWS. A path is never a bucket: None (the skill asks)."""
+    choice = bucket_choice(text, entity)
+    if choice.name:
+        validate_bucket_reference(choice.name)
+        return choice.name
+    if choice.maybe and known is not None:
+        names = known()
+        found = next((word for word in choice.maybe if word in names), None)
+        if found:
+            return found
+    if choice.rejected and "/" not in choice.rejected:
+        validate_bucket_reference(choice.rejected)
+        return choice.rejected
+    return None
+
+
+def wants_known_buckets(text: str, entity: str | None) -> bool:
+    """Whether ``bucket_named`` would look at the account's bucket names for this message."""
+    return bool(bucket_choice(text, entity).maybe)
 
 
 def outside_urls(text: str, value: str | None) -> str | None:
@@ -176,3 +260,20 @@ def whole_word(text: str, value: str | None, valid: Callable[[str], bool] = bool
         return value
     longer = [w for w in words if value in w and not w.lower().startswith("s3://") and valid(w)]
     return longer[0] if longer else value
+
+
+def target_entities(text: str, entities: list[dict[str, Any]], kind: str) -> list[dict[str, Any]] | None:
+    """The entities of a "same for x" message made to name x the way a skill reading ``kind`` ("bucket",
+    "instance" or "file") looks for it ("and web-2?" -> instance web-2); None if the message names nothing new.
+    Words pointing back ("same for it") name nothing."""
+    kept = [e for e in entities if e.get("value") and not is_reference(str(e["value"]))]
+    values = {str(e.get("entity")): str(e["value"]) for e in kept}
+    if kind in values or (kind != "instance" and s3_url_in(text)):
+        return kept
+    file = values.get("file") or guess_file(text)
+    if kind == "file" and file:
+        return kept + [{"entity": "file", "value": file}]
+    name = values.get("bucket") or values.get("instance") or guess_bucket(text)
+    if name and "/" not in name:
+        return kept + [{"entity": "bucket" if kind == "file" else kind, "value": name}]
+    return None

@@ -9,11 +9,12 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.aws.errors import CloudButlerError
-from actions.core import errors, wording
-from actions.core.base import ConfirmableAction, Skill, SkillAction, confirmable, implemented_skills
+from actions.core import context, errors, wording
+from actions.core.base import ConfirmableAction, Skill, SkillAction, confirmable, implemented_skills, skill_action
 from actions.core.confirmation import TOKEN_ENTITY, Asked, Verdict, change_of
 from actions.core.formatting import and_join
 from actions.core.late import LATE_ENTITY, said
+from actions.core.parsing import target_entities
 
 HELP_INTRO = "Here is what I can do right now:"
 HELP_OUTRO = "Type a request in your own words, e.g. \"{example}\"."
@@ -158,3 +159,44 @@ class ActionLateMessage(SkillAction):
         if message:
             dispatcher.utter_message(**message)
         return []
+
+
+SAME_FOR_NOTHING_BEFORE = (
+    "Same as what? I haven't looked at a bucket or an instance for you in this conversation yet. Ask me e.g. "
+    "\"how big is my-project-bucket\", then \"same for another-bucket\"."
+)
+SAME_FOR_WHICH = "Which {what} should I do that for? Say e.g. \"same for {example}\"."
+SAME_FOR_EXAMPLES = {"bucket": ("bucket", "backups-archive"), "instance": ("instance", "web-2"),
+                     "file": ("file", "report.pdf")}
+
+
+class ActionSameFor(SkillAction):
+    """"same for backups-archive", "and web-2?", "what about acme-invoices": the last skill that ran for a target
+    (``context.skill``) runs again, in this turn, for the one this message names - handed to it as the entity it
+    reads, as if the user had named it to that skill. A change it proposes asks first and names its target."""
+
+    action_name = "action_same_for"
+
+    def __init__(self) -> None:
+        self._skills: dict[str, SkillAction] = {}
+
+    async def act(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        last = context.current().skill
+        cls = skill_action(last) if last else None
+        if cls is None or cls is type(self):
+            dispatcher.utter_message(text=SAME_FOR_NOTHING_BEFORE)
+            return []
+        latest = tracker.latest_message or {}
+        entities = target_entities(self.text_of(tracker), list(latest.get("entities") or []), cls.target)
+        if entities is None:
+            what, example = SAME_FOR_EXAMPLES.get(cls.target, SAME_FOR_EXAMPLES["bucket"])
+            dispatcher.utter_message(text=SAME_FOR_WHICH.format(what=what, example=example))
+            return []
+        skill = self._skills.setdefault(cls.action_name, cls())
+        for shared in ("clients", "audit", "questions", "jobs"):  # tests hand in their own
+            setattr(skill, shared, getattr(self, shared))
+        named = next((str(e["value"]) for e in entities if e.get("entity") == "bucket"), None)
+        retargeted = context.retargeted(tracker, entities, {"bucket": named} if named else None)
+        return await skill.act(dispatcher, retargeted, domain)

@@ -83,6 +83,7 @@ HOST_STATUS_FRESH_SECONDS = 2.0
 class ActionServerStatus(SkillAction):
     action_name = "action_server_status"
     skill = Skill(title="Server status (this host or a named instance)", example="Tell me about my server!", order=10)
+    target = "instance"
 
     def __init__(self) -> None:
         self._host_cache: tuple[float, HostStatus] | None = None
@@ -91,7 +92,7 @@ class ActionServerStatus(SkillAction):
     async def act(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        instance = self.entity(tracker, "instance")
+        instance = self.instance_of(tracker)  # named, or "how is it doing?" about the one talked about
         if instance:
             fleet = FleetService(ec2=self.clients.client("ec2"), cloudwatch=self.clients.client("cloudwatch"))
             dispatcher.utter_message(**instance_reply(await self.blocking(fleet.status, instance)))

@@ -113,3 +113,18 @@ async def run_action(action: Any, tracker: Tracker) -> tuple[list[dict[str, Any]
     dispatcher = CollectingDispatcher()
     events = await action.run(dispatcher, tracker, {})
     return events, dispatcher.messages
+
+
+def talked_about(
+    *, bucket: str | None = None, key: str | None = None, instance: str | None = None, job: str | None = None,
+    skill: str | None = None,
+) -> dict[str, Any]:
+    """The one ``context`` slot event an action run ends with when it named something (``actions.core.context``);
+    ``key`` names an object of ``bucket``."""
+    value: dict[str, Any] = {}
+    if bucket:
+        value["bucket"] = bucket
+    if key:
+        value["object"] = {"bucket": bucket, "key": key}
+    value.update({name: v for name, v in (("instance", instance), ("job", job), ("skill", skill)) if v})
+    return {"event": "slot", "timestamp": None, "name": "context", "value": value or None}

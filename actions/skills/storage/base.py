@@ -17,8 +17,9 @@ from actions.aws.objects import ObjectService
 from actions.aws.s3 import MB
 from actions.aws.sync import SyncService
 from actions.aws.usage import UsageService
+from actions.core import context
 from actions.core.base import SkillAction
-from actions.core.parsing import guess_file, outside_urls, s3_url_in, whole_word
+from actions.core.parsing import guess_file, is_reference, outside_urls, s3_url_in, whole_word
 from common import inbox, media
 
 BACKGROUND_BYTES = 50 * MB  # bigger transfers run as background jobs
@@ -82,17 +83,29 @@ class StorageAction(SkillAction, abc.ABC):
         return self.local_file_of(tracker)
 
     def object_of(self, dispatcher: CollectingDispatcher, tracker: Tracker, ask: str) -> tuple[str, str] | None:
-        """The bucket and key this message names, or None after telling the user what to type (``ask``)."""
-        bucket, key = self.bucket_of(tracker), self.file_of(tracker)
+        """The bucket and key this message names; what it leaves out comes from what the conversation talks about
+        ("is it restored yet?", "delete the file", "download notes.txt" after listing a bucket). None after telling
+        the user what to type (``ask``). The object becomes what the conversation talks about."""
+        bucket, key = self.bucket_named_in(tracker), self.file_of(tracker)
+        talked = context.current()
+        if not key and talked.object and bucket in (None, talked.object[0]):
+            bucket, key = talked.object
+        bucket = bucket or talked.last_bucket
         if not bucket or not key:
+            if bucket:
+                context.mention(bucket=bucket, skill=self.action_name)
             dispatcher.utter_message(text=ask)
             return None
+        context.mention(obj=(bucket, key), skill=self.action_name)
         return bucket, key
 
     def local_file_of(self, tracker: Tracker) -> str | None:
         """A file name from the words; an s3:// URL names the other end of a transfer, never the local file."""
         text = self.text_of(tracker)
-        return whole_word(text, outside_urls(text, self.entity(tracker, "file"))) or guess_file(text)
+        named = self.entity(tracker, "file")
+        if is_reference(named):  # "delete it": the extractor took the pronoun for a name
+            named = None
+        return whole_word(text, outside_urls(text, named)) or guess_file(text)
 
     def prefix_of(self, tracker: Tracker) -> str:
         """The key part of an s3://bucket/prefix URL, else the ``prefix`` entity; the tokenizer drops a trailing "/"

@@ -17,7 +17,7 @@ from actions.skills.storage.buckets import ActionBucketUsage, ActionDeleteBucket
 from actions.skills.storage.objects import ActionDeleteObject, ActionListObjects
 from actions.skills.storage.sync import ActionSyncFolder
 from actions.skills.storage.transfers import ActionDownloadFile, ActionUploadFile
-from tests.actions.harness import run_action
+from tests.actions.harness import run_action, talked_about
 from tests.actions.skills.storage.support import StorageEnv, ask, make_env, only_text, pending_of
 
 BUCKET = "names-bucket"
@@ -43,7 +43,7 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, aws: ClientFactory) -> 
 async def test_download_takes_an_s3_url_apart(env: StorageEnv, entities: dict[str, str]) -> None:
     events, sent = await run_action(env.action(ActionDownloadFile), ask(f"download {URL}", "download_file",
                                                                         **entities))
-    assert events == []
+    assert events == [talked_about(bucket=BUCKET, key="reports/q1.pdf", skill="action_download_file")]
     assert sent[0]["text"].startswith(f"Downloaded {URL} (7 B)")
     assert (env.downloads / "q1.pdf").read_bytes() == b"%PDF q1"
 

@@ -27,7 +27,7 @@ from actions.skills.cost import wording
 from actions.skills.cost.analysis import ActionCostOptimization, analysis_replies
 from actions.skills.cost.base import CostSettings
 from actions.skills.cost.lifecycle import ActionApplyLifecycle, ActionShowLifecycle, rules_from_slot, rules_to_slot
-from tests.actions.harness import answer_to, asked, run_action, tracker_for, yes_payload
+from tests.actions.harness import answer_to, asked, run_action, talked_about, tracker_for, yes_payload
 from tests.actions.skills.storage.support import audit_outcomes
 from tests.fakes.moto_s3 import set_last_modified
 
@@ -114,7 +114,7 @@ async def test_cost_optimization_says_the_figures_shows_a_table_and_a_chart(
     make_bucket("cost-mixed", MIXED)
     text = "suggest cost optimization for cost-mixed"
     events, sent = await run_action(cost_action(aws, tmp_path), tracker_for(text, intent="cost_optimization"))
-    assert events == []
+    assert events == [talked_about(bucket="cost-mixed", skill="action_cost_optimization")]
     assert sent[0]["text"] == "\n".join([
         "Cost analysis of cost-mixed (us-east-1), listed just now:",
         "5 objects (7 MB), about $0.00016/month now.",
@@ -357,8 +357,9 @@ async def test_lifecycle_proposal_then_yes_applies_exactly_the_shown_rules_and_k
         "logs/.",
         "Apply these lifecycle rules to cost-logs? Your own rules stay exactly as they are.",
     ])
-    [slot] = events
+    slot, talked = events
     pending = slot["value"]
+    assert talked == talked_about(bucket="cost-logs", skill="action_apply_lifecycle")
     assert sent[0]["buttons"] == [{"title": "Yes, apply them", "payload": yes_payload(pending)},
                                   {"title": "No, cancel", "payload": "/deny"}]
     assert (slot["event"], slot["name"]) == ("slot", "pending")
@@ -381,7 +382,9 @@ async def test_lifecycle_proposal_then_yes_applies_exactly_the_shown_rules_and_k
         "Applied the lifecycle policy to cost-logs: added 1 rule and kept 1 of yours as it was. cost-logs now has "
         "2 lifecycle rules. Say \"show lifecycle policy for cost-logs\" to read them."
     ]
-    assert events == [{"event": "slot", "timestamp": None, "name": "pending", "value": None}]
+    # The change names its bucket (the answer's tracker here has no context from the proposal).
+    assert events == [{"event": "slot", "timestamp": None, "name": "pending", "value": None},
+                      talked_about(bucket="cost-logs")]
     assert s3.get_bucket_lifecycle_configuration(Bucket="cost-logs")["Rules"] == pending["rules"]
     [line] = audit_outcomes(audit)
     assert (line["sender"], line["action"], line["result"]) == ("slack:T1:U1", "apply_lifecycle", "ok")
@@ -464,7 +467,7 @@ async def test_nothing_to_change_asks_nothing(aws: ClientFactory, s3: Any, tmp_p
     }
     s3.put_bucket_lifecycle_configuration(Bucket="cost-covered", LifecycleConfiguration={"Rules": [everything]})
     events, sent = await propose(aws, "setup lifecycle policy for cost-covered", tmp_path)
-    assert events == []
+    assert events == [talked_about(bucket="cost-covered", skill="action_apply_lifecycle")]
     assert "buttons" not in sent[0] or not sent[0]["buttons"]
     lines = sent[0]["text"].splitlines()
     assert lines[0] == "Nothing to change on cost-covered:"

@@ -21,7 +21,7 @@ from actions.skills.storage.buckets import (
     ValidateCreateBucketForm,
     another_request,
 )
-from tests.actions.harness import run_action, yes_payload
+from tests.actions.harness import run_action, talked_about, yes_payload
 from tests.actions.skills.storage.support import SENDER, Posts, StorageEnv, ask, make_env, only_text, pending_of
 
 FORM_DOMAIN = {"forms": {"create_bucket_form": {"required_slots": ["bucket"]}}, "slots": {"bucket": {}}}
@@ -236,6 +236,7 @@ async def test_create_asks_first_then_creates_hardened_bucket_and_audits_once(en
     assert events == [
         {"event": "slot", "timestamp": None, "name": "bucket", "value": None},
         {"event": "slot", "timestamp": None, "name": "pending", "value": pending},
+        talked_about(bucket="team-reports", skill="action_create_bucket"),
     ]
     assert change_of(pending) == {"kind": "create_bucket", "bucket": "team-reports", "region": "us-east-1"}
     assert sent[0]["text"] == say.CONFIRM_CREATE.format(bucket="team-reports", region="us-east-1")
@@ -246,7 +247,9 @@ async def test_create_asks_first_then_creates_hardened_bucket_and_audits_once(en
 
     events, sent = await env.say_yes(pending)
     assert only_text(sent) == say.CREATED.format(bucket="team-reports", region="us-east-1")
-    assert events == [{"event": "slot", "timestamp": None, "name": "pending", "value": None}]
+    # The new bucket is what the conversation talks about (the answer here carries no context from the question).
+    assert events == [{"event": "slot", "timestamp": None, "name": "pending", "value": None},
+                      talked_about(bucket="team-reports")]
     rules = env.s3.get_bucket_encryption(Bucket="team-reports")["ServerSideEncryptionConfiguration"]["Rules"]
     assert rules[0]["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
     block = env.s3.get_public_access_block(Bucket="team-reports")["PublicAccessBlockConfiguration"]
@@ -311,7 +314,7 @@ async def test_delete_without_a_name_asks(env: StorageEnv) -> None:
 async def test_delete_missing_bucket_says_so(env: StorageEnv) -> None:
     events, sent = await run_action(env.action(ActionDeleteBucket), ask("delete bucket nope", "delete_bucket",
                                                                         bucket="nope-bucket"))
-    assert events == []
+    assert events == [talked_about(bucket="nope-bucket", skill="action_delete_bucket")]
     assert only_text(sent) == (
         "There is no bucket called nope-bucket in this account. Say \"list my buckets\" to see yours."
     )

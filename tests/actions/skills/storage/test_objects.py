@@ -12,7 +12,7 @@ from actions.core import errors, wording
 from actions.core.confirmation import change_of
 from actions.skills.storage import wording as say
 from actions.skills.storage.objects import ActionDeleteObject, ActionListObjects
-from tests.actions.harness import run_action, yes_payload
+from tests.actions.harness import run_action, talked_about, yes_payload
 from tests.actions.skills.storage.support import StorageEnv, ask, fail_with, make_env, only_text, pending_of
 from tests.fakes.moto_s3 import set_last_modified
 
@@ -115,7 +115,7 @@ async def test_versioned_delete_says_a_marker_is_added_and_keeps_the_version(env
 async def test_delete_object_missing_key_and_missing_names(env: StorageEnv) -> None:
     events, sent = await run_action(env.action(ActionDeleteObject), ask("delete", "delete_object", bucket=BUCKET,
                                                                         file="nope.txt"))
-    assert events == []
+    assert events == [talked_about(bucket=BUCKET, key="nope.txt", skill="action_delete_object")]
     assert only_text(sent) == (
         "There is no object nope.txt in bucket objects-bucket. Say \"list files in objects-bucket\" to see what is "
         "there (names are case-sensitive)."

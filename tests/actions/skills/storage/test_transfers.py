@@ -24,7 +24,7 @@ from actions.skills.storage import wording as say
 from actions.skills.storage.objects import ActionRestoreObject
 from actions.skills.storage.sync import ActionSyncFolder
 from actions.skills.storage.transfers import ActionDownloadFile, ActionUploadFile
-from tests.actions.harness import answer_to, run_action, tracker_for, yes_payload
+from tests.actions.harness import answer_to, run_action, talked_about, tracker_for, yes_payload
 from tests.actions.skills.storage.support import (
     SENDER,
     Posts,
@@ -138,7 +138,7 @@ async def test_paths_leading_out_of_the_outbox_are_refused(env: StorageEnv, name
     os.symlink(secret, env.outbox / "link.txt")
     events, sent = await run_action(env.action(ActionUploadFile), ask(f"upload {name}", "upload_file", file=name,
                                                                       bucket=BUCKET))
-    assert events == []
+    assert events == [talked_about(bucket=BUCKET, skill="action_upload_file")]
     assert only_text(sent) == f"{expected} Nothing was changed."
     assert keys(env) == [] and env.audit_lines() == []
 
@@ -286,7 +286,7 @@ async def test_an_attachment_outside_the_inbox_is_refused(env: StorageEnv) -> No
         metadata = {"attachments": [{"name": "elsewhere.txt", "path": path}]}
         events, sent = await run_action(env.action(ActionUploadFile), ask("upload this", "upload_file",
                                                                           metadata=metadata, bucket=BUCKET))
-        assert events == []
+        assert events == [talked_about(bucket=BUCKET, skill="action_upload_file")]
         assert only_text(sent) == (
             "\"elsewhere.txt\" leads outside my inbox folder (through a link), so I refused it. Nothing was changed."
         )
@@ -352,7 +352,7 @@ async def test_download_saves_links_and_attaches_small_files(env: StorageEnv) ->
     env.s3.put_object(Bucket=BUCKET, Key="reports/q1.pdf", Body=b"%PDF q1")
     events, sent = await run_action(env.action(ActionDownloadFile), ask("download", "download_file",
                                                                         file="reports/q1.pdf", bucket=BUCKET))
-    assert events == []
+    assert events == [talked_about(bucket=BUCKET, key="reports/q1.pdf", skill="action_download_file")]
     saved = env.downloads / "q1.pdf"
     assert saved.read_bytes() == b"%PDF q1"
     lines = only_text(sent).splitlines()
@@ -379,7 +379,7 @@ async def test_a_key_whose_name_is_too_long_for_a_local_file_gets_a_plain_answer
     env.s3.put_object(Bucket=BUCKET, Key=f"reports/{long_name}", Body=b"%PDF")
     events, sent = await run_action(env.action(ActionDownloadFile), ask("download", "download_file",
                                                                         file=f"reports/{long_name}", bucket=BUCKET))
-    assert events == []
+    assert events == [talked_about(bucket=BUCKET, key=f"reports/{long_name}", skill="action_download_file")]
     assert only_text(sent) == say.unsafe_path({"reason": "name_too_long", "path": "g" * 57 + "..."},
                                               folder="downloads")
     assert "longer than the 255 bytes" in only_text(sent)
