@@ -13,11 +13,18 @@ from actions.aws.sync import SyncPlan, SyncResult, SyncService
 from actions.core import errors, wording
 from actions.core.base import ConfirmableAction, Skill
 from actions.core.formatting import format_bytes, listed_names, plural, s3_url
-from actions.core.jobs import Job, ProgressCount, percent_done
+from actions.core.jobs import Job, percent_done
 from actions.core.parsing import is_dry_run
 from actions.skills.storage import wording as say
 from actions.skills.storage.base import StorageAction
-from actions.skills.storage.transfers import ActionUploadFile, in_outbox, multipart_keys, prior_uploads
+from actions.skills.storage.transfers import (
+    ActionUploadFile,
+    counted_files,
+    files_done,
+    in_outbox,
+    multipart_keys,
+    prior_uploads,
+)
 
 
 def plan_text(plan: SyncPlan) -> str:
@@ -50,32 +57,15 @@ def sync_result_text(result: SyncResult) -> str:
     return "\n".join(lines)
 
 
-def files_done(plan: SyncPlan, done_bytes: int) -> int:
-    """How many of the plan's files are uploaded once ``done_bytes`` of its bytes are (files go one after another,
-    in the plan's order)."""
-    finished = passed = 0
-    for item in plan.to_upload:
-        passed += item.size
-        if passed > done_bytes:
-            break
-        finished += 1
-    return finished
-
-
 def progress_text(plan: SyncPlan) -> Callable[[int, int | None], str]:
+    sizes = [item.size for item in plan.to_upload]
+
     def text(done: int, total: int | None) -> str:
         return say.SYNC_PROGRESS.format(
-            url=s3_url(plan.bucket, plan.prefix), done=files_done(plan, done), total=len(plan.to_upload),
+            url=s3_url(plan.bucket, plan.prefix), done=files_done(sizes, done), total=len(sizes),
             percent=percent_done(done, total), done_bytes=format_bytes(done), total_bytes=format_bytes(total or 0))
 
     return text
-
-
-def progress_count(plan: SyncPlan) -> Callable[[int, int | None], ProgressCount]:
-    def count(done: int, _total: int | None) -> ProgressCount:
-        return ProgressCount(done=files_done(plan, done), total=len(plan.to_upload), unit="files")
-
-    return count
 
 
 class ActionSyncFolder(StorageAction, ConfirmableAction):
@@ -140,7 +130,7 @@ class ActionSyncFolder(StorageAction, ConfirmableAction):
                 work=lambda progress: self._apply(tracker, service, plan, progress),
                 progress_text=progress_text(plan),
                 title=f"the sync to {bucket}",
-                progress_count=progress_count(plan),
+                progress_count=counted_files([i.size for i in plan.to_upload]),
             ))
             return []
         dispatcher.utter_message(text=await self.blocking(self._apply, tracker, service, plan, None))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Sequence, cast
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -21,7 +21,8 @@ from actions.core import errors
 from actions.core.base import ConfirmableAction, Skill
 from actions.core.formatting import format_bytes, listed_names, plural, s3_url, when
 from actions.core.identity import Attachment
-from actions.core.jobs import Job, percent_done
+from actions.core.jobs import Job, ProgressCount, counted, percent_done
+from actions.core.late import Reply
 from actions.core.media import publish
 from actions.skills.storage import wording as say
 from actions.skills.storage.base import (
@@ -122,6 +123,26 @@ def _forget(places: StoragePlaces, attachments: list[str]) -> None:
     """Blocking: delete the inbox folders of attachments (paths inside the inbox) that are of no further use."""
     for relative in attachments:
         remove_folder_of(places.inbox_dir, relative)
+
+
+def files_done(sizes: Sequence[int], done_bytes: int) -> int:
+    """How many files of ``sizes`` are done once ``done_bytes`` of their bytes are (they go one after another)."""
+    finished = passed = 0
+    for size in sizes:
+        passed += size
+        if passed > done_bytes:
+            break
+        finished += 1
+    return finished
+
+
+def counted_files(sizes: Sequence[int]) -> Callable[[int, int | None], ProgressCount]:
+    """A transfer of several files reports bytes; its progress messages count files."""
+
+    def count(done: int, _total: int | None) -> ProgressCount:
+        return ProgressCount(done=files_done(sizes, done), total=len(sizes), unit="files")
+
+    return count
 
 
 def _progress_text(verb: str, what: str) -> Callable[[int, int | None], str]:
@@ -232,6 +253,7 @@ class ActionUploadFile(StorageAction, ConfirmableAction):
                 work=work,
                 progress_text=_progress_text("Uploading", what),
                 title=f"the upload of {what}",
+                progress_count=counted("bytes") if len(items) == 1 else counted_files([i.size for i in items]),
             ))
             return []
         dispatcher.utter_message(text=await self.blocking(work, None))
@@ -334,9 +356,11 @@ class ActionDownloadFile(StorageAction):
             dispatcher.utter_message(text=say.DOWNLOAD_STARTED.format(url=url, size=format_bytes(info.size)))
             self.jobs.start(Job(
                 sender_id=tracker.sender_id,
-                work=lambda progress: self._download(service, places, info, name, progress)["text"],
+                # The whole reply: its link and attachment too, not only the words.
+                work=lambda progress: [cast(Reply, self._download(service, places, info, name, progress))],
                 progress_text=_progress_text("Downloading", original),
                 title=f"the download of {original}",
+                progress_count=counted("bytes"),
             ))
             return []
         dispatcher.utter_message(**await self.blocking(self._download, service, places, info, name, None))
@@ -356,7 +380,8 @@ class ActionDownloadFile(StorageAction):
             lines.append(say.DOWNLOAD_RENAMED.format(original=original, name=result.path.name))
         lines.append(say.DOWNLOAD_LINK.format(minutes=LINK_SECONDS // 60, expires=when(link.expires_at),
                                               link=link.url))
-        reply: dict[str, Any] = {}
+        # The url appears once in the text; channels that can show links show it as this label instead.
+        reply: dict[str, Any] = {"json_message": {"links": [{"url": link.url, "label": say.link_label(LINK_SECONDS)}]}}
         if result.size <= ATTACH_MAX_BYTES:
             reply["attachment"] = publish(result.path, result.path.name, folder=places.media_dir)
             lines.append(say.DOWNLOAD_ATTACHED)

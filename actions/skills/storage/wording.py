@@ -75,6 +75,21 @@ USAGE_SOURCE_LISTING = "Counted from a listing of the bucket just now (CloudWatc
 USAGE_EMPTY = "{bucket} is empty (0 B)."
 
 
+def lifetime(seconds: int) -> str:
+    """A link's lifetime as its label says it: "45 min", "1 h", "1.5 h", "36 h", "7 days"."""
+    if seconds < 3600:
+        return f"{max(1, round(seconds / 60))} min"
+    if seconds < 2 * 86400:
+        hours = round(seconds / 3600, 1)
+        return f"{hours:g} h"
+    days = round(seconds / 86400, 1)
+    return f"{days:g} days"
+
+
+def link_label(seconds: int) -> str:
+    return LINK_LABEL.format(lifetime=lifetime(seconds))
+
+
 def where(bucket: str, prefix: str) -> str:
     return f"{bucket} under {prefix}" if prefix else bucket
 
@@ -112,6 +127,7 @@ DOWNLOAD_NEED = "Which file from which bucket? Say e.g. \"download report.pdf fr
 DOWNLOADED = "Downloaded {url} ({size}) to {path}."
 DOWNLOAD_RENAMED = "{original} already existed in the downloads folder, so I saved it as {name} instead."
 DOWNLOAD_LINK = "Download link, valid for {minutes} minutes (until {expires}): {link}"
+LINK_LABEL = "Download (expires in {lifetime})"
 DOWNLOAD_ATTACHED = "The file is attached here as well."
 DOWNLOAD_STARTED = "Downloading {url} ({size}) - I'll post progress here. Say \"stop\" to stop it."
 OFFER_RESTORE = (

@@ -37,17 +37,17 @@ class Posts:
 
     @property
     def sent(self) -> list[tuple[str, str]]:
-        """(sender, text) of each message, which carried text alone or text and a progress count (storage jobs and
-        recovery say words; their progress messages add ``{"progress": ...}``)."""
-        assert all(set(message) == {"text"} or (set(message) == {"text", "json_message"}
-                                                and set(message["json_message"]) == {"progress"})
-                   for _, message in self.messages), self.messages
+        """(sender, text) of each message, every one of which has its text (whatever it carries besides: a
+        progress count, a download's link and attachment)."""
+        assert all(isinstance(message.get("text"), str) and message["text"] for _, message in self.messages), (
+            self.messages)
         return [(sender, message["text"]) for sender, message in self.messages]
 
     @property
     def counts(self) -> list[dict[str, Any]]:
         """The progress counts of the messages that carried one, in order."""
-        return [dict(m["json_message"]["progress"]) for _, m in self.messages if "json_message" in m]
+        return [dict(m["json_message"]["progress"]) for _, m in self.messages
+                if "progress" in m.get("json_message", {})]
 
     @property
     def texts(self) -> list[str]:
