@@ -77,21 +77,29 @@ def readable_text(message: BotMessage) -> str:
     return as_plain_text(BotMessage(custom=message.get("custom") or {}))
 
 
-def text_beside_table(text: str, table: TableBlock) -> str:
-    """``text`` without the lines its ``table`` restates, for channels that draw the table right under it: the
-    table's title, and each line that holds every non-empty cell of one of its rows (or of its totals). What the
-    text says besides (an apology, a hint, a source) stays, in its order."""
-    rows = [[str(cell).strip() for cell in row if str(cell).strip()] for row in table.get("rows", [])]
-    if table.get("totals"):
-        rows.append([str(cell).strip() for cell in table["totals"] if str(cell).strip()])
+def text_around_table(text: str, table: TableBlock) -> tuple[str, str]:
+    """``text`` without the lines its ``table`` restates, for channels that draw the table with it: what comes
+    before the first restated line (the table goes there) and what comes after. Restated: the table's title, and
+    each line that holds every non-empty cell of one of its rows (or of its totals). What the text says besides (an
+    apology, a hint, a source) stays, in its order; a text that restates nothing is all "before"."""
+    given = table.get("rows")
+    every = [*(given if isinstance(given, list) else []), table.get("totals")]
+    rows = [[str(cell).strip() for cell in row if str(cell).strip()] for row in every if isinstance(row, list)]
     title = str(table.get("title") or "").strip().rstrip(":")
-    kept = []
+    before: list[str] = []
+    after: list[str] | None = None
     for line in text.split("\n"):
         bare = line.strip()
         if bare and (bare.rstrip(":") == title or any(row and all(cell in bare for cell in row) for row in rows)):
+            after = after if after is not None else []
             continue
-        kept.append(line)
-    return "\n".join(kept).strip("\n")
+        (before if after is None else after).append(line)
+    return "\n".join(before).strip("\n"), "\n".join(after or []).strip("\n")
+
+
+def text_beside_table(text: str, table: TableBlock) -> str:
+    """``text_around_table`` in one piece, for channels that draw the table below the whole text."""
+    return "\n".join(part for part in text_around_table(text, table) if part)
 
 
 def _whole_number(value: object) -> int | None:

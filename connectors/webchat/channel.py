@@ -1,8 +1,8 @@
 """The web chat channel: a full-page chat, an embeddable widget script and JSON routes on Rasa's server.
 
-Routes (under ``/webhooks/webchat/``): the page, its static files, ``widget.js``, ``session`` (a new signed session
-id), ``webhook`` (JSON message), ``upload`` (multipart files), ``updates`` (long poll for messages sent later),
-``media/<name>`` (charts) and ``health``. Replies are whole vocabulary messages. Every route that acts needs a
+Routes (under ``/webhooks/webchat/``): the page, its static files, ``widget.js``, ``examples`` (what the empty chat
+offers to try), ``session`` (a new signed session id), ``webhook`` (JSON message), ``upload`` (multipart files),
+``updates`` (long poll for messages sent later), ``media/<name>`` (charts) and ``health``. Replies are whole vocabulary messages. Every route that acts needs a
 session this server issued; the front door (``connectors.guard``) refuses foreign Origins before any route runs.
 """
 from __future__ import annotations
@@ -65,8 +65,9 @@ MEDIA_HEADERS = {
 
 class WebChatInput(ChatInput):
     """``credentials.yml``: ``connectors.webchat.WebChatInput:`` with optional ``inbox_dir``, ``media_dir``,
-    ``upload_max_mb`` (otherwise the CLOUDBUTLER_* environment variables or their defaults) and
-    ``updates_wait_seconds`` (how long a poll for late messages waits, default 25).
+    ``upload_max_mb`` (otherwise the CLOUDBUTLER_* environment variables or their defaults),
+    ``updates_wait_seconds`` (how long a poll for late messages waits, default 25) and ``examples`` (the requests
+    the empty chat offers, default ``settings.DEFAULT_EXAMPLES``).
 
     Messages sent later (``get_output_channel``) wait in this instance's ``mailbox`` until the page polls.
     """
@@ -81,6 +82,7 @@ class WebChatInput(ChatInput):
         media_dir: Union[None, str, Path] = None,
         upload_max_mb: Union[None, str, float] = None,
         updates_wait_seconds: Union[None, str, float] = None,
+        examples: List[str] | None = None,
         mailbox: Mailbox | None = None,
         secret: str | None = None,
         store: Store | None = None,
@@ -91,6 +93,7 @@ class WebChatInput(ChatInput):
             "media_dir": media_dir,
             "upload_max_mb": upload_max_mb,
             "updates_wait_seconds": updates_wait_seconds,
+            "examples": examples,
         }
         self.mailbox = mailbox if mailbox is not None else Mailbox(store=store)
         # Generated when unset (tests, a bare `rasa run`): sessions then last as long as the process.
@@ -104,6 +107,7 @@ class WebChatInput(ChatInput):
             media_dir=credentials.get("media_dir"),
             upload_max_mb=credentials.get("upload_max_mb"),
             updates_wait_seconds=credentials.get("updates_wait_seconds"),
+            examples=credentials.get("examples"),
         )
 
     def status(self) -> Dict[str, Any]:
@@ -140,6 +144,10 @@ class WebChatInput(ChatInput):
         @blueprint.route("/widget.js", methods=["GET"])
         async def widget(request: Request) -> HTTPResponse:
             return await _static(static_files["widget.js"], {"Cross-Origin-Resource-Policy": "cross-origin"})
+
+        @blueprint.route("/examples", methods=["GET"])
+        async def examples(request: Request) -> HTTPResponse:
+            return response.json({"examples": list(settings.examples)}, headers={"Cache-Control": "no-cache"})
 
         @blueprint.route("/media/<name>", methods=["GET"])
         async def media(request: Request, name: str) -> HTTPResponse:

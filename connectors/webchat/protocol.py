@@ -10,8 +10,8 @@ from typing import Any, List, Mapping
 from common.media import MEDIA_ROUTE, is_media_name
 from connectors.core.filenames import UnusableFileName, safe_filename
 from connectors.core.identity import Identity
-from connectors.core.output import buttons_of
-from connectors.vocabulary import BotMessage
+from connectors.core.output import buttons_of, text_around_table
+from connectors.vocabulary import BotMessage, table_of
 from connectors.webchat.sessions import SessionSigner
 
 PLATFORM = "web"
@@ -34,6 +34,14 @@ ERRORS = {
     "not_found": "Not found.",
     "bot_failed": "The assistant could not answer this message.",
 }
+
+
+class WebMessage(BotMessage, total=False):
+    """A bot message as the page gets it: the vocabulary, plus the text to show around the message's table (the
+    text without the lines the table restates: what goes above the table and what below), so the page draws both
+    without saying anything twice."""
+
+    text_around_table: List[str]
 
 
 class WebChatRequestError(Exception):
@@ -146,10 +154,10 @@ def media_url(url: str) -> str:
     return f"media/{name}" if is_media_name(name) else url
 
 
-def whole_message(message: Mapping[str, Any]) -> BotMessage:
+def whole_message(message: Mapping[str, Any]) -> WebMessage:
     """One bot message as Rasa hands it to an output channel, reduced to our vocabulary and kept together
     (Rasa's REST channel would split text, image and custom into separate messages)."""
-    result = BotMessage()
+    result = WebMessage()
     if isinstance(message.get("text"), str) and message["text"]:
         result["text"] = message["text"]
     buttons = buttons_of(message)
@@ -160,4 +168,7 @@ def whole_message(message: Mapping[str, Any]) -> BotMessage:
             result[key] = media_url(message[key])  # type: ignore[literal-required]
     if isinstance(message.get("custom"), Mapping) and message["custom"]:
         result["custom"] = dict(message["custom"])
+    table = table_of(result)
+    if table and result.get("text"):
+        result["text_around_table"] = list(text_around_table(result["text"], table))
     return result

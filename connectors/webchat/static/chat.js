@@ -1,7 +1,7 @@
 // CloudButler web chat: sends what the user types to the channel's webhook and renders the bot's whole
-// vocabulary messages (text, buttons, image, attachment, custom.fields / custom.table), including those the
-// assistant sends later (background jobs), which a long poll of "updates" collects. Bot and user text only
-// ever reaches the page as text nodes, never as HTML.
+// vocabulary messages (text, buttons, image, attachment, custom.fields / table / progress / links), including
+// those the assistant sends later (background jobs), which a long poll of "updates" collects. Bot and user text
+// only ever reaches the page as text nodes, never as HTML; only http(s) URLs become links.
 (() => {
   "use strict";
 
@@ -10,6 +10,7 @@
   const MAX_HISTORY = 200;
   // A session the server issued and signed ("<id>.<signature>"); the page cannot make one up.
   const SENDER_PATTERN = /^[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{22}$/;
+  const LONG_CELL = 18; // characters
   const URL_PATTERN = /\bhttps?:\/\/[^\s<>"']+[^\s<>"'.,;:!?)\]]/g;
   // The server answers a poll when a message arrives or after ~25 s. An empty answer sooner than MIN_GAP (a
   // proxy, a restart) must not turn the loop into a busy one; errors back off up to MAX_RETRY.
@@ -19,8 +20,8 @@
 
   // Everything the page itself says, in one place.
   const TEXT = {
-    examples: ["list my S3 buckets", "Tell me about my server!", "what are my stats", "help"],
     imageAlt: "Picture from CloudButler",
+    scrollHint: "Scroll sideways for more \u2194",
     download: "Download",
     offline: "The assistant cannot be reached. Check that it is running, then try again.",
     failed: "The assistant could not answer that. Please try again.",
@@ -142,14 +143,56 @@
     return a;
   }
 
-  function textBlock(text) {
-    const block = el("div", "text");
+  // Plain text with its bare URLs as links (the URL as their label).
+  function appendLinked(block, text) {
     let last = 0;
     for (const match of text.matchAll(URL_PATTERN)) {
       block.append(text.slice(last, match.index), link(match[0], match[0]));
       last = match.index + match[0].length;
     }
     block.append(text.slice(last));
+  }
+
+  // custom.links: [{url, label}] with an http(s) url and a label; anything else is ignored.
+  function labelledLinks(custom) {
+    const raw = custom && typeof custom === "object" && Array.isArray(custom.links) ? custom.links : [];
+    return raw
+      .filter((item) => item && typeof item === "object" && typeof item.url === "string"
+        && typeof item.label === "string" && item.label.trim() && safeUrl(item.url) && /^https?:/i.test(item.url))
+      .map((item) => ({ url: item.url, label: item.label.trim() }))
+      .sort((a, b) => b.url.length - a.url.length); // a url that starts another one is matched last
+  }
+
+  // The text with each labelled link's url shown as its label (e.g. "Download (expires in 1 h)"); a labelled
+  // link the text does not hold follows it on a line of its own.
+  function textBlock(text, links = []) {
+    const block = el("div", "text");
+    let pieces = [text];
+    for (const item of links) {
+      pieces = pieces.flatMap((piece) => {
+        if (typeof piece !== "string" || !piece.includes(item.url)) return [piece];
+        return piece.split(item.url).flatMap((part, i) => (i === 0 ? [part] : [item, part]));
+      });
+    }
+    const shown = new Set();
+    for (const piece of pieces) {
+      if (typeof piece === "string") {
+        appendLinked(block, piece);
+      } else {
+        const a = link(piece.url, piece.label);
+        a.className = "labelled-link";
+        a.title = piece.url;
+        block.append(a);
+        shown.add(piece);
+      }
+    }
+    for (const item of links) {
+      if (shown.has(item)) continue;
+      if (block.childNodes.length) block.append("\n");
+      const a = link(item.url, item.label);
+      a.className = "labelled-link";
+      block.append(a);
+    }
     return block;
   }
 
@@ -168,7 +211,8 @@
   function tableBlock(table) {
     const wrap = el("div", "card table-wrap");
     const t = el("table");
-    if (table.title) t.append(el("caption", null, table.title));
+    // The title stays above the part that scrolls sideways, so a phone shows all of it.
+    if (table.title) wrap.append(el("div", "table-title", table.title));
     const headRow = el("tr");
     for (const column of table.columns) {
       const th = el("th", null, column);
@@ -180,12 +224,77 @@
     const body = el("tbody");
     for (const row of Array.isArray(table.rows) ? table.rows : []) {
       const tr = el("tr");
-      for (const value of Array.isArray(row) ? row : []) tr.append(el("td", null, value));
+      for (const value of Array.isArray(row) ? row : []) {
+        // Long text wraps (within limits) so a phone shows more columns; short values and numbers stay on one line.
+        tr.append(el("td", String(value).length > LONG_CELL ? "long" : null, value));
+      }
       body.append(tr);
     }
     t.append(head, body);
-    wrap.append(t);
+    if (Array.isArray(table.totals) && table.totals.length) {
+      const foot = el("tfoot");
+      const tr = el("tr", "totals");
+      table.totals.forEach((value, i) => {
+        const cell = el(i === 0 ? "th" : "td", null, value);
+        if (i === 0) cell.scope = "row";
+        tr.append(cell);
+      });
+      foot.append(tr);
+      t.append(foot);
+    }
+    const scroller = el("div", "table-scroll");
+    scroller.tabIndex = 0; // keyboard users can scroll a wide table too
+    scroller.setAttribute("role", "region");
+    scroller.setAttribute("aria-label", table.title ? String(table.title) : "Table");
+    scroller.append(t);
+    const hint = el("div", "scroll-hint", TEXT.scrollHint);
+    hint.setAttribute("aria-hidden", "true");
+    wrap.append(scroller, hint);
+    tables.add(wrap);
     return wrap;
+  }
+
+  // A table wider than its box scrolls inside it: then it says so, and shades the side with more to see.
+  const tables = new Set();
+
+  function markOverflow(wrap) {
+    const scroller = wrap.querySelector(".table-scroll");
+    if (!scroller || !wrap.isConnected) { tables.delete(wrap); return; }
+    const room = scroller.scrollWidth - scroller.clientWidth;
+    wrap.classList.toggle("overflowing", room > 1);
+    wrap.classList.toggle("more-left", scroller.scrollLeft > 1);
+    wrap.classList.toggle("more-right", scroller.scrollLeft < room - 1);
+  }
+
+  function markTables() {
+    for (const wrap of tables) markOverflow(wrap);
+  }
+
+  // custom.progress: {done, total, unit}, whole numbers; total 0 while it is not known.
+  function progressOf(custom) {
+    const p = custom && typeof custom === "object" ? custom.progress : null;
+    if (!p || typeof p !== "object") return null;
+    const whole = (n) => Number.isInteger(n) && n >= 0;
+    const total = p.total === undefined ? 0 : p.total;
+    return whole(p.done) && whole(total) && typeof p.unit === "string" ? { done: p.done, total, unit: p.unit } : null;
+  }
+
+  function amount(n, unit) {
+    return unit === "bytes" ? formatSize(n) : n.toLocaleString("en-US");
+  }
+
+  function progressBlock(p) {
+    const unit = p.unit === "bytes" ? "" : ` ${p.unit}`;
+    const label = p.total
+      ? `${amount(p.done, p.unit)} of ${amount(p.total, p.unit)}${unit}`
+      : `${amount(p.done, p.unit)}${unit}`;
+    const block = el("div", "progress");
+    const bar = el("progress");
+    bar.max = p.total || 1;
+    if (p.total) bar.value = Math.min(p.done, p.total); // no value: the bar says "still working"
+    bar.setAttribute("aria-label", label);
+    block.append(bar, el("span", "progress-label", label));
+    return block;
   }
 
   function customBlock(custom, key, required) {
@@ -219,9 +328,11 @@
 
   function buttonsBlock(entry) {
     const row = el("div", "buttons");
+    // Beside the yes of a destructive change (drawn red), the other buttons are neutral: Cancel is the way out.
+    if (entry.message.buttons.some((b) => b && b.style === "danger")) row.classList.add("has-danger");
     entry.message.buttons.forEach((button, index) => {
       if (!button || typeof button !== "object") return;
-      const b = el("button", "choice", button.title);
+      const b = el("button", button.style === "danger" ? "choice danger" : "choice", button.title);
       b.type = "button";
       b.disabled = Boolean(entry.used);
       if (entry.chosen === index) b.classList.add("chosen");
@@ -236,10 +347,23 @@
     const bubble = el("div", "bubble");
     const fields = customBlock(m.custom, "fields", "items");
     const table = customBlock(m.custom, "table", "columns");
-    // The vocabulary's rule: a connector that can show custom blocks shows them instead of the text.
-    if (!fields && !table && typeof m.text === "string" && m.text) bubble.append(textBlock(m.text));
+    const progress = progressOf(m.custom);
+    // The vocabulary's rules: labelled fields replace the text they restate; a table comes with the text, less
+    // the lines the table restates, in their place (the server works those out: text_around_table).
+    const links = labelledLinks(m.custom);
+    let [before, after] = [typeof m.text === "string" ? m.text : "", ""];
+    if (fields) before = "";
+    else if (table && Array.isArray(m.text_around_table) && m.text_around_table.every((t) => typeof t === "string")) {
+      [before, after] = m.text_around_table;
+    }
+    if (before) bubble.append(textBlock(before, links));
+    if (progress) bubble.append(progressBlock(progress));
     if (fields) bubble.append(fieldsBlock(fields));
-    if (table) bubble.append(tableBlock(table));
+    if (table) {
+      bubble.classList.add("with-table"); // a table may use the whole width of the conversation
+      bubble.append(tableBlock(table));
+    }
+    if (after) bubble.append(textBlock(after, links));
     const image = safeUrl(m.image);
     if (image) bubble.append(imageBlock(image));
     const attachment = safeUrl(m.attachment);
@@ -284,10 +408,33 @@
   function show(entry) {
     els.empty.hidden = true;
     els.log.append(render(entry));
+    markTables();
     scrollToEnd();
   }
 
+  function isProgress(entry) {
+    return Boolean(entry && entry.role === "bot" && entry.message && progressOf(entry.message.custom));
+  }
+
+  // A job's next progress report replaces its last one while nothing else was said in between: one bar that moves,
+  // not a column of them. (Same unit and total: the same job, as far as the page can tell.)
+  function replacesLast(entry) {
+    const last = history[history.length - 1];
+    if (!isProgress(entry) || !isProgress(last)) return false;
+    const a = progressOf(last.message.custom);
+    const b = progressOf(entry.message.custom);
+    const row = els.log.lastElementChild;
+    return a.unit === b.unit && a.total === b.total && b.done >= a.done && row && row.classList.contains("msg");
+  }
+
   function add(entry) {
+    if (replacesLast(entry)) {
+      history[history.length - 1] = entry;
+      saveHistory();
+      els.log.lastElementChild.replaceWith(render(entry));
+      markTables();
+      return;
+    }
     history.push(entry);
     saveHistory();
     show(entry);
@@ -527,11 +674,31 @@
     document.addEventListener("visibilitychange", () => (document.hidden ? stopPolling() : startPolling()));
     window.addEventListener("pagehide", stopPolling);
     window.addEventListener("pageshow", (event) => { if (event.persisted) startPolling(); });
-    for (const example of TEXT.examples) {
-      const b = el("button", "example", example);
-      b.type = "button";
-      b.addEventListener("click", () => sendText(example));
-      els.examples.append(b);
+    window.addEventListener("resize", markTables);
+    els.log.addEventListener("scroll", (event) => {
+      const wrap = event.target.closest && event.target.closest(".table-wrap");
+      if (wrap) markOverflow(wrap);
+    }, true); // scroll events do not bubble: listen while they go down
+    showExamples();
+  }
+
+  // The examples come from the server, which offers only requests a working skill answers.
+  async function showExamples() {
+    try {
+      const response = await fetch("examples", { cache: "no-cache" });
+      const data = await response.json();
+      const examples = response.ok && data && Array.isArray(data.examples) ? data.examples : [];
+      for (const example of examples.filter((item) => typeof item === "string" && item.trim())) {
+        const b = el("button", "example", example);
+        b.type = "button";
+        b.addEventListener("click", () => sendText(example));
+        els.examples.append(b);
+      }
+    } catch (_) {
+      // No examples: the page still works.
+    } finally {
+      els.empty.classList.toggle("no-examples", !els.examples.childElementCount);
+      document.body.dataset.examples = String(els.examples.childElementCount);
     }
   }
 

@@ -11,6 +11,7 @@ from connectors.core.output import (
     progress_bar,
     progress_label,
     progress_of,
+    text_around_table,
     text_beside_table,
     with_links,
 )
@@ -26,7 +27,12 @@ FALLBACK = (
 )
 
 
-def test_the_text_beside_a_table_keeps_what_the_table_does_not_say() -> None:
+def test_the_text_around_a_table_keeps_what_the_table_does_not_say_on_its_side() -> None:
+    assert text_around_table(FALLBACK, SKILLS) == (
+        "Sorry, I didn't quite get that. Here is what I can do right now:",
+        "Type a request in your own words, e.g. \"list my S3 buckets\".",
+    )
+    assert text_around_table("No table lines here.\nReally.", SKILLS) == ("No table lines here.\nReally.", "")
     assert text_beside_table(FALLBACK, SKILLS) == (
         "Sorry, I didn't quite get that. Here is what I can do right now:\n"
         "Type a request in your own words, e.g. \"list my S3 buckets\"."

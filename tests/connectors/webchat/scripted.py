@@ -42,6 +42,46 @@ TABLE_REPLY: Dict[str, Any] = {
         }
     },
 }
+FALLBACK_REPLY: Dict[str, Any] = {  # what action_help says to a message it did not understand
+    "text": "Sorry, I didn't quite get that. Here is what I can do right now:\n"
+            "- List your S3 buckets - e.g. \"list my S3 buckets\"\n"
+            "- Server status (this host or a named instance) - e.g. \"Tell me about my server!\"\n"
+            "Type a request in your own words, e.g. \"list my S3 buckets\".",
+    "custom": {"table": {"columns": ["Skill", "Try"], "rows": [
+        ["List your S3 buckets", "list my S3 buckets"],
+        ["Server status (this host or a named instance)", "Tell me about my server!"],
+    ]}},
+}
+WIDE_TABLE_REPLY: Dict[str, Any] = {
+    "text": "media-library-prod holds 1,204 objects (48.2 GB) in 4 storage classes. Versions: 312 older versions "
+            "(6.1 GB) are kept because versioning is on; they count towards the size.",
+    "custom": {"table": {
+        "title": "Usage of media-library-prod by storage class",
+        "columns": ["Storage class", "Objects", "Size", "Monthly cost now", "After lifecycle", "Savings per month"],
+        "rows": [["STANDARD", "840", "12.4 GB", "$0.29", "$0.29", "$0.00"],
+                 ["STANDARD_IA", "220", "20.1 GB", "$0.25", "$0.08", "$0.17"],
+                 ["GLACIER_IR", "100", "9.6 GB", "$0.04", "$0.04", "$0.00"],
+                 ["DEEP_ARCHIVE", "44", "6.1 GB", "$0.01", "$0.01", "$0.00"]],
+        "totals": ["Total", "1,204", "48.2 GB", "$0.59", "$0.42", "$0.17"],
+    }},
+}
+PROGRESS_REPLY: Dict[str, Any] = {
+    "text": "Uploading 10 files to my-project-bucket: 3 of 10 done.",
+    "custom": {"progress": {"done": 3, "total": 10, "unit": "files"}},
+}
+DANGER_REPLY: Dict[str, Any] = {
+    "text": "Delete bucket old-logs (eu-west-1, 3 objects, 2.1 MB)? This cannot be undone.",
+    "buttons": [{"title": "Yes, delete old-logs", "payload": "/affirm", "style": "danger"},
+                {"title": "No, cancel", "payload": "/deny"}],
+}
+PRESIGNED_URL = ("https://my-project-bucket.s3.eu-west-1.amazonaws.com/report.pdf?X-Amz-Algorithm=AWS4-HMAC-SHA256"
+                 "&X-Amz-Credential=AKIAEXAMPLE%2F20261201%2Feu-west-1%2Fs3%2Faws4_request&X-Amz-Expires=3600"
+                 "&X-Amz-Signature=0123456789abcdef0123456789abcdef")
+LINK_REPLY: Dict[str, Any] = {
+    "text": f"Saved report.pdf (1.2 MB) to the downloads folder. Link: {PRESIGNED_URL}",
+    "custom": {"links": [{"url": PRESIGNED_URL, "label": "Download (expires in 1 h)"},
+                         {"url": "javascript:window.__pwned = 6", "label": "<b>click</b>"}]},
+}
 SLOW_REPLY_SECONDS = 1.0
 HOSTILE_TEXT = "<script>window.__pwned = 1</script><img src=x onerror=\"window.__pwned = 2\"> & done"
 
@@ -64,6 +104,11 @@ SCRIPT: Dict[str, List[Dict[str, Any]]] = {
     "/affirm": [{"text": "Deleted."}],
     "/deny": [{"text": "Kept."}],
     "two lines": [{"text": "first line\nsecond line"}, {"text": "another message"}],
+    "asdfgh": [FALLBACK_REPLY],
+    "show usage": [WIDE_TABLE_REPLY],
+    "show progress": [PROGRESS_REPLY],
+    "show danger": [DANGER_REPLY],
+    "show link": [LINK_REPLY],
 }
 
 

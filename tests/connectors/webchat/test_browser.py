@@ -147,10 +147,10 @@ async def test_fields_and_table_are_rendered_with_labels(webchat: WebChatServer,
     assert await card.locator(".card-title").inner_text() == "Server web-1"
     assert await card.locator("dt").all_inner_texts() == ["Region", "CPU"]
     assert await card.locator("dd").all_inner_texts() == ["eu-west-1", "12 %"]
-    assert "running in" not in await card.inner_text()  # custom blocks replace the text (vocabulary rule)
+    assert "running in" not in await card.inner_text()  # labelled fields replace the text (vocabulary rule)
     await send_and_wait(page, "show table")
     table = page.locator("#log .msg.bot").last.locator("table")
-    assert await table.locator("caption").inner_text() == "Your buckets"
+    assert await page.locator("#log .msg.bot").last.locator(".table-title").inner_text() == "Your buckets"
     assert await table.locator("th").all_inner_texts() == ["Name", "Size"]
     assert await table.locator("tbody tr").evaluate_all(
         "rows => rows.map(r => Array.from(r.cells, c => c.textContent))"

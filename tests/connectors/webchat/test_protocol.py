@@ -284,7 +284,19 @@ def test_whole_message_keeps_vocabulary_together_and_drops_the_rest() -> None:
         "buttons": [{"title": "Yes", "payload": "/affirm"}],
         "image": "/webhooks/webchat/media/c.png",
         "custom": {"table": {"columns": ["a"], "rows": [["1"]]}},
+        "text_around_table": ["Chart", ""],
     }
+
+
+def test_the_page_gets_the_text_beside_a_table_without_the_lines_the_table_restates() -> None:
+    table = {"title": "Your buckets", "columns": ["Bucket", "Region"], "rows": [["logs", "eu-west-1"]]}
+    message = whole_message({"text": "Your buckets:\n- logs (eu-west-1)\nSay 'usage of logs' for sizes.",
+                             "buttons": [{"title": "Delete", "payload": "/affirm", "style": "danger"}],
+                             "custom": {"table": table}})
+    assert message["text_around_table"] == ["", "Say 'usage of logs' for sizes."]
+    assert message["buttons"] == [{"title": "Delete", "payload": "/affirm", "style": "danger"}]
+    odd = whole_message({"text": "x", "custom": {"table": {"columns": ["a"], "rows": "nope", "totals": 3}}})
+    assert odd["text_around_table"] == ["x", ""]
 
 
 def test_whole_message_edge_cases() -> None:
