@@ -165,6 +165,7 @@ async def test_reply_messages_stay_whole(webchat: WebChatServer) -> None:
             "buttons": BUTTONS_REPLY["buttons"],
             "image": "/webhooks/webchat/media/chart.png",
             "custom": {"fields": FIELDS_REPLY["custom"]["fields"], "table": TABLE_REPLY["custom"]["table"]},
+            "text_around_table": [IMAGE_REPLY["text"], ""],  # no line of it restates the table
         }
     ]
     status, body = await post_json(webchat, {"sender": webchat.session("u1"), "message": "two lines"})
