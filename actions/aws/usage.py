@@ -1,8 +1,10 @@
-"""What a bucket holds: one page of keys, a constant-memory summary, and usage per storage class (from CloudWatch's
-daily S3 metrics when they exist, else counted from a listing)."""
+"""What a bucket holds: one page of keys, a constant-memory summary, and usage per storage class (counted from a
+listing, or for a bucket too big to list in a reply from CloudWatch's daily S3 metrics), with its older versions and
+delete markers counted apart."""
 
 from __future__ import annotations
 
+import dataclasses
 import heapq
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -38,6 +40,7 @@ STORAGE_TYPE_CLASSES = {
     "IntelligentTieringDAAStorage": "INTELLIGENT_TIERING",
     "ExpressOneZone": "EXPRESS_ONEZONE",
 }
+LIST_LIMIT = 10_000  # objects (and versions) a usage answer lists before it relies on CloudWatch or says "at least"
 METRIC_WINDOW = timedelta(days=3)  # S3 posts one datapoint a day; three days ride out a late one
 DAY = 86400
 
@@ -80,14 +83,26 @@ class ObjectSummary:
 
 
 @dataclass(frozen=True)
+class Versions:
+    """What a versioned bucket keeps besides its current objects."""
+
+    status: Literal["Enabled", "Suspended"]
+    old_versions: int  # noncurrent versions
+    old_bytes: int
+    delete_markers: int
+    exact: bool = True  # False: counting stopped at the limit (the figures are lower bounds)
+
+
+@dataclass(frozen=True)
 class BucketUsage:
     bucket: str
     source: Literal["cloudwatch", "listing"]
     as_of: datetime
-    total_bytes: int
+    total_bytes: int  # current objects (from CloudWatch: every version, as S3 bills them)
     object_count: int | None
     by_class: tuple[ClassUsage, ...]  # largest first
-    fallback_reason: str | None = None  # why the listing was used: "no_metrics" or a CloudWatch error code
+    fallback_reason: str | None = None  # why a big bucket was listed in full: "no_metrics" or a CloudWatch error code
+    versions: Versions | None = None  # None: versioning was never enabled (or S3 would not say)
 
 
 class _Tally:
@@ -200,13 +215,22 @@ class UsageService:
             raise s3_error(exc, bucket=bucket) from exc
         return tally
 
-    def usage(self, bucket: str, cloudwatch: Any, *, progress: Progress | None = None) -> BucketUsage:
-        """Bytes (and objects) per storage class. CloudWatch's figures are free and instant but a day old and
-        absent for new buckets; then the bucket is listed (progress reports objects counted so far).
+    def usage(
+        self, bucket: str, cloudwatch: Any, *, progress: Progress | None = None, list_limit: int = LIST_LIMIT
+    ) -> BucketUsage:
+        """Objects and bytes per storage class, and what versioning keeps besides. Up to ``list_limit`` objects are
+        counted from a listing (exact, per class); a bigger bucket gets CloudWatch's figures (free and instant but
+        a day old, bytes per class only) or, without them, a listing of all of it (progress reports objects
+        counted so far).
 
         ``cloudwatch`` must be a client for the bucket's region: S3 publishes its metrics there.
         """
         now = datetime.now(UTC)
+        tally, complete = self._tally_up_to(bucket, list_limit)
+        versions = self._versions(bucket, list_limit)
+        if complete:
+            return BucketUsage(bucket=bucket, source="listing", as_of=now, total_bytes=tally.bytes,
+                               object_count=tally.count, by_class=tally.by_class(), versions=versions)
         try:
             measured = _from_cloudwatch(cloudwatch, bucket, now)
             reason = None if measured else "no_metrics"
@@ -216,7 +240,7 @@ class UsageService:
         except CloudButlerError as exc:
             measured, reason = None, exc.code
         if measured is not None:
-            return measured
+            return dataclasses.replace(measured, versions=versions)
         tally = self._tally(bucket, "", 0, progress)
         return BucketUsage(
             bucket=bucket,
@@ -226,7 +250,53 @@ class UsageService:
             object_count=tally.count,
             by_class=tally.by_class(),
             fallback_reason=reason,
+            versions=versions,
         )
+
+    def _tally_up_to(self, bucket: str, limit: int) -> tuple[_Tally, bool]:
+        """The first pages of the listing, up to ``limit`` objects; True if that was all of it."""
+        tally = _Tally(0)
+        params: dict[str, Any] = {"Bucket": bucket, "MaxKeys": self.page_size}
+        try:
+            while True:
+                page = self._s3.list_objects_v2(**params)
+                for raw in page.get("Contents", []):
+                    tally.add(_entry(raw))
+                if not page.get("IsTruncated"):
+                    return tally, True
+                if tally.count >= limit:
+                    return tally, False
+                params["ContinuationToken"] = page["NextContinuationToken"]
+        except BOTO_ERRORS as exc:
+            raise s3_error(exc, bucket=bucket) from exc
+
+    def _versions(self, bucket: str, limit: int) -> Versions | None:
+        """Older versions (and their bytes) and delete markers, counted up to ``limit`` entries; None when
+        versioning was never enabled, or S3 will not say (an answer about size should not fail for it)."""
+        try:
+            status = self._s3.get_bucket_versioning(Bucket=bucket).get("Status")
+        except BOTO_ERRORS:
+            return None
+        if status not in ("Enabled", "Suspended"):
+            return None
+        old = old_bytes = markers = 0
+        exact = True
+        try:
+            pages = self._s3.get_paginator("list_object_versions").paginate(
+                Bucket=bucket, PaginationConfig={"PageSize": self.page_size}
+            )
+            for page in pages:
+                for version in page.get("Versions", []):
+                    if not version.get("IsLatest"):
+                        old += 1
+                        old_bytes += int(version.get("Size", 0))
+                markers += len(page.get("DeleteMarkers", []))
+                if old + markers >= limit and page.get("IsTruncated"):
+                    exact = False
+                    break
+        except BOTO_ERRORS:
+            return None
+        return Versions(status=status, old_versions=old, old_bytes=old_bytes, delete_markers=markers, exact=exact)
 
 
 def _from_cloudwatch(cloudwatch: Any, bucket: str, now: datetime) -> BucketUsage | None:

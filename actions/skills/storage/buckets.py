@@ -255,24 +255,49 @@ class ActionDeleteBucket(StorageAction, ConfirmableAction):
         return say.BUCKET_EMPTIED_DELETED.format(bucket=name, removed=gone)
 
 
+def _count(objects: int | None) -> str:
+    return "" if objects is None else plural(objects, "object") + ", "
+
+
+def versions_text(usage: BucketUsage) -> str | None:
+    """One plain sentence about what versioning keeps besides the current objects; None if it was never on."""
+    versions = usage.versions
+    if versions is None:
+        return None
+    state = say.VERSIONING_STATE[versions.status]
+    if not versions.old_versions and not versions.delete_markers:
+        return say.VERSIONS_NONE.format(state=state)
+    return say.VERSIONS_KEPT.format(
+        state=state, bucket=usage.bucket,
+        old=say.at_least(plural(versions.old_versions, "older version"), versions.exact),
+        old_bytes=say.at_least(format_bytes(versions.old_bytes), versions.exact),
+        markers=say.at_least(plural(versions.delete_markers, "delete marker"), versions.exact),
+    )
+
+
 def usage_reply(usage: BucketUsage) -> dict[str, Any]:
-    if usage.total_bytes == 0 and not usage.object_count:
+    """Objects and bytes per storage class with a totals row (in the text and the table), then what versioning
+    keeps and where the figures come from."""
+    if usage.total_bytes == 0 and not usage.object_count and not (usage.versions and usage.versions.old_versions):
         return {"text": say.USAGE_EMPTY.format(bucket=usage.bucket)}
     objects = plural(usage.object_count, "object") if usage.object_count is not None else "an unknown number of objects"
-    rows = [
-        [row.storage_class, f"{row.objects:,}" if row.objects is not None else "-", format_bytes(row.bytes)]
-        for row in usage.by_class
-    ]
-    source = (
-        say.USAGE_SOURCE_CLOUDWATCH.format(as_of=day(usage.as_of))
-        if usage.source == "cloudwatch"
-        else say.USAGE_SOURCE_LISTING
-    )
     lines = [say.USAGE_SUMMARY.format(bucket=usage.bucket, size=format_bytes(usage.total_bytes), objects=objects)]
-    lines += [f"- {klass}: {size}" + (f" in {count} objects" if count != "-" else "") for klass, count, size in rows]
-    lines.append(source)
+    lines += [say.USAGE_LINE.format(storage_class=row.storage_class, objects=_count(row.objects),
+                                    size=format_bytes(row.bytes)) for row in usage.by_class]
+    lines.append(say.USAGE_TOTAL.format(objects=_count(usage.object_count), size=format_bytes(usage.total_bytes)))
+    versions = versions_text(usage)
+    if versions:
+        lines.append(versions)
+    if usage.source == "cloudwatch":
+        lines.append(say.USAGE_SOURCE_CLOUDWATCH.format(as_of=day(usage.as_of)))
+    else:
+        lines.append(say.USAGE_SOURCE_FALLBACK if usage.fallback_reason else say.USAGE_SOURCE_LISTING)
+    rows = [[row.storage_class, f"{row.objects:,}" if row.objects is not None else "-", format_bytes(row.bytes)]
+            for row in usage.by_class]
+    totals = ["Total", f"{usage.object_count:,}" if usage.object_count is not None else "-",
+              format_bytes(usage.total_bytes)]
     table = {"title": say.USAGE_TITLE.format(bucket=usage.bucket), "columns": ["Storage class", "Objects", "Size"],
-             "rows": rows}
+             "rows": rows, "totals": totals}
     return {"text": "\n".join(lines), "json_message": {"table": table}}
 
 

@@ -70,9 +70,21 @@ OBJECT_ENTRY = "{key} ({size})"
 NEWEST_ENTRY = "{key} ({when})"
 USAGE_TITLE = "Usage of {bucket}"
 USAGE_SUMMARY = "{bucket} stores {size} in {objects}."
-USAGE_SOURCE_CLOUDWATCH = "From CloudWatch's daily storage metrics, as of {as_of}."
-USAGE_SOURCE_LISTING = "Counted from a listing of the bucket just now (CloudWatch had no figures for it)."
+USAGE_LINE = "- {storage_class}: {objects}{size}"
+USAGE_TOTAL = "Total: {objects}{size}"
+USAGE_SOURCE_CLOUDWATCH = (
+    "From CloudWatch's daily storage metrics, as of {as_of}; they count objects for all classes together, and "
+    "their sizes include older versions."
+)
+USAGE_SOURCE_LISTING = "Counted from a listing of the bucket just now."
+USAGE_SOURCE_FALLBACK = "Counted from a listing of the bucket just now (CloudWatch had no figures for it)."
 USAGE_EMPTY = "{bucket} is empty (0 B)."
+VERSIONS_NONE = "Versioning is {state}, but there are no older versions or delete markers yet."
+VERSIONS_KEPT = (
+    "Versioning is {state}: besides the current objects above, {bucket} keeps {old} ({old_bytes}, billed like any "
+    "data) and {markers} (markers hold no data; each hides a deleted object)."
+)
+VERSIONING_STATE = {"Enabled": "on", "Suspended": "suspended"}
 
 
 def lifetime(seconds: int) -> str:

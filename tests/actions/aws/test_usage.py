@@ -107,6 +107,12 @@ def _midnight(days_ago: int) -> datetime:
     return today - timedelta(days=days_ago)
 
 
+def big(service: UsageService) -> UsageService:
+    """The service with two-object pages: with ``list_limit=2`` the five constructed objects are a big bucket."""
+    service.page_size = 2
+    return service
+
+
 def test_usage_from_cloudwatch(cloudwatch: Any, usage_service: UsageService, constructed: str) -> None:
     yesterday, before = _midnight(1), _midnight(2)
     for kind, value in (("StandardStorage", 900), ("GlacierStorage", 90), ("StandardIAStorage", 9)):
@@ -121,7 +127,7 @@ def test_usage_from_cloudwatch(cloudwatch: Any, usage_service: UsageService, con
         _put_size(cloudwatch, constructed, kind, value, yesterday)
     _put_size(cloudwatch, constructed, "AllStorageTypes", 42, yesterday)
     _put_size(cloudwatch, "other-bucket", "StandardStorage", 123456, yesterday)
-    usage = usage_service.usage(constructed, cloudwatch)
+    usage = big(usage_service).usage(constructed, cloudwatch, list_limit=2)
     assert usage.source == "cloudwatch"
     assert usage.fallback_reason is None
     assert usage.as_of == yesterday
@@ -137,13 +143,28 @@ def test_usage_from_cloudwatch(cloudwatch: Any, usage_service: UsageService, con
 
 def test_usage_without_object_count_metric(cloudwatch: Any, usage_service: UsageService, constructed: str) -> None:
     _put_size(cloudwatch, constructed, "StandardStorage", 1000, _midnight(1))
-    usage = usage_service.usage(constructed, cloudwatch)
+    usage = big(usage_service).usage(constructed, cloudwatch, list_limit=2)
     assert (usage.source, usage.total_bytes, usage.object_count) == ("cloudwatch", 1000, None)
 
 
-def test_usage_from_listing_without_metrics(cloudwatch: Any, usage_service: UsageService, constructed: str) -> None:
+def test_a_small_bucket_is_counted_per_class_even_with_metrics(
+    cloudwatch: Any, usage_service: UsageService, constructed: str
+) -> None:
+    _put_size(cloudwatch, constructed, "StandardStorage", 1000, _midnight(1))
+    usage = usage_service.usage(constructed, cloudwatch)
+    assert (usage.source, usage.total_bytes, usage.object_count, usage.versions) == ("listing", 660, 5, None)
+    assert usage.by_class == (
+        ClassUsage("STANDARD_IA", 300, 1),
+        ClassUsage("GLACIER", 200, 1),
+        ClassUsage("STANDARD", 160, 3),
+    )
+
+
+def test_a_big_bucket_without_metrics_is_listed_in_full(
+    cloudwatch: Any, usage_service: UsageService, constructed: str
+) -> None:
     seen: list[tuple[int, int | None]] = []
-    usage = usage_service.usage(constructed, cloudwatch, progress=lambda d, t: seen.append((d, t)))
+    usage = big(usage_service).usage(constructed, cloudwatch, progress=lambda d, t: seen.append((d, t)), list_limit=2)
     assert (usage.source, usage.fallback_reason) == ("listing", "no_metrics")
     assert (usage.total_bytes, usage.object_count) == (660, 5)
     assert usage.by_class == (
@@ -156,7 +177,7 @@ def test_usage_from_listing_without_metrics(cloudwatch: Any, usage_service: Usag
 
 def test_usage_ignores_stale_metrics(cloudwatch: Any, usage_service: UsageService, constructed: str) -> None:
     _put_size(cloudwatch, constructed, "StandardStorage", 999999, _midnight(10))
-    usage = usage_service.usage(constructed, cloudwatch)
+    usage = big(usage_service).usage(constructed, cloudwatch, list_limit=2)
     assert (usage.source, usage.fallback_reason, usage.total_bytes) == ("listing", "no_metrics", 660)
 
 
@@ -167,7 +188,7 @@ def test_usage_falls_back_when_cloudwatch_is_denied(cloudwatch: Any, usage_servi
         raise ClientError({"Error": {"Code": "AccessDenied", "Message": "x"}}, "ListMetrics")
 
     cloudwatch.meta.events.register("before-call.cloudwatch.ListMetrics", deny)
-    usage = usage_service.usage(constructed, cloudwatch)
+    usage = big(usage_service).usage(constructed, cloudwatch, list_limit=2)
     assert (usage.source, usage.fallback_reason, usage.object_count) == ("listing", "AccessDenied", 5)
 
 
@@ -175,3 +196,25 @@ def test_usage_of_missing_bucket(cloudwatch: Any, usage_service: UsageService) -
     with pytest.raises(CloudButlerError) as caught:
         usage_service.usage("no-such-bucket", cloudwatch)
     assert caught.value.code == "NoSuchBucket"
+
+
+def test_versions_and_delete_markers_are_counted_apart(
+    s3: Any, cloudwatch: Any, usage_service: UsageService, versioned_bucket: str
+) -> None:
+    s3.put_object(Bucket=versioned_bucket, Key="a.txt", Body=b"one")
+    s3.put_object(Bucket=versioned_bucket, Key="a.txt", Body=b"two!")  # a.txt: "one" is an older version
+    s3.put_object(Bucket=versioned_bucket, Key="b.txt", Body=b"bb")
+    s3.delete_object(Bucket=versioned_bucket, Key="b.txt")  # b.txt: an older version behind a delete marker
+    usage = usage_service.usage(versioned_bucket, cloudwatch)
+    assert (usage.object_count, usage.total_bytes) == (1, 4)  # only a.txt is current
+    assert usage.versions is not None
+    assert (usage.versions.status, usage.versions.old_versions, usage.versions.old_bytes,
+            usage.versions.delete_markers, usage.versions.exact) == ("Enabled", 2, 5, 1, True)
+
+
+def test_version_counts_stop_at_the_limit(s3: Any, cloudwatch: Any, usage_service: UsageService,
+                                         versioned_bucket: str) -> None:
+    for body in (b"1", b"2", b"3", b"4", b"5"):
+        s3.put_object(Bucket=versioned_bucket, Key="a.txt", Body=body)
+    usage = big(usage_service).usage(versioned_bucket, cloudwatch, list_limit=2)
+    assert usage.versions is not None and usage.versions.exact is False and usage.versions.old_versions >= 2

@@ -419,11 +419,16 @@ async def test_usage_per_storage_class(env: StorageEnv) -> None:
     env.s3.put_object(Bucket="usage-bucket", Key="b", Body=b"x" * 1024, StorageClass="STANDARD_IA")
     _, sent = await run_action(env.action(ActionBucketUsage), ask("how big is usage-bucket", "bucket_usage",
                                                                   bucket="usage-bucket"))
-    text = only_text(sent)
-    assert text.startswith("usage-bucket stores 3 KB in 2 objects.")
-    assert "- STANDARD: 2 KB" in text and "- STANDARD_IA: 1 KB" in text
-    rows = sent[0]["custom"]["table"]["rows"]
-    assert [(r[0], r[2]) for r in rows] == [("STANDARD", "2 KB"), ("STANDARD_IA", "1 KB")]
+    assert only_text(sent) == "\n".join([
+        "usage-bucket stores 3 KB in 2 objects.",
+        "- STANDARD: 1 object, 2 KB",
+        "- STANDARD_IA: 1 object, 1 KB",
+        "Total: 2 objects, 3 KB",
+        "Counted from a listing of the bucket just now.",
+    ])
+    table = sent[0]["custom"]["table"]
+    assert table["rows"] == [["STANDARD", "1", "2 KB"], ["STANDARD_IA", "1", "1 KB"]]
+    assert table["totals"] == ["Total", "2", "3 KB"]
 
 
 async def test_usage_of_missing_bucket_and_without_a_name(env: StorageEnv) -> None:

@@ -1,15 +1,20 @@
 """What storage replies carry besides their words, against moto: a download's link as a labelled link (its url once
 in the text), the whole reply of a background download, progress counts of multi-file uploads, the link label's
-lifetime."""
+lifetime; bucket usage per class with totals and its versions in one sentence."""
 from __future__ import annotations
 
+import dataclasses
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
 
 from actions.aws.clients import ClientFactory
+from actions.aws.usage import BucketUsage, ClassUsage, Versions
 from actions.skills.storage import wording as say
+from actions.skills.storage.buckets import ActionBucketUsage, usage_reply, versions_text
 from actions.skills.storage.transfers import ActionDownloadFile, ActionUploadFile, files_done
 from tests.actions.harness import run_action
 from tests.actions.skills.storage.support import Posts, StorageEnv, ask, make_env, pending_of
@@ -86,3 +91,66 @@ async def test_a_background_upload_of_several_files_counts_files(env: StorageEnv
     assert posts.texts[-1].splitlines() == [f"Uploaded {n} (1 KB) to s3://{BUCKET}/{n}." for n in ("a.bin", "b.bin",
                                                                                                    "c.bin")]
     assert posts.counts and all(c["unit"] == "files" and c["total"] == 3 and c["done"] < 3 for c in posts.counts)
+
+
+# --- bucket usage ----------------------------------------------------------------------------------------------------
+async def test_usage_of_a_versioned_bucket_counts_versions_and_markers_apart(env: StorageEnv) -> None:
+    env.s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
+    env.s3.put_object(Bucket=BUCKET, Key="a.txt", Body=b"x" * 1024)
+    env.s3.put_object(Bucket=BUCKET, Key="a.txt", Body=b"y" * 2048)
+    env.s3.put_object(Bucket=BUCKET, Key="b.txt", Body=b"z" * 1024, StorageClass="STANDARD_IA")
+    env.s3.delete_object(Bucket=BUCKET, Key="b.txt")
+    env.s3.put_object(Bucket=BUCKET, Key="c.txt", Body=b"c" * 1024, StorageClass="GLACIER")
+    _, sent = await run_action(env.action(ActionBucketUsage), ask(f"how big is {BUCKET}", "bucket_usage",
+                                                                  bucket=BUCKET))
+    [message] = sent
+    assert message["text"] == "\n".join([
+        "replies-bucket stores 3 KB in 2 objects.",
+        "- STANDARD: 1 object, 2 KB",
+        "- GLACIER: 1 object, 1 KB",
+        "Total: 2 objects, 3 KB",
+        "Versioning is on: besides the current objects above, replies-bucket keeps 2 older versions (2 KB, billed "
+        "like any data) and 1 delete marker (markers hold no data; each hides a deleted object).",
+        "Counted from a listing of the bucket just now.",
+    ])
+    table = message["custom"]["table"]
+    assert table["columns"] == ["Storage class", "Objects", "Size"]
+    assert table["rows"] == [["STANDARD", "1", "2 KB"], ["GLACIER", "1", "1 KB"]]
+    assert table["totals"] == ["Total", "2", "3 KB"]
+
+
+def cloudwatch_usage(**changes: Any) -> BucketUsage:
+    usage = BucketUsage(
+        bucket="big-bucket", source="cloudwatch", as_of=datetime(2026, 11, 30, tzinfo=UTC), total_bytes=3 * 1024**3,
+        object_count=1_200_000, by_class=(ClassUsage("STANDARD", 2 * 1024**3, None),
+                                          ClassUsage("GLACIER", 1024**3, None)),
+    )
+    return dataclasses.replace(usage, **changes)
+
+
+def test_usage_from_cloudwatch_totals_what_it_knows_and_says_what_it_does_not() -> None:
+    reply = usage_reply(cloudwatch_usage())
+    assert reply["text"] == "\n".join([
+        "big-bucket stores 3 GB in 1,200,000 objects.",
+        "- STANDARD: 2 GB",
+        "- GLACIER: 1 GB",
+        "Total: 1,200,000 objects, 3 GB",
+        "From CloudWatch's daily storage metrics, as of 2026-11-30; they count objects for all classes together, "
+        "and their sizes include older versions.",
+    ])
+    table = reply["json_message"]["table"]
+    assert table["rows"] == [["STANDARD", "-", "2 GB"], ["GLACIER", "-", "1 GB"]]
+    assert table["totals"] == ["Total", "1,200,000", "3 GB"]
+
+
+def test_versions_in_a_sentence_suspended_none_and_lower_bounds() -> None:
+    none = cloudwatch_usage(versions=Versions(status="Enabled", old_versions=0, old_bytes=0, delete_markers=0))
+    assert versions_text(none) == "Versioning is on, but there are no older versions or delete markers yet."
+    many = cloudwatch_usage(versions=Versions(status="Suspended", old_versions=10_000, old_bytes=5 * 1024**2,
+                                              delete_markers=12, exact=False))
+    assert versions_text(many) == (
+        "Versioning is suspended: besides the current objects above, big-bucket keeps at least 10,000 older "
+        "versions (at least 5 MB, billed like any data) and at least 12 delete markers (markers hold no data; "
+        "each hides a deleted object)."
+    )
+    assert versions_text(cloudwatch_usage()) is None
