@@ -21,7 +21,7 @@ from actions.core import errors, wording
 from actions.core.base import ConfirmableAction, Skill
 from actions.core.confirmation import Choice, Question
 from actions.core.formatting import day, format_bytes, plural
-from actions.core.jobs import Job
+from actions.core.jobs import Job, counted
 from actions.core.parsing import bucket_name_from_answer, guess_bucket, looks_like_a_name, whole_word
 from actions.skills.storage import wording as say
 from actions.skills.storage.base import StorageAction
@@ -219,11 +219,14 @@ class ActionDeleteBucket(StorageAction, ConfirmableAction):
         size = facts.object_count + facts.old_versions + facts.delete_markers
         if size > self.background_objects or not (facts.object_count_exact and facts.versions_exact):
             dispatcher.utter_message(text=say.EMPTYING_STARTED.format(bucket=name, contents=_contents(facts)))
+            exact = facts.object_count_exact and facts.versions_exact
             self.jobs.start(Job(
                 sender_id=tracker.sender_id,
                 work=lambda progress: self._empty_and_delete(tracker, service, facts, progress),
                 progress_text=lambda done, _total: say.EMPTYING_PROGRESS.format(bucket=name, done=f"{done:,}"),
                 title=f"emptying {name}",
+                # Emptying reports what it deleted so far; the count asked about is its end, if it was exact.
+                progress_count=(lambda done, _total: counted("objects")(done, size)) if exact else None,
             ))
             return []
         dispatcher.utter_message(text=await self.blocking(self._empty_and_delete, tracker, service, facts, None))

@@ -408,6 +408,7 @@ async def test_big_bucket_is_emptied_in_the_background(env: StorageEnv) -> None:
     )
     await handler.jobs.wait()
     assert posts.sent[-1] == (SENDER, "Emptied big-bucket (deleted 3 objects) and deleted the bucket.")
+    assert all(c["total"] == 3 and c["unit"] == "objects" for c in posts.counts)  # progress counts toward the 3
     assert env.s3.list_buckets()["Buckets"] == []
     assert [(x["action"], x["result"]) for x in env.audit_lines()] == [("empty_bucket", "ok"), ("delete_bucket", "ok")]
 
