@@ -216,6 +216,8 @@ class ConfirmableAction(SkillAction):
             problem=problem,
         )
         context.note_change(action, parameters)  # what it deleted is no longer "it"; what it made or touched is
+        if action in ("create_bucket", "delete_bucket"):
+            known_buckets().clear()
         return result
 
 

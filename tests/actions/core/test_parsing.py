@@ -4,7 +4,22 @@ from __future__ import annotations
 
 import pytest
 
-from actions.core.parsing import bucket_name_from_answer, guess_bucket, guess_file, is_dry_run, s3_url_in, whole_word
+from actions.aws.s3_names import InvalidBucketName
+from actions.core.parsing import (
+    BucketChoice,
+    bucket_choice,
+    bucket_name_from_answer,
+    bucket_named,
+    guess_bucket,
+    guess_file,
+    is_dry_run,
+    is_reference,
+    refers_back,
+    s3_url_in,
+    target_entities,
+    wants_known_buckets,
+    whole_word,
+)
 
 
 @pytest.mark.parametrize(
@@ -146,3 +161,93 @@ def test_whole_word(text: str, value: str | None, whole: str | None) -> None:
 
     valid = is_valid_bucket_name if value != "report" else bool
     assert whole_word(text, value, valid) == whole
+
+
+# --- entities checked before use ------------------------------------------------------------------------------------
+PATH = "videos/archive/product-tour-v1.mp4"
+
+
+@pytest.mark.parametrize(
+    ("text", "entity", "choice"),
+    [
+        (f"fetch {PATH} from media-library-prod", PATH, BucketChoice("media-library-prod")),  # a path is no bucket
+        (f"fetch {PATH} from media-library-prod", "videos", BucketChoice("media-library-prod")),  # nor part of one
+        (f"fetch {PATH} from media", PATH, BucketChoice(None, PATH, ("media", "fetch"))),  # plain words: ask the list
+        ("get s3://acme-data/reports/q1.pdf", "acme-data/reports", BucketChoice("acme-data")),  # split at the first /
+        ("get s3://acme-data/reports/q1.pdf", None, BucketChoice("acme-data")),
+        ("how big is team-e2e-reports", "team-e2e", BucketChoice("team-e2e-reports")),  # made whole
+        ("how big is it", "it", BucketChoice(None)),  # a word pointing back names nothing
+        ("delete that bucket", "that", BucketChoice(None)),
+        ("list files in Team_Old in team-new-1", "Team_Old", BucketChoice("team-new-1")),  # a valid name is preferred
+        ("list_objects team@reports", "team@reports", BucketChoice(None, "team@reports", ())),
+        ("delete bucket team reports", "team reports", BucketChoice(None, "team reports", ("delete",))),
+        ("how big is media-library-prod", None, BucketChoice("media-library-prod")),
+        ("how big is my bucket", None, BucketChoice(None)),
+    ],
+)
+def test_bucket_choice(text: str, entity: str | None, choice: BucketChoice) -> None:
+    assert bucket_choice(text, entity) == choice
+    assert wants_known_buckets(text, entity) == bool(choice.maybe)
+
+
+def test_bucket_named_asks_for_known_buckets_only_when_the_words_settle_nothing() -> None:
+    asked: list[int] = []
+
+    def known(names: set[str]) -> object:
+        def names_of() -> set[str]:
+            asked.append(1)
+            return names
+        return names_of
+
+    assert bucket_named(f"fetch {PATH} from media-library-prod", PATH, known({"media"})) == "media-library-prod"
+    assert asked == []
+    assert bucket_named(f"fetch {PATH} from media", PATH, known({"media", "other"})) == "media"
+    assert bucket_named(f"fetch {PATH} from media", PATH, known({"other"})) is None  # the skill asks which bucket
+    assert bucket_named(f"fetch {PATH} from media", PATH) is None
+    assert len(asked) == 2
+    # An older bucket may break today's rules: still usable when it is what the words name.
+    assert bucket_named("list files in My_Old_Bucket", "My_Old_Bucket", known({"reports"})) == "My_Old_Bucket"
+    with pytest.raises(InvalidBucketName) as caught:
+        bucket_named("list_objects team@reports", "team@reports", known(set()))
+    assert caught.value.rule == "characters"
+    assert bucket_named("how big is it", "it") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "refers"),
+    [("how big is it?", True), ("actually delete it", True), ("delete that bucket", True), ("this one", True),
+     ("download the file", True), ("is it restored yet?", True), ("list my buckets", False),
+     ("how big is media-library-prod", False), ("itinerary.pdf", False)],
+)
+def test_refers_back(text: str, refers: bool) -> None:
+    assert refers_back(text) is refers
+
+
+def test_is_reference() -> None:
+    assert is_reference("it") and is_reference("that one") and is_reference("This")
+    assert not is_reference("reports") and not is_reference(None) and not is_reference("")
+
+
+def e(entity: str, value: str) -> dict[str, str]:
+    return {"entity": entity, "value": value}
+
+
+@pytest.mark.parametrize(
+    ("text", "entities", "kind", "expected"),
+    [
+        ("same for backups-archive", [], "bucket", [e("bucket", "backups-archive")]),
+        ("same for backups-archive", [e("bucket", "backups-archive")], "bucket", [e("bucket", "backups-archive")]),
+        ("what about acme-invoices", [e("instance", "acme-invoices")], "bucket",
+         [e("instance", "acme-invoices"), e("bucket", "acme-invoices")]),
+        ("and web-2?", [], "instance", [e("instance", "web-2")]),
+        ("and web-2?", [e("bucket", "web-2")], "instance", [e("bucket", "web-2"), e("instance", "web-2")]),
+        ("same for s3://acme-data/", [], "bucket", []),  # the skill takes the URL apart itself
+        ("same for notes.txt", [], "file", [e("file", "notes.txt")]),
+        ("same for it", [e("bucket", "it")], "bucket", None),
+        ("same for that", [], "bucket", None),
+        ("same for notes.txt", [], "bucket", None),  # a file is not a bucket
+    ],
+)
+def test_target_entities(text: str, entities: list[dict[str, str]], kind: str,
+                         expected: list[dict[str, str]] | None) -> None:
+    assert target_entities(text, entities, kind) == expected
