@@ -194,7 +194,7 @@ class BucketService:
         region = region or self._s3.meta.region_name or US_EAST_1
         if not _REGION.fullmatch(region):
             raise InvalidRequest(field="region", value=region, allowed="an AWS region code such as eu-west-1")
-        self._refuse_existing(name)
+        self.refuse_existing(name)
         params: dict[str, Any] = {"Bucket": name}
         if region != US_EAST_1:
             # us-east-1 rejects an explicit LocationConstraint; every other region requires one.
@@ -224,7 +224,9 @@ class BucketService:
             raise error from exc
         return BucketCreated(name=name, region=region, encrypted=True, public_access_blocked=True)
 
-    def _refuse_existing(self, name: str) -> None:
+    def refuse_existing(self, name: str) -> None:
+        """Nothing if no bucket is called ``name``; else ``BucketAlreadyOwnedByYou`` or ``BucketAlreadyExists``
+        (another account's: HeadBucket answers 403, or 200 for a bucket we may read but do not own)."""
         # In us-east-1, CreateBucket on a bucket we own answers 200; we would then rewrite the encryption and
         # public-access settings of an existing (maybe deliberately public) bucket. Ask first.
         try:

@@ -140,6 +140,11 @@ class ActionCreateBucket(StorageAction, ConfirmableAction):
         if name is None:
             return cleared
         validate_bucket_name(name)  # the form checked it; a direct call (tests, stories) is checked here
+        try:  # checked before asking: a name that is taken (by this account or another) is said, never proposed
+            await self.blocking(self.bucket_service().refuse_existing, name)
+        except AwsCallFailed as exc:
+            dispatcher.utter_message(text=errors.error_text(exc))
+            return cleared
         region = self.clients.region
         pending = {"kind": self.kind, "bucket": name, "region": region}
         text = say.CONFIRM_CREATE.format(bucket=name, region=region)

@@ -22,7 +22,16 @@ from actions.skills.storage.buckets import (
     another_request,
 )
 from tests.actions.harness import run_action, talked_about, yes_payload
-from tests.actions.skills.storage.support import SENDER, Posts, StorageEnv, ask, make_env, only_text, pending_of
+from tests.actions.skills.storage.support import (
+    SENDER,
+    Posts,
+    StorageEnv,
+    ask,
+    fail_with,
+    make_env,
+    only_text,
+    pending_of,
+)
 
 FORM_DOMAIN = {"forms": {"create_bucket_form": {"required_slots": ["bucket"]}}, "slots": {"bucket": {}}}
 
@@ -289,6 +298,30 @@ async def test_a_bucket_we_already_own_is_explained_and_audited_as_error(env: St
     assert only_text(sent).startswith("You already own a bucket called team-reports, so I left it exactly as it is.")
     [line] = env.audit_lines()
     assert (line["action"], line["result"], line["detail"]) == ("create_bucket", "error", "BucketAlreadyOwnedByYou")
+
+
+async def test_a_name_we_already_own_is_said_before_asking(env: StorageEnv) -> None:
+    env.s3.create_bucket(Bucket="team-reports")
+    events, sent = await run_action(
+        env.action(ActionCreateBucket), ask("create bucket team-reports", "create_bucket", slots={"bucket": "team-reports"})
+    )
+    assert only_text(sent) == (
+        "You already own a bucket called team-reports, so I left it exactly as it is. Say \"list files in "
+        "team-reports\" to see what it holds."
+    )
+    assert not [e for e in events if e.get("name") == "pending"]
+    assert {"event": "slot", "timestamp": None, "name": "bucket", "value": None} in events  # the next ask starts afresh
+    assert env.audit_lines() == []
+
+
+async def test_a_name_another_account_has_is_said_before_asking(env: StorageEnv) -> None:
+    fail_with(env.s3, "HeadBucket", "403", 403)  # HeadBucket on another account's bucket: 403, not 404
+    events, sent = await run_action(
+        env.action(ActionCreateBucket), ask("create bucket acme-logs", "create_bucket", slots={"bucket": "acme-logs"})
+    )
+    assert only_text(sent).startswith("The name acme-logs is already taken by another AWS account")
+    assert not [e for e in events if e.get("name") == "pending"]
+    assert env.audit_lines() == []
 
 
 async def test_create_without_the_form_still_checks_the_name(env: StorageEnv) -> None:
