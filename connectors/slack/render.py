@@ -1,5 +1,6 @@
-"""Our response vocabulary -> Slack Block Kit: sections for text, section fields for labelled fields, an
-actions block of buttons (tagged with their owner), uploads for media files. Tables degrade to monospace."""
+"""Our response vocabulary -> Slack Block Kit: sections for text (labelled links as ``<url|label>``), section fields
+for labelled fields, tables as monospace code blocks beside the text, progress as a text bar, an actions block of
+buttons (tagged with their owner; the yes of a destructive change red), uploads for media files."""
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -8,9 +9,30 @@ from pathlib import Path
 from typing import Any
 
 from connectors.core.messages import ConnectorMessages
-from connectors.core.output import buttons_of, media_file_for, readable_text, vocabulary_part
+from connectors.core.output import (
+    buttons_of,
+    is_danger,
+    links_of,
+    media_file_for,
+    progress_bar,
+    progress_of,
+    readable_text,
+    text_around_table,
+    vocabulary_part,
+    with_links,
+)
 from connectors.core.text import clip, split_text
-from connectors.vocabulary import Button, FieldsBlock, as_plain_text, fields_of
+from connectors.vocabulary import (
+    BotMessage,
+    Button,
+    FieldsBlock,
+    Link,
+    TableBlock,
+    as_plain_text,
+    fields_of,
+    table_as_text,
+    table_of,
+)
 
 BUTTONS_BLOCK = "cloudbutler_buttons"
 BUTTON_ACTION = "cloudbutler_button_"
@@ -42,9 +64,22 @@ def _mrkdwn(text: str) -> dict[str, Any]:
     return {"type": "mrkdwn", "text": text}
 
 
-def text_blocks(text: str) -> list[dict[str, Any]]:
+def text_blocks(text: str, links: list[Link] | None = None) -> list[dict[str, Any]]:
     # Escape first so the escaped sections, not the raw text, respect Slack's limit.
-    return [{"type": "section", "text": _mrkdwn(chunk)} for chunk in split_text(escape(text), MAX_SECTION_TEXT)]
+    shown = with_links(text, links, link=slack_link, plain=escape) if links else escape(text)
+    return [{"type": "section", "text": _mrkdwn(chunk)} for chunk in split_text(shown, MAX_SECTION_TEXT)]
+
+
+def slack_link(link: Link) -> str:
+    """``<url|label>``: Slack shows the label; the url is one ``links_of`` let through (no ``<``, ``>``, ``|``)."""
+    return f"<{escape(link['url'])}|{escape(link['label'].replace('|', '/'))}>"
+
+
+def table_blocks(table: TableBlock) -> list[dict[str, Any]]:
+    """The table (totals ruled off) in monospace: code blocks of at most one section each."""
+    limit = MAX_SECTION_TEXT - len("```\n\n```")
+    return [{"type": "section", "text": _mrkdwn(f"```\n{chunk}\n```")}
+            for chunk in split_text(escape(table_as_text(table)), limit)]
 
 
 def fields_blocks(block: FieldsBlock) -> list[dict[str, Any]]:
@@ -66,6 +101,7 @@ def fields_blocks(block: FieldsBlock) -> list[dict[str, Any]]:
 
 
 def buttons_block(buttons: list[Button], *, owner: str) -> dict[str, Any]:
+    danger = any(is_danger(button) for button in buttons)
     return {
         "type": "actions",
         # The owner rides along in the block id: a click tells us whether the clicker asked the question.
@@ -76,11 +112,18 @@ def buttons_block(buttons: list[Button], *, owner: str) -> dict[str, Any]:
                 "action_id": f"{BUTTON_ACTION}{index}",
                 "text": {"type": "plain_text", "text": clip(button["title"], MAX_BUTTON_TEXT), "emoji": True},
                 "value": button["payload"][:MAX_BUTTON_VALUE],
-                **({"style": "primary"} if index == 0 else {}),
+                **_style(button, index, danger=danger),
             }
             for index, button in enumerate(buttons[:MAX_BUTTONS])
         ],
     }
+
+
+def _style(button: Button, index: int, *, danger: bool) -> dict[str, str]:
+    # Beside a destructive yes (red) every other button keeps Slack's default look: Cancel is the quiet way out.
+    if danger:
+        return {"style": "danger"} if is_danger(button) else {}
+    return {"style": "primary"} if index == 0 else {}
 
 
 def owner_of(block_id: str) -> str | None:
@@ -94,10 +137,29 @@ def chosen_blocks(blocks: list[dict[str, Any]], *, title: str) -> list[dict[str,
     return [note if owner_of(str(b.get("block_id") or "")) else b for b in blocks]
 
 
+def body_blocks(bot: BotMessage) -> list[dict[str, Any]]:
+    """Labelled fields instead of the text they restate; else the text, with its progress bar and its table in the
+    place of the lines the table restates."""
+    fields = fields_of(bot)
+    if fields:
+        return fields_blocks(fields)
+    text, table, links = bot.get("text") or "", table_of(bot), links_of(bot)
+    if not text:
+        return text_blocks(readable_text(bot))
+    before, after = text_around_table(text, table) if table else (text, "")
+    below = [link for link in links if link["url"] in after]  # a link the text lacks follows the first part
+    blocks = text_blocks(before, [link for link in links if link not in below])
+    progress = progress_of(bot)
+    if progress:
+        blocks.append({"type": "context", "elements": [_mrkdwn(escape(progress_bar(progress)))]})
+    if table:
+        blocks += table_blocks(table)
+    return blocks + text_blocks(after, below)
+
+
 def render(message: Mapping[str, Any], *, media_dir: Path, owner: str) -> SlackReply:
     bot = vocabulary_part(message)
-    fields = fields_of(bot)
-    blocks = fields_blocks(fields) if fields else text_blocks(readable_text(bot))
+    blocks = body_blocks(bot)
     buttons = buttons_of(message)
     reply = SlackReply(text=clip(as_plain_text(bot) if not bot.get("text") else bot["text"], MAX_FALLBACK_TEXT))
     for key in ("image", "attachment"):

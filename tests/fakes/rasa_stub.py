@@ -33,6 +33,24 @@ TABLE: TableBlock = {
 }
 
 
+# Replies that carry the rest of the vocabulary: a destructive yes, a labelled link, progress, a table with totals.
+DANGER_REPLY: dict[str, Any] = {"text": "Delete bucket old-logs? This cannot be undone.", "buttons": [
+    {"title": "Yes, delete old-logs", "payload": "/affirm", "style": "danger"}, {"title": "No, cancel", "payload": "/deny"}]}
+PRESIGNED = "https://old-logs.s3.amazonaws.com/report.pdf?X-Amz-Expires=3600&X-Amz-Signature=abc123"
+LINK_REPLY: dict[str, Any] = {"text": f"Saved report.pdf. Link: {PRESIGNED}",
+                              "custom": {"links": [{"url": PRESIGNED, "label": "Download (expires in 1 h)"}]}}
+PROGRESS_REPLY: dict[str, Any] = {"text": "Uploading to old-logs: 4 of 10 files done.",
+                                  "custom": {"progress": {"done": 4, "total": 10, "unit": "files"}}}
+USAGE_TABLE: TableBlock = {"title": "Usage of logs", "columns": ["Class", "Objects", "Size"],
+                           "rows": [["STANDARD", "3", "1.2 GB"], ["GLACIER", "1", "20 GB"]],
+                           "totals": ["Total", "4", "21.2 GB"]}
+USAGE_REPLY: dict[str, Any] = {
+    "text": "Usage of logs:\n- STANDARD: 1.2 GB in 3 objects\n- GLACIER: 20 GB in 1 objects\n"
+            "Total: 21.2 GB in 4 objects\nSizes from CloudWatch, as of yesterday.",
+    "custom": {"table": USAGE_TABLE},
+}
+
+
 def script(text: str, metadata: dict[str, Any]) -> list[dict[str, Any]]:
     """What the bot answers; messages use only our response vocabulary."""
     lowered = text.lower()
@@ -51,6 +69,14 @@ def script(text: str, metadata: dict[str, Any]) -> list[dict[str, Any]]:
         return [{"text": "Bucket size over time", "image": MEDIA_URL.format(name="chart.png")}]
     if "long" in lowered:
         return [{"text": "\n".join(f"{i:03d} {LONG_LINE}" for i in range(60))}]
+    if lowered.startswith("delete bucket"):
+        return [DANGER_REPLY]
+    if "download" in lowered:
+        return [LINK_REPLY]
+    if "progress" in lowered:
+        return [PROGRESS_REPLY]
+    if "usage" in lowered:
+        return [USAGE_REPLY]
     if "table" in lowered:
         return [{"custom": {"table": TABLE}}]
     if "upload" in lowered:

@@ -356,14 +356,15 @@
     else if (table && Array.isArray(m.text_around_table) && m.text_around_table.every((t) => typeof t === "string")) {
       [before, after] = m.text_around_table;
     }
-    if (before) bubble.append(textBlock(before, links));
+    const below = links.filter((item) => after.includes(item.url)); // a link the text lacks follows its first part
+    if (before) bubble.append(textBlock(before, links.filter((item) => !below.includes(item))));
     if (progress) bubble.append(progressBlock(progress));
     if (fields) bubble.append(fieldsBlock(fields));
     if (table) {
       bubble.classList.add("with-table"); // a table may use the whole width of the conversation
       bubble.append(tableBlock(table));
     }
-    if (after) bubble.append(textBlock(after, links));
+    if (after) bubble.append(textBlock(after, below));
     const image = safeUrl(m.image);
     if (image) bubble.append(imageBlock(image));
     const attachment = safeUrl(m.attachment);

@@ -17,7 +17,7 @@ from connectors.slack import SlackInput
 from connectors.slack.settings import SlackSettings
 from connectors.vocabulary import table_as_text
 from tests.connectors.harness import SIGNING_SECRET, SLACK_ALICE, SLACK_BOB, Agent, SlackHarness, payload
-from tests.fakes.rasa_stub import FIELDS, TABLE, ScriptedAgent, rasa_server, script
+from tests.fakes.rasa_stub import DANGER_REPLY, FIELDS, PRESIGNED, TABLE, ScriptedAgent, rasa_server, script
 from tests.fakes.slack_fake import FakeSlack, post_event
 
 TEAM = "T0CLOUD01"
@@ -322,3 +322,19 @@ async def test_malformed_socket_mode_event_is_acked_and_dropped(
     assert agent.texts() == ["hello after"]
     assert [r.message for r in caplog.records if r.levelno >= logging.ERROR] == []
     assert any("dropped a malformed payload" in r.message for r in caplog.records)
+
+
+async def test_a_destructive_confirmation_a_link_and_progress_reach_slack_readable(slack: SlackHarness) -> None:
+    await slack.http(slack.mention("delete bucket old-logs"))
+    [question] = await slack.fake.wait_for(lambda: slack.fake.called("chat.postMessage"))
+    assert question.args["text"] == DANGER_REPLY["text"]
+    actions = question.args["blocks"][-1]
+    assert [(b["text"]["text"], b.get("style")) for b in actions["elements"]] == [
+        ("Yes, delete old-logs", "danger"), ("No, cancel", None)]
+    await slack.http(slack.mention("download report.pdf"))
+    await slack.http(slack.mention("show progress"))
+    posts = await slack.fake.wait_for(lambda: len(slack.fake.called("chat.postMessage")) == 3 and
+                                      slack.fake.called("chat.postMessage"))
+    link, progress = posts[1].args["blocks"], posts[2].args["blocks"]
+    assert link[0]["text"]["text"].endswith(f"<{PRESIGNED.replace('&', '&amp;')}|Download (expires in 1 h)>")
+    assert progress[-1] == {"type": "context", "elements": [{"type": "mrkdwn", "text": "▓▓▓▓░░░░░░ 4/10 files"}]}

@@ -8,7 +8,15 @@ from connectors.slack.render import buttons_block, chosen_blocks, escape, fields
 from connectors.slack.render import render as render_slack
 from connectors.vocabulary import table_as_text
 from tests.connectors.replies import CHART, YES_NO, many_fields
-from tests.fakes.rasa_stub import TABLE
+from tests.fakes.rasa_stub import (
+    DANGER_REPLY,
+    LINK_REPLY,
+    PRESIGNED,
+    PROGRESS_REPLY,
+    TABLE,
+    USAGE_REPLY,
+    USAGE_TABLE,
+)
 
 
 def test_slack_text_is_escaped() -> None:
@@ -70,3 +78,53 @@ def test_slack_table_only_fallback_text(media_dir: Path) -> None:
     assert reply.text == table_as_text(TABLE)
     assert reply.messages == [[{"type": "section", "text": {"type": "mrkdwn",
                                                              "text": f"```\n{table_as_text(TABLE)}\n```"}}]]
+
+
+def test_slack_shows_the_text_with_its_table_and_totals(media_dir: Path) -> None:
+    reply = render_slack(USAGE_REPLY, media_dir=media_dir, owner="U1")
+    [blocks] = reply.messages
+    assert [b["text"]["text"] for b in blocks] == [
+        f"```\n{table_as_text(USAGE_TABLE)}\n```",  # the title and the restated lines are in the table
+        "Sizes from CloudWatch, as of yesterday.",
+    ]
+    assert table_as_text(USAGE_TABLE).endswith("--------  -------  -------\nTotal     4        21.2 GB")
+    assert reply.text == USAGE_REPLY["text"]  # the notification says it all
+
+
+def test_slack_table_beside_text_is_escaped_and_split_into_code_blocks(media_dir: Path) -> None:
+    table = {"columns": ["Key"], "rows": [[f"<b>{i:04d}</b>" + "x" * 60] for i in range(100)]}
+    reply = render_slack({"text": "Large folder & more", "custom": {"table": table}}, media_dir=media_dir, owner="U1")
+    [blocks] = reply.messages
+    texts = [b["text"]["text"] for b in blocks]
+    assert texts[0] == "Large folder &amp; more" and len(texts) > 3
+    assert all(t.startswith("```\n") and t.endswith("\n```") and len(t) <= 3000 for t in texts[1:])
+    assert "<b>" not in "".join(texts) and "&lt;b&gt;0099&lt;/b&gt;" in texts[-1]
+
+
+def test_slack_destructive_yes_is_danger_and_cancel_default() -> None:
+    block = buttons_block(DANGER_REPLY["buttons"], owner="U1")
+    assert [(b["text"]["text"], b.get("style")) for b in block["elements"]] == [
+        ("Yes, delete old-logs", "danger"), ("No, cancel", None)]
+    assert [b.get("style") for b in buttons_block(YES_NO, owner="U1")["elements"]] == ["primary", None]
+
+
+def test_slack_progress_is_a_text_bar(media_dir: Path) -> None:
+    [blocks] = render_slack(PROGRESS_REPLY, media_dir=media_dir, owner="U1").messages
+    assert blocks == [
+        {"type": "section", "text": {"type": "mrkdwn", "text": PROGRESS_REPLY["text"]}},
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": "▓▓▓▓░░░░░░ 4/10 files"}]},
+    ]
+
+
+def test_slack_links_show_their_label(media_dir: Path) -> None:
+    [blocks] = render_slack(LINK_REPLY, media_dir=media_dir, owner="U1").messages
+    assert blocks == [{"type": "section", "text": {"type": "mrkdwn", "text": (
+        f"Saved report.pdf. Link: <{PRESIGNED.replace('&', '&amp;')}|Download (expires in 1 h)>")}}]
+    hostile = {"text": "see javascript:alert(1) <!channel>", "custom": {"links": [
+        {"url": "javascript:alert(1)", "label": "x"}, {"url": "https://a.example/|<!channel>", "label": "y"}]}}
+    [blocks] = render_slack(hostile, media_dir=media_dir, owner="U1").messages
+    assert blocks[0]["text"]["text"] == "see javascript:alert(1) &lt;!channel&gt;"
+    odd_label = {"text": "get https://a.example/f", "custom": {"links": [
+        {"url": "https://a.example/f", "label": "<!here> | now"}]}}
+    [blocks] = render_slack(odd_label, media_dir=media_dir, owner="U1").messages
+    assert blocks[0]["text"]["text"] == "get <https://a.example/f|&lt;!here&gt; / now>"
