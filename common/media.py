@@ -14,6 +14,7 @@ MEDIA_DIR_VARIABLE = "CLOUDBUTLER_MEDIA_DIR"
 DEFAULT_MEDIA_DIR = "./var/media"
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_RANDOM_PART = re.compile(r"[0-9a-f]{16}-(?=.)")
 
 
 def media_dir(env: Mapping[str, str] | None = None) -> Path:
@@ -31,6 +32,12 @@ def media_name(original: str, token: str | None = None) -> str:
     base = _UNSAFE.sub("_", original.rsplit("/", 1)[-1])
     base = re.sub(r"\.{2,}", ".", base).strip("._-") or "file"
     return f"{token or secrets.token_hex(8)}-{base}"[:128]
+
+
+def shown_name(name: str) -> str:
+    """The name a published file is shown and sent under: its media name without the random part ``media_name``
+    put in front (which keeps it unguessable and collision-free in the folder, and is no business of the user's)."""
+    return _RANDOM_PART.sub("", name, count=1) if _RANDOM_PART.match(name) else name
 
 
 def media_url(name: str) -> str:

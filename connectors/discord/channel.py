@@ -12,6 +12,7 @@ import discord
 from sanic import Blueprint
 
 import connectors.discord.translate as translate
+from common.media import shown_name
 from common.store import MemoryStore, Store
 from connectors.core.channel import ChatInput
 from connectors.core.handover import Incoming
@@ -70,7 +71,7 @@ class DiscordOutput(ChatOutput):
             if reply.buttons
             else None
         )
-        files = [discord.File(io.BytesIO(await read_file(path)), filename=path.name) for path in reply.files]
+        files = [discord.File(io.BytesIO(await read_file(path)), filename=shown_name(path.name)) for path in reply.files]
         pieces: list[str | None] = list(reply.chunks) or [None]
         for piece in pieces[:-1]:
             await self.target.send(content=piece)

@@ -13,6 +13,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
 import connectors.slack.translate as translate
+from common.media import shown_name
 from common.store import Store
 from connectors.core.channel import ChatInput
 from connectors.core.handover import Incoming
@@ -50,7 +51,7 @@ class SlackOutput(ChatOutput):
             await self.client.chat_postMessage(channel=channel, text=reply.text, blocks=blocks, thread_ts=thread_ts)
         for path in reply.uploads:
             await self.client.files_upload_v2(
-                channel=channel, content=await read_file(path), filename=path.name, title=path.name,
+                channel=channel, content=await read_file(path), filename=shown_name(path.name), title=shown_name(path.name),
                 thread_ts=thread_ts,
             )
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from common.media import MEDIA_ROUTE, is_media_name, media_dir, media_name, media_url, name_of
+from common.media import MEDIA_ROUTE, is_media_name, media_dir, media_name, media_url, name_of, shown_name
 from common.store import MemoryStore
 
 
@@ -16,6 +16,15 @@ def test_media_urls_round_trip() -> None:
     assert name_of(media_url(name)) == name
     assert name_of(f"http://127.0.0.1:5005/webhooks/webchat{media_url(name)}") == name
     assert name_of("/media/../secrets.json") is None and name_of("/static/x.png") is None
+
+
+def test_a_published_file_is_shown_under_its_own_name() -> None:
+    name = media_name("reports/Q1 report.pdf")  # a random part in front keeps it unguessable and collision-free
+    assert name != "Q1_report.pdf" and shown_name(name) == "Q1_report.pdf"
+    assert shown_name(media_name("notes.txt")) == "notes.txt"
+    assert shown_name("chart.png") == "chart.png"  # nothing random to take away
+    assert shown_name("cost-chart.png") == "cost-chart.png"
+    assert shown_name("0123456789abcdef-") == "0123456789abcdef-"  # never an empty name
 
 
 def test_media_dir_is_read_from_one_variable() -> None:

@@ -320,6 +320,8 @@
   function attachmentBlock(href) {
     let name = new URL(href).pathname.split("/").pop() || "";
     try { name = decodeURIComponent(name); } catch (_) { /* keep it as it came */ }
+    // common.media.shown_name: the random part in front of a published file's name is not the user's business.
+    name = name.replace(/^[0-9a-f]{16}-(?=.)/, "");
     const a = link(href, `⬇ ${TEXT.download} ${name}`.trim());
     a.className = "download";
     a.setAttribute("download", name);
