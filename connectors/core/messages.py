@@ -21,3 +21,4 @@ class ConnectorMessages:
     NOT_YOURS = "These buttons belong to someone else's request - ask me yourself to get your own."
     EXPIRED = "These buttons have expired - ask me again if you still want this."
     CHOSEN = "\u2714 {title}"
+    TABLE_CUT = "\u2026 and {count} more rows (too long to show here)"

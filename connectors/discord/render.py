@@ -1,5 +1,6 @@
-"""Our response vocabulary -> Discord: message text in 2,000-character pieces, embeds for labelled fields,
-a button view for choices, media files as attachments. Tables degrade to monospace text."""
+"""Our response vocabulary -> Discord: message text in 2,000-character pieces (labelled links as
+``[label](url)``), embeds for labelled fields, tables as a code block beside the text, progress as a text bar, a
+button view for choices (the yes of a destructive change red, Cancel grey), media files as attachments."""
 from __future__ import annotations
 
 import logging
@@ -12,9 +13,20 @@ from typing import Any
 import discord
 
 from connectors.core.messages import ConnectorMessages
-from connectors.core.output import buttons_of, media_file_for, readable_text, vocabulary_part
+from connectors.core.output import (
+    buttons_of,
+    is_danger,
+    links_of,
+    media_file_for,
+    progress_bar,
+    progress_of,
+    readable_text,
+    text_around_table,
+    vocabulary_part,
+    with_links,
+)
 from connectors.core.text import clip, split_text
-from connectors.vocabulary import Button, FieldsBlock, fields_of
+from connectors.vocabulary import BotMessage, Button, FieldsBlock, Link, TableBlock, fields_of, table_as_text, table_of
 
 logger = logging.getLogger(__name__)
 
@@ -73,6 +85,50 @@ def fields_embeds(block: FieldsBlock) -> list[discord.Embed]:
     return embeds
 
 
+def discord_link(link: Link) -> str:
+    """``[label](url)``: brackets out of the label, parentheses encoded in the url, so neither ends the link early;
+    the ``<url>`` form keeps Discord from adding a preview of the file."""
+    label = link["label"].replace("[", "(").replace("]", ")")
+    url = link["url"].replace("(", "%28").replace(")", "%29")
+    return f"[{label}](<{url}>)"
+
+
+def table_block(table: TableBlock, limit: int = MAX_CONTENT) -> tuple[str, bool]:
+    """The table (totals ruled off) as one code block of at most ``limit`` characters, and whether rows were cut
+    to fit (then a note says how many); backticks in cells cannot end the block."""
+    lines = table_as_text(table).replace("`", "\u02cb").split("\n")
+    fence = "```\n{}\n```"
+    if len(fence.format("\n".join(lines))) <= limit:
+        return fence.format("\n".join(lines)), False
+    kept = lines[:]
+    while kept:
+        kept.pop()
+        note = ConnectorMessages.TABLE_CUT.format(count=f"{len(lines) - len(kept):,}")
+        shown = fence.format("\n".join(kept)) + "\n" + note
+        if len(shown) <= limit:
+            return shown, True
+    return clip(ConnectorMessages.TABLE_CUT.format(count=f"{len(lines):,}"), limit), True
+
+
+def text_chunks(bot: BotMessage) -> list[str]:
+    """The text with its progress bar and its table, in 2,000-character messages. The table takes the place of the
+    lines it restates - unless it is too long to show whole: then the whole text comes before it."""
+    text, table, links = bot.get("text") or "", table_of(bot), links_of(bot)
+    if not text:
+        return split_text(readable_text(bot), MAX_CONTENT)
+    block, cut = table_block(table) if table else ("", False)
+    before, after = text_around_table(text, table) if table and not cut else (text, "")
+    below = [link for link in links if link["url"] in after]
+    shown = [with_links(before, [link for link in links if link not in below], link=discord_link, plain=str)]
+    progress = progress_of(bot)
+    if progress:
+        shown.append(progress_bar(progress))
+    chunks = split_text("\n".join(part for part in shown if part), MAX_CONTENT)
+    if block:
+        chunks.append(block)
+    return chunks + split_text(with_links(after, below, link=discord_link, plain=str), MAX_CONTENT)
+
+
 def render(message: Mapping[str, Any], *, media_dir: Path) -> DiscordReply:
     bot = vocabulary_part(message)
     reply = DiscordReply()
@@ -81,7 +137,7 @@ def render(message: Mapping[str, Any], *, media_dir: Path) -> DiscordReply:
     if embeds:
         reply.embeds = embeds  # shown instead of the text, which says the same (see vocabulary)
     else:
-        reply.chunks = split_text(readable_text(bot), MAX_CONTENT)
+        reply.chunks = text_chunks(bot)
     reply.buttons = buttons_of(message)[:MAX_BUTTONS]
     links: list[str] = []
     for key in ("image", "attachment"):
@@ -98,9 +154,16 @@ def render(message: Mapping[str, Any], *, media_dir: Path) -> DiscordReply:
     return reply
 
 
+def button_style(choice: Button, index: int, *, danger: bool) -> discord.ButtonStyle:
+    """Red for the yes of a destructive change and grey beside it (Cancel); else the first choice stands out."""
+    if danger:
+        return discord.ButtonStyle.danger if is_danger(choice) else discord.ButtonStyle.secondary
+    return discord.ButtonStyle.primary if index == 0 else discord.ButtonStyle.secondary
+
+
 class ChoiceButton(discord.ui.Button["ChoiceView"]):
-    def __init__(self, *, index: int, choice: Button, owner_id: int) -> None:
-        style = discord.ButtonStyle.primary if index == 0 else discord.ButtonStyle.secondary
+    def __init__(self, *, index: int, choice: Button, owner_id: int, danger: bool = False) -> None:
+        style = button_style(choice, index, danger=danger)
         custom_id = choice_custom_id(owner_id, index, choice["payload"])
         super().__init__(label=clip(choice["title"], MAX_BUTTON_LABEL), style=style, custom_id=custom_id)
         self.index = index
@@ -122,8 +185,9 @@ class ChoiceView(discord.ui.View):
         self.message: discord.Message | None = None
         self._on_choice = on_choice
         self._chosen: int | None = None
+        danger = any(is_danger(choice) for choice in buttons)
         for index, choice in enumerate(buttons):
-            self.add_item(ChoiceButton(index=index, choice=choice, owner_id=owner_id))
+            self.add_item(ChoiceButton(index=index, choice=choice, owner_id=owner_id, danger=danger))
 
     @property
     def chosen(self) -> int | None:

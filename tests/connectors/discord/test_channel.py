@@ -16,7 +16,16 @@ from connectors.discord.settings import DiscordSettings
 from connectors.vocabulary import table_as_text
 from tests.connectors.harness import ALICE, BOB, Agent, DiscordHarness, DiscordUsers, payload
 from tests.fakes.discord_fake import FakeDiscord
-from tests.fakes.rasa_stub import FIELDS, TABLE, ScriptedAgent, rasa_server, script
+from tests.fakes.rasa_stub import (
+    FIELDS,
+    PRESIGNED,
+    PROGRESS_REPLY,
+    TABLE,
+    USAGE_TABLE,
+    ScriptedAgent,
+    rasa_server,
+    script,
+)
 
 GUILD = "800000000000000001"
 CHANNEL = "700000000000000001"
@@ -281,3 +290,23 @@ async def test_allow_list_limits_guild_channels(
         await agent.wait_handled(2)  # in order of arrival: the one elsewhere was dropped first
         assert len(discord_fake.posted()) == 2
     assert agent.texts() == ["hello here", "hello in private"]
+
+
+async def test_a_destructive_confirmation_a_link_a_table_and_progress_reach_discord_readable(
+    discord: DiscordHarness, agent: Agent
+) -> None:
+    await discord.say("delete bucket old-logs")
+    [question] = await discord.fake.wait_for(lambda: discord.fake.posted(CHANNEL))
+    buttons = question.json["components"][0]["components"]
+    assert [(b["label"], b["style"]) for b in buttons] == [("Yes, delete old-logs", 4), ("No, cancel", 2)]  # red, grey
+    for text in ("download report.pdf", "show progress", "usage of logs"):
+        await discord.say(text)
+    await agent.wait_handled(4)  # every piece posted
+    posts = discord.fake.posted(CHANNEL)
+    contents = sorted(post.json["content"] for post in posts[1:])  # each request is answered as it ends
+    assert contents == sorted([
+        f"Saved report.pdf. Link: [Download (expires in 1 h)](<{PRESIGNED}>)",
+        f"{PROGRESS_REPLY['text']}\n▓▓▓▓░░░░░░ 4/10 files",
+        f"```\n{table_as_text(USAGE_TABLE)}\n```",
+        "Sizes from CloudWatch, as of yesterday.",
+    ])

@@ -3,11 +3,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from connectors.discord.render import fields_embeds
+import discord
+
+from connectors.core.messages import ConnectorMessages
+from connectors.discord.render import button_style, fields_embeds, table_block
 from connectors.discord.render import render as render_discord
 from connectors.vocabulary import table_as_text
 from tests.connectors.replies import CHART, YES_NO, many_fields
-from tests.fakes.rasa_stub import FIELDS, TABLE
+from tests.fakes.rasa_stub import FIELDS, LINK_REPLY, PRESIGNED, PROGRESS_REPLY, TABLE, USAGE_REPLY, USAGE_TABLE
 
 
 def test_discord_text_with_rasa_extras(media_dir: Path) -> None:
@@ -56,3 +59,44 @@ def test_discord_media_local_as_file_remote_as_link(media_dir: Path) -> None:
 def test_discord_table_only_degrades_to_monospace(media_dir: Path) -> None:
     reply = render_discord({"custom": {"table": TABLE}}, media_dir=media_dir)
     assert reply.chunks == [f"```\n{table_as_text(TABLE)}\n```"] and reply.embeds == []
+
+
+def test_discord_destructive_yes_is_red_and_cancel_grey() -> None:
+    danger = [{"title": "Yes, delete", "payload": "/affirm", "style": "danger"}, {"title": "No, cancel", "payload": "/deny"}]
+    assert [button_style(b, i, danger=True) for i, b in enumerate(danger)] == [
+        discord.ButtonStyle.danger, discord.ButtonStyle.secondary]
+    assert [button_style(b, i, danger=False) for i, b in enumerate(YES_NO)] == [
+        discord.ButtonStyle.primary, discord.ButtonStyle.secondary]
+
+
+def test_discord_shows_the_text_with_its_table(media_dir: Path) -> None:
+    reply = render_discord(USAGE_REPLY, media_dir=media_dir)
+    assert reply.chunks == [f"```\n{table_as_text(USAGE_TABLE)}\n```", "Sizes from CloudWatch, as of yesterday."]
+
+
+def test_discord_a_table_too_long_is_cut_with_a_note_after_the_whole_text(media_dir: Path) -> None:
+    rows = [[f"key-{i:04d}.csv", f"{i} KB"] for i in range(300)]
+    text = "Largest files:\n" + "\n".join(f"{name} ({size})" for name, size in rows)
+    reply = render_discord({"text": text, "custom": {"table": {"columns": ["Key", "Size"], "rows": rows}}},
+                           media_dir=media_dir)
+    *pieces, block = reply.chunks
+    assert "\n".join(pieces) == text  # the text is complete: nothing the cut table misses is lost
+    assert len(block) <= 2000 and block.startswith("```\nKey")
+    shown = block.split("```")[1].strip("\n").split("\n")
+    assert block.endswith(ConnectorMessages.TABLE_CUT.format(count=f"{301 - len(shown):,}"))
+
+
+def test_discord_table_cells_cannot_end_the_code_block() -> None:
+    block, cut = table_block({"columns": ["a"], "rows": [["```@everyone"]]})
+    assert block.count("```") == 2 and not cut
+
+
+def test_discord_progress_and_links(media_dir: Path) -> None:
+    assert render_discord(PROGRESS_REPLY, media_dir=media_dir).chunks == [
+        f"{PROGRESS_REPLY['text']}\n▓▓▓▓░░░░░░ 4/10 files"]
+    assert render_discord(LINK_REPLY, media_dir=media_dir).chunks == [
+        f"Saved report.pdf. Link: [Download (expires in 1 h)](<{PRESIGNED}>)"]
+    odd = {"text": "get https://a.example/f(1)", "custom": {"links": [
+        {"url": "https://a.example/f(1)", "label": "[x](https://evil.example)"}]}}
+    assert render_discord(odd, media_dir=media_dir).chunks == [
+        "get [(x)(https://evil.example)](<https://a.example/f%281%29>)"]
