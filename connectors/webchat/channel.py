@@ -2,8 +2,9 @@
 
 Routes (under ``/webhooks/webchat/``): the page, its static files, ``widget.js``, ``examples`` (what the empty chat
 offers to try), ``session`` (a new signed session id), ``webhook`` (JSON message), ``upload`` (multipart files),
-``updates`` (long poll for messages sent later), ``media/<name>`` (charts) and ``health``. Replies are whole vocabulary messages. Every route that acts needs a
-session this server issued; the front door (``connectors.guard``) refuses foreign Origins before any route runs.
+``updates`` (long poll for messages sent later), ``media/<name>`` (charts) and ``health``. Replies are whole
+vocabulary messages. Every route that acts needs a session this server issued; the front door (``connectors.guard``)
+refuses foreign Origins before any route runs.
 """
 from __future__ import annotations
 

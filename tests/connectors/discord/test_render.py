@@ -8,7 +8,7 @@ import discord
 from connectors.core.messages import ConnectorMessages
 from connectors.discord.render import button_style, fields_embeds, table_block
 from connectors.discord.render import render as render_discord
-from connectors.vocabulary import table_as_text
+from connectors.vocabulary import Button, table_as_text
 from tests.connectors.replies import CHART, YES_NO, many_fields
 from tests.fakes.rasa_stub import FIELDS, LINK_REPLY, PRESIGNED, PROGRESS_REPLY, TABLE, USAGE_REPLY, USAGE_TABLE
 
@@ -62,7 +62,8 @@ def test_discord_table_only_degrades_to_monospace(media_dir: Path) -> None:
 
 
 def test_discord_destructive_yes_is_red_and_cancel_grey() -> None:
-    danger = [{"title": "Yes, delete", "payload": "/affirm", "style": "danger"}, {"title": "No, cancel", "payload": "/deny"}]
+    danger: list[Button] = [{"title": "Yes, delete", "payload": "/affirm", "style": "danger"},
+                            {"title": "No, cancel", "payload": "/deny"}]
     assert [button_style(b, i, danger=True) for i, b in enumerate(danger)] == [
         discord.ButtonStyle.danger, discord.ButtonStyle.secondary]
     assert [button_style(b, i, danger=False) for i, b in enumerate(YES_NO)] == [
