@@ -215,10 +215,12 @@ async def test_a_download_link_shows_as_its_label(webchat: WebChatServer, sized:
     await shot(sized, tmp_path, "download-link")
 
 
-async def test_the_examples_come_from_the_server(webchat: WebChatServer, page: Page) -> None:
+async def test_the_examples_come_from_the_server(webchat: WebChatServer, sized: Page, tmp_path: Path) -> None:
+    page = sized
     await open_chat(page, webchat.url)
     await poll(page, "() => document.body.dataset.examples !== undefined")
     assert await page.locator("#examples button").all_inner_texts() == list(DEFAULT_EXAMPLES)
+    await shot(page, tmp_path, "examples")
     assert "what are my stats" not in DEFAULT_EXAMPLES  # not a working skill (yet)
     await page.get_by_role("button", name="list my S3 buckets").click()
     await poll(page, "() => document.body.dataset.turns === '1'")
@@ -234,3 +236,22 @@ async def test_an_operator_chooses_the_examples_or_none(tmp_path: Path, page: Pa
             await poll(page, "() => document.body.dataset.examples !== undefined")
             assert await page.locator("#examples button").all_inner_texts() == [e for e in examples if e.strip()]
             assert await page.locator("#empty-intro").is_visible() is intro_shown
+
+
+async def test_dark_mode_keeps_the_destructive_yes_apart_and_tables_readable(
+    webchat: WebChatServer, browser: Browser, tmp_path: Path
+) -> None:
+    context = await browser.new_context(viewport=PHONE, color_scheme="dark", is_mobile=True, has_touch=True)
+    page = await context.new_page()
+    await open_chat(page, webchat.url)
+    await send_and_wait(page, "show usage")
+    await send_and_wait(page, "show danger")
+    yes = page.get_by_role("button", name="Yes, delete old-logs")
+    cancel = page.get_by_role("button", name="No, cancel")
+    yes_bg, no_bg = [rgb(await b.evaluate("b => getComputedStyle(b).backgroundColor")) for b in (yes, cancel)]
+    assert yes_bg[0] > 150 and yes_bg[1] < 80 and no_bg != yes_bg and max(no_bg) < 80  # red beside a dark Cancel
+    total = rgb(await page.locator("tfoot td").first.evaluate("c => getComputedStyle(c).color"))
+    assert min(total) > 180  # light text on the dark card
+    await no_page_overflow(page)
+    await shot(page, tmp_path, "dark-usage-and-danger")
+    await context.close()
