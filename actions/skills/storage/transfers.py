@@ -17,7 +17,7 @@ from actions.aws.objects import ObjectInfo, ObjectService
 from actions.aws.paths import UnsafePath, resolve_inside, unique_target
 from actions.aws.s3 import Progress, default_transfer_config
 from actions.aws.sync import SyncPlan
-from actions.core import errors
+from actions.core import context, errors
 from actions.core.base import ConfirmableAction, Skill
 from actions.core.formatting import format_bytes, listed_names, plural, s3_url, when
 from actions.core.identity import Attachment
@@ -178,6 +178,11 @@ class ActionUploadFile(StorageAction, ConfirmableAction):
     ) -> list[dict[str, Any]]:
         places = self.places
         file, bucket = self.local_file_of(tracker), self.bucket_of(tracker)
+        talked = context.current().object
+        if not attachments and not file and talked is not None:
+            # "upload it again": the file of the object the conversation talks about (its key's last part).
+            file = talked[1].rsplit("/", 1)[-1]
+            bucket = self.bucket_named_in(tracker) or talked[0]
         if not attachments and not file:
             dispatcher.utter_message(text=await self.blocking(self._outbox_help, places, None))
             return []

@@ -10,6 +10,7 @@ from actions.aws.clients import ClientFactory
 from actions.core import wording
 from actions.core.confirmation import change_of
 from actions.skills.storage.sync import ActionSyncFolder
+from actions.skills.storage.transfers import ActionUploadFile
 from tests.actions.harness import run_action
 from tests.actions.skills.storage.support import (
     Posts,
@@ -147,3 +148,23 @@ async def test_an_empty_outbox_has_nothing_to_sync(env: StorageEnv) -> None:
     assert only_text(sent) == (
         f"The outbox folder ({env.outbox}) has no files, so there is nothing to sync. Nothing was changed."
     )
+
+
+async def test_upload_it_again_uploads_the_file_the_conversation_talks_about(env: StorageEnv) -> None:
+    (env.outbox / "notes.txt").write_bytes(b"new notes")
+    env.s3.put_object(Bucket=BUCKET, Key="notes.txt", Body=b"old")
+    talked = {"bucket": BUCKET, "object": {"bucket": BUCKET, "key": "notes.txt"}}
+    events, sent = await run_action(env.action(ActionUploadFile), ask(
+        "upload it again", "upload_file", slots={"context": talked}, file="it"))
+    assert only_text(sent).startswith(
+        f"Upload to {BUCKET}?\n- notes.txt (9 B) -> s3://{BUCKET}/notes.txt - REPLACES the existing object (3 B,")
+    assert change_of(pending_of(events))["files"][0]["key"] == "notes.txt"
+
+
+async def test_upload_it_again_without_the_file_in_the_outbox_says_what_is_there(env: StorageEnv) -> None:
+    (env.outbox / "other.txt").write_bytes(b"x")
+    talked = {"bucket": BUCKET, "object": {"bucket": BUCKET, "key": "reports/notes.txt"}}
+    events, sent = await run_action(env.action(ActionUploadFile), ask(
+        "upload it again", "upload_file", slots={"context": talked}))
+    assert asked_nothing(events)
+    assert only_text(sent) == f"I can't find notes.txt in the outbox folder ({env.outbox}). Files in the outbox: other.txt."
