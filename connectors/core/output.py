@@ -14,6 +14,7 @@ from urllib.parse import unquote, urlparse
 from rasa.core.channels.channel import OutputChannel
 
 from common.media import is_media_name, name_of
+from common.store import Store
 from connectors.vocabulary import (
     BotMessage,
     Button,
@@ -28,6 +29,7 @@ from connectors.vocabulary import (
 VOCABULARY_KEYS = ("text", "buttons", "image", "attachment", "custom")
 DANGER = "danger"
 PROGRESS_BAR_CELLS = 10
+PROGRESS_EDIT_SECONDS = 3600.0  # a job's next report edits its last one for this long
 
 
 class ChatOutput(OutputChannel, ABC):
@@ -147,6 +149,34 @@ def progress_bar(progress: ProgressBlock, cells: int = PROGRESS_BAR_CELLS) -> st
         return f"{done}{unit}"
     filled = min(cells, progress["done"] * cells // progress["total"])
     return f"{'▓' * filled}{'░' * (cells - filled)} {done}/{total}{unit}"
+
+
+class ProgressMessages:
+    """Where each conversation's latest progress message is, so that the next report of the same job (same unit and
+    total, not fewer done) edits it - one bar that moves - while nothing else was said there since. In ``store``,
+    so another server process can edit it too."""
+
+    def __init__(self, store: Store, *, channel: str, ttl: float = PROGRESS_EDIT_SECONDS) -> None:
+        self.store = store
+        self.namespace = f"progress:{channel}"
+        self.ttl = ttl
+
+    def editable(self, place: str, progress: ProgressBlock | None) -> str | None:
+        """The platform's id of the message to edit with ``progress`` at ``place``, if any."""
+        last = self.store.get(self.namespace, place) if progress else None
+        if not isinstance(last, Mapping) or progress is None:
+            return None
+        same = (last.get("unit"), last.get("total")) == (progress["unit"], progress["total"])
+        moving = isinstance(last.get("done"), int) and last["done"] <= progress["done"]
+        return str(last["message"]) if same and moving and last.get("message") else None
+
+    def said(self, place: str, progress: ProgressBlock | None, message: str | None) -> None:
+        """After a message at ``place``: a progress message (``message``: its id) may be edited by the next report;
+        anything else ends that."""
+        if progress is None or not message:
+            self.store.delete(self.namespace, place)
+            return
+        self.store.put(self.namespace, place, {**progress, "message": message}, ttl=self.ttl)
 
 
 def safe_link_url(value: object) -> str | None:

@@ -14,46 +14,72 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 import connectors.slack.translate as translate
 from common.media import shown_name
-from common.store import Store
+from common.store import MemoryStore, Store
 from connectors.core.channel import ChatInput
 from connectors.core.handover import Incoming
 from connectors.core.inbox import SavedFiles
 from connectors.core.late import Place
 from connectors.core.lifecycle import Lifecycle
 from connectors.core.messages import ConnectorMessages
-from connectors.core.output import ChatOutput, read_file
+from connectors.core.output import ChatOutput, ProgressMessages, buttons_of, progress_of, read_file
 from connectors.slack.render import SlackReply, chosen_blocks, owner_of, render
 from connectors.slack.settings import SlackSettings
 from connectors.slack.transport import SlackTransport, UserDirectory
 
 logger = logging.getLogger(__name__)
+PROGRESS_PLACES = 10_000  # conversations whose last progress message is remembered (in-memory store)
 
 
 class SlackOutput(ChatOutput):
-    """Replies into one Slack channel (or thread) for the user who asked (the owner of any buttons)."""
+    """Replies into one Slack channel (or thread) for the user who asked (the owner of any buttons). With
+    ``progress``, a job's next progress report edits its last one (``chat.update``) instead of adding a message."""
 
     channel_name = "slack"
 
     def __init__(
-        self, *, client: AsyncWebClient, conversation: translate.Conversation, owner: str, media_dir: Path
+        self, *, client: AsyncWebClient, conversation: translate.Conversation, owner: str, media_dir: Path,
+        progress: ProgressMessages | None = None,
     ) -> None:
         self.client = client
         self.conversation = conversation
         self.owner = owner
         self._media_dir = media_dir
+        self._progress = progress
 
     async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
-        await self.send_reply(render(message, media_dir=self._media_dir, owner=self.owner))
+        reply = render(message, media_dir=self._media_dir, owner=self.owner)
+        if self._progress is None:
+            await self.send_reply(reply)
+            return
+        place = f"{self.conversation.channel}:{self.conversation.thread_ts or ''}:{self.owner}"
+        progress = progress_of(message)
+        if len(reply.messages) != 1 or reply.uploads or buttons_of(message):
+            progress = None  # only a plain one-message report can stand in for the last one
+        ts = self._progress.editable(place, progress)
+        if ts is not None:
+            try:
+                await self.client.chat_update(channel=self.conversation.channel, ts=ts, text=reply.text,
+                                              blocks=reply.messages[0])
+                self._progress.said(place, progress, ts)
+                return
+            except SlackApiError as exc:  # deleted meanwhile, or too old to edit: post the report anew
+                logger.info("slack: could not update a progress message (%s)", exc.response.get("error"))
+        self._progress.said(place, progress, await self.send_reply(reply))
 
-    async def send_reply(self, reply: SlackReply) -> None:
+    async def send_reply(self, reply: SlackReply) -> str | None:
+        """Post the reply; the ``ts`` of its last message."""
         channel, thread_ts = self.conversation.channel, self.conversation.thread_ts
+        last: str | None = None
         for blocks in reply.messages:
-            await self.client.chat_postMessage(channel=channel, text=reply.text, blocks=blocks, thread_ts=thread_ts)
+            posted = await self.client.chat_postMessage(
+                channel=channel, text=reply.text, blocks=blocks, thread_ts=thread_ts)
+            last = posted.get("ts") if isinstance(posted.get("ts"), str) else last
         for path in reply.uploads:
             await self.client.files_upload_v2(
                 channel=channel, content=await read_file(path), filename=shown_name(path.name), title=shown_name(path.name),
                 thread_ts=thread_ts,
             )
+        return last
 
 
 class SlackInput(ChatInput):
@@ -67,6 +93,7 @@ class SlackInput(ChatInput):
         self.settings = settings
         self.transport: SlackTransport | None = None
         self._users: UserDirectory | None = None
+        self.progress = ProgressMessages(store or MemoryStore(max_items=PROGRESS_PLACES), channel=self.channel_name)
 
     @classmethod
     def from_credentials(cls, credentials: Mapping[str, Any] | None) -> SlackInput:
@@ -107,7 +134,8 @@ class SlackInput(ChatInput):
     def _output(self, conversation: translate.Conversation, owner: str) -> SlackOutput:
         assert self.transport is not None
         return SlackOutput(
-            client=self.transport.client, conversation=conversation, owner=owner, media_dir=self.settings.media_dir
+            client=self.transport.client, conversation=conversation, owner=owner, media_dir=self.settings.media_dir,
+            progress=self.progress,
         )
 
     async def _on_event(self, body: dict[str, Any], bot_user_id: str | None) -> None:

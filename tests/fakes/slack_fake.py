@@ -41,6 +41,7 @@ class FakeSlack:
         self.users = users or {"U0ALICE01": "Alice", "U0BOB0001": "Bob"}
         self.calls: list[Call] = []
         self.missing_channels: set[str] = set()  # posts there fail with channel_not_found (archived, bot removed)
+        self.deleted_messages: set[str] = set()  # ts of messages someone deleted: updating them fails
         self.uploads: dict[str, bytes] = {}  # file id -> bytes sent to the upload URL
         self.files: dict[str, bytes] = {}  # private files users shared, by name
         self.file_downloads: list[str | None] = []  # Authorization header of each download
@@ -127,6 +128,8 @@ class FakeSlack:
                                          "profile": {"display_name": self.users[user], "real_name": self.users[user]}}}
         if method in ("chat.postMessage", "chat.update") and args.get("channel") in self.missing_channels:
             return {"ok": False, "error": "channel_not_found"}
+        if method == "chat.update" and args.get("ts") in self.deleted_messages:
+            return {"ok": False, "error": "message_not_found"}
         if method in ("chat.postMessage", "chat.update"):
             ts = str(args.get("ts") or next_ts())
             return {"ok": True, "channel": args.get("channel"), "ts": ts,

@@ -290,3 +290,40 @@ async def test_slack_remembers_a_bounded_number_of_senders(
         await late(channel).send_response(SLACK_ALICE_SENDER, {"text": "for alice"})
         await late(channel).send_response(f"slack:{TEAM}:{SLACK_BOB}", {"text": "for bob"})
     assert [c.args["text"] for c in slack_fake.called("chat.postMessage")] == ["hello", "hello", "for bob"]
+
+
+def report(done: int, total: int = 10) -> dict[str, Any]:
+    return {"text": f"Uploading: {done} of {total} files done.",
+            "custom": {"progress": {"done": done, "total": total, "unit": "files"}}}
+
+
+async def test_slack_a_jobs_progress_moves_in_one_message(slack: SlackHarness) -> None:
+    await slack.http(slack.mention("hello there"))
+    await slack.fake.wait_for(lambda: slack.fake.called("chat.postMessage"))
+    output = output_for_latest(slack.server, SLACK_ALICE_SENDER, "slack")
+    for done in (2, 5, 10):
+        await output.send_response(SLACK_ALICE_SENDER, report(done))
+    posts, updates = slack.fake.called("chat.postMessage"), slack.fake.called("chat.update")
+    assert len(posts) == 2 and [u.args["ts"] for u in updates] == [posts[1].response["ts"]] * 2
+    assert updates[-1].args["blocks"][-1]["elements"][0]["text"] == "▓▓▓▓▓▓▓▓▓▓ 10/10 files"
+    assert updates[-1].args["text"] == "Uploading: 10 of 10 files done."
+    # Anything said in between, or another job's count, starts a new progress message.
+    await output.send_response(SLACK_ALICE_SENDER, {"text": "Uploaded 10 files."})
+    await output.send_response(SLACK_ALICE_SENDER, report(1))
+    await output.send_response(SLACK_ALICE_SENDER, report(1, total=3))
+    await output.send_response(SLACK_ALICE_SENDER, report(0, total=3))  # fewer done: not the same job
+    assert len(slack.fake.called("chat.postMessage")) == 6 and len(slack.fake.called("chat.update")) == 2
+
+
+async def test_slack_progress_whose_message_is_gone_is_posted_anew(slack: SlackHarness) -> None:
+    await slack.http(slack.mention("hello there"))
+    await slack.fake.wait_for(lambda: slack.fake.called("chat.postMessage"))
+    output = output_for_latest(slack.server, SLACK_ALICE_SENDER, "slack")
+    await output.send_response(SLACK_ALICE_SENDER, report(2))
+    first = slack.fake.called("chat.postMessage")[-1].response["ts"]
+    slack.fake.deleted_messages.add(first)
+    await output.send_response(SLACK_ALICE_SENDER, report(4))
+    await output.send_response(SLACK_ALICE_SENDER, report(6))
+    posts, updates = slack.fake.called("chat.postMessage"), slack.fake.called("chat.update")
+    assert [p.args["text"] for p in posts[1:]] == ["Uploading: 2 of 10 files done.", "Uploading: 4 of 10 files done."]
+    assert [(u.args["ts"], u.response["ok"]) for u in updates] == [(first, False), (posts[-1].response["ts"], True)]
