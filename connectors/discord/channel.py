@@ -19,7 +19,7 @@ from connectors.core.handover import Incoming
 from connectors.core.late import Place
 from connectors.core.lifecycle import Lifecycle
 from connectors.core.messages import ConnectorMessages
-from connectors.core.output import ChatOutput, read_file
+from connectors.core.output import ChatOutput, ProgressMessages, progress_of, read_file
 from connectors.discord.render import (
     ChoiceHandler,
     ChoiceView,
@@ -35,7 +35,8 @@ logger = logging.getLogger(__name__)
 
 
 class DiscordOutput(ChatOutput):
-    """Replies into one Discord channel, on behalf of the user who asked (the owner of any buttons)."""
+    """Replies into one Discord channel, on behalf of the user who asked (the owner of any buttons). With
+    ``progress``, a job's next progress report edits its last one instead of adding a message."""
 
     channel_name = "discord"
 
@@ -48,8 +49,10 @@ class DiscordOutput(ChatOutput):
         on_choice: ChoiceHandler,
         button_timeout: float | None,
         on_buttons_sent: Callable[[int], None] | None = None,
+        progress: ProgressMessages | None = None,
     ) -> None:
         self.target = target
+        self._progress = progress
         self.owner_id = owner_id
         self._media_dir = media_dir
         self._on_choice = on_choice
@@ -57,10 +60,27 @@ class DiscordOutput(ChatOutput):
         self._on_buttons_sent = on_buttons_sent
 
     async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
-        await self.send_reply(render(message, media_dir=self._media_dir))
+        reply = render(message, media_dir=self._media_dir)
+        if self._progress is None:
+            await self.send_reply(reply)
+            return
+        place = f"{getattr(self.target, 'id', '')}:{self.owner_id}"
+        progress = progress_of(message)
+        if len(reply.chunks) != 1 or reply.embeds or reply.buttons or reply.files:
+            progress = None  # only a plain one-message report can stand in for the last one
+        message_id = self._progress.editable(place, progress)
+        if message_id is not None and hasattr(self.target, "get_partial_message"):
+            try:
+                await self.target.get_partial_message(int(message_id)).edit(content=reply.chunks[0])
+                self._progress.said(place, progress, message_id)
+                return
+            except discord.HTTPException as exc:  # deleted meanwhile: post the report anew
+                logger.info("discord: could not edit a progress message (%s)", exc.status)
+        sent = await self.send_reply(reply)
+        self._progress.said(place, progress, str(sent.id))
 
-    async def send_reply(self, reply: DiscordReply) -> None:
-        """Text pieces in order; embeds, buttons and files ride on the last message."""
+    async def send_reply(self, reply: DiscordReply) -> discord.Message:
+        """Text pieces in order; embeds, buttons and files ride on the last message, which is returned."""
         view = (
             ChoiceView(
                 buttons=reply.buttons,
@@ -87,6 +107,7 @@ class DiscordOutput(ChatOutput):
             view.message = sent
             if self._on_buttons_sent is not None:
                 self._on_buttons_sent(sent.id)
+        return sent
 
 
 class DiscordInput(ChatInput):
@@ -102,6 +123,8 @@ class DiscordInput(ChatInput):
         # Messages whose buttons a live ChoiceView of this process answers; clicks on any other message with our
         # buttons (sent before a restart) go to ``_on_restored_choice``. Local by nature: views live in this process.
         self._live_buttons = MemoryStore(max_items=settings.last_seen_max_items)
+        self.progress = ProgressMessages(store or MemoryStore(max_items=settings.last_seen_max_items),
+                                         channel=self.channel_name)
 
     @classmethod
     def from_credentials(cls, credentials: Mapping[str, Any] | None) -> DiscordInput:
@@ -135,6 +158,7 @@ class DiscordInput(ChatInput):
             on_choice=self._on_choice,
             button_timeout=self.settings.button_timeout,
             on_buttons_sent=self._buttons_sent,
+            progress=self.progress,
         )
 
     def _buttons_sent(self, message_id: int) -> None:

@@ -62,6 +62,7 @@ class FakeDiscord:
         self.heartbeat_interval_ms = heartbeat_interval_ms
         self.requests: list[Recorded] = []
         self.forbidden_channels: set[str] = set()  # posts there get 403 Missing Access (bot removed, no permission)
+        self.deleted_messages: set[str] = set()  # ids of messages someone deleted: edits fail
         self.attachments: dict[str, bytes] = {}
         self.identifies = 0
         self.resumes: list[dict[str, Any]] = []
@@ -213,6 +214,11 @@ class FakeDiscord:
 
     async def _edit_message(self, request: web.Request) -> web.Response:
         body, files = await self._body(request)
+        if request.match_info["message"] in self.deleted_messages:
+            await self._record(Recorded("PATCH", request.path, body, files))
+            response = _json({"message": "Unknown Message", "code": 10008})
+            response.set_status(404)
+            return response
         message = self._message(request.match_info["channel"], body or {}, files)
         message["id"] = request.match_info["message"]
         await self._record(Recorded("PATCH", request.path, body, files))

@@ -327,3 +327,33 @@ async def test_slack_progress_whose_message_is_gone_is_posted_anew(slack: SlackH
     posts, updates = slack.fake.called("chat.postMessage"), slack.fake.called("chat.update")
     assert [p.args["text"] for p in posts[1:]] == ["Uploading: 2 of 10 files done.", "Uploading: 4 of 10 files done."]
     assert [(u.args["ts"], u.response["ok"]) for u in updates] == [(first, False), (posts[-1].response["ts"], True)]
+
+
+async def test_discord_a_jobs_progress_moves_in_one_message(discord: DiscordHarness) -> None:
+    await discord.say("hello there")
+    await discord.fake.wait_for(lambda: discord.fake.posted(CHANNEL))
+    output = output_for_latest(discord.server, ALICE_SENDER, "discord")
+    for done in (2, 5, 10):
+        await output.send_response(ALICE_SENDER, report(done))
+    posts, edits = discord.fake.posted(CHANNEL), discord.fake.calls("PATCH", f"/channels/{CHANNEL}/messages/")
+    assert len(posts) == 2 and [e.path.rsplit("/", 1)[-1] for e in edits] == [posts[1].json["id"]] * 2
+    assert edits[-1].json["content"] == "Uploading: 10 of 10 files done.\n▓▓▓▓▓▓▓▓▓▓ 10/10 files"
+    await output.send_response(ALICE_SENDER, {"text": "Uploaded 10 files."})
+    await output.send_response(ALICE_SENDER, report(1))
+    assert len(discord.fake.posted(CHANNEL)) == 4 and len(discord.fake.calls("PATCH", "/messages/")) == 2
+
+
+async def test_discord_progress_whose_message_is_gone_is_posted_anew(discord: DiscordHarness) -> None:
+    await discord.say("hello there")
+    await discord.fake.wait_for(lambda: discord.fake.posted(CHANNEL))
+    output = output_for_latest(discord.server, ALICE_SENDER, "discord")
+    await output.send_response(ALICE_SENDER, report(2))
+    first = discord.fake.posted(CHANNEL)[-1].json["id"]
+    discord.fake.deleted_messages.add(first)
+    await output.send_response(ALICE_SENDER, report(4))
+    await output.send_response(ALICE_SENDER, report(6))
+    posts = discord.fake.posted(CHANNEL)
+    assert [p.json["content"].split("\n")[0] for p in posts[1:]] == [
+        "Uploading: 2 of 10 files done.", "Uploading: 4 of 10 files done."]
+    edits = discord.fake.calls("PATCH", "/messages/")
+    assert [e.path.rsplit("/", 1)[-1] for e in edits] == [first, posts[-1].json["id"]]
