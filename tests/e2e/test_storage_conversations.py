@@ -204,3 +204,59 @@ def test_an_archived_file_is_restored_with_the_tier_its_button_names(chat: Conve
     assert "Restore" in s3.head_object(Bucket="restore-e2e", Key="cold/archive.tar")  # moto restores at once
     [(action, result, parameters)] = audit_of(stack, chat.sender)
     assert (action, result, parameters["tier"]) == ("restore_object", "ok", "Bulk")
+
+
+def keys_of(stack: Stack, bucket: str) -> list[str]:
+    return sorted(o["Key"] for o in s3_of(stack).list_objects_v2(Bucket=bucket).get("Contents", []))
+
+
+def test_delete_everything_under_a_prefix_keeps_the_bucket_and_the_rest(chat: Conversation, stack: Stack) -> None:
+    s3 = s3_of(stack)
+    s3.create_bucket(Bucket="prefix-delete-e2e")
+    for n in range(3):
+        s3.put_object(Bucket="prefix-delete-e2e", Key=f"logs/2023/day-{n}.log", Body=b"x" * 100)
+    s3.put_object(Bucket="prefix-delete-e2e", Key="logs/2024/keep.log", Body=b"keep")
+    s3.put_object(Bucket="prefix-delete-e2e", Key="readme.txt", Body=b"keep")
+    [question] = chat.say("delete everything under logs/2023/ in prefix-delete-e2e")
+    assert question["text"] == (
+        "Delete everything under logs/2023/ in bucket prefix-delete-e2e: 3 objects (300 B)? The bucket and "
+        "everything outside logs/2023/ stay. This cannot be undone."
+    )
+    assert question["buttons"][0]["title"] == "Yes, delete 3 objects"
+    assert len(keys_of(stack, "prefix-delete-e2e")) == 5  # nothing before the yes
+    assert chat.say_text("yes") == (
+        "Deleted 3 objects (300 B) under logs/2023/ in prefix-delete-e2e. The bucket and everything else in it are "
+        "untouched."
+    )
+    assert keys_of(stack, "prefix-delete-e2e") == ["logs/2024/keep.log", "readme.txt"]
+    assert "prefix-delete-e2e" in buckets(stack)
+    assert audit_of(stack, chat.sender) == [("delete_prefix", "ok", {
+        "bucket": "prefix-delete-e2e", "prefix": "logs/2023/", "count": 3, "deleted": 3, "failed": 0,
+        "stopped": False})]
+    # Nothing left there: nothing to ask.
+    assert chat.say_text("delete everything under logs/2023/ in prefix-delete-e2e").startswith(
+        "There are no objects under logs/2023/ in prefix-delete-e2e, so there is nothing to delete.")
+
+
+def test_upload_again_asks_before_replacing_and_is_never_a_sync(chat: Conversation, stack: Stack) -> None:
+    s3 = s3_of(stack)
+    s3.create_bucket(Bucket="upload-again-e2e")
+    outbox = Path(stack.env["CLOUDBUTLER_UPLOAD_DIR"])
+    outbox.mkdir(parents=True, exist_ok=True)
+    (outbox / "again-notes.txt").write_bytes(b"first draft\n")
+    (outbox / "again-other.txt").write_bytes(b"must not be synced\n")
+    assert chat.say_text("upload again-notes.txt to upload-again-e2e") == (
+        "Upload to upload-again-e2e?\n- again-notes.txt (12 B) -> s3://upload-again-e2e/again-notes.txt")
+    assert chat.say_text("yes") == "Uploaded again-notes.txt (12 B) to s3://upload-again-e2e/again-notes.txt."
+    (outbox / "again-notes.txt").write_bytes(b"second draft, longer\n")
+    question = chat.say_text("push again-notes.txt to upload-again-e2e again")
+    assert question.startswith(
+        "Upload to upload-again-e2e?\n- again-notes.txt (21 B) -> s3://upload-again-e2e/again-notes.txt - REPLACES "
+        "the existing object (12 B, last modified ")
+    assert s3.get_object(Bucket="upload-again-e2e", Key="again-notes.txt")["Body"].read() == b"first draft\n"
+    assert chat.say_text("yes") == (
+        "Uploaded again-notes.txt (21 B) to s3://upload-again-e2e/again-notes.txt, replacing the previous object.")
+    assert s3.get_object(Bucket="upload-again-e2e", Key="again-notes.txt")["Body"].read() == b"second draft, longer\n"
+    assert keys_of(stack, "upload-again-e2e") == ["again-notes.txt"]  # nothing else of the outbox went up
+    assert [(action, result) for action, result, _ in audit_of(stack, chat.sender)] == [
+        ("upload_file", "ok"), ("upload_file", "ok")]
