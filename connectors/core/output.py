@@ -29,6 +29,7 @@ from connectors.vocabulary import (
 VOCABULARY_KEYS = ("text", "buttons", "image", "attachment", "custom")
 DANGER = "danger"
 PROGRESS_BAR_CELLS = 10
+RESTATED_LINE_EXTRA = 16  # letters and digits a line may hold besides a table row's cells and still restate it
 PROGRESS_EDIT_SECONDS = 3600.0  # a job's next report edits its last one for this long
 
 
@@ -92,11 +93,21 @@ def text_around_table(text: str, table: TableBlock) -> tuple[str, str]:
     after: list[str] | None = None
     for line in text.split("\n"):
         bare = line.strip()
-        if bare and (bare.rstrip(":") == title or any(row and all(cell in bare for cell in row) for row in rows)):
+        if bare and (bare.rstrip(":") == title or any(_restates(bare, row) for row in rows)):
             after = after if after is not None else []
             continue
         (before if after is None else after).append(line)
     return "\n".join(before).strip("\n"), "\n".join(after or []).strip("\n")
+
+
+def _restates(line: str, row: list[str]) -> bool:
+    """``line`` holds every cell of ``row`` and little else: a few glue words ("in", "objects", "e.g."), never a
+    remark of its own (such as "2 older versions"), which the table would not show."""
+    if not row or not all(cell in line for cell in row):
+        return False
+    for cell in sorted(row, key=len, reverse=True):
+        line = line.replace(cell, " ")
+    return sum(ch.isalnum() for ch in line) <= RESTATED_LINE_EXTRA
 
 
 def text_beside_table(text: str, table: TableBlock) -> str:

@@ -48,6 +48,15 @@ def test_the_title_and_totals_lines_go_and_a_line_missing_one_cell_stays() -> No
     assert text_beside_table(text, usage) == "STANDARD is the default class.\nSource: a listing"
 
 
+def test_a_line_with_a_remark_of_its_own_stays() -> None:
+    usage: TableBlock = {"columns": ["Class", "Objects", "Size"], "rows": [["STANDARD", "3", "1.2 GB"]]}
+    text = "- STANDARD: 1.2 GB in 3 objects\n- STANDARD: 1.2 GB in 3 objects, of which 2 are older versions"
+    assert text_around_table(text, usage) == ("", "- STANDARD: 1.2 GB in 3 objects, of which 2 are older versions")
+    costs: TableBlock = {"columns": ["Class", "Objects", "Size", "Now", "After"],
+                         "rows": [["STANDARD", "1,204", "1.2 GB", "$0.29", "$0.08"]]}
+    assert text_around_table("- STANDARD: 1,204 objects (1.2 GB), $0.29 now, $0.08 after", costs) == ("", "")
+
+
 def test_a_text_that_is_all_table_leaves_nothing() -> None:
     assert text_beside_table("- List your S3 buckets: list my S3 buckets", SKILLS) == ""
 
