@@ -7,8 +7,10 @@ server would. ``nlu_fallback`` (the FallbackClassifier's "not sure") counts as r
 scope and as wrong otherwise. Entities are scored per message: an extracted (entity, value) is right when an
 annotated one has the same entity and the same value or the same words (so a synonym the model maps is not a miss),
 compared without case, surrounding punctuation or a leading "in"/"for"/"the" ("in November" = "November"). An
-s3://bucket/key URL the model returns is read as the actions read it: its bucket, and its key as a file (or as a
-prefix when it ends with "/").
+s3://bucket/key URL is read from the text as the actions read it (actions/core/parsing.py), whatever the extractor
+made of it: its bucket, and its key as a file (or as a prefix when it ends with "/").
+Texts that are also in the training data (short everyday ones, "yes", "help", are bound to be) are listed, and the
+figures are given again without them.
 Run: make eval  (or .venv/bin/python bench/nlu_eval.py [--model PATH])
 """
 from __future__ import annotations
@@ -92,34 +94,25 @@ def scored_intent(expected: str, predicted: str) -> str:
     return OOS if predicted == FALLBACK and expected == OOS else predicted
 
 
-def _word_at(text: str, start: int, end: int) -> str:
-    """The whitespace-delimited word(s) of ``text`` around [start, end)."""
-    while start > 0 and not text[start - 1].isspace():
-        start -= 1
-    while end < len(text) and not text[end].isspace():
-        end += 1
-    return text[start:end]
-
-
 _URL = re.compile(r"s3://[^\s\"'`]*", re.IGNORECASE)
 
 
 def predicted_entities(text: str, entities: Iterable[dict[str, Any]]) -> tuple[Entity, ...]:
-    """Rasa's parsed entities as ``Entity``; an s3:// URL becomes its bucket and its key (file, or prefix if it
-    ends with "/" in the message)."""
+    """Rasa's parsed entities as ``Entity``, with s3:// URLs read as the actions read them (from the text, whatever
+    the extractor made of them): the bucket, and the key as a file (or a prefix if it ends with "/")."""
+    urls = [(m.start(), m.end(), m.group(0).rstrip(".,;:!?)")) for m in _URL.finditer(text)]
     found: list[Entity] = []
     for raw in entities:
         start, end = raw.get("start"), raw.get("end")
-        words = text[start:end] if isinstance(start, int) and isinstance(end, int) else str(raw.get("value", ""))
-        value = str(raw.get("value", words))
-        url = _URL.search(_word_at(text, start, end)) if isinstance(start, int) and isinstance(end, int) else None
-        if url is None and "s3://" in value.lower():
-            url = _URL.search(value)
-        if url is None:
-            found.append(Entity(str(raw.get("entity", "")), value, words))
-            continue
-        address = url.group(0).rstrip(".,;:!?)\"'")
-        bucket, _, key = address[5:].partition("/")
+        if isinstance(start, int) and isinstance(end, int):
+            if any(start < u_end and end > u_start for u_start, u_end, _ in urls):
+                continue
+            words = text[start:end]
+        else:
+            words = str(raw.get("value", ""))
+        found.append(Entity(str(raw.get("entity", "")), str(raw.get("value", words)), words))
+    for _, _, url in urls:
+        bucket, _, key = url[5:].partition("/")
         if bucket:
             found.append(Entity("bucket", bucket, bucket))
         if key.strip("/"):
@@ -234,7 +227,14 @@ def training_texts(data: Path = ROOT / "nlu") -> set[str]:
     """The texts the model is trained on (lowercased, spacing aside), to tell which held-out ones it has seen."""
     from rasa.shared.nlu.training_data.loading import load_data
 
-    return {" ".join(m.get("text").lower().split()) for m in load_data(str(data)).intent_examples}
+    texts: set[str] = set()
+    for path in sorted(data.rglob("*.yml")):
+        try:
+            examples = load_data(str(path)).intent_examples
+        except ValueError:  # rules and stories, not NLU examples
+            continue
+        texts.update(" ".join(m.get("text").lower().split()) for m in examples)
+    return texts
 
 
 def newest_model(models: Path = ROOT / "models") -> Path:
@@ -261,6 +261,11 @@ async def parse_all(model: Path, texts: list[str]) -> list[Prediction]:
 
 # --- report -------------------------------------------------------------------------------------------------------
 
+def _shown(entity: Entity) -> str:
+    words = f" ({entity.words!r})" if normalize(entity.words) != normalize(entity.value) else ""
+    return f"{entity.entity}={entity.value}{words}"
+
+
 def evaluate(heldout: list[Example], held_pred: list[Prediction], oos_texts: list[str],
              oos_pred: list[Prediction]) -> dict[str, Any]:
     pairs = [(ex.intent, scored_intent(ex.intent, p.intent)) for ex, p in zip(heldout, held_pred, strict=True)]
@@ -273,8 +278,7 @@ def evaluate(heldout: list[Example], held_pred: list[Prediction], oos_texts: lis
         for ex, p, (e, s) in zip(heldout, held_pred, pairs, strict=True) if e != s
     ]
     entity_errors = [
-        {"text": ex.text, "missed": [f"{m.entity}={m.value}" for m in missed],
-         "extra": [f"{x.entity}={x.value}" for x in extra]}
+        {"text": ex.text, "missed": [_shown(m) for m in missed], "extra": [_shown(x) for x in extra]}
         for ex, (_, missed, extra) in zip(heldout, matches, strict=True) if missed or extra
     ]
     figures = {
@@ -317,8 +321,14 @@ def print_report(result: dict[str, Any]) -> None:
           f"  (informational)")
     print(f"{'out of scope -> greet/affirm/...':<34}{oos['conversation']:>14}  (informational)")
     print(f"{'held-out -> nlu_fallback':<34}{result['fallbacks']:>14}")
-    also = result["also_in_training_data"]
-    print(f"{'texts also in the training data':<34}{len(also):>14}  {', '.join(map(repr, also))}")
+    fresh = result["unseen_only"]
+    print(f"\nwithout the {len(result['also_in_training_data'])} texts also in the training data "
+          f"({fresh['heldout_examples']} held-out, {fresh['oos_messages']} out-of-scope messages left):")
+    print(f"{'intent accuracy':<34}{fresh['intent_accuracy']:>14.3f}")
+    print(f"{'intent macro F1 (contract)':<34}{fresh['intent_macro_f1']:>14.3f}")
+    print(f"{'entity micro F1':<34}{fresh['entity_micro_f1']:>14.3f}")
+    print(f"{'out of scope -> mutating intent':<34}{100 * fresh['oos_mutating_rate']:>12.1f} %")
+    print("  also in the training data: " + ", ".join(map(repr, result["also_in_training_data"])))
 
     print(f"\n{'entity':<16}{'support':>8}{'precision':>11}{'recall':>8}{'F1':>7}")
     for name, s in result["per_entity"].items():
@@ -358,12 +368,24 @@ def main(argv: list[str] | None = None) -> int:
     oos_texts = [ex.text for ex in load_examples(OUT_OF_SCOPE)]
     started = time.perf_counter()
     predictions = asyncio.run(parse_all(model, [ex.text for ex in heldout] + oos_texts))
-    seen = training_texts()
+    held_pred, oos_pred = predictions[:len(heldout)], predictions[len(heldout):]
     result = {"model": model.name, "parse_seconds": time.perf_counter() - started,
-              **evaluate(heldout, predictions[:len(heldout)], oos_texts, predictions[len(heldout):]),
-              # Short everyday messages ("yes", "help") are bound to be in the training data too; said, not hidden.
-              "also_in_training_data": [t for t in [ex.text for ex in heldout] + oos_texts
-                                        if " ".join(t.lower().split()) in seen]}
+              **evaluate(heldout, held_pred, oos_texts, oos_pred)}
+    # Short everyday messages ("yes", "help") are bound to be in the training data too: listed, and the figures
+    # are given again without them.
+    seen = training_texts()
+
+    def unseen(text: str) -> bool:
+        return " ".join(text.lower().split()) not in seen
+
+    held = [(ex, p) for ex, p in zip(heldout, held_pred, strict=True) if unseen(ex.text)]
+    oos = [(t, p) for t, p in zip(oos_texts, oos_pred, strict=True) if unseen(t)]
+    fresh = evaluate([ex for ex, _ in held], [p for _, p in held], [t for t, _ in oos], [p for _, p in oos])
+    result["also_in_training_data"] = [t for t in [ex.text for ex in heldout] + oos_texts if not unseen(t)]
+    result["unseen_only"] = {
+        "heldout_examples": fresh["heldout_examples"], "oos_messages": fresh["out_of_scope"]["messages"],
+        **{k: fresh[k] for k in ("intent_accuracy", "intent_macro_f1", "entity_micro_f1", "oos_mutating_rate")},
+    }
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "nlu.json").write_text(json.dumps(result, indent=2, ensure_ascii=False))
     print_report(result)

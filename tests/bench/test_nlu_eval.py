@@ -25,13 +25,23 @@ def test_fallback_is_right_only_for_out_of_scope() -> None:
 @pytest.mark.parametrize(("text", "found"), [
     ("get me s3://backups-1/db/2024.dump now", {("bucket", "backups-1"), ("file", "db/2024.dump")}),
     ("aws s3 ls s3://web-logs/2024/05/", {("bucket", "web-logs"), ("prefix", "2024/05")}),
-    ("aws s3 mb s3://ml.data.v2", {("bucket", "ml.data.v2")}),
+    ("aws s3 mb s3://ml.data.v2.", {("bucket", "ml.data.v2")}),
 ])
-def test_an_extracted_s3_url_is_its_bucket_and_key(text: str, found: set[tuple[str, str]]) -> None:
+@pytest.mark.parametrize("extracted", [True, False])
+def test_an_s3_url_is_read_from_the_text_as_the_actions_read_it(
+    text: str, found: set[tuple[str, str]], extracted: bool
+) -> None:
     start = text.index("s3://")
     end = start + len(text[start:].split()[0].rstrip("/"))  # the tokenizer drops a trailing "/"
-    entities = ev.predicted_entities(text, [{"entity": "file", "value": text[start:end], "start": start, "end": end}])
-    assert {(e.entity, e.value) for e in entities} == found
+    entities = [{"entity": "bucket", "value": text[start:end], "start": start, "end": end}] if extracted else []
+    assert {(e.entity, e.value) for e in ev.predicted_entities(text, entities)} == found
+
+
+def test_entities_outside_urls_are_kept() -> None:
+    text = "aws s3 cp build.zip s3://qa-1/"
+    entities = [{"entity": "file", "value": "build.zip", "start": 10, "end": 19}]
+    assert set(ev.predicted_entities(text, entities)) == {Entity("file", "build.zip", "build.zip"),
+                                                          Entity("bucket", "qa-1", "qa-1")}
 
 
 def test_a_synonym_the_model_maps_still_matches_its_words() -> None:
