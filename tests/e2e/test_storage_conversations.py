@@ -236,6 +236,11 @@ def test_delete_everything_under_a_prefix_keeps_the_bucket_and_the_rest(chat: Co
     # Nothing left there: nothing to ask.
     assert chat.say_text("delete everything under logs/2023/ in prefix-delete-e2e").startswith(
         "There are no objects under logs/2023/ in prefix-delete-e2e, so there is nothing to delete.")
+    # The shell way says the same; "no" keeps everything.
+    assert chat.say_text("rm -r s3://prefix-delete-e2e/logs/2024/").startswith(
+        "Delete everything under logs/2024/ in bucket prefix-delete-e2e: 1 object (4 B)?")
+    assert chat.say_text("no") == "Okay, I cancelled that - nothing was changed."
+    assert keys_of(stack, "prefix-delete-e2e") == ["logs/2024/keep.log", "readme.txt"]
 
 
 def test_upload_again_asks_before_replacing_and_is_never_a_sync(chat: Conversation, stack: Stack) -> None:
