@@ -9,7 +9,8 @@ from typing import Any, Iterator
 import pytest
 
 from actions.aws.clients import ClientFactory
-from actions.core import context, wording
+from actions.aws.s3_names import InvalidBucketName, validate_bucket_name
+from actions.core import context, errors, wording
 from actions.core.base import known_buckets
 from actions.core.context import Context, Turn
 from actions.skills import conversation
@@ -238,3 +239,19 @@ async def test_a_background_job_is_what_the_conversation_talks_about(env: Storag
     await action.jobs.wait()
     assert events == [talked_about(bucket=OTHER, key="big.bin", job="the download of big.bin",
                                    skill="action_download_file")]
+
+
+async def test_same_for_after_a_proposed_bucket_proposes_the_new_name(env: StorageEnv) -> None:
+    chat = Conversation(SENDER)
+    await chat.turn(env.action(ActionCreateBucket), "create bucket context-new-2", "create_bucket",
+                    ents(bucket="context-new-2"))
+    assert chat.slots["context"] == {"bucket": "context-new-2", "skill": "action_create_bucket"}
+    events, sent = await chat.turn(env.action(ActionSameFor), "same for context-new-3", "same_for")
+    assert pending_of(events)["bucket"] == "context-new-3"
+    assert only_text(sent) == say.CONFIRM_CREATE.format(bucket="context-new-3", region="us-east-1")
+    # A name no new bucket can have is refused with the rule it breaks, as the create form does.
+    events, sent = await chat.turn(env.action(ActionSameFor), "and Bad_Bucket", "same_for", ents(bucket="Bad_Bucket"))
+    with pytest.raises(InvalidBucketName) as caught:
+        validate_bucket_name("Bad_Bucket")
+    assert only_text(sent) == errors.bucket_name_problem(caught.value.details)
+    assert "pending" not in [e.get("name") for e in events]
