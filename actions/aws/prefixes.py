@@ -53,7 +53,7 @@ class PrefixService:
         self._s3 = s3
         self.page_size = page_size  # of listings and delete batches; tests lower it to cross batch boundaries
 
-    def inspect(self, bucket: str, prefix: str, *, limit: int | None = COUNT_LIMIT) -> PrefixFacts:
+    def inspect(self, bucket: str, prefix: str, limit: int | None = COUNT_LIMIT) -> PrefixFacts:
         """Count and size of the current objects under ``prefix`` (paginated, up to ``limit`` objects), and in a
         versioned bucket the older versions and delete markers there. ``NoSuchBucket`` if the bucket is missing."""
         versioning = self._versioning(bucket)

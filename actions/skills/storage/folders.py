@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.aws.prefixes import PrefixDeleteResult, PrefixFacts, PrefixService
+from actions.aws.prefixes import COUNT_LIMIT, PrefixDeleteResult, PrefixFacts, PrefixService
 from actions.aws.s3 import PAGE_SIZE, Progress
 from actions.core.base import ConfirmableAction
 from actions.core.formatting import format_bytes, plural
@@ -71,7 +71,7 @@ async def propose_prefix_delete(
 ) -> list[dict[str, Any]]:
     """Count what is under ``prefix`` and ask about deleting it (``action`` asks: the delete skill) - or say there
     is nothing there."""
-    facts: PrefixFacts = await action.blocking(prefix_service(action).inspect, bucket, prefix)
+    facts: PrefixFacts = await action.blocking(prefix_service(action).inspect, bucket, prefix, COUNT_LIMIT)
     if facts.objects == 0:
         dispatcher.utter_message(text=say.PREFIX_NOTHING.format(prefix=prefix, bucket=bucket))
         return []
@@ -82,7 +82,7 @@ async def propose_prefix_delete(
 
 
 def prefix_service(action: ConfirmableAction) -> PrefixService:
-    return PrefixService(action.clients.client("s3"))
+    return PrefixService(action.clients.client("s3"), page_size=ActionDeletePrefix.batch)
 
 
 class ActionDeletePrefix(StorageAction, ConfirmableAction):
@@ -105,9 +105,9 @@ class ActionDeletePrefix(StorageAction, ConfirmableAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, pending: dict[str, Any]
     ) -> list[dict[str, Any]]:
         bucket, prefix = str(pending["bucket"]), str(pending["prefix"])
-        service = PrefixService(self.clients.client("s3"), page_size=self.batch)
+        service = PrefixService(self.clients.client("s3"), page_size=self.batch)  # an instance's own batch
         # Counted again: what is under the prefix may have changed since the question.
-        facts: PrefixFacts = await self.blocking(service.inspect, bucket, prefix)
+        facts: PrefixFacts = await self.blocking(service.inspect, bucket, prefix, COUNT_LIMIT)
         if facts.objects == 0:
             dispatcher.utter_message(text=say.PREFIX_GONE.format(prefix=prefix, bucket=bucket))
             return []

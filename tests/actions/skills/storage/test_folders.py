@@ -9,6 +9,7 @@ import pytest
 
 from actions.aws.clients import ClientFactory
 from actions.core.confirmation import change_of
+from actions.skills.storage import folders
 from actions.skills.storage.folders import ActionDeletePrefix, folder_named
 from actions.skills.storage.objects import ActionDeleteObject
 from tests.actions.harness import run_action, yes_payload
@@ -205,3 +206,25 @@ async def test_partial_failures_are_reported_and_audited(env: StorageEnv) -> Non
     )
     [line] = env.audit_lines()
     assert (line["result"], line["detail"], line["parameters"]["failed"]) == ("error", "AccessDenied", 1)
+
+
+async def test_a_prefix_too_big_to_count_before_asking_says_at_least_and_is_counted_in_the_background(
+    env: StorageEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(folders, "COUNT_LIMIT", 2)
+    monkeypatch.setattr(ActionDeletePrefix, "batch", 2)
+    events, sent = await run_action(env.action(ActionDeleteObject), ask(
+        "delete everything under logs/2023/", "delete_object", bucket=BUCKET, prefix="logs/2023/"))
+    assert sent[0]["text"].startswith(
+        "Delete everything under logs/2023/ in bucket folders-bucket: at least 2 objects (at least 200 B)?")
+    assert sent[0]["buttons"][0]["title"] == "Yes, delete at least 2 objects"
+    posts = Posts()
+    handler = env.action(ActionDeletePrefix)
+    handler.jobs = env.runner(posts)
+    _, sent = await env.say_yes(pending_of(events), handler=handler)
+    assert only_text(sent).startswith("Deleting at least 2 objects (at least 200 B) under logs/2023/")
+    await handler.jobs.wait()
+    assert posts.texts[-1].startswith("Deleted 5 objects (500 B) under logs/2023/ in folders-bucket.")
+    assert all(c["total"] == 5 for c in posts.counts)  # counted in full before deleting: the bar has its end
+    [line] = env.audit_lines()
+    assert (line["parameters"]["count"], line["parameters"]["deleted"]) == (5, 5)
