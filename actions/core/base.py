@@ -198,11 +198,12 @@ class ConfirmableAction(SkillAction):
         """Carry out the confirmed change, audit it, and reply."""
 
     def propose(
-        self, dispatcher: CollectingDispatcher, text: str, pending: dict[str, Any], yes: str
+        self, dispatcher: CollectingDispatcher, text: str, pending: dict[str, Any], yes: str, *, danger: bool = False
     ) -> list[dict[str, Any]]:
         """Ask yes/no about a change; ``action_confirm`` carries it out with ``pending`` on an answer to this very
-        question (``actions.core.confirmation``)."""
-        return self.questions.ask(dispatcher, Question(text=text, yes=(Choice(yes),)), pending)
+        question (``actions.core.confirmation``). ``danger``: the change deletes or replaces data, and its yes button
+        looks it (red beside a neutral Cancel)."""
+        return self.questions.ask(dispatcher, Question(text=text, yes=(Choice(yes),), danger=danger), pending)
 
     def audited(
         self, tracker: Tracker, action: str, parameters: Mapping[str, Any], call: Callable[[], T],
