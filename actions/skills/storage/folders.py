@@ -81,6 +81,11 @@ async def propose_prefix_delete(
     return action.propose(dispatcher, question_text(facts), pending, yes)
 
 
+def holds_folder(action: ConfirmableAction, bucket: str, key: str) -> bool:
+    """Blocking: whether objects lie under ``key`` taken as a folder (a name given without its "/")."""
+    return bool(key.strip("/")) and prefix_service(action).inspect(bucket, key.rstrip("/") + "/", 1).objects > 0
+
+
 def prefix_service(action: ConfirmableAction) -> PrefixService:
     return PrefixService(action.clients.client("s3"), page_size=ActionDeletePrefix.batch)
 

@@ -6,6 +6,7 @@ from typing import Any
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.aws.errors import AwsCallFailed
 from actions.aws.objects import ObjectInfo
 from actions.aws.usage import ObjectSummary
 from actions.core import wording
@@ -14,7 +15,7 @@ from actions.core.confirmation import Choice, Question, Questions
 from actions.core.formatting import format_bytes, plural, s3_url, when
 from actions.skills.storage import wording as say
 from actions.skills.storage.base import StorageAction
-from actions.skills.storage.folders import folder_named, propose_prefix_delete
+from actions.skills.storage.folders import folder_named, holds_folder, propose_prefix_delete
 
 TOP = 5  # largest and newest objects shown
 RESTORE_DAYS = 7
@@ -79,7 +80,12 @@ class ActionDeleteObject(StorageAction, ConfirmableAction):
         if named is None:
             return []
         bucket, key = named
-        info: ObjectInfo = await self.blocking(self.object_service().head, bucket, key)
+        info: ObjectInfo | None = await self.blocking(self.object_service().head_or_none, bucket, key)
+        if info is None:
+            # "delete logs/2023 from b": no such object, but a folder of that name is what was meant.
+            if await self.blocking(holds_folder, self, bucket, key):
+                return await propose_prefix_delete(self, dispatcher, bucket, key.rstrip("/") + "/")
+            raise AwsCallFailed("NoSuchKey", bucket=bucket, key=key)
         versioned = await self.blocking(self.bucket_service().versioning, bucket) != "Disabled"
         template = say.CONFIRM_DELETE_VERSIONED if versioned else say.CONFIRM_DELETE_OBJECT
         text = template.format(

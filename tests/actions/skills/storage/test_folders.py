@@ -228,3 +228,13 @@ async def test_a_prefix_too_big_to_count_before_asking_says_at_least_and_is_coun
     assert all(c["total"] == 5 for c in posts.counts)  # counted in full before deleting: the bar has its end
     [line] = env.audit_lines()
     assert (line["parameters"]["count"], line["parameters"]["deleted"]) == (5, 5)
+
+
+async def test_a_folder_named_without_its_slash_is_a_folder_when_no_object_has_that_name(env: StorageEnv) -> None:
+    events, sent = await run_action(env.action(ActionDeleteObject), ask(
+        f"delete logs/2023 from {BUCKET}", "delete_object", bucket=BUCKET, file="logs/2023"))
+    assert sent[0]["text"].startswith("Delete everything under logs/2023/ in bucket folders-bucket: 5 objects (500 B)?")
+    assert change_of(pending_of(events))["kind"] == "delete_prefix"
+    events, sent = await run_action(env.action(ActionDeleteObject), ask(
+        f"delete logs/2025 from {BUCKET}", "delete_object", bucket=BUCKET, file="logs/2025"))
+    assert asked_nothing(events) and only_text(sent).startswith("There is no object logs/2025 in bucket folders-bucket")
