@@ -21,6 +21,7 @@ from actions.aws.cost.lifecycle import LifecycleService
 from actions.aws.errors import AwsCallFailed, CloudButlerError
 from actions.aws.multipart import MultipartUploads, PendingUpload
 from actions.aws.objects import ObjectService
+from actions.aws.prefixes import PrefixService
 from actions.core import wording
 from actions.core.audit import AuditLog, unfinished
 from actions.core.formatting import and_join, plural, when
@@ -181,6 +182,9 @@ class Recovery:
                 if action == "empty_bucket":
                     return ("empty" if facts.is_empty else "not_empty"), {}
                 return "exists", {}
+            prefix = str(parameters.get("prefix") or "")
+            if action == "delete_prefix" and bucket and prefix:
+                return ("not_empty" if PrefixService(s3).inspect(bucket, prefix, 1).objects else "empty"), {}
             if action == "apply_lifecycle" and bucket:
                 ids = [str(rule.get("ID") or "unnamed") for rule in LifecycleService(s3=s3).current_rules(bucket)]
                 rules = plural(len(ids), "lifecycle rule") + (f" ({and_join(ids)})" if ids else "")

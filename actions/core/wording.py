@@ -47,6 +47,7 @@ INTERRUPTED_WHAT = {
     "delete_bucket": "Deleting bucket {bucket}",
     "empty_bucket": "Emptying bucket {bucket}",
     "delete_object": "Deleting {url}",
+    "delete_prefix": "Deleting everything under {url}",
     "restore_object": "The restore of {url}",
     "apply_lifecycle": "Applying the lifecycle policy to {bucket}",
 }
@@ -70,6 +71,9 @@ INTERRUPTED_STATE = {
     ("empty_bucket", "missing"): "The bucket is gone, so emptying and deleting it went through.",
     ("delete_object", "exists"): "The object is still there. Please ask me again if you still want it deleted.",
     ("delete_object", "missing"): "The object is gone, so the delete went through.",
+    ("delete_prefix", "not_empty"): "Some objects under it may already be deleted (that cannot be undone), but "
+                                    "others are still there. Ask me to delete everything under it again to finish.",
+    ("delete_prefix", "empty"): "Nothing is left under it, so the delete went through.",
     ("apply_lifecycle", "rules"): "{bucket} now has {rules}. Ask me \"show lifecycle policy for {bucket}\" to "
                                   "check them, and to set up the policy again if they are not what you wanted.",
 }

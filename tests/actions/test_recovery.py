@@ -26,6 +26,7 @@ from actions.core.identity import Identity
 from actions.core.late import RasaPoster
 from actions.recovery import Recovery, ours
 from actions.skills.storage import transfers
+from actions.skills.storage.sync import ActionSyncFolder
 from actions.skills.storage.transfers import ActionUploadFile
 from tests.actions.harness import run_action
 from tests.actions.skills.storage.support import Posts, ask, fail_with, make_env, pending_of
@@ -186,7 +187,7 @@ async def test_parted_uploads_and_syncs_write_down_what_was_pending_before_them(
     events, _ = await run_action(env.action(ActionUploadFile), ask("upload big.bin to recovery-bucket",
                                                                    "upload_file", file="big.bin", bucket=BUCKET))
     await env.say_yes(pending_of(events))
-    await env.say_yes({"kind": "sync_folder", "bucket": BUCKET, "prefix": "copy/"})
+    await env.say_yes({"kind": "sync_folder", "bucket": BUCKET, "prefix": "copy/"}, handler=env.action(ActionSyncFolder))
     upload, sync = (line for line in env.audit.read() if line["result"] == "attempted")
     assert upload["parameters"] == {"bucket": BUCKET, "key": "big.bin", "file": "big.bin", "replace": False,
                                     "prior_uploads": [someone_elses]}
@@ -223,6 +224,12 @@ def _two_rules(s3: Any) -> None:
                                                                                     Body=b"a"),
      "exists", "The object is still there."),
     ("delete_object", {"bucket": BUCKET, "key": "a.txt"}, _no_setup, "missing", "The object is gone"),
+    ("delete_prefix", {"bucket": BUCKET, "prefix": "logs/", "count": 3},
+     lambda s3: s3.put_object(Bucket=BUCKET, Key="logs/a.log", Body=b"a"), "not_empty",
+     f"Deleting everything under s3://{BUCKET}/logs/, which you asked for"),
+    ("delete_prefix", {"bucket": BUCKET, "prefix": "logs/", "count": 3},
+     lambda s3: s3.put_object(Bucket=BUCKET, Key="logs-other.txt", Body=b"a"), "empty",
+     "Nothing is left under it, so the delete went through."),
     ("apply_lifecycle", {"bucket": BUCKET, "rules": ["logs"]}, _two_rules, "rules",
      f"{BUCKET} now has 2 lifecycle rules (logs and tmp). Ask me \"show lifecycle policy for {BUCKET}\""),
     ("restore_object", {"bucket": BUCKET, "key": "cold.bin", "days": 7}, _no_setup, "unknown",
