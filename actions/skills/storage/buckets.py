@@ -202,7 +202,7 @@ class ActionDeleteBucket(StorageAction, ConfirmableAction):
         else:
             text = say.CONFIRM_DELETE_BUCKET.format(bucket=name, region=region, contents=_contents(facts))
         return self.propose(dispatcher, text, {"kind": self.kind, "bucket": name, "stage": "delete"},
-                            say.DELETE_BUCKET_YES)
+                            say.DELETE_BUCKET_YES, danger=True)
 
     async def confirmed(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, pending: dict[str, Any]
@@ -215,7 +215,7 @@ class ActionDeleteBucket(StorageAction, ConfirmableAction):
             if not facts.is_empty:
                 question = Question(
                     text=say.CONFIRM_EMPTY_BUCKET.format(bucket=name, contents=_contents(facts)),
-                    yes=(Choice(say.EMPTY_YES.format(bucket=name)),), button_only=True,
+                    yes=(Choice(say.EMPTY_YES.format(bucket=name)),), button_only=True, danger=True,
                 )
                 return self.questions.ask(dispatcher, question, {"kind": self.kind, "bucket": name, "stage": "empty"})
             await self.blocking(self._delete, tracker, service, name)

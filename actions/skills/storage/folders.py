@@ -78,7 +78,7 @@ async def propose_prefix_delete(
     pending = {"kind": ActionDeletePrefix.kind, "bucket": bucket, "prefix": prefix, "count": facts.objects,
                "bytes": facts.bytes}
     yes = say.DELETE_PREFIX_YES.format(count=_count(facts))
-    return action.propose(dispatcher, question_text(facts), pending, yes)
+    return action.propose(dispatcher, question_text(facts), pending, yes, danger=True)
 
 
 def holds_folder(action: ConfirmableAction, bucket: str, key: str) -> bool:

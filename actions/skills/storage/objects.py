@@ -92,7 +92,7 @@ class ActionDeleteObject(StorageAction, ConfirmableAction):
             url=s3_url(bucket, key), size=format_bytes(info.size), when=when(info.last_modified), bucket=bucket
         )
         pending = {"kind": self.kind, "bucket": bucket, "key": key, "versioned": versioned}
-        return self.propose(dispatcher, text, pending, say.DELETE_OBJECT_YES)
+        return self.propose(dispatcher, text, pending, say.DELETE_OBJECT_YES, danger=True)
 
     async def confirmed(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, pending: dict[str, Any]

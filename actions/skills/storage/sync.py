@@ -102,7 +102,8 @@ class ActionSyncFolder(StorageAction, ConfirmableAction):
         question = say.CONFIRM_SYNC.format(count=plural(len(plan.to_upload), "file"),
                                            size=format_bytes(plan.upload_bytes))
         pending = {"kind": self.kind, "bucket": bucket, "prefix": plan.prefix}
-        return self.propose(dispatcher, f"{text}\n{question}", pending, say.SYNC_YES)
+        # Changed files replace their objects: that yes destroys the old data, and looks it.
+        return self.propose(dispatcher, f"{text}\n{question}", pending, say.SYNC_YES, danger=plan.count("changed") > 0)
 
     async def _upload_instead(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]

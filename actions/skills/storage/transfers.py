@@ -213,7 +213,7 @@ class ActionUploadFile(StorageAction, ConfirmableAction):
         text = say.CONFIRM_UPLOAD.format(bucket=bucket, lines="\n".join(lines))
         yes = say.UPLOAD_REPLACE_YES if any(i.replace for i in items) else say.UPLOAD_YES
         pending = {"kind": self.kind, "bucket": bucket, "files": [asdict(i) for i in items]}
-        return self.propose(dispatcher, text, pending, yes)
+        return self.propose(dispatcher, text, pending, yes, danger=any(i.replace for i in items))
 
     @staticmethod
     def _outbox_help(places: StoragePlaces, missing: str | None) -> str:

@@ -360,6 +360,7 @@ async def test_delete_empty_bucket_after_one_yes(env: StorageEnv) -> None:
     assert sent[0]["text"] == "Delete bucket old-bucket (us-east-1)? It is empty. This cannot be undone."
     pending = pending_of(events)
     assert [b["payload"] for b in sent[0]["buttons"]] == [yes_payload(pending), "/deny"]
+    assert [b.get("style") for b in sent[0]["buttons"]] == ["danger", None]  # a red yes beside a plain cancel
     assert change_of(pending) == {"kind": "delete_bucket", "bucket": "old-bucket", "stage": "delete"}
     events, sent = await env.say_yes(pending)
     assert only_text(sent) == "Deleted bucket old-bucket."
@@ -383,7 +384,8 @@ async def test_non_empty_bucket_needs_a_second_answer_on_its_own_button(env: Sto
         "\"Empty and delete full-bucket\" button: a typed yes is not enough."
     )
     second = pending_of(events)
-    assert sent[0]["buttons"] == [{"title": "Empty and delete full-bucket", "payload": yes_payload(second)},
+    assert sent[0]["buttons"] == [{"title": "Empty and delete full-bucket", "payload": yes_payload(second),
+                                   "style": "danger"},
                                   {"title": "No, cancel", "payload": "/deny"}]
     assert change_of(second) == {"kind": "delete_bucket", "bucket": "full-bucket", "stage": "empty"}
     assert second["question"]["button_only"] is True

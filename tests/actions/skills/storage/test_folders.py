@@ -63,7 +63,8 @@ async def test_asks_with_count_and_size_then_deletes_only_under_the_prefix(env: 
     pending = pending_of(events)
     assert change_of(pending) == {"kind": "delete_prefix", "bucket": BUCKET, "prefix": "logs/2023/", "count": 5,
                                   "bytes": 500}
-    assert sent[0]["buttons"][0] == {"title": "Yes, delete 5 objects", "payload": yes_payload(pending)}
+    assert sent[0]["buttons"][0] == {"title": "Yes, delete 5 objects", "payload": yes_payload(pending),
+                                  "style": "danger"}
     assert len(keys(env)) == 7  # nothing yet
 
     _, sent = await env.say_yes(pending)

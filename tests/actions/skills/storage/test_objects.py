@@ -72,7 +72,8 @@ async def test_delete_object_asks_then_deletes_and_audits_once(env: StorageEnv) 
         "Delete s3://objects-bucket/notes.txt (5 B, last modified 2024-05-06 07:08 UTC)? This cannot be undone."
     )
     pending = pending_of(events)
-    assert sent[0]["buttons"][0] == {"title": "Yes, delete it", "payload": yes_payload(pending)}
+    assert sent[0]["buttons"][0] == {"title": "Yes, delete it", "payload": yes_payload(pending),
+                                  "style": "danger"}
     assert change_of(pending) == {"kind": "delete_object", "bucket": BUCKET, "key": "notes.txt", "versioned": False}
     assert env.s3.list_objects_v2(Bucket=BUCKET)["KeyCount"] == 1
 

@@ -66,6 +66,7 @@ async def test_sync_shows_the_plan_asks_then_uploads_new_and_changed_only(env: S
         "Upload 1 file (2 B)?"
     )
     pending = pending_of(events)
+    assert "style" not in sent[0]["buttons"][0]  # only a new file: nothing is replaced
     assert change_of(pending) == {"kind": "sync_folder", "bucket": BUCKET, "prefix": ""}
     assert sorted(keys(env)) == ["a.txt", "remote-only.txt"]
 
@@ -76,9 +77,11 @@ async def test_sync_shows_the_plan_asks_then_uploads_new_and_changed_only(env: S
     assert (line["action"], line["result"]) == ("sync_folder", "ok")
     assert line["parameters"]["uploaded"] == 1 and line["parameters"]["uploaded_bytes"] == 2
 
+
     (env.outbox / "b.txt").write_bytes(b"changed")
     events, sent = await run_action(env.action(ActionSyncFolder), ask("sync", "sync_folder", bucket=BUCKET))
     assert "0 new (0 B), 1 changed (7 B), 1 unchanged" in sent[0]["text"]
+    assert sent[0]["buttons"][0]["style"] == "danger"  # a changed file replaces its object
 
 
 async def test_sync_with_nothing_new(env: StorageEnv) -> None:
@@ -134,6 +137,7 @@ async def test_one_named_file_of_the_outbox_is_an_upload_of_it_asking_before_rep
     assert text.startswith(f"Upload to {BUCKET}?\n- notes.txt (9 B) -> s3://{BUCKET}/notes.txt - REPLACES the existing "
                            "object (3 B, last modified ")
     assert sent[0]["buttons"][0]["title"] == "Yes, upload and replace"
+    assert sent[0]["buttons"][0]["style"] == "danger"  # it replaces data: the yes looks it
     pending = pending_of(events)
     assert change_of(pending)["kind"] == "upload_file" and len(change_of(pending)["files"]) == 1
     _, sent = await env.say_yes(pending)
