@@ -265,3 +265,22 @@ def test_upload_again_asks_before_replacing_and_is_never_a_sync(chat: Conversati
     assert keys_of(stack, "upload-again-e2e") == ["again-notes.txt"]  # nothing else of the outbox went up
     assert [(action, result) for action, result, _ in audit_of(stack, chat.sender)] == [
         ("upload_file", "ok"), ("upload_file", "ok")]
+
+
+def test_usage_counts_each_class_totals_them_and_explains_versions(chat: Conversation, stack: Stack) -> None:
+    s3 = s3_of(stack)
+    s3.create_bucket(Bucket="usage-e2e")
+    s3.put_bucket_versioning(Bucket="usage-e2e", VersioningConfiguration={"Status": "Enabled"})
+    s3.put_object(Bucket="usage-e2e", Key="a.txt", Body=b"x" * 1024)
+    s3.put_object(Bucket="usage-e2e", Key="a.txt", Body=b"y" * 2048)
+    s3.put_object(Bucket="usage-e2e", Key="cold.bin", Body=b"c" * 1024, StorageClass="GLACIER")
+    replies = chat.say("how big is usage-e2e")
+    assert text_of(replies).splitlines() == [
+        "usage-e2e stores 3 KB in 2 objects.", "- STANDARD: 1 object, 2 KB", "- GLACIER: 1 object, 1 KB",
+        "Total: 2 objects, 3 KB",
+        "Versioning is on: besides the current objects above, usage-e2e keeps 1 older version (1 KB, billed like "
+        "any data).",
+        "Counted from a listing of the bucket just now."]
+    [table] = [r["custom"]["table"] for r in replies if r.get("custom")]  # REST sends the table on its own
+    assert table["rows"] == [["STANDARD", "1", "2 KB"], ["GLACIER", "1", "1 KB"]]
+    assert table["totals"] == ["Total", "2", "3 KB"]

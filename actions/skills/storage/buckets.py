@@ -20,7 +20,7 @@ from actions.aws.usage import BucketUsage
 from actions.core import errors, wording
 from actions.core.base import ConfirmableAction, Skill
 from actions.core.confirmation import Choice, Question
-from actions.core.formatting import day, format_bytes, plural
+from actions.core.formatting import and_join, day, format_bytes, plural
 from actions.core.jobs import Job, counted
 from actions.core.parsing import bucket_name_from_answer, guess_bucket, looks_like_a_name, whole_word
 from actions.skills.storage import wording as say
@@ -275,12 +275,15 @@ def versions_text(usage: BucketUsage) -> str | None:
     state = say.VERSIONING_STATE[versions.status]
     if not versions.old_versions and not versions.delete_markers:
         return say.VERSIONS_NONE.format(state=state)
-    return say.VERSIONS_KEPT.format(
-        state=state, bucket=usage.bucket,
-        old=say.at_least(plural(versions.old_versions, "older version"), versions.exact),
-        old_bytes=say.at_least(format_bytes(versions.old_bytes), versions.exact),
-        markers=say.at_least(plural(versions.delete_markers, "delete marker"), versions.exact),
-    )
+    kept = []
+    if versions.old_versions:
+        kept.append(say.VERSIONS_OLD.format(
+            old=say.at_least(plural(versions.old_versions, "older version"), versions.exact),
+            old_bytes=say.at_least(format_bytes(versions.old_bytes), versions.exact)))
+    if versions.delete_markers:
+        kept.append(say.VERSIONS_MARKERS.format(
+            markers=say.at_least(plural(versions.delete_markers, "delete marker"), versions.exact)))
+    return say.VERSIONS_KEPT.format(state=state, bucket=usage.bucket, kept=and_join(kept))
 
 
 def usage_reply(usage: BucketUsage) -> dict[str, Any]:

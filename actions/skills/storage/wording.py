@@ -80,10 +80,9 @@ USAGE_SOURCE_LISTING = "Counted from a listing of the bucket just now."
 USAGE_SOURCE_FALLBACK = "Counted from a listing of the bucket just now (CloudWatch had no figures for it)."
 USAGE_EMPTY = "{bucket} is empty (0 B)."
 VERSIONS_NONE = "Versioning is {state}, but there are no older versions or delete markers yet."
-VERSIONS_KEPT = (
-    "Versioning is {state}: besides the current objects above, {bucket} keeps {old} ({old_bytes}, billed like any "
-    "data) and {markers} (markers hold no data; each hides a deleted object)."
-)
+VERSIONS_KEPT = "Versioning is {state}: besides the current objects above, {bucket} keeps {kept}."
+VERSIONS_OLD = "{old} ({old_bytes}, billed like any data)"
+VERSIONS_MARKERS = "{markers} (markers hold no data; each hides a deleted object)"
 VERSIONING_STATE = {"Enabled": "on", "Suspended": "suspended"}
 
 

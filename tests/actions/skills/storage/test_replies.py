@@ -153,4 +153,9 @@ def test_versions_in_a_sentence_suspended_none_and_lower_bounds() -> None:
         "versions (at least 5 MB, billed like any data) and at least 12 delete markers (markers hold no data; "
         "each hides a deleted object)."
     )
+    markers = cloudwatch_usage(versions=Versions(status="Enabled", old_versions=0, old_bytes=0, delete_markers=1))
+    assert versions_text(markers) == (
+        "Versioning is on: besides the current objects above, big-bucket keeps 1 delete marker (markers hold no "
+        "data; each hides a deleted object)."
+    )
     assert versions_text(cloudwatch_usage()) is None
