@@ -64,6 +64,7 @@ class ActionDeleteObject(StorageAction, ConfirmableAction):
     """Deletes one object, or everything under a prefix ("delete everything under logs/ in b": ``folders``)."""
 
     action_name = "action_delete_object"
+    target = "file"  # "same for notes.txt" names another object (a bucket name keeps the key)
     kind = "delete_object"
     skill = Skill(title="Delete a file, or everything under a folder, from a bucket",
                   example="delete report.pdf from my-project-bucket", order=26)
@@ -158,6 +159,7 @@ class ActionRestoreObject(StorageAction, ConfirmableAction):
     """Restores an archived object; usually offered by the download skill when it meets Glacier/Deep Archive."""
 
     action_name = "action_restore_object"
+    target = "file"  # "same for notes.txt" names another object (a bucket name keeps the key)
     kind = "restore_object"
 
     async def act(

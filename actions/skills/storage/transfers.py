@@ -332,6 +332,7 @@ def _confirm_line(bucket: str, item: UploadItem, existing: ObjectInfo | None) ->
 
 class ActionDownloadFile(StorageAction):
     action_name = "action_download_file"
+    target = "file"  # "same for notes.txt" names another object (a bucket name keeps the key)
     skill = Skill(title="Download a file (saved locally, plus a time-limited link)",
                   example="download report.xlsx from my-project-bucket", order=25)
 

@@ -255,3 +255,15 @@ async def test_same_for_after_a_proposed_bucket_proposes_the_new_name(env: Stora
         validate_bucket_name("Bad_Bucket")
     assert only_text(sent) == errors.bucket_name_problem(caught.value.details)
     assert "pending" not in [e.get("name") for e in events]
+
+
+async def test_same_for_another_file_downloads_it_from_the_bucket_talked_about(env: StorageEnv) -> None:
+    env.s3.put_object(Bucket=BUCKET, Key="todo.txt", Body=b"later")
+    chat = Conversation(SENDER)
+    await chat.turn(env.action(ActionDownloadFile), f"download notes.txt from {BUCKET}", "download_file",
+                    ents(file="notes.txt", bucket=BUCKET))
+    _, sent = await chat.turn(env.action(ActionSameFor), "same for todo.txt", "same_for", ents(file="todo.txt"))
+    assert only_text(sent).startswith(f"Downloaded s3://{BUCKET}/todo.txt (5 B)")
+    # Another bucket instead: which of its files is not guessed from the old one.
+    _, sent = await chat.turn(env.action(ActionSameFor), f"and {OTHER}?", "same_for")
+    assert only_text(sent).startswith("Which file from which bucket?")
