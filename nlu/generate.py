@@ -75,7 +75,7 @@ INSTANCE_TYPES: list[str] = [
     "m6i.large", "c6g.xlarge", "t3a.large", "m5.4xlarge", "r6g.2xlarge", "t3.nano", "c5.large",
 ]
 
-OPERATIONS: list[Name] = ["start", "stop", "reboot", "restart"]
+OPERATIONS: list[Name] = ["start", "stop", "reboot", "restart", "start", "stop", "reboot", "restart", "resize"]
 
 METRICS: list[Name] = [
     "cpu", "CPU", "memory", "network in", "network out", "disk", "cpu", "memory", ("ram", "memory"),
@@ -84,11 +84,12 @@ METRICS: list[Name] = [
 
 THRESHOLDS: list[str] = ["80", "90", "75", "95", "70", "85", "60", "50", "99", "65"]
 
+# Periods that have been (history, spend so far); forecasts take FUTURE_PERIODS.
 PERIODS: list[str] = [
-    "this week", "last 3 days", "since Monday", "in November", "next week", "tomorrow", "last month", "today",
-    "yesterday", "last 7 days", "past 30 days", "since January", "last 24 hours", "next month", "this month",
-    "last week", "this year", "last quarter", "since yesterday", "this weekend", "in October", "last 2 weeks",
-    "last hour", "since March", "next quarter", "since last Friday", "in September", "last 6 months", "past week",
+    "this week", "last 3 days", "since Monday", "in November", "last month", "today", "yesterday", "last 7 days",
+    "past 30 days", "since January", "last 24 hours", "this month", "last week", "this year", "last quarter",
+    "since yesterday", "in October", "last 2 weeks", "last hour", "since March", "since last Friday", "in September",
+    "last 6 months", "past week", "last weekend", "in August",
 ]
 
 # Periods written after "the" ("over the last 2 weeks"): "the" is no part of the period.
@@ -99,7 +100,7 @@ PAST_SPANS: list[str] = [
 
 FUTURE_PERIODS: list[str] = [
     "next week", "tomorrow", "next month", "in the next 3 days", "next quarter", "this weekend", "in the next 7 days",
-    "this coming week", "on Friday", "by the end of the month", "in December", "tonight",
+    "this coming week", "on Friday", "end of month", "in December", "tonight",
 ]
 
 STORES: list[str] = [
@@ -149,6 +150,19 @@ NAME_WORDS: list[str] = [
     "data", "exchange", "partner", "billing", "landing", "zone", "northwind", "contoso", "fabrikam", "shop", "lake",
     "beta", "alpha", "demo", "research", "labs", "pictures", "feeds", "warehouse", "inbox", "outbox", "config",
 ]
+# Folder names differ from the words of made bucket names: a bare "reports-vault" after "to" is a bucket, not a folder.
+FOLDER_WORDS: list[str] = [
+    "incoming", "processed", "thumbnails", "drafts", "snapshots", "imports", "monthly", "weekly", "legacy", "receipts",
+    "videos", "photos", "models", "checkpoints", "dumps", "releases", "nightly", "fixtures", "attachments", "exports",
+    "batches", "parts", "chunks", "shards", "frames", "tiles", "scans", "forms", "letters", "contracts", "quotes",
+    "orders", "payments", "refunds", "tickets", "surveys", "samples", "results", "metrics", "traces", "events",
+    "sessions", "users", "accounts", "profiles", "avatars", "covers", "banners", "icons", "fonts", "styles", "scripts",
+    "binaries", "wheels", "jars", "images", "layers", "volumes", "disks", "vms", "hosts", "nodes", "pods", "jobs",
+    "queues", "inbox", "outbox", "sent", "spam", "trash", "junk", "misc", "other", "stuff", "things", "bits",
+    "pending", "approved", "rejected", "failed", "retry", "done", "new", "current", "previous", "backup", "restore",
+    "mirror", "copy", "final", "draft", "review", "public", "private", "shared", "internal", "external", "team",
+    "alice", "bob", "carol", "projects", "clients", "vendors", "partners", "store", "catalog", "products", "prices",
+]
 ROLES: list[str] = [
     "web", "api", "batch", "worker", "db", "cache", "app", "queue", "ingest", "proxy", "gateway", "node", "runner",
     "etl", "search", "render", "mail", "auth", "cron", "stream",
@@ -170,13 +184,13 @@ def bucket_name(rng: random.Random) -> str:
     first, second = rng.sample(NAME_WORDS, 2)
     shape = rng.randrange(5)
     if shape == 0:
-        return f"{first}-{second}"
+        return f"{first}-{second}" if rng.randrange(2) else f"{first}-{second}-{rng.randrange(2015, 2027)}"
     if shape == 1:
         return f"{first}-{second}-{rng.randrange(1, 1000)}"
     if shape == 2:
         return f"{first}.{second}.{rng.choice(['eu', 'us', 'prod', 'dev', 'com'])}"
     if shape == 3:
-        return f"{first}-{rng.randrange(1, 100)}"
+        return f"{first}-{rng.choice([rng.randrange(1, 100), rng.randrange(2015, 2027)])}"
     return f"{first}-{second}-{rng.choice(['prod', 'dev', 'staging', 'eu', 'archive', 'backup'])}"
 
 
@@ -192,9 +206,16 @@ def instance_name(rng: random.Random) -> str:
     return "i-0" + "".join(rng.choice("0123456789abcdef") for _ in range(16))
 
 
+def made_word(rng: random.Random) -> str:
+    """A pronounceable word no list has ("kavoli"): a folder name the model cannot know in advance."""
+    return "".join(rng.choice("bdfgklmnprstvz") + rng.choice("aeiou") for _ in range(rng.randrange(2, 4)))
+
+
 def prefix_name(rng: random.Random) -> str:
-    first = rng.choice(NAME_WORDS)
-    shape = rng.randrange(3)
+    first = rng.choice(FOLDER_WORDS) if rng.randrange(3) else made_word(rng)
+    shape = rng.randrange(4)
+    if shape == 3:
+        return first if rng.randrange(2) else f"{first}-{rng.randrange(1, 10)}"
     if shape == 0:
         return first
     if shape == 1:
@@ -214,7 +235,7 @@ def add_made_names(rng: random.Random) -> None:
             names += made
             storage_names += made
         elif entity == "prefix":
-            made = made_names(rng, 40, prefix_name)
+            made = made_names(rng, 120, prefix_name)
             names += made
             storage_names += made
 
@@ -253,7 +274,9 @@ INTENTS: dict[str, list[str]] = {
         "cheers", "much appreciated", "thanks a lot", "ty", "great, thanks", "thank you so much", "awesome thanks",
         "thank you!", "thanks buddy", "appreciate it", "thanks for the help", "tnx", "thanks, that helped", "thanks!",
         "many thanks", "thank u", "thx a lot", "great job, thanks", "nice, thank you", "cheers mate", "ta", "thanks so much",
-        "you're a star", "lifesaver, thanks", "brilliant, thank you", "thanks @CloudButler", "that's perfect, ty",
+        "you're a star", "lifesaver, thanks", "thanks, that's what i needed", "thank you, that was useful",
+        "cheers for the help", "ta very much", "nice one, thanks", "thanks, that's it", "brilliant, thank you",
+        "thanks @CloudButler", "that's perfect, ty",
     ],
     "help": [
         "what can this bot do", "help me out", "i need some help", "what commands are there", "list your skills",
@@ -301,7 +324,9 @@ INTENTS: dict[str, list[str]] = {
         "is {i} up?", "is {i} running right now", "{i} status", "status {i}", "how's {i} looking", "ping {i}",
         "is the box alive", "what instance type is {i}", "current cpu on {i}", "check {i}", "health check on {i}",
         "how much disk is left on {i}", "is anything wrong with {i}?", "is {i} still alive", "instance status please",
-        "hey, could you check how my server is doing? thanks", "ec2 describe-instances", "uptime",
+        "hey, could you check how my server is doing? thanks", "what's the cpu load on my machine right now",
+        "how loaded is the box at the moment", "current memory use of my server", "is my server busy right now",
+        "ec2 describe-instances", "uptime",
     ],
     "list_buckets": [
         "list my S3 buckets", "list buckets", "show me my buckets", "what buckets do i have", "which buckets exist",
@@ -353,7 +378,8 @@ INTENTS: dict[str, list[str]] = {
         "which files are in {b}", "what's in there", "list its files", "and what's inside it?", "show its contents",
         "list the files in that bucket", "what files does it have", "browse {b}", "open {b}", "files in {b}?",
         "could you list what we keep in {b}? thanks", "dir {b}", "tree {b}", "show me everything under {p}/ in {b}",
-        "list what's in {p}/ on {b}", "what do we have under {p}/ in {b}", "ls {p}/ in {b}",
+        "list what's in {p}/ on {b}", "ls -la {b}", "ls {b} please", "ls on {b}", "quick ls of {b}",
+        "ls the {b} bucket", "ls bucket {b}", "what do we have under {p}/ in {b}", "ls {p}/ in {b}",
     ],
     "upload_file": [
         "upload {f} to {b}", "put {f} in {b}", "upload {f} into bucket {b}", "copy {f} to s3 bucket {b}", "send {f} to {b}",
@@ -458,7 +484,8 @@ INTENTS: dict[str, list[str]] = {
         "statistics please", "how much have i used you", "my usage", "what have people asked", "show analytics",
         "usage report", "stats", "what are the bot statistics", "how often do we use cloudbutler", "show me the dashboard",
         "usage stats for {d}", "how much am i spending on s3", "what did we spend on s3 in the {dt}",
-        "aws costs for the {dt}", "predict our aws costs for {fd}", "predict the monthly bill",
+        "aws costs for the {dt}", "how much did s3 cost us over the {dt}", "predict our aws costs for {fd}",
+        "predict the monthly bill",
         "bill prediction for {fd}", "how much are we spending on aws", "what's my aws bill",
         "what's my s3 bill {d}", "how much did we spend {d}", "forecast my aws bill for {fd}",
         "estimate my s3 costs for {fd}", "what will my bill be {fd}", "projected spend for {fd}", "aws spend {d}",
@@ -533,7 +560,15 @@ INTENTS: dict[str, list[str]] = {
         "resize this image", "resize the window", "stop the presentation", "start a zoom call", "restart the game",
         "alert the fire department", "set a timer for 10 minutes", "subscribe to the newsletter",
         "unsubscribe me from spam emails",
-        "what's in my fridge", "is the shop open on sunday", "buy a kindle", "track my parcel", "track my running",
+        "what's in my fridge", "is the shop open on sunday", "stop the rds instance", "start the redshift cluster",
+        "stop the emr cluster", "restart the elasticache cluster", "stop the sagemaker endpoint", "reboot the rds database",
+        "restart the lambda", "stop the ecs tasks in prod", "empty my downloads folder", "clear my browser cache",
+        "delete the files on my desktop", "wipe my hard drive", "empty the dishwasher", "stop the container",
+        "stop the fargate task", "scale down the ecs cluster",
+        "restart the kubernetes deployment", "start the step function", "stop the codepipeline run",
+        "start the glue crawler",
+        "download the latest node installer", "download python 3.12", "download a linux image", "download the aws cli",
+        "buy a kindle", "track my parcel", "track my running",
     ],
     "sync_folder": [
         "sync my outbox to bucket {b}", "sync outbox with {b}", "what would sync do for {b}", "dry run sync to {b}",
@@ -573,7 +608,9 @@ INTENTS: dict[str, list[str]] = {
     "instance_metrics": [
         "show cpu history of {i}", "show {m} history of {i} {d}", "graph {m} for {i} over the {dt}",
         "{m} of {i} over the {dt}", "show {i} {m} for the {dt}", "how was {m} on {i} during the {dt}",
-        "chart the {m} of {i} for the {dt}", "{i} {m} in the {dt}", "{m} chart of {i}",
+        "chart the {m} of {i} for the {dt}", "{i} {m} in the {dt}",
+        "show me the {m} of {i} for the {dt}", "what was {i} doing over the {dt}", "{m} usage on {i} for the {dt}",
+        "{m} chart of {i}",
         "plot {m} for {i} {d}", "{m} of {i} {d}", "how was {m} on {i} {d}", "show me {i} {m} {d}",
         "chart {i} {m} {d}", "what was the {m} of {i} {d}", "{i} {m} graph", "metrics history for {i} {d}",
         "show the {m} usage of {i} over time", "how did {i} perform {d}", "graph {i} {d}", "{m} trend on {i}",
@@ -590,7 +627,8 @@ INTENTS: dict[str, list[str]] = {
         "will {i} get overloaded {fd}", "will {m} on {i} spike {fd}", "{m} forecast {i}", "forecast load",
         "expected {m} peak on {i} {fd}", "how much {m} will {i} use {fd}", "predict the load",
         "hi, can you forecast how loaded {i} will be {fd}? thanks", "load prediction for {i} {fd}",
-        "is {i} going to be under heavy load {fd}", "what will {m} on {i} look like {fd}",
+        "is {i} going to be under heavy load {fd}", "what will {i} look like {fd}", "what's the {m} outlook for {i} {fd}",
+        "how will the {m} of {i} develop {fd}", "what is {i} {m} going to be {fd}",
         "{m} prediction for {i} {fd}", "forcast load on {i}",
     ],
     "rightsize": [
@@ -612,8 +650,11 @@ INTENTS: dict[str, list[str]] = {
     "instance_control": [
         "{o} {i}", "{o} instance {i}", "please {o} {i}", "can you {o} {i}", "{o} the {i} instance", "{o} server {i}",
         "{o} {i} now", "i need you to {o} {i}", "{o} {i} please", "go ahead and {o} {i}", "{o} ec2 instance {i}",
-        "resize {i} to {t}", "change {i} to a {t}", "make {i} a {t}", "switch {i} to {t}", "resize {i}",
-        "change the instance type of {i} to {t}", "upgrade {i} to {t}", "downsize {i} to a {t}",
+        "[resize](operation) {i} to {t}", "change {i} to a {t}", "make {i} a {t}", "switch {i} to {t}",
+        "[resize](operation) {i}", "change the instance type of {i} to {t}", "please [resize](operation) {i} to a {t}",
+        "[upgrade]{{\"entity\": \"operation\", \"value\": \"resize\"}} {i} to {t}",
+        "[downsize]{{\"entity\": \"operation\", \"value\": \"resize\"}} {i} to a {t}",
+        "[resize](operation) instance {i} to {t} please", "can you [resize](operation) {i} to {t}",
         "aws ec2 reboot-instances --instance-ids {i}", "aws ec2 stop-instances --instance-ids {i}",
         "aws ec2 start-instances --instance-ids {i}", "could you {o} {i} for me? thanks", "{o} {i} asap",
         "{o} the box {i}", "{o} my server", "{o} the server", "{o} the instance",
@@ -652,7 +693,9 @@ INTENTS: dict[str, list[str]] = {
         "did {s} run out of {it}", "which items need restocking in {s}", "what needs restocking", "empty shelves in {s}",
         "out of stock", "sold out items", "what ran out {d}", "what went out of stock {d} in {s}",
         "any stockouts in {s}", "list stockouts", "are we out of {it} anywhere", "what can't customers buy in {s}",
-        "hey, could you tell me what's out of stock at {s} right now? thanks", "oos items {s}", "out of stock in {s}?",
+        "hey, could you tell me what's out of stock at {s} right now? thanks", "what has run out in {s}",
+        "list the items that ran out at {s}", "show me everything we ran out of in {s}", "which things ran out {d}",
+        "oos items {s}", "out of stock in {s}?",
     ],
     "subscribe_alerts": [
         "subscribe me to {tp} alerts", "notify me about {tp}", "send me {tp} notifications", "sign me up for {tp} alerts",
@@ -671,7 +714,9 @@ INTENTS: dict[str, list[str]] = {
         "i don't want {tp} alerts anymore", "remove this channel from {tp} alerts", "silence {tp} notifications",
         "please stop posting {tp} alerts here", "cancel my {tp} subscription", "unsubscribe this channel",
         "stop notifying me about {tp}", "no more notifications please", "turn alerts off", "stop spamming us with {tp}",
-        "unsubscribe from all alerts", "mute notifications", "leave {tp} alerts", "alerts off",
+        "unsubscribe from all alerts", "stop posting {tp} here", "stop posting {tp} alerts in this channel",
+        "don't post {tp} here anymore", "quit sending {tp} to this channel", "mute notifications", "leave {tp} alerts",
+        "alerts off",
     ],
     "create_alarm": [
         "notify me if {i} {m} is above {n}%", "ping me when {m} on {i} exceeds {n} percent",
