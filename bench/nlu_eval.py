@@ -29,6 +29,10 @@ from pathlib import Path
 from typing import Any, Iterable, NamedTuple
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run as a script: the project's packages (nlu.components) and the model's own steps
+
+from nlu.components import MUTATING as CHANGES  # noqa: E402
+
 RESULTS = ROOT / "bench" / "results"
 HELDOUT = ROOT / "bench" / "nlu" / "heldout.yml"
 OUT_OF_SCOPE = ROOT / "bench" / "nlu" / "out_of_scope.yml"
@@ -41,11 +45,8 @@ CONTRACT = (
     "instance_control inventory_query out_of_stock subscribe_alerts unsubscribe_alerts create_alarm list_alarms "
     "same_for"
 ).split()
-# Intents whose skill changes something: an out-of-scope message must (almost) never land on one.
-MUTATING = frozenset(
-    "create_bucket delete_bucket upload_file delete_object sync_folder apply_lifecycle track_bucket "
-    "instance_control create_alarm subscribe_alerts unsubscribe_alerts".split()
-)
+# Intents whose skill changes something (nlu/components.py): an out-of-scope message must (almost) never land on one.
+MUTATING = CHANGES
 ENTITIES = frozenset(
     "bucket file prefix instance instance_type operation metric threshold period store item topic".split()
 )

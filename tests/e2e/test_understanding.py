@@ -10,15 +10,11 @@ from typing import Any
 import pytest
 from rasa.core.agent import Agent
 
+from nlu.components import MUTATING
 from tests.e2e.assistant import newest_model
 
 pytestmark = pytest.mark.e2e
 
-# Intents whose skill changes something in the account: out-of-scope text must never land on one.
-MUTATING = {
-    "create_bucket", "delete_bucket", "upload_file", "delete_object", "sync_folder", "apply_lifecycle",
-    "instance_control", "create_alarm", "track_bucket", "subscribe_alerts", "unsubscribe_alerts",
-}
 
 # Misparses from people trying the assistant: (text, intent, entities).
 MISPARSES: list[tuple[str, str, dict[str, str]]] = [

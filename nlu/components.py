@@ -1,0 +1,112 @@
+"""Two small pipeline steps after DIET (see config.yml): entities a person could have meant, and no change to the
+account on a guess.
+
+- ``EntityTidier`` drops an entity that is only a filler word ("the" of "the last 3 days", "for" of "for stock
+  alerts") and joins two pieces of one multi-word value the extractor split ("Kindle" + "Paperwhite"), before
+  synonyms are mapped.
+- ``ChangeGuard`` turns a request the model is unsure about into ``nlu_fallback`` when its intent would change the
+  account: a mutating intent needs more confidence than an answer does, so chatter that merely sounds like a change
+  ("restart the ECS service", "sudo rm -rf /") gets "here is what I can do", never a proposal.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+# Intents whose skill changes something in the account (the same set the evaluation counts out-of-scope against).
+MUTATING: frozenset[str] = frozenset({
+    "create_bucket", "delete_bucket", "upload_file", "delete_object", "sync_folder", "apply_lifecycle",
+    "instance_control", "create_alarm", "track_bucket", "subscribe_alerts", "unsubscribe_alerts",
+})
+
+# Words that are never a whole entity on their own.
+FILLERS: frozenset[str] = frozenset({
+    "a", "an", "the", "for", "of", "in", "on", "at", "to", "from", "by", "with", "and", "or", "my", "our", "me", "us",
+    "it", "its", "this", "that", "these", "those", "is", "are", "be", "please", "pls", "some", "any", "all", "over",
+    "above", "below", "under", "when", "if", "than", "per", "about",
+})
+
+# Entities whose values run over several words: two pieces with only a space between them are one value.
+MULTI_WORD: frozenset[str] = frozenset({"period", "item", "store", "topic", "metric", "threshold"})
+
+
+def _bare(text: str) -> str:
+    return text.strip().strip(".,;:!?\"'()").lower()
+
+
+def tidy_entities(text: str, entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``entities`` of ``text`` without fillers, with split multi-word values joined (one pass, in text order)."""
+    kept = [e for e in entities if _bare(str(e.get("value", ""))) not in FILLERS]
+    kept.sort(key=lambda e: (e.get("start", 0), e.get("end", 0)))
+    joined: list[dict[str, Any]] = []
+    for entity in kept:
+        last = joined[-1] if joined else None
+        if (last is not None and last["entity"] == entity["entity"] and entity["entity"] in MULTI_WORD
+                and last.get("extractor") == entity.get("extractor") and "start" in entity and "end" in last
+                and text[last["end"]:entity["start"]].strip() == ""):
+            merged = dict(last)
+            merged["end"] = entity["end"]
+            merged["value"] = text[last["start"]:entity["end"]]
+            if "confidence_entity" in last and "confidence_entity" in entity:
+                merged["confidence_entity"] = min(last["confidence_entity"], entity["confidence_entity"])
+            joined[-1] = merged
+        else:
+            joined.append(entity)
+    return joined
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
+class EntityTidier(GraphComponent):
+    """Drops filler-word entities and joins split multi-word values; put it after DIET, before EntitySynonymMapper."""
+
+    @classmethod
+    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> EntityTidier:
+        return cls()
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            entities = message.get("entities") or []
+            if entities:
+                message.set("entities", tidy_entities(message.get("text") or "", entities), add_to_output=True)
+        return messages
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+class ChangeGuard(GraphComponent):
+    """A mutating intent below ``threshold`` confidence becomes ``nlu_fallback``; put it after FallbackClassifier."""
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {"threshold": 0.8}
+
+    def __init__(self, threshold: float) -> None:
+        self.threshold = threshold
+
+    @classmethod
+    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> ChangeGuard:
+        return cls(float(config["threshold"]))
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            intent = message.get("intent") or {}
+            if intent.get("name") in MUTATING and float(intent.get("confidence") or 0.0) < self.threshold:
+                fallback = {"name": "nlu_fallback", "confidence": self.threshold}
+                message.data["intent"] = fallback
+                ranking = message.data.get("intent_ranking")
+                if isinstance(ranking, list):
+                    ranking.insert(0, dict(fallback))
+        return messages
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data

@@ -1,0 +1,70 @@
+"""The pipeline steps after DIET (nlu/components.py) on parse results as DIET gives them."""
+from __future__ import annotations
+
+from typing import Any
+
+from rasa.shared.nlu.training_data.message import Message
+
+from nlu.components import ChangeGuard, tidy_entities
+
+
+def span(text: str, word: str, entity: str, confidence: float = 0.9) -> dict[str, Any]:
+    start = text.index(word)
+    return {"entity": entity, "start": start, "end": start + len(word), "value": word,
+            "confidence_entity": confidence, "extractor": "DIETClassifier"}
+
+
+def test_a_filler_word_is_never_an_entity_and_the_real_value_stays() -> None:
+    text = "show me the cpu of web-1 for the last 3 days"
+    entities = [span(text, "cpu", "metric"), span(text, "web-1", "instance"),
+                span(text, "the last", "period"), span(text, "last 3 days", "period")]
+    entities[2] = {**entities[2], "end": entities[2]["start"] + 3, "value": "the"}
+    tidy = tidy_entities(text, entities)
+    assert [(e["entity"], e["value"]) for e in tidy] == [("metric", "cpu"), ("instance", "web-1"),
+                                                          ("period", "last 3 days")]
+
+
+def test_for_is_not_a_topic() -> None:
+    text = "sign this channel up for stock alerts"
+    tidy = tidy_entities(text, [span(text, "for", "topic", 0.71), span(text, "stock", "topic", 0.75)])
+    assert [(e["entity"], e["value"]) for e in tidy] == [("topic", "stock")]
+
+
+def test_a_split_multi_word_item_is_joined_with_the_lower_confidence() -> None:
+    text = "how many Kindle Paperwhite do we have in Munich"
+    tidy = tidy_entities(text, [span(text, "Paperwhite", "item", 0.6), span(text, "Kindle", "item", 0.8),
+                                span(text, "Munich", "store")])
+    assert [(e["entity"], e["value"]) for e in tidy] == [("item", "Kindle Paperwhite"), ("store", "Munich")]
+    assert tidy[0]["confidence_entity"] == 0.6
+    assert text[tidy[0]["start"]:tidy[0]["end"]] == "Kindle Paperwhite"
+
+
+def test_two_buckets_side_by_side_stay_two() -> None:
+    text = "sync alpha-1 beta-2"
+    tidy = tidy_entities(text, [span(text, "alpha-1", "bucket"), span(text, "beta-2", "bucket")])
+    assert [e["value"] for e in tidy] == ["alpha-1", "beta-2"]
+
+
+def test_words_between_pieces_keep_them_apart() -> None:
+    text = "echo dot in berlin and munich"
+    tidy = tidy_entities(text, [span(text, "berlin", "store"), span(text, "munich", "store")])
+    assert [e["value"] for e in tidy] == ["berlin", "munich"]
+
+
+def parsed(intent: str, confidence: float) -> Message:
+    message = Message(data={"text": "restart the ecs service"})
+    message.data["intent"] = {"name": intent, "confidence": confidence}
+    message.data["intent_ranking"] = [{"name": intent, "confidence": confidence}]
+    return message
+
+
+def test_an_unsure_change_becomes_the_fallback() -> None:
+    [message] = ChangeGuard(0.8).process([parsed("instance_control", 0.79)])
+    assert message.get("intent") == {"name": "nlu_fallback", "confidence": 0.8}
+    assert [r["name"] for r in message.get("intent_ranking")] == ["nlu_fallback", "instance_control"]
+
+
+def test_a_sure_change_and_an_unsure_answer_pass() -> None:
+    sure, answer = ChangeGuard(0.8).process([parsed("delete_bucket", 0.93), parsed("list_buckets", 0.6)])
+    assert sure.get("intent")["name"] == "delete_bucket"
+    assert answer.get("intent")["name"] == "list_buckets"
