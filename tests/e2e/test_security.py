@@ -290,8 +290,8 @@ def test_killing_the_action_server_mid_upload_leaves_no_partial_upload(stack: St
             fh.write(os.urandom(1024 * 1024))
     client = s3(stack)
     try:
-        chat.say(f"upload {big.name} to {bucket}")
-        chat.say("yes")
+        asked = chat.say_text(f"upload {big.name} to {bucket}")
+        answered = chat.say_text("yes")
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             uploads = client.list_multipart_uploads(Bucket=bucket).get("Uploads", [])
@@ -300,7 +300,7 @@ def test_killing_the_action_server_mid_upload_leaves_no_partial_upload(stack: St
                 break
             time.sleep(0.05)
         else:
-            pytest.fail("the upload never started a multipart upload")
+            pytest.fail(f"the upload never started a multipart upload; asked {asked!r}, then said {answered!r}")
         [actions] = [c for c in stack.children if c.name == "actions"]
         os.killpg(actions.process.pid, signal.SIGKILL)
         actions.process.wait(timeout=10)
