@@ -26,8 +26,8 @@ pytestmark = pytest.mark.browser
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 800}
-# One set of screenshots is also kept here, to be looked at after a run.
-SHOTS = Path("/tmp/i11/shots")
+# One set of screenshots is also kept here (git-ignored), to be looked at after a run.
+SHOTS = Path(__file__).resolve().parents[3] / "var" / "screenshots"
 
 
 @pytest.fixture(scope="module")
