@@ -84,11 +84,7 @@ class ActionNotAvailable(SkillAction):
     async def act(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        intent = (tracker.latest_message or {}).get("intent", {}).get("name", "")
-        skills = implemented_skills()
-        lines = [NOT_AVAILABLE.format(what=INTENT_PURPOSE.get(intent, "do that"))]
-        lines += [f"- {s.title} - e.g. \"{s.example}\"" for s in skills]
-        dispatcher.utter_message(text="\n".join(lines), json_message=_skill_table(skills))
+        _not_yet(dispatcher, (tracker.latest_message or {}).get("intent", {}).get("name", ""))
         return []
 
 
@@ -183,6 +179,10 @@ class ActionSameFor(SkillAction):
     async def act(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
+        before = _intent_before(tracker)
+        if before in INTENT_PURPOSE:  # "and for Munich?" after a skill still to come: the same honest not-yet
+            _not_yet(dispatcher, before)
+            return []
         last = context.current().skill
         cls = skill_action(last) if last else None
         if cls is None or cls is type(self):
@@ -200,3 +200,20 @@ class ActionSameFor(SkillAction):
         named = next((str(e["value"]) for e in entities if e.get("entity") == "bucket"), None)
         retargeted = context.retargeted(tracker, entities, {"bucket": named} if named else None)
         return await skill.act(dispatcher, retargeted, domain)
+
+
+def _not_yet(dispatcher: CollectingDispatcher, intent: str) -> None:
+    """"I can't <what> yet - nothing was changed", then the skills that work (text and table)."""
+    skills = implemented_skills()
+    lines = [NOT_AVAILABLE.format(what=INTENT_PURPOSE.get(intent, "do that"))]
+    lines += [f"- {s.title} - e.g. \"{s.example}\"" for s in skills]
+    dispatcher.utter_message(text="\n".join(lines), json_message=_skill_table(skills))
+
+
+def _intent_before(tracker: Tracker) -> str | None:
+    """The intent of the user's message before the latest one (None at the start of a conversation)."""
+    users = [e for e in tracker.events if e.get("event") == "user"]
+    if len(users) < 2:
+        return None
+    name = ((users[-2].get("parse_data") or {}).get("intent") or {}).get("name")
+    return str(name) if name else None

@@ -11,9 +11,9 @@ from actions.aws.errors import CloudButlerError
 from actions.core import errors, wording
 from actions.core.base import ConfirmableAction, SkillAction, implemented_skills
 from actions.skills import conversation
-from actions.skills.conversation import ActionCancel, ActionConfirm, ActionHelp, ActionNotAvailable
+from actions.skills.conversation import ActionCancel, ActionConfirm, ActionHelp, ActionNotAvailable, ActionSameFor
 from actions.skills.server_status import ActionServerStatus
-from tests.actions.harness import answer_to, asked, run_action, tracker_for
+from tests.actions.harness import answer_to, asked, run_action, tracker_for, user_event
 
 
 class _ExplodingFactory:
@@ -55,6 +55,17 @@ async def test_not_available_says_i_cant_and_what_works(intent: str, purpose: st
     assert lines[0].startswith(f"I can't {purpose} yet")
     assert len(lines) == 1 + len(implemented_skills())
     assert sent[0]["custom"]["table"]["rows"] == [[s.title, s.example] for s in implemented_skills()]
+
+
+async def test_same_for_after_a_skill_still_to_come_is_the_same_honest_not_yet() -> None:
+    store = [{"entity": "store", "value": "Munich"}]
+    tracker = tracker_for("and for Munich?", intent="same_for", entities=store, events=[
+        user_event("how many echo dots in Berlin", "inventory_query"), user_event("and for Munich?", "same_for", store),
+    ])
+    events, sent = await run_action(ActionSameFor(), tracker)
+    purpose = conversation.INTENT_PURPOSE["inventory_query"]
+    assert sent[0]["text"].startswith(conversation.NOT_AVAILABLE.format(what=purpose))
+    assert "Which" not in sent[0]["text"]
 
 
 def test_every_not_yet_intent_is_routed_to_not_available_and_in_the_domain() -> None:
