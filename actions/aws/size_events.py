@@ -1,0 +1,221 @@
+"""The consumer of S3 events: a plain handler over a batch of SQS records (Lambda-shaped, so it also deploys as a
+Lambda function) that applies each object change to the tracked totals exactly once.
+
+Delivery is at least once and unordered, so every change carries an ordering key - S3's ``sequencer`` (hex,
+padded, comparable for one key) or, where there is none (moto), the event time, eTag and kind - and is applied only
+if it is newer than what the key's row holds: a duplicate or a stale event changes nothing. The row and the totals
+change in one transaction (``SizeStore.apply``), conditional on the row being what was read; when another write got
+there first, the row is read again and the change reconsidered.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+from urllib.parse import unquote_plus
+
+from actions.aws.errors import BOTO_ERRORS
+from actions.aws.size_store import NotTracked, RowConflict
+from actions.aws.size_tables import ObjectRow, change
+from actions.aws.size_tracking import SizeTracker
+
+log = logging.getLogger(__name__)
+
+Record = dict[str, Any]
+ATTEMPTS = 10  # re-reads of a row another write keeps changing before the record is left for redelivery
+SEQUENCER_WIDTH = 32
+
+
+@dataclass
+class HandleResult:
+    applied: int = 0  # object changes applied
+    duplicates: int = 0  # object changes already applied, or older than what is stored
+    rejected: list[tuple[Record, str]] = field(default_factory=list)  # records no retry can use, with the reason
+    failed: list[Record] = field(default_factory=list)  # records to deliver again (storage failed)
+    ignored: int = 0  # test events and event types that do not change sizes
+
+
+@dataclass(frozen=True)
+class ObjectChange:
+    bucket: str
+    key: str
+    created: bool  # False: removed
+    size: int
+    order: str
+
+
+class Malformed(ValueError):
+    """A message that is not a usable S3 event; the text is the reason logged with it."""
+
+
+def handle(records: list[Record], tracker: SizeTracker) -> HandleResult:
+    """Apply a batch; afterwards one sample per bucket whose figures changed (source ``event``)."""
+    result = HandleResult()
+    tracked: dict[str, bool] = {}
+    touched: set[str] = set()
+    for record in records:
+        try:
+            changes = parse(record)
+        except Malformed as exc:
+            result.rejected.append((record, str(exc)))
+            continue
+        if changes is None:
+            result.ignored += 1
+            continue
+        try:
+            untracked = sorted({c.bucket for c in changes if not _is_tracked(tracker, c.bucket, tracked)})
+        except BOTO_ERRORS:
+            result.failed.append(record)
+            continue
+        if untracked:
+            result.rejected.append((record, f"bucket not tracked: {', '.join(untracked)}"))
+            continue
+        _apply_record(record, changes, tracker, result, touched)
+    for bucket in sorted(touched):
+        try:
+            tracker.record_sample(bucket, "event")
+        except Exception as exc:  # noqa: BLE001 - the figures are stored; the next batch writes the sample
+            log.warning("no sample for %s after events: %s", bucket, type(exc).__name__)
+    return result
+
+
+def _is_tracked(tracker: SizeTracker, bucket: str, known: dict[str, bool]) -> bool:
+    if bucket not in known:
+        known[bucket] = tracker.store.tracked_item(bucket) is not None
+    return known[bucket]
+
+
+def _apply_record(record: Record, changes: list[ObjectChange], tracker: SizeTracker, result: HandleResult,
+                  touched: set[str]) -> None:
+    applied = duplicates = 0
+    try:
+        for item in changes:
+            if _apply(item, tracker):
+                applied += 1
+                touched.add(item.bucket)
+            else:
+                duplicates += 1
+    except NotTracked as exc:
+        result.rejected.append((record, f"bucket not tracked: {exc}"))
+        return
+    except (RowConflict, *BOTO_ERRORS):
+        # Changes applied before the failure are duplicates when the message comes again.
+        result.failed.append(record)
+        return
+    result.applied += applied
+    result.duplicates += duplicates
+
+
+def _apply(item: ObjectChange, tracker: SizeTracker) -> bool:
+    """True if applied, False if the stored row is as new or newer. Raises RowConflict after ATTEMPTS."""
+    for _ in range(ATTEMPTS):
+        row = tracker.store.row(item.bucket, item.key)
+        if row is not None and row.order >= item.order:
+            return False
+        # A created event names no storage class: STANDARD until a snapshot lists the real one.
+        klass = "STANDARD" if item.created or row is None else row.storage_class
+        new = ObjectRow(key=item.key, size=item.size if item.created else 0, storage_class=klass, order=item.order,
+                        deleted=not item.created, rev=row.rev + 1 if row else 1, at=tracker.now())
+        delta = change(row, exists=item.created, size=new.size, storage_class=klass)
+        try:
+            tracker.store.apply(item.bucket, [(row, new)], delta)
+            return True
+        except RowConflict:
+            continue
+    raise RowConflict(item.bucket)
+
+
+def parse(record: Record) -> list[ObjectChange] | None:
+    """The object changes an SQS record carries; None for a message that changes nothing (S3's test event, other
+    event types). Raises Malformed for anything that is not an S3 event."""
+    body = record.get("body", record.get("Body"))
+    if not isinstance(body, str):
+        raise Malformed("no body")
+    try:
+        event = json.loads(body)
+        if isinstance(event, dict) and event.get("Type") == "Notification" and "Message" in event:
+            event = json.loads(event["Message"])  # S3 -> SNS -> SQS
+    except (ValueError, TypeError) as exc:
+        raise Malformed("body is not JSON") from exc
+    if not isinstance(event, dict):
+        raise Malformed("not an S3 event")
+    if event.get("Event") == "s3:TestEvent":
+        return None
+    entries = event.get("Records")
+    if not isinstance(entries, list) or not entries:
+        raise Malformed("not an S3 event")
+    changes = [change for change in (_change(entry) for entry in entries) if change is not None]
+    return changes or None
+
+
+def _change(entry: Any) -> ObjectChange | None:
+    try:
+        if entry.get("eventSource") != "aws:s3":
+            raise Malformed("not an S3 event")
+        name = str(entry["eventName"])
+        created = name.startswith("ObjectCreated:")
+        if not created and not name.startswith("ObjectRemoved:"):
+            return None
+        s3 = entry["s3"]
+        bucket = s3["bucket"]["name"]
+        obj = s3["object"]
+        key = unquote_plus(obj["key"])
+        size = int(obj.get("size", 0)) if created else 0
+        if not isinstance(bucket, str) or not bucket or not key or size < 0 or (created and "size" not in obj):
+            raise Malformed("S3 record without bucket, key or size")
+        return ObjectChange(bucket=bucket, key=key, created=created, size=size, order=order_of(entry, created))
+    except Malformed:
+        raise
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise Malformed("malformed S3 record") from exc
+
+
+def order_of(entry: dict[str, Any], created: bool) -> str:
+    """The key that orders the events of one object: S3's sequencer where present, else time, eTag and kind (a
+    removal in the same millisecond as the put of the same object comes after it)."""
+    obj = entry["s3"]["object"]
+    sequencer = obj.get("sequencer")
+    if sequencer:
+        text = str(sequencer).upper()
+        int(text, 16)  # ValueError (malformed) unless hexadecimal
+        return "s:" + text.rjust(SEQUENCER_WIDTH, "0")
+    when = entry["eventTime"]
+    if not isinstance(when, str) or not when:
+        raise Malformed("S3 record without sequencer or event time")
+    return f"t:{when}:{obj.get('eTag', '')}:{'c' if created else 'r'}"
+
+
+def send_to_dead_letter(tracker: SizeTracker, rejected: list[tuple[Record, str]]) -> None:
+    """Keep what could not be used in the dead-letter queue (with the reason as an attribute), logging one line
+    each - the message id and the reason, never the body."""
+    for record, reason in rejected:
+        body = record.get("body", record.get("Body"))
+        tracker.sqs.send_message(
+            QueueUrl=tracker.dead_letter_url,
+            MessageBody=body if isinstance(body, str) and body else "(empty)",
+            MessageAttributes={"reason": {"DataType": "String", "StringValue": reason[:256]}},
+        )
+        log.warning("size event %s moved to the dead-letter queue: %s",
+                    record.get("messageId", record.get("MessageId", "?")), reason)
+
+
+@lru_cache(maxsize=1)
+def _lambda_tracker() -> SizeTracker:
+    from actions.aws.clients import ClientFactory
+
+    factory = ClientFactory()
+    return SizeTracker(dynamodb=factory.client("dynamodb"), s3=factory.client("s3"), sqs=factory.client("sqs"),
+                       prefix=os.environ.get("CLOUDBUTLER_TABLE_PREFIX", "cloudbutler-"))
+
+
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """The Lambda entry point (SQS trigger with ReportBatchItemFailures): failed records are redelivered,
+    rejected ones moved to the dead-letter queue."""
+    tracker = _lambda_tracker()
+    result = handle(list(event.get("Records", [])), tracker)
+    send_to_dead_letter(tracker, result.rejected)
+    return {"batchItemFailures": [{"itemIdentifier": record.get("messageId", "")} for record in result.failed]}

@@ -1,0 +1,218 @@
+"""Reads and writes of the size-tracking tables. The one rule: an object row and the bucket's totals change in the
+same TransactWriteItems, the row conditionally on being what was read, so the totals are always the sum of the
+rows - an event or a snapshot applied twice, or racing another, can never count twice."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from actions.aws.size_tables import (
+    OBJECTS,
+    SAMPLES,
+    TRACKED,
+    ObjectRow,
+    Totals,
+    as_int,
+    classes_of,
+    number,
+    row_item,
+    row_of,
+    table_names,
+)
+
+MAX_TRANSACTION = 100  # items in one TransactWriteItems
+QUERY_PAGE = 1000
+
+
+class RowConflict(Exception):
+    """A row changed between its read and the write (another event, a snapshot): read it again."""
+
+
+class NotTracked(Exception):
+    """The bucket has no totals row: it is not (or no longer) tracked."""
+
+
+class SizeStore:
+    """The three tables of one prefix, through the low-level DynamoDB client."""
+
+    def __init__(self, dynamodb: Any, prefix: str) -> None:
+        self.dynamodb = dynamodb
+        names = table_names(prefix)
+        self.samples = names[SAMPLES]
+        self.objects = names[OBJECTS]
+        self.tracked = names[TRACKED]
+
+    # --- object rows ----------------------------------------------------------------------------------------
+
+    def row(self, bucket: str, key: str) -> ObjectRow | None:
+        item = self.dynamodb.get_item(TableName=self.objects, Key={"bucket": {"S": bucket}, "key": {"S": key}},
+                                      ConsistentRead=True).get("Item")
+        return row_of(item) if item else None
+
+    def rows(self, bucket: str, after: str = "", limit: int = QUERY_PAGE) -> tuple[list[ObjectRow], bool]:
+        """Up to ``limit`` rows with keys after ``after``, in key order; True when they are the last."""
+        params: dict[str, Any] = {
+            "TableName": self.objects,
+            "KeyConditionExpression": "#b = :b AND #k > :after" if after else "#b = :b",
+            "ExpressionAttributeNames": {"#b": "bucket", "#k": "key"} if after else {"#b": "bucket"},
+            "ExpressionAttributeValues": {":b": {"S": bucket}, **({":after": {"S": after}} if after else {})},
+            "ConsistentRead": True,
+            "Limit": limit,
+        }
+        page = self.dynamodb.query(**params)
+        return [row_of(item) for item in page.get("Items", [])], "LastEvaluatedKey" not in page
+
+    def apply(self, bucket: str, writes: list[tuple[ObjectRow | None, ObjectRow]], delta: Totals,
+              *, set_attributes: dict[str, int] | None = None) -> None:
+        """Write each new row (if the stored one is still ``old``: same ``rev``, or still absent) and add ``delta``
+        to the bucket's totals, all or nothing. Raises ``RowConflict`` or ``NotTracked``."""
+        if len(writes) >= MAX_TRANSACTION:
+            raise ValueError("too many rows for one transaction")
+        items: list[dict[str, Any]] = []
+        for old, new in writes:
+            put: dict[str, Any] = {"TableName": self.objects, "Item": row_item(bucket, new)}
+            if old is None:
+                put["ConditionExpression"] = "attribute_not_exists(#k)"
+                put["ExpressionAttributeNames"] = {"#k": "key"}
+            else:
+                put["ConditionExpression"] = "#rev = :rev"
+                put["ExpressionAttributeNames"] = {"#rev": "rev"}
+                put["ExpressionAttributeValues"] = {":rev": number(old.rev)}
+            items.append({"Put": put})
+        items.append(self._totals_item(bucket, delta, set_attributes or {}))
+        try:
+            self.dynamodb.transact_write_items(TransactItems=items)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") != "TransactionCanceledException":
+                raise
+            reasons = [str(r.get("Code", "None")) for r in exc.response.get("CancellationReasons", [])]
+            if reasons and reasons[-1] == "ConditionalCheckFailed":
+                raise NotTracked(bucket) from exc
+            if any(code in ("ConditionalCheckFailed", "TransactionConflict") for code in reasons):
+                raise RowConflict(bucket) from exc
+            raise
+
+    def _totals_item(self, bucket: str, delta: Totals, set_attributes: dict[str, int]) -> dict[str, Any]:
+        key = {"bucket": {"S": bucket}}
+        names: dict[str, str] = {"#b": "bucket"}
+        values: dict[str, Any] = {}
+        adds, sets = [], []
+        for i, (name, value) in enumerate(sorted(delta.attributes().items())):
+            if value:
+                names[f"#a{i}"], values[f":a{i}"] = name, number(value)
+                adds.append(f"#a{i} :a{i}")
+        for i, (name, value) in enumerate(sorted(set_attributes.items())):
+            names[f"#s{i}"], values[f":s{i}"] = name, number(value)
+            sets.append(f"#s{i} = :s{i}")
+        condition = "attribute_exists(#b)"
+        if not adds and not sets:
+            return {"ConditionCheck": {"TableName": self.tracked, "Key": key, "ConditionExpression": condition,
+                                       "ExpressionAttributeNames": names}}
+        expression = " ".join(part for part in (
+            "ADD " + ", ".join(adds) if adds else "", "SET " + ", ".join(sets) if sets else "") if part)
+        return {"Update": {"TableName": self.tracked, "Key": key, "UpdateExpression": expression,
+                           "ConditionExpression": condition, "ExpressionAttributeNames": names,
+                           "ExpressionAttributeValues": values}}
+
+    def drop_tombstone(self, bucket: str, row: ObjectRow) -> None:
+        """Forget a removed key (counted nowhere) if nothing wrote it since it was read."""
+        try:
+            self.dynamodb.delete_item(TableName=self.objects, Key={"bucket": {"S": bucket}, "key": {"S": row.key}},
+                                      ConditionExpression="#rev = :rev AND #d = :yes",
+                                      ExpressionAttributeNames={"#rev": "rev", "#d": "deleted"},
+                                      ExpressionAttributeValues={":rev": number(row.rev), ":yes": {"BOOL": True}})
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                raise
+
+    def delete_rows(self, bucket: str) -> None:
+        """Every object row of the bucket (once it is no longer tracked)."""
+        after = ""
+        while True:
+            rows, last = self.rows(bucket, after)
+            for start in range(0, len(rows), 25):
+                requests = [{"DeleteRequest": {"Key": {"bucket": {"S": bucket}, "key": {"S": row.key}}}}
+                            for row in rows[start:start + 25]]
+                while requests:
+                    response = self.dynamodb.batch_write_item(RequestItems={self.objects: requests})
+                    requests = response.get("UnprocessedItems", {}).get(self.objects, [])
+            if last or not rows:
+                return
+            after = rows[-1].key
+
+    # --- tracked buckets --------------------------------------------------------------------------------------
+
+    def tracked_item(self, bucket: str) -> dict[str, Any] | None:
+        item = self.dynamodb.get_item(TableName=self.tracked, Key={"bucket": {"S": bucket}},
+                                      ConsistentRead=True).get("Item")
+        return dict(item) if item else None
+
+    def tracked_items(self) -> Iterator[dict[str, Any]]:
+        for page in self.dynamodb.get_paginator("scan").paginate(TableName=self.tracked, ConsistentRead=True):
+            yield from page.get("Items", [])
+
+    def start_tracking(self, bucket: str, *, since: int, queue_arn: str) -> bool:
+        """Create the bucket's totals row at zero; False if it exists already."""
+        try:
+            self.dynamodb.put_item(
+                TableName=self.tracked,
+                Item={"bucket": {"S": bucket}, "since": number(since), "queue_arn": {"S": queue_arn},
+                      "bytes": number(0), "objects": number(0)},
+                ConditionExpression="attribute_not_exists(#b)", ExpressionAttributeNames={"#b": "bucket"})
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def stop_tracking(self, bucket: str) -> bool:
+        response = self.dynamodb.delete_item(TableName=self.tracked, Key={"bucket": {"S": bucket}},
+                                             ReturnValues="ALL_OLD")
+        return bool(response.get("Attributes"))
+
+    # --- samples ----------------------------------------------------------------------------------------------
+
+    def put_samples(self, bucket: str, samples: Iterable[tuple[int, Totals]], source: str) -> None:
+        """Write samples (ts floored to the minute; of several in one minute the last wins), 25 a request."""
+        batch: dict[int, dict[str, Any]] = {}
+        for ts, totals in samples:
+            minute = ts - ts % 60
+            item = {"bucket": {"S": bucket}, "ts": number(minute), "source": {"S": source}}
+            item.update({name: number(value) for name, value in totals.attributes().items()})
+            batch[minute] = {"PutRequest": {"Item": item}}
+            if len(batch) == 25:
+                _write_all(self.dynamodb, self.samples, list(batch.values()))
+                batch = {}
+        if batch:
+            _write_all(self.dynamodb, self.samples, list(batch.values()))
+
+    def sample_pages(self, bucket: str, start: int, end: int) -> Iterator[dict[str, Any]]:
+        """The last sample at or before ``start``, then those in (start, end), ascending, page by page."""
+        before = self.dynamodb.query(
+            TableName=self.samples, KeyConditionExpression="#b = :b AND #ts <= :start",
+            ExpressionAttributeNames={"#b": "bucket", "#ts": "ts"},
+            ExpressionAttributeValues={":b": {"S": bucket}, ":start": number(start)},
+            ScanIndexForward=False, Limit=1)
+        yield from before.get("Items", [])
+        if end - 1 < start + 1:
+            return
+        pages = self.dynamodb.get_paginator("query").paginate(
+            TableName=self.samples, KeyConditionExpression="#b = :b AND #ts BETWEEN :lo AND :hi",
+            ExpressionAttributeNames={"#b": "bucket", "#ts": "ts"},
+            ExpressionAttributeValues={":b": {"S": bucket}, ":lo": number(start + 1), ":hi": number(end - 1)},
+            ScanIndexForward=True, PaginationConfig={"PageSize": QUERY_PAGE})
+        for page in pages:
+            yield from page.get("Items", [])
+
+
+def _write_all(dynamodb: Any, table: str, requests: list[dict[str, Any]]) -> None:
+    while requests:
+        response = dynamodb.batch_write_item(RequestItems={table: requests})
+        requests = response.get("UnprocessedItems", {}).get(table, [])
+
+
+def totals_of(item: dict[str, Any]) -> tuple[int, int, dict[str, tuple[int, int]]]:
+    return as_int(item, "bytes"), as_int(item, "objects"), classes_of(item)
