@@ -131,12 +131,13 @@ class QueueUrls:
 
 def ensure_queue(sqs: Any, prefix: str) -> QueueUrls:
     """The events queue and its dead-letter queue, with the redrive policy and the policy that lets S3 (of this
-    account only) send to it; attributes are set every time, so a queue made by hand is brought in line."""
+    account only) send to it. Both policies are set every time, so a queue made by hand is brought in line; the
+    visibility timeout only when the queue is created (an operator's later choice stands)."""
     try:
         dead_url = _queue_url(sqs, prefix + DEAD_LETTER_QUEUE)
         sqs.set_queue_attributes(QueueUrl=dead_url, Attributes={"MessageRetentionPeriod": str(RETENTION_SECONDS)})
         dead_arn = _queue_arn(sqs, dead_url)
-        url = _queue_url(sqs, prefix + QUEUE)
+        url = _queue_url(sqs, prefix + QUEUE, {"VisibilityTimeout": str(VISIBILITY_SECONDS)})
         arn = _queue_arn(sqs, url)
         account = arn.split(":")[4]
         policy = {
@@ -154,20 +155,19 @@ def ensure_queue(sqs: Any, prefix: str) -> QueueUrls:
         sqs.set_queue_attributes(QueueUrl=url, Attributes={
             "Policy": json.dumps(policy),
             "RedrivePolicy": json.dumps(redrive),
-            "VisibilityTimeout": str(VISIBILITY_SECONDS),
         })
     except BOTO_ERRORS as exc:
         raise from_boto(exc) from exc
     return QueueUrls(queue_url=url, queue_arn=arn, dead_letter_url=dead_url)
 
 
-def _queue_url(sqs: Any, name: str) -> str:
+def _queue_url(sqs: Any, name: str, attributes: dict[str, str] | None = None) -> str:
     try:
         return str(sqs.get_queue_url(QueueName=name)["QueueUrl"])
     except ClientError as exc:
         if _code(exc) not in ("AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist"):
             raise
-    return str(sqs.create_queue(QueueName=name)["QueueUrl"])
+    return str(sqs.create_queue(QueueName=name, Attributes=attributes or {})["QueueUrl"])
 
 
 def _queue_arn(sqs: Any, url: str) -> str:
