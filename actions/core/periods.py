@@ -246,3 +246,27 @@ def period_or_default(words: str | None, now: datetime, default: str) -> Period 
     if found is None:
         raise ValueError(f"the default period {default!r} names no period")
     return found
+
+
+_TOKEN_EDGES = "\"'`()[]{}<>,;:!?."
+
+
+def find_period(text: str, now: datetime, *, longest: int = 5) -> tuple[str, Period] | None:
+    """The longest run of words in ``text`` that names a past period ("how has x grown since last Friday?" ->
+    "since last Friday"), for when the entity extractor found none; the earliest of equally long ones. A run may
+    not start with a bare count ("in a week", "for 3 days now" name no past period by themselves)."""
+    words = [word.strip(_TOKEN_EDGES) for word in text.split()]
+    best: tuple[str, Period] | None = None
+    for first in range(len(words)):
+        lead = normalise(words[first])
+        if lead.isdigit() or lead in _NUMBERS:
+            continue
+        for size in range(min(longest, len(words) - first), 0, -1):
+            if best is not None and size <= len(best[0].split()):
+                break
+            run = " ".join(words[first:first + size])
+            found = parse_period(run, now)
+            if found is not None:
+                best = (run, found)
+                break
+    return best

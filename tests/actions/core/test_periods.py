@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from actions.core.periods import EXAMPLES, Period, normalise, parse_period, period_or_default
+from actions.core.periods import EXAMPLES, Period, find_period, normalise, parse_period, period_or_default
 
 # Wednesday 19 November 2025, 15:30 UTC
 NOW = datetime(2025, 11, 19, 15, 30, tzinfo=UTC)
@@ -162,3 +162,26 @@ def test_days_and_seconds() -> None:
 def test_normalise_keeps_dates_whole() -> None:
     assert normalise(" Since 2025-11-03! ") == "since 2025-11-03"
     assert normalise("LAST-WEEK") == "last week"
+
+
+@pytest.mark.parametrize("text,words,label", [
+    ("how has media-library-prod grown this month?", "this month", "this month"),
+    ("show web-2 cpu this week", "this week", "this week"),
+    ("which buckets grew most this week?", "this week", "this week"),
+    ("show me the cpu of web-1 for the last 3 days", "for the last 3 days", "over the last 3 days"),
+    ("how much has logs-2023-q4 grown since last Friday?", "since last Friday", "since last Friday"),
+    ("graph the network of batch-1 in November", "in November", "in November"),
+    ("chart cpu of web-2, 24h", "24h", "over the last 24 hours"),
+])
+def test_a_period_found_in_the_words_of_a_message(text: str, words: str, label: str) -> None:
+    found = find_period(text, NOW)
+    assert found is not None
+    assert (found[0], found[1].label) == (words, label)
+
+
+@pytest.mark.parametrize("text", [
+    "storage trend", "is our storage growing", "how is web-2 doing", "remind me in a week", "in 3 days please",
+    "how has logs-2023-q4 grown", "may I see the storage trend",
+])
+def test_messages_without_a_past_period(text: str) -> None:
+    assert find_period(text, NOW) is None

@@ -1,0 +1,191 @@
+"""How a tracked bucket's size changed over a period, from the samples size tracking keeps (``size_tracking``): the
+level at the start and now, per storage class, the day that grew most and the one that shrank most, and a chart's
+worth of points - in one pass over the history, read a page at a time, so memory does not grow with its length.
+Blocking: callers use a thread executor."""
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from actions.aws.errors import BOTO_ERRORS, s3_error
+from actions.aws.size_tracking import NotTrackedError, SizeSample, SizeTracker, TrackedBucket
+
+CHART_POINTS = 240  # at most this many points per chart (the last level in each slot of the period)
+DAY = 86400
+
+
+@dataclass(frozen=True)
+class ClassChange:
+    storage_class: str
+    bytes_start: int
+    bytes_end: int
+
+    @property
+    def change(self) -> int:
+        return self.bytes_end - self.bytes_start
+
+
+@dataclass(frozen=True)
+class DayChange:
+    day: int  # epoch seconds of the UTC midnight that starts it
+    bytes: int  # the change over that day (or the part of it in the period)
+
+
+@dataclass(frozen=True)
+class Level:
+    ts: int
+    bytes: int
+    classes: dict[str, int] = field(default_factory=dict)  # class -> bytes
+
+
+@dataclass(frozen=True)
+class BucketTrend:
+    bucket: str
+    start: int
+    end: int
+    known_from: int | None  # the first moment with a known size: ``start`` or later (tracking began within), None
+    bytes_start: int
+    bytes_end: int
+    objects_start: int
+    objects_end: int
+    classes: tuple[ClassChange, ...]  # largest now first
+    grew_most: DayChange | None  # the day with the largest growth (None if no day grew)
+    shrank_most: DayChange | None  # the day with the largest drop (None if no day shrank)
+    points: tuple[Level, ...]  # for the chart: the level at the start, then the last one of each slot
+    since: int | None = None  # when tracking began
+
+    @property
+    def change(self) -> int:
+        return self.bytes_end - self.bytes_start
+
+    @property
+    def percent(self) -> float | None:
+        """The change as a share of the size at the start; None from nothing."""
+        return 100.0 * self.change / self.bytes_start if self.bytes_start else None
+
+    @property
+    def per_day(self) -> float:
+        """Average change per day over the part of the period with a known size."""
+        begin = self.known_from if self.known_from is not None else self.start
+        days = max(self.end - begin, 1) / DAY
+        return self.change / days
+
+    @property
+    def has_data(self) -> bool:
+        return self.known_from is not None
+
+
+class _DayLevels:
+    """Each UTC day's change within the period as samples stream past, without keeping them: a day's change is the
+    level at its end (the last sample at or before it) minus the level at its start (or the first known one)."""
+
+    def __init__(self, start: int, end: int) -> None:
+        self.end = end
+        self.day_start = start
+        self.day_end = self._after(start)
+        self.opening: int | None = None  # the level when the current day began (or when it was first known)
+        self.current: int | None = None
+        self.changes: list[DayChange] = []
+
+    def _after(self, moment: int) -> int:
+        return min((moment // DAY + 1) * DAY, self.end)
+
+    def _close(self) -> None:
+        if self.opening is not None and self.current is not None:
+            self.changes.append(DayChange(day=self.day_start // DAY * DAY, bytes=self.current - self.opening))
+        self.opening = self.current
+        self.day_start, self.day_end = self.day_end, self._after(self.day_end)
+
+    def see(self, ts: int, size: int) -> None:
+        while ts > self.day_end and self.day_start < self.end:
+            self._close()
+        if self.opening is None:
+            self.opening = size
+        self.current = size
+
+    def finish(self) -> list[DayChange]:
+        while self.day_start < self.end:
+            self._close()
+        return self.changes
+
+
+def summarise(
+    bucket: str, samples: Iterable[SizeSample], start: int, end: int, live: TrackedBucket | None = None,
+    *, chart_points: int = CHART_POINTS,
+) -> BucketTrend:
+    """One pass over ``samples`` (ascending; the first may be the level at or before ``start``). ``live``: the
+    tracked figures right now, the level at ``end`` when the period runs until now."""
+    slot = max(1, -(-(end - start) // chart_points))
+    first: SizeSample | None = None
+    last: SizeSample | None = None
+    points: list[Level] = []
+    pending: Level | None = None  # the latest level of the current chart slot
+    days = _DayLevels(start, end)
+
+    def stream() -> Iterator[SizeSample]:
+        yield from samples
+        if live is not None:
+            yield SizeSample(ts=end, bytes=live.bytes, objects=live.objects, classes=live.classes)
+
+    for sample in stream():
+        if sample.ts > end:
+            break
+        at = max(sample.ts, start)
+        level = Level(at, sample.bytes, {name: figures[0] for name, figures in sample.classes.items()})
+        if first is None:
+            first = sample
+            points.append(level)
+        elif pending is not None and (at - start) // slot != (pending.ts - start) // slot:
+            points.append(pending)
+        if first is not sample:
+            pending = level
+        days.see(at, sample.bytes)
+        last = sample
+    if pending is not None:
+        points.append(pending)
+    changes = days.finish()
+    grew = max((c for c in changes if c.bytes > 0), key=lambda c: c.bytes, default=None)
+    shrank = min((c for c in changes if c.bytes < 0), key=lambda c: c.bytes, default=None)
+    begin_classes = dict(first.classes) if first else {}
+    end_classes = dict(last.classes) if last else {}
+    classes = tuple(sorted(
+        (ClassChange(name, begin_classes.get(name, (0, 0))[0], end_classes.get(name, (0, 0))[0])
+         for name in {*begin_classes, *end_classes}),
+        key=lambda c: (-c.bytes_end, -c.bytes_start, c.storage_class),
+    ))
+    return BucketTrend(
+        bucket=bucket, start=start, end=end, known_from=max(first.ts, start) if first else None,
+        bytes_start=first.bytes if first else 0, bytes_end=last.bytes if last else 0,
+        objects_start=first.objects if first else 0, objects_end=last.objects if last else 0,
+        classes=classes, grew_most=grew, shrank_most=shrank, points=tuple(points),
+    )
+
+
+class StorageTrends:
+    """Trends of tracked buckets; ``NotTrackedError`` for a bucket that exists but is not tracked."""
+
+    def __init__(self, *, tracker: SizeTracker, s3: Any) -> None:
+        self.tracker = tracker
+        self.s3 = s3
+
+    def trend(self, bucket: str, start: int, end: int) -> BucketTrend:
+        live = self.tracker.tracked_bucket(bucket)
+        if live is None:
+            try:
+                self.s3.head_bucket(Bucket=bucket)
+            except BOTO_ERRORS as exc:
+                raise s3_error(exc, bucket=bucket) from exc
+            raise NotTrackedError(bucket)
+        return self._trend(live, start, end)
+
+    def _trend(self, live: TrackedBucket, start: int, end: int) -> BucketTrend:
+        now = self.tracker.now()
+        samples = self.tracker.history(live.bucket, start, min(end, now) + 1)
+        trend = summarise(live.bucket, samples, start, end, live if end >= now else None)
+        return replace(trend, since=live.since)
+
+    def ranking(self, start: int, end: int) -> list[BucketTrend]:
+        """Every tracked bucket's trend, the one that grew most first (by bytes, then name)."""
+        trends = [self._trend(live, start, end) for live in self.tracker.tracked()]
+        return sorted(trends, key=lambda t: (-t.change, t.bucket))

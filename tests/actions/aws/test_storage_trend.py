@@ -1,0 +1,121 @@
+"""Storage trends from size samples: the figures of a period worked out by hand, the days that grew and shrank most,
+tracking that began inside the period, a bounded number of chart points, and the service over moto."""
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from actions.aws.clients import ClientFactory
+from actions.aws.errors import CloudButlerError
+from actions.aws.size_tracking import NotTrackedError, SizeSample, SizeTracker, TrackedBucket
+from actions.aws.storage_trend import ClassChange, DayChange, Level, StorageTrends, summarise
+
+DAY = 86400
+T0 = 1_763_510_400  # 2025-11-19 00:00 UTC, a Wednesday
+GB = 2**30
+
+
+def sample(ts: int, standard: int, glacier: int = 0, objects: int = 10) -> SizeSample:
+    classes = {"STANDARD": (standard, objects)}
+    if glacier:
+        classes["GLACIER"] = (glacier, 1)
+    return SizeSample(ts=ts, bytes=standard + glacier, objects=objects + (1 if glacier else 0), classes=classes)
+
+
+def test_a_period_from_the_level_before_it_to_the_live_figures() -> None:
+    start, end = T0 - 3 * DAY, T0 + 12 * 3600  # Sunday 00:00 to Wednesday noon
+    samples = [
+        sample(start - 3600, 10 * GB),  # the level at the start
+        sample(start + 3600, 11 * GB),  # Sunday +1
+        sample(start + DAY + 7200, 15 * GB, 2 * GB),  # Monday +6 (4 more in Standard, 2 archived)
+        sample(start + 2 * DAY + 60, 12 * GB, 2 * GB),  # Tuesday -3 (a cleanup)
+    ]
+    live = TrackedBucket(bucket="b", since=start - DAY, bytes=15 * GB, objects=13,
+                         classes={"STANDARD": (13 * GB, 12), "GLACIER": (2 * GB, 1)})
+    trend = summarise("b", samples, start, end, live)
+    assert (trend.bytes_start, trend.bytes_end, trend.change) == (10 * GB, 15 * GB, 5 * GB)
+    assert (trend.objects_start, trend.objects_end) == (10, 13)
+    assert trend.percent == 50.0
+    assert trend.per_day == pytest.approx(5 * GB / 3.5)
+    assert trend.known_from == start
+    assert trend.classes == (ClassChange("STANDARD", 10 * GB, 13 * GB), ClassChange("GLACIER", 0, 2 * GB))
+    assert trend.grew_most == DayChange(day=start + DAY, bytes=6 * GB)
+    assert trend.shrank_most == DayChange(day=start + 2 * DAY, bytes=-3 * GB)
+    assert [p.ts for p in trend.points] == [start, start + 3600, start + DAY + 7200, start + 2 * DAY + 60, end]
+    assert trend.points[-1] == Level(end, 15 * GB, {"STANDARD": 13 * GB, "GLACIER": 2 * GB})
+
+
+def test_tracking_that_began_within_the_period_counts_from_then() -> None:
+    start, end = T0 - 7 * DAY, T0
+    samples = [sample(T0 - 2 * DAY, 4 * GB), sample(T0 - DAY + 5, 6 * GB)]
+    trend = summarise("b", samples, start, end)
+    assert trend.known_from == T0 - 2 * DAY
+    assert (trend.bytes_start, trend.bytes_end, trend.percent) == (4 * GB, 6 * GB, 50.0)
+    assert trend.per_day == pytest.approx(GB)
+    assert trend.grew_most == DayChange(day=T0 - DAY, bytes=2 * GB)
+    assert trend.shrank_most is None
+
+
+def test_no_samples_means_no_data() -> None:
+    trend = summarise("b", [], T0 - DAY, T0)
+    assert not trend.has_data and trend.known_from is None
+    assert (trend.change, trend.percent, trend.grew_most, trend.points) == (0, None, None, ())
+
+
+def test_growth_from_nothing_has_no_percentage() -> None:
+    trend = summarise("b", [sample(T0 - DAY, 0, objects=0), sample(T0 - 10, GB)], T0 - DAY, T0)
+    assert (trend.change, trend.percent) == (GB, None)
+
+
+def test_samples_after_the_period_are_left_out() -> None:
+    trend = summarise("b", [sample(T0 - DAY, GB), sample(T0 + 60, 9 * GB)], T0 - DAY, T0)
+    assert trend.bytes_end == GB
+
+
+def test_a_long_history_gives_a_bounded_chart() -> None:
+    start, end = T0 - 90 * DAY, T0
+
+    def minutes() -> Any:  # 129,600 samples, streamed: one a minute for 90 days
+        for i in range(90 * 24 * 60):
+            yield sample(start + 60 * i, i * 1000)
+
+    trend = summarise("b", minutes(), start, end, chart_points=240)
+    assert len(trend.points) <= 242
+    assert [p.ts for p in trend.points] == sorted(p.ts for p in trend.points)
+    assert trend.bytes_end == (90 * 24 * 60 - 1) * 1000
+    assert trend.grew_most is not None and trend.grew_most.bytes == 1440 * 1000
+
+
+# --- the service over moto -------------------------------------------------------------------------------------------
+@pytest.fixture
+def tracker(aws: ClientFactory) -> SizeTracker:
+    return SizeTracker(dynamodb=aws.client("dynamodb"), s3=aws.client("s3"), sqs=aws.client("sqs"),
+                       clock=lambda: float(T0))
+
+
+def test_the_service_reads_the_history_and_the_live_figures(aws: ClientFactory, tracker: SizeTracker) -> None:
+    s3 = aws.client("s3")
+    s3.create_bucket(Bucket="grows")
+    s3.put_object(Bucket="grows", Key="a.bin", Body=b"x" * 3000)
+    tracker.track("grows")  # a snapshot now: 3000 bytes
+    tracker.write_samples("grows", [SizeSample(T0 - 2 * DAY, 1000, 1, {"STANDARD": (1000, 1)}),
+                                    SizeSample(T0 - DAY, 2000, 1, {"STANDARD": (2000, 1)})], "seed")
+    service = StorageTrends(tracker=tracker, s3=s3)
+    trend = service.trend("grows", T0 - 2 * DAY, T0)
+    assert (trend.bytes_start, trend.bytes_end, trend.change) == (1000, 3000, 2000)
+    assert [(p.ts, p.bytes) for p in trend.points] == [(T0 - 2 * DAY, 1000), (T0 - DAY, 2000), (T0, 3000)]
+    (ranked,) = service.ranking(T0 - DAY, T0)
+    assert (ranked.bucket, ranked.change) == ("grows", 1000)
+
+
+def test_a_bucket_not_tracked_and_one_that_does_not_exist(aws: ClientFactory, tracker: SizeTracker) -> None:
+    s3 = aws.client("s3")
+    s3.create_bucket(Bucket="plain")
+    service = StorageTrends(tracker=tracker, s3=s3)
+    with pytest.raises(NotTrackedError):
+        service.trend("plain", T0 - DAY, T0)
+    with pytest.raises(CloudButlerError) as missing:
+        service.trend("nowhere-to-be-found", T0 - DAY, T0)
+    assert (missing.value.code, missing.value.details) == ("NoSuchBucket", {"bucket": "nowhere-to-be-found"})
+    assert service.ranking(T0 - DAY, T0) == []
