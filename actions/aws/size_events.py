@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -20,7 +21,7 @@ from urllib.parse import unquote_plus
 
 from actions.aws.errors import BOTO_ERRORS
 from actions.aws.size_store import NotTracked, RowConflict
-from actions.aws.size_tables import ObjectRow, change
+from actions.aws.size_tables import ObjectRow, Totals, change
 from actions.aws.size_tracking import SizeTracker
 
 log = logging.getLogger(__name__)
@@ -28,6 +29,7 @@ log = logging.getLogger(__name__)
 Record = dict[str, Any]
 ATTEMPTS = 10  # re-reads of a row another write keeps changing before the record is left for redelivery
 SEQUENCER_WIDTH = 32
+CHUNK = 40  # object changes read in one request and written in one transaction (with one totals item a bucket)
 
 
 @dataclass
@@ -53,10 +55,13 @@ class Malformed(ValueError):
 
 
 def handle(records: list[Record], tracker: SizeTracker) -> HandleResult:
-    """Apply a batch; afterwards one sample per bucket whose figures changed (source ``event``)."""
+    """Apply a batch; afterwards one sample per bucket whose figures changed (source ``event``).
+
+    The rows of a chunk of records are read in one request and their changes written in one transaction; if
+    another write got to one of the rows first (or a bucket is no longer tracked), that chunk is applied again
+    change by change, each reading its row afresh."""
     result = HandleResult()
-    tracked: dict[str, bool] = {}
-    touched: set[str] = set()
+    parsed: list[tuple[Record, list[ObjectChange]]] = []
     for record in records:
         try:
             changes = parse(record)
@@ -65,16 +70,11 @@ def handle(records: list[Record], tracker: SizeTracker) -> HandleResult:
             continue
         if changes is None:
             result.ignored += 1
-            continue
-        try:
-            untracked = sorted({c.bucket for c in changes if not _is_tracked(tracker, c.bucket, tracked)})
-        except BOTO_ERRORS:
-            result.failed.append(record)
-            continue
-        if untracked:
-            result.rejected.append((record, f"bucket not tracked: {', '.join(untracked)}"))
-            continue
-        _apply_record(record, changes, tracker, result, touched)
+        else:
+            parsed.append((record, changes))
+    touched: set[str] = set()
+    for chunk in _chunks(parsed):
+        _apply_chunk(chunk, tracker, result, touched)
     for bucket in sorted(touched):
         try:
             tracker.record_sample(bucket, "event")
@@ -83,10 +83,72 @@ def handle(records: list[Record], tracker: SizeTracker) -> HandleResult:
     return result
 
 
-def _is_tracked(tracker: SizeTracker, bucket: str, known: dict[str, bool]) -> bool:
-    if bucket not in known:
-        known[bucket] = tracker.store.tracked_item(bucket) is not None
-    return known[bucket]
+def _chunks(parsed: list[tuple[Record, list[ObjectChange]]]) -> Iterator[list[tuple[Record, list[ObjectChange]]]]:
+    chunk: list[tuple[Record, list[ObjectChange]]] = []
+    size = 0
+    for record, changes in parsed:
+        if chunk and size + len(changes) > CHUNK:
+            yield chunk
+            chunk, size = [], 0
+        chunk.append((record, changes))
+        size += len(changes)
+    if chunk:
+        yield chunk
+
+
+def _apply_chunk(chunk: list[tuple[Record, list[ObjectChange]]], tracker: SizeTracker, result: HandleResult,
+                 touched: set[str]) -> None:
+    keys = sorted({(c.bucket, c.key) for _, changes in chunk for c in changes})
+    if len(keys) > CHUNK:  # one record with many changes: change by change
+        for record, changes in chunk:
+            _apply_record(record, changes, tracker, result, touched)
+        return
+    try:
+        rows = tracker.store.rows_of(keys)
+    except BOTO_ERRORS:
+        result.failed += [record for record, _ in chunk]
+        return
+    # As if applied one after the other: a change older than what the key holds by then changes nothing.
+    latest: dict[tuple[str, str], ObjectChange] = {}
+    applied = duplicates = 0
+    for _, changes in chunk:
+        for item in changes:
+            key = (item.bucket, item.key)
+            row = rows.get(key)
+            holds = latest[key].order if key in latest else row.order if row is not None else None
+            if holds is not None and holds >= item.order:
+                duplicates += 1
+            else:
+                applied += 1
+                latest[key] = item
+    writes: list[tuple[str, ObjectRow | None, ObjectRow]] = []
+    deltas: dict[str, Totals] = {}
+    for key, item in latest.items():
+        old = rows.get(key)
+        new, delta = _next_row(item, old, tracker.now())
+        writes.append((item.bucket, old, new))
+        deltas.setdefault(item.bucket, Totals()).merge(delta)
+    try:
+        if writes:
+            tracker.store.apply_many(writes, deltas)
+    except (RowConflict, NotTracked):
+        for record, changes in chunk:
+            _apply_record(record, changes, tracker, result, touched)
+        return
+    except BOTO_ERRORS:
+        result.failed += [record for record, _ in chunk]
+        return
+    result.applied += applied
+    result.duplicates += duplicates
+    touched.update(deltas)
+
+
+def _next_row(item: ObjectChange, old: ObjectRow | None, now: int) -> tuple[ObjectRow, Totals]:
+    # A created event names no storage class: STANDARD until a snapshot lists the real one.
+    klass = "STANDARD" if item.created or old is None else old.storage_class
+    new = ObjectRow(key=item.key, size=item.size if item.created else 0, storage_class=klass, order=item.order,
+                    deleted=not item.created, rev=old.rev + 1 if old else 1, at=now)
+    return new, change(old, exists=item.created, size=new.size, storage_class=klass)
 
 
 def _apply_record(record: Record, changes: list[ObjectChange], tracker: SizeTracker, result: HandleResult,
@@ -116,11 +178,7 @@ def _apply(item: ObjectChange, tracker: SizeTracker) -> bool:
         row = tracker.store.row(item.bucket, item.key)
         if row is not None and row.order >= item.order:
             return False
-        # A created event names no storage class: STANDARD until a snapshot lists the real one.
-        klass = "STANDARD" if item.created or row is None else row.storage_class
-        new = ObjectRow(key=item.key, size=item.size if item.created else 0, storage_class=klass, order=item.order,
-                        deleted=not item.created, rev=row.rev + 1 if row else 1, at=tracker.now())
-        delta = change(row, exists=item.created, size=new.size, storage_class=klass)
+        new, delta = _next_row(item, row, tracker.now())
         try:
             tracker.store.apply(item.bucket, [(row, new)], delta)
             return True

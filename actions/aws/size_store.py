@@ -69,10 +69,16 @@ class SizeStore:
               *, set_attributes: dict[str, int] | None = None) -> None:
         """Write each new row (if the stored one is still ``old``: same ``rev``, or still absent) and add ``delta``
         to the bucket's totals, all or nothing. Raises ``RowConflict`` or ``NotTracked``."""
-        if len(writes) >= MAX_TRANSACTION:
-            raise ValueError("too many rows for one transaction")
+        self.apply_many([(bucket, old, new) for old, new in writes], {bucket: delta},
+                        set_attributes={bucket: set_attributes or {}})
+
+    def apply_many(self, writes: list[tuple[str, ObjectRow | None, ObjectRow]], deltas: dict[str, Totals],
+                   *, set_attributes: dict[str, dict[str, int]] | None = None) -> None:
+        """``apply`` over several buckets in one transaction (rows of any of them, one totals item each)."""
+        if len(writes) + len(deltas) > MAX_TRANSACTION:
+            raise ValueError("too many items for one transaction")
         items: list[dict[str, Any]] = []
-        for old, new in writes:
+        for bucket, old, new in writes:
             put: dict[str, Any] = {"TableName": self.objects, "Item": row_item(bucket, new)}
             if old is None:
                 put["ConditionExpression"] = "attribute_not_exists(#k)"
@@ -82,18 +88,35 @@ class SizeStore:
                 put["ExpressionAttributeNames"] = {"#rev": "rev"}
                 put["ExpressionAttributeValues"] = {":rev": number(old.rev)}
             items.append({"Put": put})
-        items.append(self._totals_item(bucket, delta, set_attributes or {}))
+        buckets = sorted(deltas)
+        items += [self._totals_item(bucket, deltas[bucket], (set_attributes or {}).get(bucket, {}))
+                  for bucket in buckets]
         try:
             self.dynamodb.transact_write_items(TransactItems=items)
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") != "TransactionCanceledException":
                 raise
             reasons = [str(r.get("Code", "None")) for r in exc.response.get("CancellationReasons", [])]
-            if reasons and reasons[-1] == "ConditionalCheckFailed":
-                raise NotTracked(bucket) from exc
+            untracked = [bucket for bucket, code in zip(buckets, reasons[len(writes):], strict=False)
+                         if code == "ConditionalCheckFailed"]
+            if untracked:
+                raise NotTracked(", ".join(untracked)) from exc
             if any(code in ("ConditionalCheckFailed", "TransactionConflict") for code in reasons):
-                raise RowConflict(bucket) from exc
+                raise RowConflict(", ".join(buckets)) from exc
             raise
+
+    def rows_of(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], ObjectRow]:
+        """The stored rows of (bucket, key) pairs (at most 100), read consistently; absent ones are left out."""
+        found: dict[tuple[str, str], ObjectRow] = {}
+        request: dict[str, Any] = {self.objects: {
+            "Keys": [{"bucket": {"S": bucket}, "key": {"S": key}} for bucket, key in keys],
+            "ConsistentRead": True}}
+        while request:
+            response = self.dynamodb.batch_get_item(RequestItems=request)
+            for item in response.get("Responses", {}).get(self.objects, []):
+                found[(item["bucket"]["S"], item["key"]["S"])] = row_of(item)
+            request = response.get("UnprocessedKeys") or {}
+        return found
 
     def _totals_item(self, bucket: str, delta: Totals, set_attributes: dict[str, int]) -> dict[str, Any]:
         key = {"bucket": {"S": bucket}}

@@ -60,6 +60,10 @@ class Totals:
         figures[0] += size
         figures[1] += count
 
+    def merge(self, other: Totals) -> None:
+        for name, (size, count) in other.classes.items():
+            self.add(name, size, count)
+
     def attributes(self) -> dict[str, int]:
         """The flattened attributes (``bytes``, ``objects``, ``bytes_<CLASS>``, ``objects_<CLASS>``)."""
         flat = {"bytes": self.bytes, "objects": self.objects}

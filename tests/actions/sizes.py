@@ -10,9 +10,12 @@ from typing import Any
 
 from actions.aws.clients import ClientFactory
 from actions.aws.size_tracking import SizeTracker
+from tests.fakes.moto_dynamodb import install as install_transactions
 
 
 def make_tracker(aws: ClientFactory, *, with_cloudwatch: bool = True, **options: Any) -> SizeTracker:
+    # Transactions as DynamoDB runs them (isolated, priced by their items), in the moto server of this process.
+    install_transactions()
     return SizeTracker(dynamodb=aws.client("dynamodb"), s3=aws.client("s3"), sqs=aws.client("sqs"),
                        cloudwatch=aws.client("cloudwatch") if with_cloudwatch else None, **options)
 
