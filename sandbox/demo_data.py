@@ -10,7 +10,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
-from sandbox.metrics import CpuProfile
+from sandbox.metrics import CpuProfile, NetworkProfile
 
 KB = 1024
 MB = 1024 * KB
@@ -63,13 +63,18 @@ class DemoInstance:
     cpu: CpuProfile
     tags: dict[str, str] = field(default_factory=dict)
     launched_days_ago: float = 40.0
+    network: NetworkProfile = NetworkProfile(in_mb=20, out_ratio=2.0)
 
 
 INSTANCES: tuple[DemoInstance, ...] = (
-    DemoInstance("web-1", "t3.micro", 0, 10, CpuProfile(level=12, amplitude=38, peak_hour=14), {"team": "web"}),
-    DemoInstance("web-2", "t3.small", 1, 11, CpuProfile(level=8, amplitude=22, peak_hour=14), {"team": "web"}),
+    DemoInstance("web-1", "t3.micro", 0, 10, CpuProfile(level=12, amplitude=38, peak_hour=14), {"team": "web"},
+                 network=NetworkProfile(in_mb=30, out_ratio=3.5)),
+    DemoInstance("web-2", "t3.small", 1, 11, CpuProfile(level=8, amplitude=22, peak_hour=14), {"team": "web"},
+                 network=NetworkProfile(in_mb=18, out_ratio=3.0)),
+    # a night batch job that pulls data in and writes little back out
     DemoInstance(
-        "batch-1", "c5.large", 0, 20, CpuProfile(level=6, amplitude=70, peak_hour=2, noise=5), {"team": "data"}, 9.0
+        "batch-1", "c5.large", 0, 20, CpuProfile(level=6, amplitude=70, peak_hour=2, noise=5), {"team": "data"}, 9.0,
+        network=NetworkProfile(in_mb=250, out_ratio=0.15),
     ),
 )
 

@@ -1,19 +1,28 @@
-"""The sandbox's metric curves and helpers: deterministic, bounded, shaped like a working day."""
+"""The sandbox's metric curves and helpers: deterministic, bounded, shaped like a working day; metric queries
+that answer as moto does, only faster."""
 from __future__ import annotations
 
 import datetime as dt
+import random
 
 import pytest
 
+from actions.aws.clients import ClientFactory
 from sandbox.metrics import (
     CPU_STEP,
     STORAGE_TYPES,
     CpuProfile,
+    NetworkProfile,
     chunks,
     cpu_series,
     cpu_value,
     datum,
     floor_to_step,
+    install_fast_metric_queries,
+    instance_data,
+    network_values,
+    normals,
+    steps,
     storage_type,
 )
 
@@ -101,3 +110,97 @@ def test_datum_and_chunks() -> None:
     assert [len(p) for p in parts] == [500, 500, 201]
     assert [x for p in parts for x in p] == items
     assert list(chunks([])) == []
+
+
+def test_normals_are_deterministic_and_standard() -> None:
+    assert normals("a:1") == normals("a:1") and normals("a:1") != normals("a:2")
+    draws = [value for i in range(4000) for value in normals(f"k:{i}")]
+    mean = sum(draws) / len(draws)
+    spread = (sum((d - mean) ** 2 for d in draws) / len(draws)) ** 0.5
+    assert abs(mean) < 0.05 and 0.95 < spread < 1.05
+
+
+def test_network_follows_the_cpu_and_the_profile() -> None:
+    web = NetworkProfile(in_mb=30, out_ratio=3.5, noise=0.0)
+    batch = NetworkProfile(in_mb=250, out_ratio=0.15, noise=0.0)
+    moment = at(WEDNESDAY, 14)
+    assert network_values(web, 0.0, moment, key="w") == (round(0.1 * 30 * 1024 * 1024), round(0.1 * 30 * 1024 * 1024 * 3.5))
+    busy, idle = network_values(web, 80.0, moment, key="w"), network_values(web, 5.0, moment, key="w")
+    assert busy[0] > idle[0] * 5
+    received, sent = network_values(batch, 60.0, moment, key="b")
+    assert sent < received / 5
+    noisy = NetworkProfile(in_mb=30, out_ratio=3.5)
+    assert network_values(noisy, 50.0, moment, key="w") == network_values(noisy, 50.0, moment, key="w")
+    assert network_values(noisy, 50.0, moment, key="w") != network_values(noisy, 50.0, moment, key="x")
+
+
+def test_instance_data_is_the_three_metrics_of_one_step() -> None:
+    moment = at(WEDNESDAY, 9, 5)
+    data = instance_data(WEB, NetworkProfile(in_mb=10, out_ratio=2), moment, key="k", instance_id="i-1")
+    assert [(d["MetricName"], d["Unit"], d["Timestamp"]) for d in data] == [
+        ("CPUUtilization", "Percent", moment), ("NetworkIn", "Bytes", moment), ("NetworkOut", "Bytes", moment)]
+    assert data[0]["Value"] == cpu_value(WEB, moment, key="k")
+    assert all(d["Dimensions"] == [{"Name": "InstanceId", "Value": "i-1"}] for d in data)
+
+
+def test_steps_are_the_boundaries_within_the_range() -> None:
+    start = dt.datetime(2026, 1, 1, 10, 2, tzinfo=dt.UTC)
+    assert steps(start, start + dt.timedelta(minutes=14)) == [
+        dt.datetime(2026, 1, 1, 10, 5, tzinfo=dt.UTC), dt.datetime(2026, 1, 1, 10, 10, tzinfo=dt.UTC),
+        dt.datetime(2026, 1, 1, 10, 15, tzinfo=dt.UTC)]
+    boundary = dt.datetime(2026, 1, 1, 10, 5, tzinfo=dt.UTC)
+    assert steps(boundary, boundary) == [boundary]
+    assert steps(start, start + dt.timedelta(minutes=2)) == []
+
+
+def test_fast_metric_queries_answer_as_moto_does(aws: ClientFactory) -> None:
+    """Datapoints of several metrics, dimensions and units; every kind of query asked through HTTP with moto's own
+    GetMetricData and with the fast one gives the same answer."""
+    cloudwatch = aws.client("cloudwatch")
+    start = dt.datetime(2026, 11, 20, tzinfo=dt.UTC)
+    rng = random.Random(5)
+    data = []
+    for minute in range(0, 3 * 24 * 60, 5):
+        moment = start + dt.timedelta(minutes=minute, seconds=rng.randint(0, 200))
+        for instance in ("i-1", "i-2"):
+            data.append(datum("CPUUtilization", rng.uniform(0, 100), moment, {"InstanceId": instance}, "Percent"))
+        data.append(datum("NetworkIn", rng.uniform(0, 1e6), moment, {"InstanceId": "i-1"}, "Bytes"))
+        data.append(datum("CPUUtilization", rng.uniform(0, 100), moment, {"InstanceId": "i-1", "Role": "web"},
+                          "Percent"))
+    data.append(datum("Jobs", 3, start + dt.timedelta(hours=2), {}, "Count"))
+    for part in chunks(data):
+        cloudwatch.put_metric_data(Namespace="AWS/EC2", MetricData=part)
+
+    def query(qid: str, name: str, dims: dict[str, str], period: int, stat: str, **extra: object) -> dict[str, object]:
+        metric = {"Namespace": "AWS/EC2", "MetricName": name,
+                  "Dimensions": [{"Name": k, "Value": v} for k, v in dims.items()]}
+        return {"Id": qid, "MetricStat": {"Metric": metric, "Period": period, "Stat": stat, **extra}}
+
+    queries = [
+        query("a", "CPUUtilization", {"InstanceId": "i-1"}, 3600, "Average"),
+        query("b", "CPUUtilization", {"InstanceId": "i-2"}, 900, "Maximum"),
+        query("c", "NetworkIn", {"InstanceId": "i-1"}, 86400, "Sum"),
+        query("d", "CPUUtilization", {"InstanceId": "i-1", "Role": "web"}, 300, "Minimum"),
+        query("e", "CPUUtilization", {"InstanceId": "i-1"}, 3600, "SampleCount", Unit="Percent"),
+        query("f", "CPUUtilization", {"InstanceId": "i-1"}, 3600, "Average", Unit="Bytes"),
+        query("g", "Jobs", {}, 3600, "Sum"),
+        {**query("h", "NetworkIn", {"InstanceId": "i-1"}, 7200, "Average"), "ReturnData": False},
+    ]
+
+    def ask(scan_by: str, begin: dt.datetime, end: dt.datetime) -> list[dict[str, object]]:
+        response = cloudwatch.get_metric_data(MetricDataQueries=queries, StartTime=begin, EndTime=end, ScanBy=scan_by)
+        return [{k: v for k, v in r.items() if k != "Messages"} for r in response["MetricDataResults"]]
+
+    windows = [(start, start + dt.timedelta(days=3)),
+               (start + dt.timedelta(hours=5, minutes=7), start + dt.timedelta(days=1, hours=2))]
+    asked = [(scan, begin, end) for scan in ("TimestampAscending", "TimestampDescending") for begin, end in windows]
+    moto_answers = [ask(*question) for question in asked]
+    undo = install_fast_metric_queries()
+    try:
+        assert install_fast_metric_queries()() is None  # installing twice changes nothing
+        fast_answers = [ask(*question) for question in asked]
+    finally:
+        undo()
+    assert fast_answers == moto_answers
+    assert [r["Id"] for r in fast_answers[0]] == ["a", "b", "c", "d", "e", "f", "g"]
+    assert len(fast_answers[0][0]["Values"]) == 72 and fast_answers[0][5]["Values"] == []  # type: ignore[arg-type]
