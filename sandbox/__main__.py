@@ -10,6 +10,7 @@ import threading
 from collections.abc import Sequence
 from types import FrameType
 
+from sandbox.seed import DEFAULT_TABLE_PREFIX
 from sandbox.server import Sandbox
 
 
@@ -21,6 +22,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--imds-port", type=int, default=1338, help="instance metadata port (0: a free one)")
     parser.add_argument("--region", default=region, help="default: AWS_REGION, AWS_DEFAULT_REGION, us-east-1")
     parser.add_argument("--no-seed", dest="seed", action="store_false", help="start with an empty account")
+    parser.add_argument("--table-prefix", default=os.environ.get("CLOUDBUTLER_TABLE_PREFIX") or DEFAULT_TABLE_PREFIX,
+                        help="of the size tracker's tables and queue (default: CLOUDBUTLER_TABLE_PREFIX, cloudbutler-)")
     return parser.parse_args(argv)
 
 
@@ -37,7 +40,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
     sandbox = Sandbox(host=args.host, aws_port=args.aws_port, imds_port=args.imds_port, region=args.region,
-                      seed=args.seed)
+                      seed=args.seed, table_prefix=args.table_prefix)
     try:
         sandbox.start()
     except Exception as exc:  # one line for the launcher's log instead of a traceback

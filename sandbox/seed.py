@@ -1,7 +1,11 @@
 """Fills a moto server with the demo account (sandbox/demo_data.py) through boto3, as a user of AWS would.
 
-Only object ages need a back door: S3 sets LastModified itself, so they are back-dated in moto's in-process S3
-backend; the moto server must therefore run in this process. Seeding adds what is missing and leaves what exists.
+The demo buckets are tracked by the size tracker (``SizeTracker.track``, the code path of "start tracking ...") and
+get 90 days of size history (sandbox/history.py); the instances get a month of CPU and network metrics.
+
+Two back doors into moto's in-process backends, so the moto server must run in this process: object ages (S3 sets
+LastModified itself) and the instances' metric history (a hundred thousand points, ten times faster than through
+HTTP). Seeding adds what is missing and leaves what exists.
 """
 from __future__ import annotations
 
@@ -17,12 +21,16 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from actions.aws.size_tracking import SizeSample, SizeTracker
 from sandbox.demo_data import INSTANCES, DemoBucket, DemoInstance, content, demo_buckets
-from sandbox.metrics import chunks, cpu_series, datum, storage_type
+from sandbox.history import size_history
+from sandbox.metrics import chunks, datum, instance_data, put_in_backend, steps, storage_type
 
 FAKE_ACCESS_KEY = "sandbox"
 FAKE_SECRET_KEY = "sandbox"
 S3_HISTORY_DAYS = 14
+INSTANCE_HISTORY = dt.timedelta(days=35)  # "this month" and "in November" on the 2nd of December have data
+DEFAULT_TABLE_PREFIX = "cloudbutler-"
 DEMO_IMAGE_ID = "ami-04681a1dbd79675a5"  # Amazon Linux 2 in moto's built-in image list
 
 
@@ -52,13 +60,15 @@ class SeedResult:
     instances: tuple[SeededInstance, ...]
     objects_created: int
     bytes_created: int
+    tracked: tuple[str, ...] = ()  # buckets this seeding started tracking (and wrote history for)
 
     def instance(self, name: str) -> SeededInstance:
         return next(i for i in self.instances if i.name == name)
 
 
 def sandbox_clients(
-    endpoint_url: str, region: str, services: tuple[str, ...] = ("s3", "ec2", "cloudwatch", "sts")
+    endpoint_url: str, region: str,
+    services: tuple[str, ...] = ("s3", "ec2", "cloudwatch", "sts", "dynamodb", "sqs"),
 ) -> dict[str, Any]:
     """boto3 clients with the sandbox's fake credentials (the caller's environment may have none)."""
     session = boto3.session.Session(
@@ -71,8 +81,12 @@ def sandbox_clients(
     }
 
 
-def seed_demo(*, endpoint_url: str, region: str, seed: int = 42, now: dt.datetime | None = None) -> SeedResult:
-    """Seed buckets, instances and metric history; a second call finds them and adds nothing."""
+def seed_demo(
+    *, endpoint_url: str, region: str, seed: int = 42, now: dt.datetime | None = None,
+    table_prefix: str = DEFAULT_TABLE_PREFIX,
+) -> SeedResult:
+    """Seed buckets (tracked, with size history), instances and metric history; a second call finds them and adds
+    nothing. ``table_prefix`` names the size tracker's tables and queue, as CLOUDBUTLER_TABLE_PREFIX does."""
     now = now or dt.datetime.now(dt.UTC)
     clients = sandbox_clients(endpoint_url, region)
     account = clients["sts"].get_caller_identity()["Account"]
@@ -81,19 +95,26 @@ def seed_demo(*, endpoint_url: str, region: str, seed: int = 42, now: dt.datetim
     )
     for instance in instances:
         if instance.instance_id in new_instances:
-            _put_cpu_history(clients["cloudwatch"], instance, now=now)
+            _put_instance_history(instance, account=account, region=region, now=now)
     buckets = demo_buckets(now, seed)
     objects = size = 0
     rng = random.Random(seed)
+    created_buckets = []
     for bucket in buckets:
         if _bucket_exists(clients["s3"], bucket.name):
             continue
         created, written = _create_bucket(clients["s3"], bucket, region=region, rng=rng)
         _backdate(bucket, account=account, region=region, now=now)
-        _put_storage_history(clients["cloudwatch"], bucket, now=now)
+        created_buckets.append(bucket)
         objects += created
         size += written
-    return SeedResult(account, tuple(b.name for b in buckets), tuple(instances), objects, size)
+    tracker = SizeTracker(dynamodb=clients["dynamodb"], s3=clients["s3"], sqs=clients["sqs"],
+                          cloudwatch=clients["cloudwatch"], prefix=table_prefix, clock=now.timestamp)
+    for bucket in created_buckets:
+        history = _track_with_history(tracker, bucket.name, now=now, seed=seed)
+        _put_storage_history(clients["cloudwatch"], bucket.name, history, now=now)
+    return SeedResult(account, tuple(b.name for b in buckets), tuple(instances), objects, size,
+                      tuple(b.name for b in created_buckets))
 
 
 # --- EC2 ---------------------------------------------------------------------------------------------------------
@@ -195,13 +216,17 @@ def cpu_key(instance: SeededInstance) -> str:
     return f"cpu:{instance.name}"
 
 
-def _put_cpu_history(cloudwatch: Any, instance: SeededInstance, *, now: dt.datetime) -> None:
+def _put_instance_history(instance: SeededInstance, *, account: str, region: str, now: dt.datetime) -> None:
+    """CPUUtilization, NetworkIn and NetworkOut every five minutes since launch, at most INSTANCE_HISTORY back."""
     spec = next(s for s in INSTANCES if s.name == instance.name)
-    dims = {"InstanceId": instance.instance_id}
-    points = cpu_series(spec.cpu, key=cpu_key(instance), end=now - dt.timedelta(minutes=1))
-    data = [datum("CPUUtilization", value, at, dims, "Percent") for at, value in points]
-    for part in chunks(data):
-        cloudwatch.put_metric_data(Namespace="AWS/EC2", MetricData=part)
+    start = max(now - INSTANCE_HISTORY, instance.launch_time)
+    data = [
+        point
+        for at in steps(start, now - dt.timedelta(minutes=1))
+        for point in instance_data(spec.cpu, spec.network, at, key=cpu_key(instance), instance_id=instance.instance_id)
+    ]
+    # _backdate_launch made sure the server runs in this process
+    put_in_backend(account, region, "AWS/EC2", data)
 
 
 # --- S3 ----------------------------------------------------------------------------------------------------------
@@ -263,23 +288,31 @@ def _backdate(bucket: DemoBucket, *, account: str, region: str, now: dt.datetime
             key.last_modified = naive_now - dt.timedelta(days=age)
 
 
-def _put_storage_history(cloudwatch: Any, bucket: DemoBucket, *, now: dt.datetime) -> None:
-    """Daily points for the days before today; today's comes live from moto (see sandbox/metrics.py)."""
+def _track_with_history(tracker: SizeTracker, bucket: str, *, now: dt.datetime, seed: int) -> list[SizeSample]:
+    """Track ``bucket`` as "start tracking" does, then write its made-up past, which ends at what was just listed."""
+    tracked = tracker.track(bucket)
+    history = size_history(bucket, tracked.classes, now=now, seed=seed)
+    tracker.write_samples(bucket, history, source="seed")
+    return history
+
+
+def _put_storage_history(cloudwatch: Any, bucket: str, history: list[SizeSample], *, now: dt.datetime) -> None:
+    """S3's daily storage metrics for the days before today, told from the same history as the tracker's (S3 stamps
+    them at midnight UTC); today's comes live from moto (see sandbox/metrics.py)."""
     today = now.astimezone(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    at_midnight = {sample.ts: sample for sample in history}
     data: list[dict[str, Any]] = []
-    # every storage type the bucket holds today gets a line from day one, zero until its first object arrived
-    kinds = sorted({storage_type(o.storage_class) for o in bucket.objects} | {"StandardStorage"})
     for days_ago in range(S3_HISTORY_DAYS, 0, -1):
         at = today - dt.timedelta(days=days_ago)
-        # what existed at the end of that day
-        sizes, count = bucket.storage_at(now, (now - at).total_seconds() / 86400 - 1)
-        per_type = dict.fromkeys(kinds, 0)
-        for storage_class, size in sizes.items():
-            kind = storage_type(storage_class)
-            per_type[kind] = per_type.get(kind, 0) + size
-        for kind, size in per_type.items():
-            data.append(datum("BucketSizeBytes", size, at, {"BucketName": bucket.name, "StorageType": kind}, "Bytes"))
-        dims = {"BucketName": bucket.name, "StorageType": "AllStorageTypes"}
-        data.append(datum("NumberOfObjects", count, at, dims, "Count"))
+        sample = at_midnight.get(int(at.timestamp()))
+        if sample is None:
+            continue
+        per_type = {"StandardStorage": 0}
+        for storage_class, (size, _) in sample.classes.items():
+            per_type[storage_type(storage_class)] = per_type.get(storage_type(storage_class), 0) + size
+        dims = {"BucketName": bucket}
+        data += [datum("BucketSizeBytes", size, at, dims | {"StorageType": kind}, "Bytes")
+                 for kind, size in sorted(per_type.items())]
+        data.append(datum("NumberOfObjects", sample.objects, at, dims | {"StorageType": "AllStorageTypes"}, "Count"))
     for part in chunks(data):
         cloudwatch.put_metric_data(Namespace="AWS/S3", MetricData=part)

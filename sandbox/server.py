@@ -14,8 +14,15 @@ from moto.server import ThreadedMotoServer
 
 from sandbox.demo_data import INSTANCES
 from sandbox.imds import ImdsEmulator, InstanceIdentity, connectable_host
-from sandbox.metrics import CPU_STEP, cpu_value, datum, floor_to_step, install_s3_storage_metrics
+from sandbox.metrics import (
+    CPU_STEP,
+    floor_to_step,
+    install_fast_metric_queries,
+    install_s3_storage_metrics,
+    instance_data,
+)
 from sandbox.seed import (
+    DEFAULT_TABLE_PREFIX,
     FAKE_ACCESS_KEY,
     FAKE_SECRET_KEY,
     SeededInstance,
@@ -65,7 +72,8 @@ def identity_for(instance: SeededInstance, *, region: str, account_id: str = "12
 
 
 class _CpuTicker:
-    """Keeps each seeded instance's CPU curve going in five-minute steps, so "the last hour" never runs dry."""
+    """Keeps each seeded instance's CPU and network curves going in five-minute steps, so "the last hour" never runs
+    dry."""
 
     def __init__(self, *, cloudwatch: Any, instances: tuple[SeededInstance, ...], now: Callable[[], dt.datetime]):
         self._cloudwatch = cloudwatch
@@ -94,11 +102,12 @@ class _CpuTicker:
             next_at += CPU_STEP
 
     def _put(self, at: dt.datetime) -> None:
-        profiles = {spec.name: spec.cpu for spec in INSTANCES}
+        specs = {spec.name: spec for spec in INSTANCES}
         data = [
-            datum("CPUUtilization", cpu_value(profiles[i.name], at, key=cpu_key(i)), at, {"InstanceId": i.instance_id},
-                  "Percent")
+            point
             for i in self._instances
+            for point in instance_data(specs[i.name].cpu, specs[i.name].network, at, key=cpu_key(i),
+                                       instance_id=i.instance_id)
         ]
         self._cloudwatch.put_metric_data(Namespace="AWS/EC2", MetricData=data)
 
@@ -117,12 +126,14 @@ class Sandbox:
         imds_port: int = 1338,
         region: str = "us-east-1",
         seed: bool = True,
+        table_prefix: str = DEFAULT_TABLE_PREFIX,
     ) -> None:
         self.host = host
         self.aws_port = aws_port
         self.imds_port = imds_port
         self.region = region
         self.seed = seed
+        self.table_prefix = table_prefix  # of the size tracker's tables and queue the demo buckets are tracked in
         self.seeded: SeedResult | None = None
         self._moto: ThreadedMotoServer | None = None
         self._imds: ImdsEmulator | None = None
@@ -141,14 +152,20 @@ class Sandbox:
     def _start(self) -> None:
         _ensure_port_free(self.host, self.aws_port)
         _ensure_port_free(self.host, self.imds_port)
-        self._undo_metrics_fix = install_s3_storage_metrics()
+        undo_storage, undo_queries = install_s3_storage_metrics(), install_fast_metric_queries()
+
+        def undo_metrics_fixes() -> None:
+            undo_queries()
+            undo_storage()
+
+        self._undo_metrics_fix = undo_metrics_fixes
         self._moto = ThreadedMotoServer(ip_address=self.host, port=self.aws_port, verbose=False)
         self._moto.start()
         reset = urllib.request.Request(f"{self.aws_endpoint}/moto-api/reset", method="POST")
         urllib.request.urlopen(reset, timeout=10).close()
         identity = InstanceIdentity(region=self.region, availability_zone=f"{self.region}a")
         if self.seed:
-            self.seeded = seed_demo(endpoint_url=self.aws_endpoint, region=self.region)
+            self.seeded = seed_demo(endpoint_url=self.aws_endpoint, region=self.region, table_prefix=self.table_prefix)
             identity = identity_for(
                 self.seeded.instance(IMDS_INSTANCE), region=self.region, account_id=self.seeded.account_id
             )

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -11,6 +12,7 @@ import requests
 from botocore.config import Config
 
 from actions.aws.server import FleetService, HostStatusService
+from actions.aws.size_tracking import SizeSample, SizeTracker
 from sandbox import Sandbox
 from sandbox.demo_data import demo_buckets
 from sandbox.seed import seed_demo
@@ -162,29 +164,125 @@ def test_cpu_history_for_the_last_hour_and_a_week_ago(sandbox: Sandbox) -> None:
     assert status.cpu_latest is not None and status.cpu_hour_average is not None
 
 
-def test_bucket_size_history_grows_to_the_real_size(sandbox: Sandbox) -> None:
+def size_tracker(sandbox: Sandbox) -> SizeTracker:
+    return SizeTracker(dynamodb=client(sandbox, "dynamodb"), s3=client(sandbox, "s3"), sqs=client(sandbox, "sqs"),
+                       prefix=sandbox.table_prefix)
+
+
+def listed(s3: Any, bucket: str) -> dict[str, tuple[int, int]]:
+    """Bytes and objects per storage class of what a listing shows (current versions)."""
+    classes: dict[str, tuple[int, int]] = {}
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+        for obj in page.get("Contents", []):
+            size, count = classes.get(obj["StorageClass"], (0, 0))
+            classes[obj["StorageClass"]] = (size + obj["Size"], count + 1)
+    return classes
+
+
+def seeded_history(sandbox: Sandbox, bucket: str) -> list[SizeSample]:
+    now = int(time.time())
+    return list(size_tracker(sandbox).history(bucket, now - 100 * 86400, now + 3600))
+
+
+def test_every_demo_bucket_is_tracked_at_its_listed_size(sandbox: Sandbox) -> None:
+    tracked = {t.bucket: t for t in size_tracker(sandbox).tracked()}
+    assert set(tracked) == BUCKETS
+    assert sandbox.seeded is not None and set(sandbox.seeded.tracked) == BUCKETS
+    s3 = client(sandbox, "s3")
+    for name, figures in tracked.items():
+        assert figures.classes == listed(s3, name), name
+        assert figures.bytes == sum(size for size, _ in figures.classes.values())
+
+
+def test_ninety_days_of_history_end_at_the_listed_size(sandbox: Sandbox) -> None:
+    s3 = client(sandbox, "s3")
+    for name in BUCKETS:
+        history = seeded_history(sandbox, name)
+        assert history[-1].classes == listed(s3, name), name
+        assert history[-1].bytes == sum(size for size, _ in history[-1].classes.values())
+        days = (history[-1].ts - history[0].ts) / 86400
+        assert 89 <= days <= 90.1, (name, days)
+        assert len(history) >= 150  # daily, then every six hours for the last month
+        sizes = [sample.bytes for sample in history]
+        assert min(sizes) > 0 and max(sizes) > sizes[-1], name  # the spike rose above today's size
+
+
+def test_the_buckets_send_their_events_to_the_trackers_queue(sandbox: Sandbox) -> None:
+    sqs = client(sandbox, "sqs")
+    url = sqs.get_queue_url(QueueName=f"{sandbox.table_prefix}size-events")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    s3 = client(sandbox, "s3")
+    for name in BUCKETS:
+        queues = s3.get_bucket_notification_configuration(Bucket=name)["QueueConfigurations"]
+        assert [(q["Id"], q["QueueArn"]) for q in queues] == [("cloudbutler-size-tracking", arn)], name
+        assert sorted(queues[0]["Events"]) == ["s3:ObjectCreated:*", "s3:ObjectRemoved:*"]
+
+
+def test_daily_storage_metrics_tell_the_same_story_as_the_tracker(sandbox: Sandbox) -> None:
     cloudwatch = client(sandbox, "cloudwatch")
     now = dt.datetime.now(dt.UTC)
+    today = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    history = {sample.ts: sample for sample in seeded_history(sandbox, "app-logs.eu-west-1")}
     points = cloudwatch.get_metric_statistics(
         Namespace="AWS/S3", MetricName="BucketSizeBytes",
         Dimensions=[{"Name": "BucketName", "Value": "app-logs.eu-west-1"},
                     {"Name": "StorageType", "Value": "StandardStorage"}],
         StartTime=now - dt.timedelta(days=15), EndTime=now, Period=86400, Statistics=["Average"],
     )["Datapoints"]
-    series = [p["Average"] for p in sorted(points, key=lambda p: p["Timestamp"])]
-    assert len(series) == 15  # 14 days of history and today's live value
-    assert series == sorted(series) and series[0] < series[-1]
+    daily = {int(p["Timestamp"].timestamp()): p["Average"] for p in points}
+    assert len(daily) == 15  # 14 days of history and today's live value
+    for ts, value in daily.items():
+        if ts < int(today.timestamp()):
+            assert value == history[ts].classes["STANDARD"][0]
     s3 = client(sandbox, "s3")
     standard = sum(v["Size"] for v in all_versions(s3, "app-logs.eu-west-1") if v["StorageClass"] == "STANDARD")
-    assert series[-1] == standard
+    assert daily[int(today.timestamp())] == standard
     counts = cloudwatch.get_metric_statistics(
         Namespace="AWS/S3", MetricName="NumberOfObjects",
         Dimensions=[{"Name": "BucketName", "Value": "acme-invoices"},
                     {"Name": "StorageType", "Value": "AllStorageTypes"}],
         StartTime=now - dt.timedelta(days=2), EndTime=now, Period=86400, Statistics=["Average"],
     )["Datapoints"]
-    today = max(counts, key=lambda p: p["Timestamp"])
-    assert today["Average"] == len(all_versions(s3, "acme-invoices"))
+    latest = max(counts, key=lambda p: p["Timestamp"])
+    assert latest["Average"] == len(all_versions(s3, "acme-invoices"))  # S3 counts older versions too
+
+
+def instance_series(cloudwatch: Any, instance_id: str, start: dt.datetime, end: dt.datetime) -> dict[str, list[Any]]:
+    queries = [
+        {"Id": name.lower(), "ReturnData": True, "MetricStat": {
+            "Metric": {"Namespace": "AWS/EC2", "MetricName": name,
+                       "Dimensions": [{"Name": "InstanceId", "Value": instance_id}]},
+            "Period": 300, "Stat": "Average"}}
+        for name in ("CPUUtilization", "NetworkIn", "NetworkOut")
+    ]
+    series: dict[str, list[Any]] = {}
+    for page in cloudwatch.get_paginator("get_metric_data").paginate(
+        MetricDataQueries=queries, StartTime=start, EndTime=end, ScanBy="TimestampAscending"
+    ):
+        for result in page["MetricDataResults"]:
+            series.setdefault(result["Id"], []).extend(zip(result["Timestamps"], result["Values"], strict=True))
+    return series
+
+
+def test_a_month_of_cpu_and_network_in_five_minute_points(sandbox: Sandbox) -> None:
+    assert sandbox.seeded is not None
+    cloudwatch = client(sandbox, "cloudwatch")
+    now = dt.datetime.now(dt.UTC)
+    start = now - dt.timedelta(days=30)
+    started = time.monotonic()
+    for instance in sandbox.seeded.instances:
+        series = instance_series(cloudwatch, instance.instance_id, start, now)
+        first = max(start, instance.launch_time)  # nothing before the instance existed
+        expected = (now - first) / dt.timedelta(minutes=5)
+        for name in ("cpuutilization", "networkin", "networkout"):
+            points = series[name]
+            assert expected - 2 <= len(points) <= expected + 1, (instance.name, name, len(points))
+            assert points[0][0] >= first.replace(microsecond=0) - dt.timedelta(minutes=5)
+        assert all(0 < value < 100 for _, value in series["cpuutilization"])
+        received = sum(value for _, value in series["networkin"])
+        sent = sum(value for _, value in series["networkout"])
+        assert (sent > received) == instance.name.startswith("web"), instance.name  # web serves, batch pulls
+    assert time.monotonic() - started < 10  # a month of points is a query of a moment, not of minutes
 
 
 def test_seeding_again_adds_nothing(sandbox: Sandbox) -> None:
@@ -193,10 +291,12 @@ def test_seeding_again_adds_nothing(sandbox: Sandbox) -> None:
     assert sandbox.seeded is not None
     web1 = sandbox.seeded.instance("web-1")
     before = len(cpu_points(cloudwatch, web1.instance_id, now - dt.timedelta(days=8), now))
-    again = seed_demo(endpoint_url=sandbox.aws_endpoint, region=sandbox.region)
-    assert (again.objects_created, again.bytes_created) == (0, 0)
+    history = {name: seeded_history(sandbox, name) for name in BUCKETS}
+    again = seed_demo(endpoint_url=sandbox.aws_endpoint, region=sandbox.region, table_prefix=sandbox.table_prefix)
+    assert (again.objects_created, again.bytes_created, again.tracked) == (0, 0, ())
     assert again.instances == sandbox.seeded.instances
     assert len(cpu_points(cloudwatch, web1.instance_id, now - dt.timedelta(days=8), now)) == before
+    assert {name: seeded_history(sandbox, name) for name in BUCKETS} == history
     ec2 = client(sandbox, "ec2")
     assert sum(len(r["Instances"]) for r in ec2.describe_instances()["Reservations"]) == 3
 
