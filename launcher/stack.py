@@ -24,6 +24,7 @@ from launcher import secrets as stack_secrets
 from launcher.config import ROOT, channel_variables
 
 READY_LINE = re.compile(r"SANDBOX READY aws=(\S+) imds=(\S+)")
+TRACKER_READY_LINE = re.compile(r"TRACKER READY queue=(\S+)")
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -66,7 +67,8 @@ RESTART_WINDOW = 300.0
 
 
 class Stack:
-    """Sandbox (optional) + action server + Rasa server on the given ports; ``start`` blocks until all answer."""
+    """Sandbox (optional) + size tracker + action server + Rasa server on the given ports; ``start`` blocks until
+    all answer."""
 
     def __init__(
         self,
@@ -104,6 +106,7 @@ class Stack:
         self.children: list[Child] = []
         self.aws_endpoint: str | None = None
         self.imds_endpoint: str | None = None
+        self.size_queue_url: str | None = None  # the queue the size tracker reads S3 events from
 
     @property
     def rasa_url(self) -> str:
@@ -123,12 +126,16 @@ class Stack:
         return f"http://{self.actions_host}:{self.actions_port}"
 
     # -- lifecycle ----------------------------------------------------------------------------------------------------
-    def start(self, timeout: float = 180.0) -> Stack:
+    def start(self, timeout: float = 180.0, *, chat: bool = True) -> Stack:
+        """Start every child in order; ``chat=False`` starts only the AWS side (sandbox and size tracker)."""
         try:
             if self.use_sandbox:
                 self._start_sandbox(timeout)
-            self._start_actions(timeout)
-            self._start_rasa(timeout)
+            # Before the action server: the queue and tables exist by the time a skill first asks for them.
+            self._start_tracker(timeout)
+            if chat:
+                self._start_actions(timeout)
+                self._start_rasa(timeout)
         except BaseException:
             self.stop()
             raise
@@ -235,16 +242,13 @@ class Stack:
             self.children.append(child)
         return child
 
-    def action_env(self) -> dict[str, str]:
-        env = stack_secrets.for_process("actions", self.env)
-        # Background jobs post progress back into the conversation through Rasa's HTTP API.
-        env.setdefault("CLOUDBUTLER_RASA_URL", self.rasa_url)
-        env.setdefault("CLOUDBUTLER_PUBLIC_URL", self.rasa_url)
+    def _aws_env(self, process: str) -> dict[str, str]:
+        """``process``'s environment with, in sandbox mode, the sandbox in place of AWS (and no real credentials)."""
+        env = stack_secrets.for_process(process, self.env)
         if self.use_sandbox:
-            assert self.aws_endpoint and self.imds_endpoint
+            assert self.aws_endpoint
             env.update(
                 AWS_ENDPOINT_URL=self.aws_endpoint,
-                AWS_EC2_METADATA_SERVICE_ENDPOINT=self.imds_endpoint,
                 AWS_ACCESS_KEY_ID="sandbox",
                 AWS_SECRET_ACCESS_KEY="sandbox",
                 AWS_REGION=env.get("AWS_REGION") or "us-east-1",
@@ -253,6 +257,34 @@ class Stack:
             env.pop("AWS_PROFILE", None)
             env.pop("AWS_SESSION_TOKEN", None)
         return env
+
+    def action_env(self) -> dict[str, str]:
+        env = self._aws_env("actions")
+        # Background jobs post progress back into the conversation through Rasa's HTTP API.
+        env.setdefault("CLOUDBUTLER_RASA_URL", self.rasa_url)
+        env.setdefault("CLOUDBUTLER_PUBLIC_URL", self.rasa_url)
+        if self.use_sandbox:
+            assert self.imds_endpoint
+            env["AWS_EC2_METADATA_SERVICE_ENDPOINT"] = self.imds_endpoint
+        return env
+
+    def tracker_env(self) -> dict[str, str]:
+        """The size tracker talks to AWS (or the sandbox) only: AWS settings and keys, table prefix, snapshot
+        interval - no chat or Rasa secret."""
+        return self._aws_env("tracker")
+
+    def _start_tracker(self, timeout: float) -> Child:
+        child = self._spawn("tracker", [sys.executable, "-m", "actions.tracker"], self.tracker_env())
+
+        def ready() -> bool:
+            for line in child.lines:
+                match = TRACKER_READY_LINE.search(line)
+                if match:
+                    self.size_queue_url = match.group(1)
+                    return True
+            return False
+
+        return self._adopt(child, ready, timeout, lambda: self._start_tracker(timeout))
 
     def endpoints(self) -> dict[str, object]:
         """endpoints.yml with this stack's action server, and its tracker database (None: in memory)."""

@@ -1,0 +1,140 @@
+"""The size tracker as a child of the stack: what it may see, that it starts after the sandbox and answers, that a
+crash is restarted, and that stopping the stack leaves nothing running."""
+from __future__ import annotations
+
+import os
+import signal
+import time
+from collections.abc import Callable, Iterator
+
+import boto3
+import psutil
+import pytest
+from botocore.config import Config
+
+from launcher import secrets
+from launcher.stack import Stack
+
+DEMO_BUCKET = "media-library-prod"
+
+
+def test_the_tracker_gets_aws_keys_and_no_chat_or_rasa_secret() -> None:
+    env = {name: f"value-of-{name}" for name in secrets.ALL_SECRETS} | {
+        "PATH": "/bin", "AWS_REGION": "eu-west-1", "CLOUDBUTLER_TABLE_PREFIX": "team-a-"}
+    tracker = secrets.for_process("tracker", env)
+    assert set(tracker) - {"PATH", "AWS_REGION", "CLOUDBUTLER_TABLE_PREFIX"} == set(secrets.AWS_SECRETS)
+    assert tracker["CLOUDBUTLER_TABLE_PREFIX"] == "team-a-"
+
+
+def test_in_sandbox_mode_the_tracker_reaches_the_sandbox_with_its_keys_only() -> None:
+    env = {"AWS_PROFILE": "prod", "AWS_SESSION_TOKEN": "real-session", "AWS_ACCESS_KEY_ID": "AKIAREAL",
+           "AWS_REGION": "eu-west-1", "SLACK_BOT_TOKEN": "xoxb-1", "CLOUDBUTLER_SNAPSHOT_SECONDS": "60"}
+    stack = Stack(env=env, sandbox=True)
+    stack.aws_endpoint, stack.imds_endpoint = "http://127.0.0.1:4999", "http://127.0.0.1:4998/"
+    tracker = stack.tracker_env()
+    assert tracker["AWS_ENDPOINT_URL"] == "http://127.0.0.1:4999"
+    assert (tracker["AWS_ACCESS_KEY_ID"], tracker["AWS_SECRET_ACCESS_KEY"]) == ("sandbox", "sandbox")
+    assert (tracker["AWS_REGION"], tracker["AWS_DEFAULT_REGION"]) == ("eu-west-1", "eu-west-1")
+    assert tracker["CLOUDBUTLER_SNAPSHOT_SECONDS"] == "60"
+    for absent in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "SLACK_BOT_TOKEN", "AWS_EC2_METADATA_SERVICE_ENDPOINT",
+                   secrets.ACTIONS_TOKEN, secrets.RASA_TOKEN, secrets.WEBCHAT_SECRET):
+        assert absent not in tracker, absent
+    # the action server gets the same AWS, and the instance metadata emulator besides
+    actions = stack.action_env()
+    assert {k: actions[k] for k in ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_REGION")} == {
+        k: tracker[k] for k in ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_REGION")}
+    assert actions["AWS_EC2_METADATA_SERVICE_ENDPOINT"] == "http://127.0.0.1:4998/"
+
+
+def test_in_aws_mode_the_tracker_uses_the_standard_credential_chain() -> None:
+    env = {"AWS_PROFILE": "prod", "AWS_REGION": "eu-west-1", "DISCORD_BOT_TOKEN": "d" * 30}
+    tracker = Stack(env=env, sandbox=False).tracker_env()
+    assert (tracker["AWS_PROFILE"], tracker["AWS_REGION"]) == ("prod", "eu-west-1")
+    assert "AWS_ENDPOINT_URL" not in tracker and "DISCORD_BOT_TOKEN" not in tracker
+    assert secrets.RASA_TOKEN not in tracker
+
+
+# --- the real thing: sandbox + tracker --------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def aws_side() -> Iterator[Stack]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env["CLOUDBUTLER_SNAPSHOT_SECONDS"] = "0"  # only events change the figures here
+    stack = Stack(env=env, sandbox=True, aws_port=0, imds_port=0)
+    try:
+        stack.start(timeout=120, chat=False)
+        yield stack
+    finally:
+        stack.__exit__(None, None, None)
+
+
+def until(condition: Callable[[], object], timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        time.sleep(0.2)
+
+
+def sandbox_client(stack: Stack, service: str) -> object:
+    return boto3.client(
+        service, endpoint_url=stack.aws_endpoint, region_name="us-east-1", aws_access_key_id="sandbox",
+        aws_secret_access_key="sandbox", config=Config(s3={"addressing_style": "path"}),
+    )
+
+
+def tracked_bytes(stack: Stack, bucket: str) -> int:
+    from actions.aws.size_tracking import SizeTracker
+
+    tracker = SizeTracker(dynamodb=sandbox_client(stack, "dynamodb"), s3=sandbox_client(stack, "s3"),
+                          sqs=sandbox_client(stack, "sqs"))
+    found = tracker.tracked_bucket(bucket)
+    assert found is not None, f"{bucket} is not tracked"
+    return found.bytes
+
+
+def test_the_tracker_starts_after_the_sandbox_and_reads_the_size_queue(aws_side: Stack) -> None:
+    assert [child.name for child in aws_side.children] == ["sandbox", "tracker"]
+    assert aws_side.size_queue_url and aws_side.size_queue_url.endswith("/cloudbutler-size-events")
+    assert aws_side.size_queue_url.startswith(f"{aws_side.aws_endpoint}/")
+
+
+def test_an_upload_straight_to_the_sandbox_changes_the_tracked_size_within_seconds(aws_side: Stack) -> None:
+    s3 = sandbox_client(aws_side, "s3")
+    before = tracked_bytes(aws_side, DEMO_BUCKET)
+    s3.put_object(Bucket=DEMO_BUCKET, Key="launcher-test/new.bin", Body=b"x" * 12_345)  # type: ignore[attr-defined]
+    until(lambda: tracked_bytes(aws_side, DEMO_BUCKET) == before + 12_345)
+    s3.delete_object(Bucket=DEMO_BUCKET, Key="launcher-test/new.bin")  # type: ignore[attr-defined]
+    until(lambda: tracked_bytes(aws_side, DEMO_BUCKET) == before)
+
+
+def test_a_crashed_tracker_is_started_again_and_keeps_counting(aws_side: Stack) -> None:
+    crashed = next(child for child in aws_side.children if child.name == "tracker")
+    os.killpg(crashed.process.pid, signal.SIGKILL)
+    crashed.process.wait(timeout=10)
+    assert aws_side.supervise() == ["tracker"]
+    restarted = next(child for child in aws_side.children if child.name == "tracker")
+    assert restarted.process.pid != crashed.process.pid and restarted.process.poll() is None
+    assert any("TRACKER READY" in line for line in restarted.lines)
+    s3 = sandbox_client(aws_side, "s3")
+    before = tracked_bytes(aws_side, DEMO_BUCKET)
+    s3.put_object(Bucket=DEMO_BUCKET, Key="launcher-test/after-crash.bin", Body=b"y" * 999)  # type: ignore[attr-defined]
+    until(lambda: tracked_bytes(aws_side, DEMO_BUCKET) == before + 999)
+
+
+def test_stopping_the_stack_stops_the_tracker(moto_endpoint: str) -> None:
+    """aws mode against a moto server: the tracker alone, stopped with the stack."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(AWS_ENDPOINT_URL=moto_endpoint, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
+               AWS_REGION="us-east-1", CLOUDBUTLER_TABLE_PREFIX="launcher-test-")
+    stack = Stack(env=env, sandbox=False)
+    try:
+        stack.start(timeout=60, chat=False)
+        assert [child.name for child in stack.children] == ["tracker"]
+        assert stack.size_queue_url and stack.size_queue_url.endswith("/launcher-test-size-events")
+        process = psutil.Process(stack.children[0].process.pid)
+    finally:
+        stack.__exit__(None, None, None)
+    assert stack.children == []
+    assert not process.is_running() or process.status() == psutil.STATUS_ZOMBIE
