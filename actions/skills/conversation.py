@@ -35,9 +35,6 @@ EARLIER_BUTTONS_NOTHING_PENDING = f"{wording.EARLIER_BUTTONS} {NOTHING_PENDING}"
 # table when its skill is built; tests check that every entry's intent is routed to action_not_available.
 INTENT_PURPOSE = {
     "usage_stats": "show account statistics, spend and how I'm used",
-    "storage_trend": "chart how a bucket's size has changed over time",
-    "track_bucket": "start recording a bucket's size history",
-    "instance_metrics": "chart an instance's CPU and network history",
     "forecast_load": "forecast an instance's load",
     "rightsize": "recommend the right instance size",
     "instance_control": "start, stop, reboot or resize instances",

@@ -1,0 +1,144 @@
+"""PNG charts of the trend skills, small and readable on a phone (about 480 px wide, 9-10 pt text): a bucket's size
+stacked by storage class, small multiples of the buckets that changed most, and an instance's metrics.
+
+matplotlib is imported inside the functions and drawn through a Figure with the Agg canvas (no pyplot): nothing at
+import time, no global backend switch, no state shared between the action server's threads. Blocking (rendering
+takes tens of milliseconds): callers run these in a thread executor.
+"""
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from actions.aws.metrics import InstanceHistory
+from actions.aws.storage_trend import BucketTrend
+from actions.skills.cost.wording import class_name
+from actions.skills.trends import wording as say
+
+WIDTH, HEIGHT, DPI = 4.8, 3.0, 100
+TEXT, SMALL = 10, 9
+COLOURS = ("#1b9e77", "#7570b3", "#d95f02", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666")
+MAX_MULTIPLES = 6
+
+
+def _figure(width: float = WIDTH, height: float = HEIGHT) -> Any:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(width, height), dpi=DPI)
+    FigureCanvasAgg(figure)
+    return figure
+
+
+def _png(figure: Any) -> bytes:
+    figure.tight_layout(pad=0.6)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+def _time_axis(axes: Any, *, labels: bool = True) -> None:
+    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+
+    locator = AutoDateLocator(tz=UTC)
+    axes.xaxis.set_major_locator(locator)
+    axes.xaxis.set_major_formatter(ConciseDateFormatter(locator, tz=UTC))
+    axes.tick_params(labelsize=SMALL, labelbottom=labels)
+    axes.grid(True, alpha=0.3, linewidth=0.6)
+
+
+UNITS = ("B", "KB", "MB", "GB", "TB", "PB")
+
+
+def _unit(peak: float) -> tuple[float, str]:
+    """The binary unit that keeps the axis' figures between 1 and 1024: (its size, its name)."""
+    power = 0
+    while peak >= 1024 ** (power + 1) and power < len(UNITS) - 1:
+        power += 1
+    return 1024.0**power, UNITS[power]
+
+
+def _bytes_axis(axes: Any, unit: str, suffix: str = "") -> None:
+    """Round figures of ``unit`` on the axis (the data were divided by its size): "2 GB", "2.5 GB"."""
+    from matplotlib.ticker import MaxNLocator
+
+    axes.yaxis.set_major_locator(MaxNLocator(4, steps=[1, 2, 2.5, 5, 10]))
+    axes.yaxis.set_major_formatter(lambda value, _pos: f"{value:g} {unit}{suffix}")
+    axes.set_ylim(bottom=0)
+
+
+def _times(epochs: Sequence[int]) -> list[datetime]:
+    return [datetime.fromtimestamp(ts, UTC) for ts in epochs]
+
+
+def storage_chart(trend: BucketTrend) -> bytes:
+    """The size over the period, stacked by storage class (largest at the bottom); a step line, since the size
+    stays what it was until the next change."""
+    figure = _figure()
+    axes = figure.add_subplot()
+    times = _times([p.ts for p in trend.points])
+    names = [c.storage_class for c in trend.classes] or ["STANDARD"]
+    size, unit = _unit(max((p.bytes for p in trend.points), default=0))
+    if any(p.classes for p in trend.points):
+        layers = [[p.classes.get(name, 0) / size for p in trend.points] for name in names]
+    else:
+        layers = [[p.bytes / size for p in trend.points]]
+    axes.stackplot(times, layers, labels=[class_name(n) for n in names], colors=COLOURS[: len(layers)],
+                   step="post", alpha=0.85)
+    axes.set_title(say.CHART_TITLE.format(bucket=trend.bucket), fontsize=TEXT)
+    _time_axis(axes)
+    _bytes_axis(axes, unit)
+    if len(layers) > 1:
+        axes.legend(fontsize=SMALL - 1, loc="upper left", frameon=False)
+    return _png(figure)
+
+
+def ranking_chart(trends: Sequence[BucketTrend], period_label: str) -> bytes:
+    """Small multiples: one little chart per bucket (the ``MAX_MULTIPLES`` that changed most), each on its own
+    scale, titled with its change."""
+    shown = [t for t in sorted(trends, key=lambda t: (-abs(t.change), t.bucket)) if t.points][:MAX_MULTIPLES]
+    columns = 2 if len(shown) > 1 else 1
+    rows = max(1, -(-len(shown) // columns))
+    figure = _figure(WIDTH, 0.5 + 1.35 * rows)
+    figure.suptitle(say.CHART_RANKING.format(period=period_label), fontsize=TEXT)
+    for index, trend in enumerate(shown):
+        axes = figure.add_subplot(rows, columns, index + 1)
+        size, unit = _unit(max(p.bytes for p in trend.points))
+        axes.step(_times([p.ts for p in trend.points]), [p.bytes / size for p in trend.points], where="post",
+                  color=COLOURS[0] if trend.change >= 0 else COLOURS[2], linewidth=1.4)
+        axes.set_title(f"{trend.bucket}  {say.signed_bytes(trend.change)}", fontsize=SMALL - 1)
+        _time_axis(axes, labels=index >= len(shown) - columns)
+        axes.tick_params(labelsize=SMALL - 2)
+        _bytes_axis(axes, unit)
+    return _png(figure)
+
+
+def metrics_chart(history: InstanceHistory) -> bytes:
+    """CPU (the average with the band between the lowest and highest readings) above network in and out."""
+    cpu = [s for s in history.series if s.spec.unit == "percent" and s.points]
+    network = [s for s in history.series if s.spec.unit == "bytes_per_second" and s.points]
+    panels = [group for group in (cpu, network) if group]
+    figure = _figure(WIDTH, HEIGHT if len(panels) < 2 else 4.4)
+    figure.suptitle(history.instance.label, fontsize=TEXT)
+    for index, group in enumerate(panels):
+        axes = figure.add_subplot(len(panels), 1, index + 1)
+        size, unit = (1.0, "%") if group is cpu else _unit(max(p.value for s in group for p in s.points))
+        for number, series in enumerate(group):
+            times = [p.at for p in series.points]
+            colour = COLOURS[number + (0 if group is cpu else 1)]
+            axes.plot(times, [p.value / size for p in series.points], color=colour, linewidth=1.2,
+                      label=say.METRIC_NAMES[series.spec.key])
+            if group is cpu:
+                axes.fill_between(times, [p.low for p in series.points], [p.high for p in series.points],
+                                  color=colour, alpha=0.2, linewidth=0)
+        if group is cpu:
+            axes.set_ylabel(say.CHART_PERCENT, fontsize=SMALL)
+            axes.set_ylim(0, 100)
+        else:
+            axes.set_ylabel(say.CHART_THROUGHPUT, fontsize=SMALL)
+            _bytes_axis(axes, unit, "/s")
+            axes.legend(fontsize=SMALL - 1, loc="upper left", frameon=False)
+        _time_axis(axes, labels=index == len(panels) - 1)
+    return _png(figure)
