@@ -746,7 +746,8 @@ INTENTS: dict[str, list[str]] = {
         "hi, could you check whether {i} is sized correctly? thanks", "is {i} undersized",
         "does {i} need to be bigger {fd}", "will {i} need more {m} {fd}", "does {i} need more {m}",
         "is {i} too big for its workload", "should {i} get a bigger instance type", "will {i} have to be upsized {fd}",
-        "is the instance too big",
+        "is the instance too big", "is {i} too small for its load", "is {i} bigger than it needs to be",
+        "is {i} oversized for the work it does", "is {i} undersized", "does {i} have more cpu than it uses",
         "can {i} go down to a {t}?", "are we overpaying for {i}", "is {i} oversized for what it runs",
         "could {i} get by on a {t}", "would a {t} do for {i}", "{i} seems oversized, what would you recommend",
         "should {i} drop to a {t}", "is {i} overkill", "is {i} bigger than it needs to be",
@@ -1001,8 +1002,8 @@ def typo(example: str, rng: random.Random) -> str:
 
 
 def examples(intent: str, templates: list[str], rng: random.Random) -> list[str]:
-    """Distinct examples: fixed texts once, templates filled twice (three times for storage intents), then a few
-    wrapped in chit-chat and a few with a typo."""
+    """Distinct examples: fixed texts once, templates filled twice (three times for storage intents, three more for
+    templates with a folder), then a few wrapped in chit-chat and a few with a typo."""
     storage = intent in STORAGE_INTENTS
     seen: set[str] = {plain(text) for text in NEVER_TRAINED}
     out: list[str] = []
@@ -1017,6 +1018,11 @@ def examples(intent: str, templates: list[str], rng: random.Random) -> list[str]
             if round_ and not PLACEHOLDER.search(template):
                 continue
             add(fill(template, rng, storage=storage))
+    # Folders are rare in the templates and every folder name is new to the model: three more fills of each.
+    for _ in range(3):
+        for template in templates:
+            if "{p}" in template:
+                add(fill(template, rng, storage=storage))
     base = list(out)
     if intent not in UNWRAPPED:
         for example in rng.sample(base, min(len(base), 14)):
