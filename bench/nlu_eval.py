@@ -1,6 +1,7 @@
 """NLU quality on hand-written sets the model never saw: intent accuracy, macro F1 and entity F1 on
 bench/nlu/heldout.yml, and how often an out-of-scope message (bench/nlu/out_of_scope.yml) is taken for a skill that
-changes something. Prints a table with the targets, writes bench/results/nlu.json.
+changes something. Prints a table with the targets, writes bench/results/nlu.json (bench/results/nlu-<stem>.json
+for another set given with --heldout/--out-of-scope: the stems of the files that differ from the defaults).
 
 The newest model in models/ parses every message in this process (``Agent.load`` + ``parse_message``), as the
 server would. ``nlu_fallback`` (the FallbackClassifier's "not sure") counts as right when the message is out of
@@ -11,7 +12,7 @@ s3://bucket/key URL is read from the text as the actions read it (actions/core/p
 made of it: its bucket, and its key as a file (or as a prefix when it ends with "/").
 Texts that are also in the training data (short everyday ones, "yes", "help", are bound to be) are listed, and the
 figures are given again without them.
-Run: make eval  (or .venv/bin/python bench/nlu_eval.py [--model PATH])
+Run: make eval  (or .venv/bin/python bench/nlu_eval.py [--model PATH] [--heldout PATH] [--out-of-scope PATH])
 """
 from __future__ import annotations
 
@@ -357,6 +358,9 @@ def print_report(result: dict[str, Any]) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, help="model archive (default: the newest in models/)")
+    parser.add_argument("--heldout", type=Path, default=HELDOUT, help="held-out set (default: %(default)s)")
+    parser.add_argument("--out-of-scope", type=Path, default=OUT_OF_SCOPE,
+                        help="out-of-scope set (default: %(default)s)")
     args = parser.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     from rasa.utils.log_utils import configure_structlog
@@ -365,12 +369,13 @@ def main(argv: list[str] | None = None) -> int:
     logging.disable(logging.WARNING)
     model = args.model or newest_model()
 
-    heldout = load_examples(HELDOUT)
-    oos_texts = [ex.text for ex in load_examples(OUT_OF_SCOPE)]
+    heldout = load_examples(args.heldout)
+    oos_texts = [ex.text for ex in load_examples(args.out_of_scope)]
     started = time.perf_counter()
     predictions = asyncio.run(parse_all(model, [ex.text for ex in heldout] + oos_texts))
     held_pred, oos_pred = predictions[:len(heldout)], predictions[len(heldout):]
-    result = {"model": model.name, "parse_seconds": time.perf_counter() - started,
+    result = {"model": model.name, "heldout_set": str(args.heldout), "out_of_scope_set": str(args.out_of_scope),
+              "parse_seconds": time.perf_counter() - started,
               **evaluate(heldout, held_pred, oos_texts, oos_pred)}
     # Short everyday messages ("yes", "help") are bound to be in the training data too: listed, and the figures
     # are given again without them.
@@ -388,7 +393,9 @@ def main(argv: list[str] | None = None) -> int:
         **{k: fresh[k] for k in ("intent_accuracy", "intent_macro_f1", "entity_micro_f1", "oos_mutating_rate")},
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "nlu.json").write_text(json.dumps(result, indent=2, ensure_ascii=False))
+    stems = [path.stem for path, default in ((args.heldout, HELDOUT), (args.out_of_scope, OUT_OF_SCOPE))
+             if path.resolve() != default.resolve()]
+    (RESULTS / f"{'-'.join(['nlu', *stems])}.json").write_text(json.dumps(result, indent=2, ensure_ascii=False))
     print_report(result)
     return 0  # a measurement: missed targets are reported, not failed
 
