@@ -43,7 +43,7 @@ def signed_percent(value: float | None, change: int = 0) -> str:
     """"+12.5%"; from nothing, "new" if it grew and "-" if not."""
     if value is None:
         return "new" if change > 0 else "-"
-    return f"{value:+.1f}%"
+    return f"{value:+.1f}%" if round(value, 1) else "0.0%"
 
 
 def day_name(epoch: int) -> str:
@@ -78,12 +78,15 @@ def _change_sentence(trend: BucketTrend, period: Period, start: datetime) -> str
             f"{plural(trend.objects_end, 'object')} now.")
 
 
+NOTE_GAP = 86400  # figures beginning more than a day into the period are pointed out
+
+
 def trend_lines(trend: BucketTrend, period: Period) -> list[str]:
     """The summary: the change, the daily average, the day that grew most (and shrank most), the classes."""
     assert trend.known_from is not None
     start = datetime.fromtimestamp(trend.known_from, UTC)
     lines = []
-    if trend.known_from > trend.start:
+    if trend.known_from - trend.start > NOTE_GAP:
         lines.append(f"My figures for {trend.bucket} begin on {moment(start)} UTC, within this period.")
     lines.append(_change_sentence(trend, period, start))
     if trend.change:
@@ -237,10 +240,6 @@ def metric_rows(history: InstanceHistory) -> list[list[str]]:
 
 
 # --- charts ----------------------------------------------------------------------------------------------------------
-CHART_BYTES = "size"
-CHART_PERCENT = "CPU %"
-CHART_THROUGHPUT = "network"
-CHART_TIME = "UTC"
 CHART_RANKING = "Bucket growth {period}"
 
 # --- failures --------------------------------------------------------------------------------------------------------

@@ -209,12 +209,17 @@ async def test_tracking_that_began_within_the_period_says_so(
                 clock=lambda: later.timestamp()).snapshot("fresh-bucket")
     action = skill(ActionStorageTrend, aws, tmp_path)
     action.clock = lambda: later
-    _, sent = await run_action(action, tracker_for("how has fresh-bucket grown today", entities=ents(
-        bucket="fresh-bucket", period="today")))
+    _, sent = await run_action(action, tracker_for("how has fresh-bucket grown this week", entities=ents(
+        bucket="fresh-bucket", period="this week")))
     assert sent[0]["text"].splitlines()[:2] == [
         "My figures for fresh-bucket begin on 19 Nov 15:30 UTC, within this period.",
-        "fresh-bucket grew by 2 KB today (19 Nov 15:30 - 19 Nov 15:35 UTC): from 0 B to 2 KB, 1 object now.",
+        "fresh-bucket grew by 2 KB this week (19 Nov 15:30 - 19 Nov 15:35 UTC): from 0 B to 2 KB, 1 object now.",
     ]
+    # Within a day of the period's start it goes without saying.
+    _, sent = await run_action(action, tracker_for("how has fresh-bucket grown today", entities=ents(
+        bucket="fresh-bucket", period="today")))
+    assert sent[0]["text"].splitlines()[0] == (
+        "fresh-bucket grew by 2 KB today (19 Nov 15:30 - 19 Nov 15:35 UTC): from 0 B to 2 KB, 1 object now.")
 
 
 # --- the account's ranking -------------------------------------------------------------------------------------------
