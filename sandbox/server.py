@@ -31,6 +31,7 @@ from sandbox.seed import (
     sandbox_clients,
     seed_demo,
 )
+from sandbox.speedups import install_fast_dynamodb_reads
 
 log = logging.getLogger(__name__)
 
@@ -152,11 +153,11 @@ class Sandbox:
     def _start(self) -> None:
         _ensure_port_free(self.host, self.aws_port)
         _ensure_port_free(self.host, self.imds_port)
-        undo_storage, undo_queries = install_s3_storage_metrics(), install_fast_metric_queries()
+        undos = [install_s3_storage_metrics(), install_fast_metric_queries(), install_fast_dynamodb_reads()]
 
         def undo_metrics_fixes() -> None:
-            undo_queries()
-            undo_storage()
+            for undo in reversed(undos):
+                undo()
 
         self._undo_metrics_fix = undo_metrics_fixes
         self._moto = ThreadedMotoServer(ip_address=self.host, port=self.aws_port, verbose=False)
