@@ -6,4 +6,6 @@
 - ``actions.aws``: the AWS services - a boto3 client in, typed results and our exceptions out, no Rasa, no chat text.
 
 ``actions.endpoint`` is the process (``python -m actions.endpoint``); ``actions.recovery`` runs once it listens.
+``actions.tracker`` is a second process (``python -m actions.tracker``, no port): it turns S3 events from an SQS
+queue into the size history the trend skills read (``actions.aws.size_*``).
 """
