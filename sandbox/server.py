@@ -31,7 +31,7 @@ from sandbox.seed import (
     sandbox_clients,
     seed_demo,
 )
-from sandbox.speedups import install_fast_dynamodb_reads
+from sandbox.speedups import install_fast_dynamodb_reads, install_fast_dynamodb_transactions
 
 log = logging.getLogger(__name__)
 
@@ -153,7 +153,8 @@ class Sandbox:
     def _start(self) -> None:
         _ensure_port_free(self.host, self.aws_port)
         _ensure_port_free(self.host, self.imds_port)
-        undos = [install_s3_storage_metrics(), install_fast_metric_queries(), install_fast_dynamodb_reads()]
+        undos = [install_s3_storage_metrics(), install_fast_metric_queries(), install_fast_dynamodb_reads(),
+                 install_fast_dynamodb_transactions()]
 
         def undo_metrics_fixes() -> None:
             for undo in reversed(undos):

@@ -8,7 +8,7 @@ import pytest
 
 from actions.aws.clients import ClientFactory
 from sandbox import speedups
-from sandbox.speedups import install_fast_dynamodb_reads
+from sandbox.speedups import install_fast_dynamodb_reads, install_fast_dynamodb_transactions
 
 
 def reads(dynamodb: Any) -> list[dict[str, Any]]:
@@ -68,3 +68,54 @@ def test_fast_reads_answer_as_moto_does(aws: ClientFactory, monkeypatch: pytest.
     finally:
         undo()
     assert reads(dynamodb) == expected
+
+
+def transactions(dynamodb: Any, table: str) -> list[Any]:
+    """A transaction that goes through, one a condition cancels after two of its writes, one naming an item twice,
+    one naming a table that does not exist: what each answered and what the table holds afterwards."""
+    dynamodb.create_table(
+        TableName=table, BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": "bucket", "AttributeType": "S"},
+                              {"AttributeName": "key", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "bucket", "KeyType": "HASH"}, {"AttributeName": "key", "KeyType": "RANGE"}])
+
+    def row(key: str, size: int) -> dict[str, Any]:
+        return {"Put": {"TableName": table, "Item": {"bucket": {"S": "b"}, "key": {"S": key}, "size": {"N": str(size)}}}}
+
+    def add(key: str, size: int, condition: str | None = None) -> dict[str, Any]:
+        update: dict[str, Any] = {"TableName": table, "Key": {"bucket": {"S": "b"}, "key": {"S": key}},
+                                  "UpdateExpression": "ADD #n :s", "ExpressionAttributeNames": {"#n": "size"},
+                                  "ExpressionAttributeValues": {":s": {"N": str(size)}}}
+        if condition:
+            update["ConditionExpression"] = condition
+        return {"Update": update}
+
+    outcomes: list[Any] = []
+    for items in (
+        [row("a", 1), row("b", 2), add("total", 3)],
+        [row("c", 4), add("total", 5), {"Delete": {"TableName": table, "Key": {"bucket": {"S": "b"}, "key": {"S": "a"}}}},
+         add("b", 1, "attribute_not_exists(#n)")],
+        [row("d", 1), add("d", 2)],
+        [row("e", 1), {"Put": {"TableName": "no-such-table", "Item": {"bucket": {"S": "b"}, "key": {"S": "x"}}}}],
+    ):
+        try:
+            dynamodb.transact_write_items(TransactItems=items)
+            outcomes.append("ok")
+        except dynamodb.exceptions.ClientError as exc:
+            error = exc.response["Error"]
+            outcomes.append((error["Code"], exc.response.get("CancellationReasons")))
+        outcomes.append(sorted((i["key"]["S"], i["size"]["N"]) for i in dynamodb.scan(TableName=table)["Items"]))
+    return outcomes
+
+
+def test_fast_transactions_write_and_roll_back_as_moto_does(aws: ClientFactory) -> None:
+    dynamodb = aws.client("dynamodb")
+    expected = transactions(dynamodb, "moto-own")
+    assert expected[:2] == ["ok", [("a", "1"), ("b", "2"), ("total", "3")]]
+    assert expected[3] == expected[1]  # cancelled: the two writes before the failed condition are undone
+    undo = install_fast_dynamodb_transactions()
+    try:
+        assert install_fast_dynamodb_transactions()() is None
+        assert transactions(dynamodb, "fast") == expected
+    finally:
+        undo()
