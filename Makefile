@@ -55,6 +55,7 @@ bench: train ## benchmarks: print tables, write bench/results/*.json
 	$(PY) bench/transfer_bench.py
 	$(PY) bench/cost_bench.py
 	$(PY) bench/parse_bench.py
+	$(PY) bench/trends_bench.py
 
 lock: ## re-resolve requirements/deps.txt into requirements/lock.txt
 	$(PY) -m pip install -r requirements/deps.txt
