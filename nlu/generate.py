@@ -692,6 +692,11 @@ INTENTS: dict[str, list[str]] = {
         "can you start recording {b} so we get a growth chart later", "put {b} on the watch list",
         "add {b} to the size tracker", "watch {b} size daily", "start keeping tabs on {b}",
         "i'd like daily size snapshots of {b}", "begin logging {b}",
+        # Stopping is the same intent: the skill reads "stop tracking" / "untrack" from the words.
+        "stop tracking {b}", "untrack {b}", "untrack bucket {b}", "no need to track {b} anymore", "stop recording {b}",
+        "please stop watching the size of {b}", "remove {b} from the size tracker", "quit tracking {b}",
+        "we don't need the size history of {b} any more, stop tracking it", "stop monitoring {b} size", "untrack it",
+        "turn off size tracking for {b}", "disable tracking on {b}", "take {b} off the watch list",
         "track {b} please, we want to see how fast it grows", "monitor {b} size over time",
         "remember the size of {b} every day", "start a size log for {b}",
         "keep track of how much data lands in {b} each day", "tracking for {b} pls", "keep recording {b}",
