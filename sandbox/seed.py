@@ -21,6 +21,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from actions.aws.size_tables import DEFAULT_PREFIX as DEFAULT_TABLE_PREFIX
 from actions.aws.size_tracking import SizeSample, SizeTracker
 from sandbox.demo_data import INSTANCES, DemoBucket, DemoInstance, content, demo_buckets
 from sandbox.history import size_history
@@ -30,7 +31,6 @@ FAKE_ACCESS_KEY = "sandbox"
 FAKE_SECRET_KEY = "sandbox"
 S3_HISTORY_DAYS = 14
 INSTANCE_HISTORY = dt.timedelta(days=35)  # "this month" and "in November" on the 2nd of December have data
-DEFAULT_TABLE_PREFIX = "cloudbutler-"
 DEMO_IMAGE_ID = "ami-04681a1dbd79675a5"  # Amazon Linux 2 in moto's built-in image list
 
 
