@@ -2,14 +2,16 @@
 account on a guess.
 
 - ``EntityTidier`` drops an entity that is only a filler word ("the" of "the last 3 days", "for" of "for stock
-  alerts") and joins two pieces of one multi-word value the extractor split ("Kindle" + "Paperwhite"), before
-  synonyms are mapped.
+  alerts"), joins two pieces of one multi-word value the extractor split ("Kindle" + "Paperwhite"), and adds what
+  has one unmistakable shape when the extractor missed it - an EC2 instance type ("t3.small"), a percentage
+  threshold ("80%"), a metric EC2 publishes ("cpu", "memory", "network in") - before synonyms are mapped.
 - ``ChangeGuard`` turns a request the model is unsure about into ``nlu_fallback`` when its intent would change the
   account: a mutating intent needs more confidence than an answer does, so chatter that merely sounds like a change
   ("restart the ECS service", "sudo rm -rf /") gets "here is what I can do", never a proposal.
 """
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -36,12 +38,48 @@ FILLERS: frozenset[str] = frozenset({
 MULTI_WORD: frozenset[str] = frozenset({"period", "item", "store", "topic", "metric", "threshold"})
 
 
+# Closed vocabularies: (entity, pattern, canonical value or None for the text itself). Never inside a name: the
+# words around a match may not continue it ("cpu-logs" is a bucket, not the metric cpu).
+_EDGE_BEFORE, _EDGE_AFTER = r"(?<![\w./-])", r"(?![\w./-])"
+SHAPES: list[tuple[str, re.Pattern[str], str | None]] = [
+    ("instance_type", re.compile(_EDGE_BEFORE + r"[a-z][0-9][a-z0-9-]*\.(?:nano|micro|small|medium|large|metal|"
+                                 r"[0-9]*xlarge)" + _EDGE_AFTER, re.I), None),
+    ("threshold", re.compile(r"(?<![\w.])[0-9]{1,3}(?=\s?(?:%|percent\b))"), None),
+    ("metric", re.compile(_EDGE_BEFORE + r"(?:cpu(?:\s+(?:utili[sz]ation|usage|load))?|processor)" + _EDGE_AFTER, re.I),
+     "cpu"),
+    ("metric", re.compile(_EDGE_BEFORE + r"(?:memory|ram|mem)" + _EDGE_AFTER, re.I), "memory"),
+    ("metric", re.compile(_EDGE_BEFORE + r"(?:network\s+in|inbound\s+traffic|net\s+in)" + _EDGE_AFTER, re.I), "network in"),
+    ("metric", re.compile(_EDGE_BEFORE + r"(?:network\s+out|outbound\s+traffic|net\s+out)" + _EDGE_AFTER, re.I),
+     "network out"),
+]
+
+
 def _bare(text: str) -> str:
     return text.strip().strip(".,;:!?\"'()").lower()
 
 
+def add_shapes(text: str, entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``entities`` plus the first match of each closed-vocabulary entity the extractor did not find at all, where
+    it overlaps nothing found."""
+    found = {e["entity"] for e in entities}
+    added: list[dict[str, Any]] = []
+    for entity, pattern, canonical in SHAPES:
+        if entity in found:
+            continue
+        for match in pattern.finditer(text):
+            start, end = match.span()
+            if any(start < e.get("end", 0) and e.get("start", 0) < end for e in entities + added):
+                continue
+            added.append({"entity": entity, "start": start, "end": end, "value": canonical or match.group(0),
+                          "confidence_entity": 1.0, "extractor": "EntityTidier"})
+            found.add(entity)
+            break
+    return entities + added
+
+
 def tidy_entities(text: str, entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """``entities`` of ``text`` without fillers, with split multi-word values joined (one pass, in text order)."""
+    """``entities`` of ``text`` without fillers, with split multi-word values joined (one pass, in text order), and
+    closed-vocabulary entities the extractor missed."""
     kept = [e for e in entities if _bare(str(e.get("value", ""))) not in FILLERS]
     kept.sort(key=lambda e: (e.get("start", 0), e.get("end", 0)))
     joined: list[dict[str, Any]] = []
@@ -58,7 +96,7 @@ def tidy_entities(text: str, entities: list[dict[str, Any]]) -> list[dict[str, A
             joined[-1] = merged
         else:
             joined.append(entity)
-    return joined
+    return sorted(add_shapes(text, joined), key=lambda e: (e.get("start", 0), e.get("end", 0)))
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
@@ -73,8 +111,7 @@ class EntityTidier(GraphComponent):
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             entities = message.get("entities") or []
-            if entities:
-                message.set("entities", tidy_entities(message.get("text") or "", entities), add_to_output=True)
+            message.set("entities", tidy_entities(message.get("text") or "", entities), add_to_output=True)
         return messages
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:

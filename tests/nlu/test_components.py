@@ -68,3 +68,22 @@ def test_a_sure_change_and_an_unsure_answer_pass() -> None:
     sure, answer = ChangeGuard(0.8).process([parsed("delete_bucket", 0.93), parsed("list_buckets", 0.6)])
     assert sure.get("intent")["name"] == "delete_bucket"
     assert answer.get("intent")["name"] == "list_buckets"
+
+
+def test_an_instance_type_metric_and_threshold_the_extractor_missed_are_added_with_their_spans() -> None:
+    text = "alert me when batch-1 RAM is above 90 percent or should it be a t3.small"
+    tidy = tidy_entities(text, [span(text, "batch-1", "instance")])
+    assert [(e["entity"], e["value"], text[e["start"]:e["end"]]) for e in tidy] == [
+        ("instance", "batch-1", "batch-1"), ("metric", "memory", "RAM"), ("threshold", "90", "90"),
+        ("instance_type", "t3.small", "t3.small"),
+    ]
+
+
+def test_a_shape_inside_a_name_or_one_already_found_is_left_alone() -> None:
+    text = "how big is cpu-logs and the memory of web-1"
+    tidy = tidy_entities(text, [span(text, "cpu-logs", "bucket"), span(text, "web-1", "instance")])
+    assert [(e["entity"], e["value"]) for e in tidy] == [("bucket", "cpu-logs"), ("metric", "memory"),
+                                                         ("instance", "web-1")]
+    found = [span(text, "cpu-logs", "bucket"), span(text, "memory", "metric")]
+    assert tidy_entities(text, found) == found  # DIET's metric stays the only one
+    assert tidy_entities("tell me a joke", []) == []
