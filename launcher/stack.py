@@ -128,15 +128,22 @@ class Stack:
     # -- lifecycle ----------------------------------------------------------------------------------------------------
     def start(self, timeout: float = 180.0, *, chat: bool = True) -> Stack:
         """Start every child in order; ``chat=False`` starts only the AWS side (sandbox and size tracker)."""
+        rasa: Child | None = None
         try:
+            if chat:
+                # Rasa loads its model for about a minute and needs nothing else running to do so: it loads while
+                # the sandbox seeds and the action server starts, and is waited for last.
+                rasa = self._spawn_rasa()
             if self.use_sandbox:
                 self._start_sandbox(timeout)
             # Before the action server: the queue and tables exist by the time a skill first asks for them.
             self._start_tracker(timeout)
-            if chat:
+            if rasa is not None:
                 self._start_actions(timeout)
-                self._start_rasa(timeout)
+                self._adopt_rasa(rasa, timeout)
         except BaseException:
+            if rasa is not None:
+                rasa.stop()
             self.stop()
             raise
         return self
@@ -317,7 +324,7 @@ class Stack:
         env["CLOUDBUTLER_HOST"] = self.host
         return env
 
-    def _start_rasa(self, timeout: float) -> Child:
+    def _spawn_rasa(self) -> Child:
         endpoints = Path(self._tmp.name) / "endpoints.yml"
         endpoints.write_text(yaml.safe_dump(self.endpoints()), encoding="utf-8")
         # The API token and allowed origins reach the server through its environment, never its command line.
@@ -326,9 +333,14 @@ class Stack:
             "--model", str(self.model), "--endpoints", str(endpoints),
             "--credentials", str(self.workdir / "credentials.yml"),
         ]
-        child = self._spawn("rasa", args, self.rasa_env())
+        return self._spawn("rasa", args, self.rasa_env())
+
+    def _adopt_rasa(self, child: Child, timeout: float) -> Child:
         return self._adopt(child, lambda: _model_loaded(self.rasa_url, self.api_token), timeout,
                            lambda: self._start_rasa(timeout))
+
+    def _start_rasa(self, timeout: float) -> Child:
+        return self._adopt_rasa(self._spawn_rasa(), timeout)
 
 
 def _port(url: str) -> int:

@@ -1,11 +1,13 @@
 """The size tracker as a child of the stack: what it may see, that it starts after the sandbox and answers, that a
-crash is restarted, and that stopping the stack leaves nothing running."""
+crash is restarted, and that stopping the stack leaves nothing running; and Rasa loading its model meanwhile."""
 from __future__ import annotations
 
 import os
 import signal
+import socket
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import boto3
 import psutil
@@ -13,7 +15,7 @@ import pytest
 from botocore.config import Config
 
 from launcher import secrets
-from launcher.stack import Stack
+from launcher.stack import Stack, StartupFailed, free_port
 
 DEMO_BUCKET = "media-library-prod"
 
@@ -138,3 +140,21 @@ def test_stopping_the_stack_stops_the_tracker(moto_endpoint: str) -> None:
         stack.__exit__(None, None, None)
     assert stack.children == []
     assert not process.is_running() or process.status() == psutil.STATUS_ZOMBIE
+
+
+def test_rasa_loads_while_the_sandbox_seeds_and_is_stopped_when_the_sandbox_fails(tmp_path: Path) -> None:
+    """Rasa starts first (its model takes a minute to load); a sandbox that cannot start leaves no Rasa behind."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        stack = Stack(env=env, sandbox=True, aws_port=taken.getsockname()[1], imds_port=0,
+                      rasa_port=free_port(), actions_port=free_port(), model=tmp_path / "no-model")
+        try:
+            with pytest.raises(StartupFailed, match="sandbox"):
+                stack.start(timeout=60)
+        finally:
+            stack.__exit__(None, None, None)
+    ours = [p for p in psutil.Process().children(recursive=True) if p.is_running()
+            and p.status() != psutil.STATUS_ZOMBIE and "connectors.server" in " ".join(p.cmdline())]
+    assert ours == []
