@@ -14,6 +14,7 @@ import psutil
 import pytest
 from botocore.config import Config
 
+from actions.aws.size_tables import VISIBILITY_SECONDS
 from launcher import secrets
 from launcher.stack import Stack, StartupFailed, free_port
 
@@ -122,7 +123,9 @@ def test_a_crashed_tracker_is_started_again_and_keeps_counting(aws_side: Stack) 
     s3 = sandbox_client(aws_side, "s3")
     before = tracked_bytes(aws_side, DEMO_BUCKET)
     s3.put_object(Bucket=DEMO_BUCKET, Key="launcher-test/after-crash.bin", Body=b"y" * 999)  # type: ignore[attr-defined]
-    until(lambda: tracked_bytes(aws_side, DEMO_BUCKET) == before + 999)
+    # The long poll the killed tracker had open may still take the event; SQS hands it out again once its
+    # visibility timeout has passed.
+    until(lambda: tracked_bytes(aws_side, DEMO_BUCKET) == before + 999, timeout=VISIBILITY_SECONDS + 20)
 
 
 def test_stopping_the_stack_stops_the_tracker(moto_endpoint: str) -> None:
