@@ -94,7 +94,7 @@ def test_ready_line_serve_and_sigterm(spawn: list[Child]) -> None:
     started = time.monotonic()
     code, stderr = child.stop(signal.SIGTERM)
     assert code == 0
-    assert time.monotonic() - started < 5
+    assert time.monotonic() - started < 15  # it stops at once rather than hanging until killed
     assert "Traceback" not in stderr
     with pytest.raises(requests.ConnectionError):
         requests.get(f"{aws}/moto-api/", timeout=2)
