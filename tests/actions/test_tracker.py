@@ -166,7 +166,7 @@ def test_the_tracker_process_consumes_events_and_stops_on_sigterm(
     wait_for(lambda: figures(tracker, BUCKET)[:2] == (20, 1), message="the deletion counted")
     code, took = process.stop()  # while it waits on the queue
     assert code == 0
-    assert took < 3
+    assert took < 7  # well within the 10 s long poll: the stop interrupts the wait
 
 
 def _churn(s3: Any, count: int) -> None:
