@@ -32,11 +32,16 @@ def _figure(width: float = WIDTH, height: float = HEIGHT) -> Any:
     return figure
 
 
-def _png(figure: Any, *, top: float = 0.45, bottom: float = 0.45, hspace: float = 0.25, wspace: float = 0.2) -> bytes:
+def _margins(figure: Any, *, top: float = 0.45, bottom: float = 0.45, hspace: float = 0.25,
+             wspace: float = 0.2) -> Any:
     """Margins in inches, fixed: working them out (tight_layout) draws the figure once more - a third of the time."""
     height = figure.get_figheight()
     figure.subplots_adjust(left=0.15, right=0.97, top=1 - top / height, bottom=bottom / height, hspace=hspace,
                            wspace=wspace)
+    return figure
+
+
+def _png(figure: Any) -> bytes:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
     return buffer.getvalue()
@@ -47,7 +52,10 @@ def _time_axis(axes: Any, *, labels: bool = True, ticks: int | None = None) -> N
 
     locator = AutoDateLocator(tz=UTC, minticks=2, maxticks=ticks) if ticks else AutoDateLocator(tz=UTC)
     axes.xaxis.set_major_locator(locator)
-    axes.xaxis.set_major_formatter(ConciseDateFormatter(locator, tz=UTC))
+    # No offset text ("2025-Nov" under the right end, over the legend): the month is on the tick of its first day,
+    # the date on the midnight ticks of a day's hours, and the title gives the period with its year.
+    axes.xaxis.set_major_formatter(ConciseDateFormatter(
+        locator, tz=UTC, show_offset=False, zero_formats=["", "%Y", "%b", "%d %b", "%H:%M", "%H:%M"]))
     axes.tick_params(labelsize=SMALL, labelbottom=labels)
     axes.grid(True, alpha=0.3, linewidth=0.6)
 
@@ -69,19 +77,35 @@ def _unit(peak: float) -> tuple[float, str]:
 
 
 def _bytes_axis(axes: Any, unit: str, suffix: str = "") -> None:
-    """Round figures of ``unit`` on the axis (the data were divided by its size): "2 GB", "2.5 GB"."""
+    """Round figures of ``unit`` on the axis (the data were divided by its size): "2 GB", "2.5 GB"; from 0 to a
+    tenth above the highest point. (Only fixing the bottom at 0 keeps the top autoscaling left for the data's own
+    range - a margin of a few pixels when a size barely changed, and a line at its peak hidden under the frame.)"""
     from matplotlib.ticker import MaxNLocator
 
     axes.yaxis.set_major_locator(MaxNLocator(4, steps=[1, 2, 2.5, 5, 10]))
     axes.yaxis.set_major_formatter(lambda value, _pos: f"{value:g} {unit}{suffix}")
-    axes.set_ylim(bottom=0)
+    peak = axes.dataLim.y1 if axes.dataLim.height >= 0 and axes.has_data() else 0.0
+    axes.set_ylim(0, peak * 1.1 if peak > 0 else 1.0)
+
+
+def _period_axis(axes: Any, start: datetime, end: datetime) -> None:
+    """The whole period on the axis, whatever the first and last points."""
+    axes.set_xlim(start, end)
 
 
 def _times(epochs: Sequence[int]) -> list[datetime]:
     return [datetime.fromtimestamp(ts, UTC) for ts in epochs]
 
 
+def _period(start: int, end: int) -> tuple[datetime, datetime]:
+    return datetime.fromtimestamp(start, UTC), datetime.fromtimestamp(end, UTC)
+
+
 def storage_chart(trend: BucketTrend) -> bytes:
+    return _png(storage_figure(trend))
+
+
+def storage_figure(trend: BucketTrend) -> Any:
     """The size over the period, stacked by storage class (largest at the bottom); a step line, since the size
     stays what it was until the next change."""
     figure = _figure()
@@ -95,23 +119,32 @@ def storage_chart(trend: BucketTrend) -> bytes:
         layers = [[p.bytes / size for p in trend.points]]
     axes.stackplot(times, layers, labels=[class_name(n) for n in names], colors=COLOURS[: len(layers)],
                    step="post", alpha=0.85)
-    axes.set_title(say.CHART_TITLE.format(bucket=trend.bucket), fontsize=TEXT)
+    start, end = _period(trend.start, trend.end)
+    axes.set_title(say.chart_title(say.CHART_TITLE.format(bucket=trend.bucket), start, end), fontsize=TEXT)
     _time_axis(axes)
+    _period_axis(axes, start, end)
     _bytes_axis(axes, unit)
     if len(layers) > 1:
         _legend_below(axes)
     rows = -(-len(layers) // 2) if len(layers) > 1 else 0
-    return _png(figure, top=0.3, bottom=0.5 + 0.2 * rows)
+    return _margins(figure, top=0.5, bottom=0.45 + 0.2 * rows)
 
 
 def ranking_chart(trends: Sequence[BucketTrend], period_label: str) -> bytes:
+    return _png(ranking_figure(trends, period_label))
+
+
+def ranking_figure(trends: Sequence[BucketTrend], period_label: str) -> Any:
     """Small multiples: one little chart per bucket (the ``MAX_MULTIPLES`` that changed most), each on its own
     scale, titled with its change."""
     shown = [t for t in sorted(trends, key=lambda t: (-abs(t.change), t.bucket)) if t.points][:MAX_MULTIPLES]
     columns = 2 if len(shown) > 1 else 1
     rows = max(1, -(-len(shown) // columns))
-    figure = _figure(WIDTH, 0.5 + 1.35 * rows)
-    figure.suptitle(say.CHART_RANKING.format(period=period_label), fontsize=TEXT)
+    figure = _figure(WIDTH, 0.75 + 1.35 * rows)
+    title = say.CHART_RANKING.format(period=period_label)
+    if shown:
+        title = say.chart_title(title, *_period(shown[0].start, shown[0].end))
+    figure.suptitle(title, fontsize=TEXT)
     for index, trend in enumerate(shown):
         axes = figure.add_subplot(rows, columns, index + 1)
         size, unit = _unit(max(p.bytes for p in trend.points))
@@ -119,19 +152,23 @@ def ranking_chart(trends: Sequence[BucketTrend], period_label: str) -> bytes:
                   color=COLOURS[0] if trend.change >= 0 else COLOURS[2], linewidth=1.4)
         axes.set_title(f"{trend.bucket}  {say.signed_bytes(trend.change)}", fontsize=SMALL - 1)
         _time_axis(axes, labels=index >= len(shown) - columns, ticks=3)
+        _period_axis(axes, *_period(trend.start, trend.end))
         axes.tick_params(labelsize=SMALL - 2)
-        axes.xaxis.get_offset_text().set_fontsize(SMALL - 2)
         _bytes_axis(axes, unit)
-    return _png(figure, top=0.55, bottom=0.55, hspace=0.75, wspace=0.4)
+    return _margins(figure, top=0.75, bottom=0.4, hspace=0.75, wspace=0.4)
 
 
 def metrics_chart(history: InstanceHistory) -> bytes:
+    return _png(metrics_figure(history))
+
+
+def metrics_figure(history: InstanceHistory) -> Any:
     """CPU (the average with the band between the lowest and highest readings) above network in and out."""
     cpu = [s for s in history.series if s.spec.unit == "percent" and s.points]
     network = [s for s in history.series if s.spec.unit == "bytes_per_second" and s.points]
     panels = [group for group in (cpu, network) if group]
     figure = _figure(WIDTH, HEIGHT if len(panels) < 2 else 4.4)
-    figure.suptitle(history.instance.label, fontsize=TEXT)
+    figure.suptitle(say.chart_title(history.instance.label, history.start, history.end), fontsize=TEXT)
     for index, group in enumerate(panels):
         axes = figure.add_subplot(len(panels), 1, index + 1)
         size, unit = (1.0, "%") if group is cpu else _unit(max(p.value for s in group for p in s.points))
@@ -151,4 +188,5 @@ def metrics_chart(history: InstanceHistory) -> bytes:
             _bytes_axis(axes, unit, "/s")
             axes.legend(fontsize=SMALL - 1, loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=2, frameon=False)
         _time_axis(axes, labels=index == len(panels) - 1)
-    return _png(figure, top=0.45, bottom=0.5, hspace=0.3)
+        _period_axis(axes, history.start, history.end)
+    return _margins(figure, top=0.65, bottom=0.4, hspace=0.3)

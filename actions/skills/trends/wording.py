@@ -242,6 +242,13 @@ def metric_rows(history: InstanceHistory) -> list[list[str]]:
 # --- charts ----------------------------------------------------------------------------------------------------------
 CHART_RANKING = "Bucket growth {period}"
 
+
+def chart_title(title: str, start: datetime, end: datetime) -> str:
+    """The title over the period, with its year (the date axis shows days and months only): "Size of logs" over
+    "1 Nov - 1 Dec 2025 15:30 UTC"."""
+    start, end = start.astimezone(UTC), end.astimezone(UTC)
+    return f"{title}\n{moment(start, year=start.year != end.year)} - {moment(end, year=True)} UTC"
+
 # --- failures --------------------------------------------------------------------------------------------------------
 ERRORS: dict[str, Any] = {
     "not_tracked": lambda d: TREND_NOT_TRACKED.format(bucket=d["bucket"]),

@@ -542,3 +542,45 @@ def test_the_skills_are_listed_in_help() -> None:
     for cls in (ActionStorageTrend, ActionTrackBucket, ActionInstanceMetrics):
         assert cls.skill is not None and cls.skill.title in titles
 
+
+
+def test_every_bucket_of_the_ranking_chart_spans_the_period_up_to_its_size_now() -> None:
+    """A bucket that grew a little early on (10 MB -> 10.36 MB, then samples unchanged, then the live figures): its
+    series reaches the end of the period at its size now, and its line is drawn over the whole period, below the
+    top of its axes (an autoscaled top hid a line at its peak under the frame). No date offset text over anything."""
+    from matplotlib.dates import num2date
+
+    from actions.aws.size_tracking import TrackedBucket
+    from actions.aws.storage_trend import summarise
+    from actions.skills.trends import charts
+
+    start, end, mb = T - 7 * DAY, T, 1024 * KB
+    grown = 10 * mb + 364 * KB
+    samples = [at(start - 3 * 3600, standard(10 * mb)), at(start + 2 * DAY, standard(grown)),
+               at(start + 3 * DAY, standard(grown))]
+    live = TrackedBucket(bucket="data-lake", since=start - DAY, bytes=grown, objects=1,
+                         classes={"STANDARD": (grown, 1)})
+    trends = [summarise("data-lake", samples, start, end, live),
+              summarise("steady", [at(start - DAY, standard(2 * mb))], start, end,
+                        TrackedBucket(bucket="steady", since=start - DAY, bytes=2 * mb, objects=1))]
+    lake = trends[0]
+    assert (lake.points[0].ts, lake.points[0].bytes) == (start, 10 * mb)
+    assert (lake.points[-1].ts, lake.points[-1].bytes) == (end, grown)
+    assert lake.change == 364 * KB
+
+    figure = charts.ranking_figure(trends, "this week")
+    figure.canvas.draw()
+    panels = [a for a in figure.axes if a.lines]
+    assert [a.get_title().split()[0] for a in panels] == ["data-lake", "steady"]
+    period = (datetime.fromtimestamp(start, UTC), datetime.fromtimestamp(end, UTC))
+    for axes, trend in zip(panels, trends, strict=True):
+        [line] = axes.lines
+        xs, ys = line.get_xdata(), line.get_ydata()
+        assert (xs[0], xs[-1]) == period
+        assert tuple(num2date(x, UTC) for x in axes.get_xlim()) == period
+        size = 1024 * KB
+        assert ys[-1] == pytest.approx(trend.bytes_end / size)
+        bottom, top = axes.get_ylim()
+        assert bottom == 0 and max(ys) <= 0.95 * top
+        assert axes.xaxis.get_offset_text().get_text() == ""
+    assert figure._suptitle.get_text() == "Bucket growth this week\n12 Nov 15:30 - 19 Nov 2025 15:30 UTC"
