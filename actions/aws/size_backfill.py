@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from actions.aws.size_tables import Totals
-from actions.aws.usage import DAY, STORAGE_TYPE_CLASSES
+from actions.aws.usage import STORAGE_TYPE_CLASSES, storage_query
 
 HISTORY = timedelta(days=455)  # how long CloudWatch keeps daily datapoints
 
@@ -26,8 +26,8 @@ def daily_sizes(cloudwatch: Any, bucket: str, *, end: datetime) -> Iterator[tupl
     if not storage_types:
         return
     ordered = sorted(storage_types)
-    queries = [_query(f"b{i}", "BucketSizeBytes", bucket_dim, kind) for i, kind in enumerate(ordered)]
-    queries.append(_query("count", "NumberOfObjects", bucket_dim, "AllStorageTypes"))
+    queries = [storage_query(f"b{i}", "BucketSizeBytes", bucket_dim, kind) for i, kind in enumerate(ordered)]
+    queries.append(storage_query("count", "NumberOfObjects", bucket_dim, "AllStorageTypes"))
     # S3 stamps its daily datapoints at 00:00 UTC: periods starting at midnight hold one each.
     start = (end - HISTORY).replace(hour=0, minute=0, second=0, microsecond=0)
     days: dict[int, Totals] = {}  # at most 455 entries
@@ -46,18 +46,3 @@ def daily_sizes(cloudwatch: Any, bucket: str, *, end: datetime) -> Iterator[tupl
         if days[ts].bytes or days[ts].objects:
             yield ts, days[ts]
 
-
-def _query(query_id: str, metric: str, bucket_dim: dict[str, str], storage_type: str) -> dict[str, Any]:
-    return {
-        "Id": query_id,
-        "MetricStat": {
-            "Metric": {
-                "Namespace": "AWS/S3",
-                "MetricName": metric,
-                "Dimensions": [bucket_dim, {"Name": "StorageType", "Value": storage_type}],
-            },
-            "Period": DAY,
-            "Stat": "Average",
-        },
-        "ReturnData": True,
-    }

@@ -312,8 +312,8 @@ def _from_cloudwatch(cloudwatch: Any, bucket: str, now: datetime) -> BucketUsage
     if not storage_types:
         return None
     ordered = sorted(storage_types)
-    queries = [_query(f"b{i}", "BucketSizeBytes", bucket_dim, kind) for i, kind in enumerate(ordered)]
-    queries.append(_query("count", "NumberOfObjects", bucket_dim, "AllStorageTypes"))
+    queries = [storage_query(f"b{i}", "BucketSizeBytes", bucket_dim, kind) for i, kind in enumerate(ordered)]
+    queries.append(storage_query("count", "NumberOfObjects", bucket_dim, "AllStorageTypes"))
     # S3 stamps its daily datapoints at 00:00 UTC; periods starting at midnight keep one datapoint per period.
     start = (now - METRIC_WINDOW).replace(hour=0, minute=0, second=0, microsecond=0)
     latest: dict[str, tuple[datetime, float]] = {}
@@ -347,7 +347,8 @@ def _from_cloudwatch(cloudwatch: Any, bucket: str, now: datetime) -> BucketUsage
     )
 
 
-def _query(query_id: str, metric: str, bucket_dim: dict[str, str], storage_type: str) -> dict[str, Any]:
+def storage_query(query_id: str, metric: str, bucket_dim: dict[str, str], storage_type: str) -> dict[str, Any]:
+    """One GetMetricData query of a bucket's daily S3 storage metric for one storage type."""
     return {
         "Id": query_id,
         "MetricStat": {
