@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import unquote_plus
 
 from actions.aws.errors import BOTO_ERRORS
-from actions.aws.size_store import NotTracked, RowConflict
+from actions.aws.size_store import MAX_TRANSACTION, NotTracked, RowConflict
 from actions.aws.size_tables import ObjectRow, Totals, change
 from actions.aws.size_tracking import SizeTracker
 
@@ -55,11 +55,13 @@ class Malformed(ValueError):
 
 
 def handle(records: list[Record], tracker: SizeTracker) -> HandleResult:
-    """Apply a batch; afterwards one sample per bucket whose figures changed (source ``event``).
+    """Apply a batch, leaving one sample per bucket whose figures changed (source ``event``).
 
-    The rows of a chunk of records are read in one request and their changes written in one transaction; if
-    another write got to one of the rows first (or a bucket is no longer tracked), that chunk is applied again
-    change by change, each reading its row afresh."""
+    The rows of a chunk of records and the totals of its buckets are read in one request; the changed rows, the
+    totals and the buckets' samples (the totals read plus the chunk's deltas) are written in one transaction,
+    conditional on the rows and the totals being what was read. If another write got there first (or a bucket is
+    no longer tracked), that chunk is applied again change by change, each reading its row afresh, and the sample
+    is written afterwards from the stored totals."""
     result = HandleResult()
     parsed: list[tuple[Record, list[ObjectChange]]] = []
     for record in records:
@@ -103,8 +105,9 @@ def _apply_chunk(chunk: list[tuple[Record, list[ObjectChange]]], tracker: SizeTr
         for record, changes in chunk:
             _apply_record(record, changes, tracker, result, touched)
         return
+    buckets = sorted({bucket for bucket, _ in keys})
     try:
-        rows = tracker.store.rows_of(keys)
+        rows, totals = tracker.store.rows_and_totals(keys, buckets)
     except BOTO_ERRORS:
         result.failed += [record for record, _ in chunk]
         return
@@ -123,13 +126,22 @@ def _apply_chunk(chunk: list[tuple[Record, list[ObjectChange]]], tracker: SizeTr
                 latest[key] = item
     writes: list[tuple[str, ObjectRow | None, ObjectRow]] = []
     deltas: dict[str, Totals] = {}
+    now = tracker.now()
     for key, item in latest.items():
         old = rows.get(key)
-        new, delta = _next_row(item, old, tracker.now())
+        new, delta = _next_row(item, old, now)
         writes.append((item.bucket, old, new))
         deltas.setdefault(item.bucket, Totals()).merge(delta)
+    sampled = all(bucket in totals for bucket in deltas) and len(writes) + 2 * len(deltas) <= MAX_TRANSACTION
     try:
-        if writes:
+        if not writes:
+            pass
+        elif not all(bucket in totals for bucket in deltas):
+            raise NotTracked(", ".join(sorted(set(deltas) - set(totals))))
+        elif sampled:
+            # The new totals are the ones read plus the deltas: the sample is written in the same transaction.
+            tracker.store.apply_sampled(writes, deltas, totals, ts=now, source="event")
+        else:
             tracker.store.apply_many(writes, deltas)
     except (RowConflict, NotTracked):
         for record, changes in chunk:
@@ -140,7 +152,8 @@ def _apply_chunk(chunk: list[tuple[Record, list[ObjectChange]]], tracker: SizeTr
         return
     result.applied += applied
     result.duplicates += duplicates
-    touched.update(deltas)
+    if not sampled:
+        touched.update(deltas)
 
 
 def _next_row(item: ObjectChange, old: ObjectRow | None, now: int) -> tuple[ObjectRow, Totals]:

@@ -24,6 +24,7 @@ from actions.aws.size_tables import (
 )
 
 MAX_TRANSACTION = 100  # items in one TransactWriteItems
+MAX_BATCH_GET = 100  # keys in one BatchGetItem
 QUERY_PAGE = 1000
 
 
@@ -77,17 +78,7 @@ class SizeStore:
         """``apply`` over several buckets in one transaction (rows of any of them, one totals item each)."""
         if len(writes) + len(deltas) > MAX_TRANSACTION:
             raise ValueError("too many items for one transaction")
-        items: list[dict[str, Any]] = []
-        for bucket, old, new in writes:
-            put: dict[str, Any] = {"TableName": self.objects, "Item": row_item(bucket, new)}
-            if old is None:
-                put["ConditionExpression"] = "attribute_not_exists(#k)"
-                put["ExpressionAttributeNames"] = {"#k": "key"}
-            else:
-                put["ConditionExpression"] = "#rev = :rev"
-                put["ExpressionAttributeNames"] = {"#rev": "rev"}
-                put["ExpressionAttributeValues"] = {":rev": number(old.rev)}
-            items.append({"Put": put})
+        items: list[dict[str, Any]] = [{"Put": self._row_put(bucket, old, new)} for bucket, old, new in writes]
         buckets = sorted(deltas)
         items += [self._totals_item(bucket, deltas[bucket], (set_attributes or {}).get(bucket, {}))
                   for bucket in buckets]
@@ -105,18 +96,105 @@ class SizeStore:
                 raise RowConflict(", ".join(buckets)) from exc
             raise
 
+    def _row_put(self, bucket: str, old: ObjectRow | None, new: ObjectRow) -> dict[str, Any]:
+        """The write of a new row, conditional on the stored one still being ``old`` (same ``rev``, or absent)."""
+        put: dict[str, Any] = {"TableName": self.objects, "Item": row_item(bucket, new)}
+        if old is None:
+            put["ConditionExpression"] = "attribute_not_exists(#k)"
+            put["ExpressionAttributeNames"] = {"#k": "key"}
+        else:
+            put["ConditionExpression"] = "#rev = :rev"
+            put["ExpressionAttributeNames"] = {"#rev": "rev"}
+            put["ExpressionAttributeValues"] = {":rev": number(old.rev)}
+        return put
+
     def rows_of(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], ObjectRow]:
         """The stored rows of (bucket, key) pairs (at most 100), read consistently; absent ones are left out."""
-        found: dict[tuple[str, str], ObjectRow] = {}
-        request: dict[str, Any] = {self.objects: {
-            "Keys": [{"bucket": {"S": bucket}, "key": {"S": key}} for bucket, key in keys],
-            "ConsistentRead": True}}
+        return self.rows_and_totals(keys, [])[0]
+
+    def rows_and_totals(self, keys: list[tuple[str, str]], buckets: list[str]
+                        ) -> tuple[dict[tuple[str, str], ObjectRow], dict[str, dict[str, Any]]]:
+        """The stored rows of (bucket, key) pairs and the totals items of ``buckets`` (at most 100 in all), read
+        consistently in one request; absent ones (untracked buckets) are left out."""
+        if len(keys) + len(buckets) > MAX_BATCH_GET:
+            raise ValueError("too many items for one read")
+        rows: dict[tuple[str, str], ObjectRow] = {}
+        totals: dict[str, dict[str, Any]] = {}
+        request: dict[str, Any] = {}
+        if keys:
+            request[self.objects] = {"Keys": [{"bucket": {"S": bucket}, "key": {"S": key}} for bucket, key in keys],
+                                     "ConsistentRead": True}
+        if buckets:
+            request[self.tracked] = {"Keys": [{"bucket": {"S": bucket}} for bucket in buckets],
+                                     "ConsistentRead": True}
         while request:
             response = self.dynamodb.batch_get_item(RequestItems=request)
-            for item in response.get("Responses", {}).get(self.objects, []):
-                found[(item["bucket"]["S"], item["key"]["S"])] = row_of(item)
+            found = response.get("Responses", {})
+            for item in found.get(self.objects, []):
+                rows[(item["bucket"]["S"], item["key"]["S"])] = row_of(item)
+            for item in found.get(self.tracked, []):
+                totals[item["bucket"]["S"]] = dict(item)
             request = response.get("UnprocessedKeys") or {}
-        return found
+        return rows, totals
+
+    def apply_sampled(self, writes: list[tuple[str, ObjectRow | None, ObjectRow]], deltas: dict[str, Totals],
+                      read: dict[str, dict[str, Any]], *, ts: int, source: str) -> None:
+        """``apply_many`` that also writes each bucket's new totals (``read`` plus its delta) as the sample of
+        ``ts``'s minute, in the same transaction - conditional on the totals still being what was read, so the
+        sample is exactly the totals the transaction leaves. Raises ``RowConflict`` if a row or the totals changed
+        (or the bucket is no longer tracked): read again and reconsider, change by change."""
+        if len(writes) + 2 * len(deltas) > MAX_TRANSACTION:
+            raise ValueError("too many items for one transaction")
+        items = [{"Put": self._row_put(bucket, old, new)} for bucket, old, new in writes]
+        for bucket in sorted(deltas):
+            totals_item, sample = self._sampled_totals(bucket, deltas[bucket], read[bucket], ts, source)
+            items += [totals_item, {"Put": {"TableName": self.samples, "Item": sample}}]
+        try:
+            self.dynamodb.transact_write_items(TransactItems=items)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") != "TransactionCanceledException":
+                raise
+            reasons = [str(r.get("Code", "None")) for r in exc.response.get("CancellationReasons", [])]
+            if any(code in ("ConditionalCheckFailed", "TransactionConflict") for code in reasons):
+                raise RowConflict(", ".join(sorted(deltas))) from exc
+            raise
+
+    def _sampled_totals(self, bucket: str, delta: Totals, read: dict[str, Any], ts: int, source: str
+                        ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The totals update of ``apply_sampled`` (every figure as read, or absent) and the sample it leaves."""
+        before = {name: as_int(read, name) for name in read if _is_figure(name)}
+        change = {name: value for name, value in delta.attributes().items() if value}
+        after = {name: before.get(name, 0) + change.get(name, 0) for name in {*before, *change}}
+        key = {"bucket": {"S": bucket}}
+        names: dict[str, str] = {"#b": "bucket"}
+        values: dict[str, Any] = {}
+        conditions = ["attribute_exists(#b)"]
+        for i, name in enumerate(sorted({*before, *change})):
+            names[f"#f{i}"] = name
+            if name in before:
+                values[f":f{i}"] = number(before[name])
+                conditions.append(f"#f{i} = :f{i}")
+            else:
+                conditions.append(f"attribute_not_exists(#f{i})")
+        adds = []
+        for i, (name, value) in enumerate(sorted(change.items())):
+            names[f"#a{i}"], values[f":a{i}"] = name, number(value)
+            adds.append(f"#a{i} :a{i}")
+        condition = " AND ".join(conditions)
+        update: dict[str, Any]
+        if adds:
+            update = {"Update": {"TableName": self.tracked, "Key": key, "UpdateExpression": "ADD " + ", ".join(adds),
+                                 "ConditionExpression": condition, "ExpressionAttributeNames": names,
+                                 "ExpressionAttributeValues": values}}
+        else:
+            update = {"ConditionCheck": {"TableName": self.tracked, "Key": key, "ConditionExpression": condition,
+                                         "ExpressionAttributeNames": names,
+                                         **({"ExpressionAttributeValues": values} if values else {})}}
+        size, count, classes = totals_of({name: number(value) for name, value in after.items()})
+        totals = Totals(bytes=size, objects=count, classes={name: list(figures) for name, figures in classes.items()})
+        sample = {"bucket": {"S": bucket}, "ts": number(ts - ts % 60), "source": {"S": source}}
+        sample.update({name: number(value) for name, value in totals.attributes().items()})
+        return update, sample
 
     def _totals_item(self, bucket: str, delta: Totals, set_attributes: dict[str, int]) -> dict[str, Any]:
         key = {"bucket": {"S": bucket}}
@@ -235,6 +313,10 @@ def _write_all(dynamodb: Any, table: str, requests: list[dict[str, Any]]) -> Non
     while requests:
         response = dynamodb.batch_write_item(RequestItems={table: requests})
         requests = response.get("UnprocessedItems", {}).get(table, [])
+
+
+def _is_figure(name: str) -> bool:
+    return name in ("bytes", "objects") or name.startswith(("bytes_", "objects_"))
 
 
 def totals_of(item: dict[str, Any]) -> tuple[int, int, dict[str, tuple[int, int]]]:

@@ -241,6 +241,28 @@ def test_a_batch_is_read_in_one_request_and_written_in_one_transaction(tracker: 
         assert handle(records, tracker).applied == 10
     finally:
         dynamodb.meta.events.unregister("before-call.dynamodb", unique_id="count-calls")
-    # the rows, the changes with the totals, then the sample from the totals
-    assert calls == ["BatchGetItem", "TransactWriteItems", "GetItem", "BatchWriteItem"]
+    # the rows with the totals, then the changes, the new totals and the sample they make in one transaction
+    assert calls == ["BatchGetItem", "TransactWriteItems"]
     assert figures(tracker, BUCKET)[:2] == (55, 10)
+    latest = list(tracker.history(BUCKET, 0, tracker.now() + 60))[-1]
+    assert (latest.bytes, latest.objects) == (55, 10)
+
+
+def test_totals_changed_after_the_read_fall_back_and_the_sample_is_the_stored_totals(
+        tracker: SizeTracker, monkeypatch: pytest.MonkeyPatch) -> None:
+    handle([event_record(BUCKET, "a", size=10, sequencer="01")], tracker)
+    read = tracker.store.rows_and_totals
+
+    def read_then_another_write(keys: Any, buckets: Any) -> Any:
+        found = read(keys, buckets)
+        # another consumer changes a different key (and so the totals) between this read and the transaction
+        monkeypatch.setattr(tracker.store, "rows_and_totals", read)
+        assert handle([event_record(BUCKET, "b", size=20, sequencer="02")], tracker).applied == 1
+        return found
+
+    monkeypatch.setattr(tracker.store, "rows_and_totals", read_then_another_write)
+    result = handle([event_record(BUCKET, "c", size=40, sequencer="03")], tracker)
+    assert (result.applied, result.failed, result.rejected) == (1, [], [])
+    assert figures(tracker, BUCKET)[:2] == (70, 3)
+    latest = list(tracker.history(BUCKET, 0, tracker.now() + 60))[-1]
+    assert (latest.bytes, latest.objects, latest.classes) == (70, 3, {"STANDARD": (70, 3)})
