@@ -151,13 +151,16 @@ def test_rasa_loads_while_the_sandbox_seeds_and_is_stopped_when_the_sandbox_fail
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
+        rasa_port = free_port()
         stack = Stack(env=env, sandbox=True, aws_port=taken.getsockname()[1], imds_port=0,
-                      rasa_port=free_port(), actions_port=free_port(), model=tmp_path / "no-model")
+                      rasa_port=rasa_port, actions_port=free_port(), model=tmp_path / "no-model")
         try:
             with pytest.raises(StartupFailed, match="sandbox"):
                 stack.start(timeout=60)
         finally:
             stack.__exit__(None, None, None)
+    # Only this stack's Rasa (its port): other tests of the same run may keep a whole stack up meanwhile.
     ours = [p for p in psutil.Process().children(recursive=True) if p.is_running()
-            and p.status() != psutil.STATUS_ZOMBIE and "connectors.server" in " ".join(p.cmdline())]
+            and p.status() != psutil.STATUS_ZOMBIE and "connectors.server" in p.cmdline()
+            and str(rasa_port) in p.cmdline()]
     assert ours == []
