@@ -4,6 +4,7 @@ A child that dies is started again with back-off (``supervise``), so one crash d
 from __future__ import annotations
 
 import os
+import random
 import re
 import signal
 import socket
@@ -28,9 +29,28 @@ TRACKER_READY_LINE = re.compile(r"TRACKER READY queue=(\S+)")
 
 
 def free_port(host: str = "127.0.0.1") -> int:
+    """A port free now, below the kernel's range for outgoing connections: a port from that range can be taken by
+    any client connection (boto3, the sandbox's seeding) before our server binds it - Rasa binds only once its model
+    has loaded, a minute later."""
+    low = _ephemeral_low()
+    for _ in range(200):
+        port = random.randrange(max(1024, low - 12000), low)
+        with socket.socket() as sock:
+            try:
+                sock.bind((host, port))
+            except OSError:
+                continue
+            return port
     with socket.socket() as sock:
         sock.bind((host, 0))
         return int(sock.getsockname()[1])
+
+
+def _ephemeral_low() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
 
 
 @dataclass
