@@ -5,7 +5,7 @@ rows - an event or a snapshot applied twice, or racing another, can never count 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import Any, NoReturn
 
 from botocore.exceptions import ClientError
 
@@ -85,16 +85,12 @@ class SizeStore:
         try:
             self.dynamodb.transact_write_items(TransactItems=items)
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") != "TransactionCanceledException":
-                raise
-            reasons = [str(r.get("Code", "None")) for r in exc.response.get("CancellationReasons", [])]
+            reasons = _cancellation_reasons(exc)
             untracked = [bucket for bucket, code in zip(buckets, reasons[len(writes):], strict=False)
                          if code == "ConditionalCheckFailed"]
             if untracked:
                 raise NotTracked(", ".join(untracked)) from exc
-            if any(code in ("ConditionalCheckFailed", "TransactionConflict") for code in reasons):
-                raise RowConflict(", ".join(buckets)) from exc
-            raise
+            _raise_conflict(exc, reasons, buckets)
 
     def _row_put(self, bucket: str, old: ObjectRow | None, new: ObjectRow) -> dict[str, Any]:
         """The write of a new row, conditional on the stored one still being ``old`` (same ``rev``, or absent)."""
@@ -152,12 +148,7 @@ class SizeStore:
         try:
             self.dynamodb.transact_write_items(TransactItems=items)
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") != "TransactionCanceledException":
-                raise
-            reasons = [str(r.get("Code", "None")) for r in exc.response.get("CancellationReasons", [])]
-            if any(code in ("ConditionalCheckFailed", "TransactionConflict") for code in reasons):
-                raise RowConflict(", ".join(sorted(deltas))) from exc
-            raise
+            _raise_conflict(exc, _cancellation_reasons(exc), sorted(deltas))
 
     def _sampled_totals(self, bucket: str, delta: Totals, read: dict[str, Any], ts: int, source: str
                         ) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -321,3 +312,17 @@ def _is_figure(name: str) -> bool:
 
 def totals_of(item: dict[str, Any]) -> tuple[int, int, dict[str, tuple[int, int]]]:
     return as_int(item, "bytes"), as_int(item, "objects"), classes_of(item)
+
+
+def _cancellation_reasons(exc: ClientError) -> list[str]:
+    """The per-item reasons of a cancelled transaction; any other error is raised as it was."""
+    if exc.response.get("Error", {}).get("Code") != "TransactionCanceledException":
+        raise exc
+    return [str(r.get("Code", "None")) for r in exc.response.get("CancellationReasons", [])]
+
+
+def _raise_conflict(exc: ClientError, reasons: list[str], buckets: list[str]) -> NoReturn:
+    """``RowConflict`` when a condition failed or another transaction got there first; else the error itself."""
+    if any(code in ("ConditionalCheckFailed", "TransactionConflict") for code in reasons):
+        raise RowConflict(", ".join(buckets)) from exc
+    raise exc
