@@ -180,14 +180,25 @@ def bucket_choice(text: str, entity: str | None) -> BucketChoice:
         return BucketChoice(url.bucket)
     value = None if is_reference(entity) else entity
     candidate = _whole_candidate(text, value)
-    if candidate and "/" not in candidate and is_valid_bucket_name(candidate):
-        return BucketChoice(candidate)
     guess = guess_bucket(text)
+    if candidate and "/" not in candidate and is_valid_bucket_name(candidate):
+        # "upload big-1.bin to team-reports": a file's name the extractor took for the bucket yields to a word
+        # that looks like one ("to team-reports"), unless the word "bucket" is right beside it.
+        if guess and guess != candidate and _FILE_LIKE.fullmatch(candidate) and not _beside_bucket(text, candidate):
+            return BucketChoice(guess)
+        return BucketChoice(candidate)
     if guess and guess != candidate:
         return BucketChoice(guess)
     if not candidate:
         return BucketChoice(None)
     return BucketChoice(None, candidate, _plain_words(text, candidate))
+
+
+def _beside_bucket(text: str, word: str) -> bool:
+    tokens = [t.lower() for t in _tokens(text)]
+    return any(
+        t == word.lower() and "bucket" in tokens[max(i - 1, 0):i + 2] for i, t in enumerate(tokens)
+    )
 
 
 def _whole_candidate(text: str, value: str | None) -> str | None:

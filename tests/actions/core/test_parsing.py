@@ -183,6 +183,10 @@ PATH = "videos/archive/product-tour-v1.mp4"
         ("delete bucket team reports", "team reports", BucketChoice(None, "team reports", ("delete",))),
         ("how big is media-library-prod", None, BucketChoice("media-library-prod")),
         ("how big is my bucket", None, BucketChoice(None)),
+        # a file's name taken for the bucket yields to the bucket-like word after "to"
+        ("upload big-502948.bin to trial-ctx-42", "big-502948.bin", BucketChoice("trial-ctx-42")),
+        ("upload notes.txt to bucket logs.example.com", "logs.example.com", BucketChoice("logs.example.com")),
+        ("list files in bucket data.v2 please", "data.v2", BucketChoice("data.v2")),
     ],
 )
 def test_bucket_choice(text: str, entity: str | None, choice: BucketChoice) -> None:
