@@ -66,14 +66,17 @@ class DemoInstance:
     network: NetworkProfile = NetworkProfile(in_mb=20, out_ratio=2.0)
 
 
+# Three servers that right-sizing tells apart (CPU with daily and weekly patterns, 14+ days of history each):
+# web-1 runs hotter than a t3.micro's CPU credits allow (under-provisioned), web-2 idles on a t3.medium whose
+# capacity a t3.small matches (over-provisioned), and batch-1's night job fits its c5.large (optimized).
 INSTANCES: tuple[DemoInstance, ...] = (
     DemoInstance("web-1", "t3.micro", 0, 10, CpuProfile(level=12, amplitude=38, peak_hour=14), {"team": "web"},
                  network=NetworkProfile(in_mb=30, out_ratio=3.5)),
-    DemoInstance("web-2", "t3.small", 1, 11, CpuProfile(level=8, amplitude=22, peak_hour=14), {"team": "web"},
+    DemoInstance("web-2", "t3.medium", 1, 11, CpuProfile(level=8, amplitude=22, peak_hour=14), {"team": "web"},
                  network=NetworkProfile(in_mb=18, out_ratio=3.0)),
     # a night batch job that pulls data in and writes little back out
     DemoInstance(
-        "batch-1", "c5.large", 0, 20, CpuProfile(level=6, amplitude=70, peak_hour=2, noise=5), {"team": "data"}, 9.0,
+        "batch-1", "c5.large", 0, 20, CpuProfile(level=6, amplitude=55, peak_hour=2, noise=5), {"team": "data"}, 20.0,
         network=NetworkProfile(in_mb=250, out_ratio=0.15),
     ),
 )

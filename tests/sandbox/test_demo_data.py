@@ -72,7 +72,7 @@ def test_storage_at_counts_what_existed() -> None:
 
 def test_instances() -> None:
     assert [(i.name, i.instance_type) for i in INSTANCES] == [
-        ("web-1", "t3.micro"), ("web-2", "t3.small"), ("batch-1", "c5.large"),
+        ("web-1", "t3.micro"), ("web-2", "t3.medium"), ("batch-1", "c5.large"),
     ]
     assert len({(i.az_index, i.host_offset) for i in INSTANCES}) == 3
 

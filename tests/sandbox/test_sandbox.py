@@ -119,7 +119,7 @@ def test_three_named_instances(sandbox: Sandbox) -> None:
     instances = [i for r in ec2.describe_instances()["Reservations"] for i in r["Instances"]]
     named = {next(t["Value"] for t in i["Tags"] if t["Key"] == "Name"): i for i in instances}
     assert {n: i["InstanceType"] for n, i in named.items()} == {
-        "web-1": "t3.micro", "web-2": "t3.small", "batch-1": "c5.large",
+        "web-1": "t3.micro", "web-2": "t3.medium", "batch-1": "c5.large",
     }
     assert {i["State"]["Name"] for i in instances} == {"running"}
     assert len({i["PrivateIpAddress"] for i in instances}) == 3
