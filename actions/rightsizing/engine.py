@@ -87,7 +87,7 @@ def recommend(
     *,
     instance: str,
     current_type: str,
-    cpu: Sequence[float],
+    cpu: Sequence[float] | np.ndarray,
     forecast_upper: float | None,
     region: str,
     percentile: float = 99.5,
@@ -162,7 +162,7 @@ def _finite(value: float | None) -> float | None:
 def _demand(
     instance: str,
     current: InstanceType,
-    cpu: Sequence[float],
+    cpu: Sequence[float] | np.ndarray,
     percentile: float,
     headroom: float,
     forecast_upper: float | None,
