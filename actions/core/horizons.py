@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
-from actions.core.periods import _NUMBERS, _UNITS, WEEKDAYS, normalise
+from actions.core.periods import _NUMBERS, _UNITS, MONTHS, WEEKDAYS, normalise
 
 MAX_DAYS = 7
 DEFAULT = "next 24 hours"
@@ -23,9 +23,12 @@ _AHEAD = re.compile(
     rf"^(?:(?:over|for|in|during|within)\s+)?(?:the\s+)?(?:next|coming|upcoming|following)\s+"
     rf"(?:(\d{{1,4}})\s*{_UNIT}|({_WORD_COUNT})\s+{_UNIT}|{_UNIT})$"
 )
-_IN = re.compile(rf"^in\s+(?:(\d{{1,4}})\s*{_UNIT}|({_WORD_COUNT})\s+{_UNIT})$")
+_IN = re.compile(rf"^(?:in|within)\s+(?:(\d{{1,4}})\s*{_UNIT}|({_WORD_COUNT})\s+{_UNIT})$")
 _LEAD = re.compile(r"^(?:(?:over|for|on|during|by|in|through)\s+)?(?:the\s+)?")
 _WEEKDAY = {name[:3]: i for i, name in enumerate(WEEKDAYS)} | {name: i for i, name in enumerate(WEEKDAYS)}
+_FAR = re.compile(
+    r"^(?:next|coming|this)\s+(?:month|quarter|year|few\s+months)$|^(?:" + "|".join(MONTHS) + r")(?:\s+\d{4})?$"
+)
 _SPANS = {"minute": timedelta(minutes=1), "hour": timedelta(hours=1), "day": timedelta(days=1),
           "week": timedelta(weeks=1)}
 
@@ -88,7 +91,7 @@ def parse_horizon(words: str | None, now: datetime) -> Horizon | None:
         days = (weekday - now.weekday()) % 7 or 7
         day = today + timedelta(days=days)
         return Horizon(day, day + timedelta(days=1), f"on {WEEKDAYS[weekday].capitalize()}")
-    if text in {"next month", "next year", "next quarter", "this month", "next few months", "next 30 days"}:
+    if _FAR.search(text):
         raise TooFarAhead(text)
     return None
 

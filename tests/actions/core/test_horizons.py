@@ -25,6 +25,7 @@ MIDNIGHT = datetime(2026, 12, 3, tzinfo=UTC)
         ("over the next three days", NOW, NOW + timedelta(days=3), "over the next 3 days"),
         ("next day", NOW, NOW + timedelta(days=1), "over the next 24 hours"),
         ("in 2 days", NOW, NOW + timedelta(days=2), "over the next 2 days"),
+        ("within 7 days", NOW, NOW + timedelta(days=7), "over the next 7 days"),
         ("on friday", datetime(2026, 12, 4, tzinfo=UTC), datetime(2026, 12, 5, tzinfo=UTC), "on Friday"),
         ("wed", datetime(2026, 12, 9, tzinfo=UTC), datetime(2026, 12, 10, tzinfo=UTC), "on Wednesday"),
         ("this weekend", datetime(2026, 12, 5, tzinfo=UTC), datetime(2026, 12, 7, tzinfo=UTC), "over the weekend"),
@@ -40,7 +41,8 @@ def test_the_weekend_asked_on_a_saturday_starts_now() -> None:
                                                          "over the weekend")
 
 
-@pytest.mark.parametrize("words", ["next month", "next 30 days", "next 2 weeks", "next year", "in 9 days"])
+@pytest.mark.parametrize("words", ["next month", "next 30 days", "next 2 weeks", "next year", "in 9 days", "in December",
+                                   "next quarter", "january 2027"])
 def test_too_far_ahead(words: str) -> None:
     with pytest.raises(TooFarAhead):
         parse_horizon(words, NOW)
