@@ -70,8 +70,9 @@ def parse_horizon(words: str | None, now: datetime) -> Horizon | None:
     text = normalise(words)
     match = _AHEAD.match(text) or _IN.match(text)
     if match:
-        digits, unit_a, word, unit_b, *rest = (*match.groups(), None)
-        unit = _UNITS[unit_a or unit_b or rest[0]]
+        groups = [*match.groups(), None, None][:5]
+        digits, unit_a, word, unit_b, unit_c = groups
+        unit = _UNITS[str(unit_a or unit_b or unit_c)]
         count = int(digits) if digits else _NUMBERS[word] if word else 1
         return _ahead(count, unit, now)
     text = _LEAD.sub("", text, count=1)
