@@ -37,7 +37,6 @@ INTENT_PURPOSE = {
     "usage_stats": "show account statistics, spend and how I'm used",
     "forecast_load": "forecast an instance's load",
     "rightsize": "recommend the right instance size",
-    "instance_control": "start, stop, reboot or resize instances",
     "inventory_query": "look up store inventory",
     "out_of_stock": "list out-of-stock items",
     "subscribe_alerts": "post alerts into this channel",

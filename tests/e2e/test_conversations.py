@@ -73,8 +73,6 @@ def test_help_lists_implemented_skills_only(chat: Conversation) -> None:
 @pytest.mark.parametrize("request_, what", [
     ("what are my stats", "show account statistics, spend and how I'm used"),
     ("predict my s3 bill for next month", "show account statistics, spend and how I'm used"),
-    ("restart web-2", "start, stop, reboot or resize instances"),
-    ("reboot batch-1", "start, stop, reboot or resize instances"),
     ("alert me when web-2 cpu goes over 80%", "create CloudWatch alarms"),
     ("will web-1 need a bigger instance next week?", "recommend the right instance size"),
 ])
