@@ -76,6 +76,13 @@ INSTANCE_TYPES: list[str] = [
     "m6i.large", "c6g.xlarge", "t3a.large", "m5.4xlarge", "r6g.2xlarge", "t3.nano", "c5.large",
 ]
 
+# Instances named in plain words, not role-number ("legacy-db", "grafana"): "stop <word>" is a change, not a "stop".
+WORD_INSTANCES: list[str] = [
+    "legacy-db", "gitlab-runner", "staging", "monitoring", "old-api", "jump-box", "grafana", "minecraft-server",
+    "dev-box", "build-server", "sftp", "mailer", "wiki", "nat-box", "test-vm", "demo-env", "reporting-db", "jenkins",
+    "vault", "analytics-box", "payments-api", "kibana", "sandbox-vm", "old-web", "crm-prod",
+]
+
 OPERATIONS: list[Name] = ["start", "stop", "reboot", "restart", "start", "stop", "reboot", "restart", "resize"]
 
 METRICS: list[Name] = [
@@ -145,6 +152,7 @@ SLOTS: list[tuple[str, str, list[Name], list[Name]]] = [
     ("{s}", "store", list(STORES), list(STORES)),
     ("{it}", "item", list(ITEMS), list(ITEMS)),
     ("{tp}", "topic", list(TOPICS), list(TOPICS)),
+    ("{iw}", "instance", list(WORD_INSTANCES), list(WORD_INSTANCES)),
 ]
 RAW: dict[str, list[str]] = {"{B}": STORAGE_BUCKETS, "{F}": STORAGE_FILES, "{P}": PREFIXES}
 PLACEHOLDER = re.compile(r"\{(?:[a-z]{1,2}|[A-Z]|x)\}")
@@ -801,6 +809,19 @@ INTENTS: dict[str, list[str]] = {
         "[restarting]{{\"entity\": \"operation\", \"value\": \"restart\"}} {i} now is fine",
         "[start](operation) {i} back up", "[shut down]{{\"entity\": \"operation\", \"value\": \"stop\"}} the {i} box",
         "[reboot](operation) {i} and {i}",
+        # How busy people type it: terse, "pls", "for now", a type after "down to" / "up to", names in plain words.
+        "pls [stop](operation) {i}", "[stop](operation) {i} for now", "[stop](operation) {i} for tonight",
+        "[restart](operation) {i} pls", "can u [restart](operation) {i}",
+        "[reboot](operation) {i} asap, it's not responding", "[start](operation) {i} up again", "[start](operation) {i} pls",
+        "need {i} [restarted]{{\"entity\": \"operation\", \"value\": \"restart\"}}", "{i} is down, [start](operation) it",
+        "[stop](operation) {iw}", "[start](operation) {iw}",
+        "[reboot](operation) {iw}", "[restart](operation) {iw} please", "pls [stop](operation) {iw}",
+        "[stop](operation) {iw} pls", "[shut down]{{\"entity\": \"operation\", \"value\": \"stop\"}} {iw}",
+        "[resize](operation) {iw} to {t}", "change {i} to {t} please", "move {i} to a {t}",
+        "[resize](operation) {i} down to a {t}", "[resize](operation) {i} up to {t}",
+        "[downsize]{{\"entity\": \"operation\", \"value\": \"resize\"}} {i} to {t} pls",
+        "[upsize]{{\"entity\": \"operation\", \"value\": \"resize\"}} {i} to a {t}",
+        "[resize](operation) it to {t}", "make it a {t}", "change {iw} to a {t}",
     ],
     "inventory_query": [
         "how many {it} are in stock in {s}", "stock of {it} at {s}", "do we have {it} in {s}",

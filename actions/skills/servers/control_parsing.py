@@ -24,6 +24,9 @@ _PATTERN = re.compile(
     + r")(?![\w.])",
     re.IGNORECASE,
 )
+# "turn web-2 off", "power batch-1 on": the verb and its particle around the name.
+_SPLIT = re.compile(r"\b(?:turn|switch|power|spin|fire|boot)\s+\S+\s+(off|down|on|up)\b", re.IGNORECASE)
+_PARTICLE: dict[str, Operation] = {"off": "stop", "down": "stop", "on": "start", "up": "start"}
 # "make web-2 a t3.small", "switch node-9 to c5.large": a target type is a resize, whatever the verb. The shape of
 # an EC2 type (family, generation, size), so "upload report.pdf to x" never names one.
 _TO_TYPE = re.compile(
@@ -40,6 +43,9 @@ def operation_named(entity: str | None, text: str, instance_type: str | None = N
     if found is None:
         match = _PATTERN.search(text)
         found = _BY_WORD[" ".join(match.group(1).lower().split())] if match else None
+    if found is None:
+        split = _SPLIT.search(text)
+        found = _PARTICLE[split.group(1).lower()] if split else None
     if found != "reboot" and (instance_type or target_type_in(text)):
         return "resize"
     return found

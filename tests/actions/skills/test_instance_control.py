@@ -309,6 +309,8 @@ async def test_same_for_another_instance_repeats_the_operation(
     ("upgrade", "upgrade worker-15 to m5.large", "m5.large", "resize"),
     ("stop", "stop web-2 and make it a t3.small", "t3.small", "resize"),
     ("reboot", "reboot web-2", "t3.small", "reboot"),
+    ("turn", "turn web-2 off", None, "stop"),
+    (None, "power batch-1 on", None, "start"),
     (None, "web-2", None, None),
     (None, "what about stopwatch-1", None, None),
     (None, "upload report.pdf to web-2", None, None),
