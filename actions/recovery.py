@@ -19,6 +19,7 @@ from actions.aws.buckets import BucketService
 from actions.aws.clients import ClientFactory
 from actions.aws.cost.lifecycle import LifecycleService
 from actions.aws.errors import AwsCallFailed, CloudButlerError
+from actions.aws.instances import InstanceControl
 from actions.aws.multipart import MultipartUploads, PendingUpload
 from actions.aws.objects import ObjectService
 from actions.aws.prefixes import PrefixService
@@ -43,7 +44,7 @@ class Settled:
     """What recovery found and did for one interrupted attempt."""
 
     attempt: Mapping[str, Any]
-    state: str  # "not_uploaded", "completed", "exists", "missing", "empty", "not_empty", "rules" or "unknown"
+    state: str  # "not_uploaded", "completed", "exists", "missing", "empty", "not_empty", "rules", "instance", "unknown"
     aborted: int = 0
     cleanup_error: str = ""
     facts: Mapping[str, Any] = field(default_factory=dict)
@@ -185,6 +186,10 @@ class Recovery:
             prefix = str(parameters.get("prefix") or "")
             if action == "delete_prefix" and bucket and prefix:
                 return ("not_empty" if PrefixService(s3).inspect(bucket, prefix, 1).objects else "empty"), {}
+            if action.endswith("_instance") and parameters.get("instance_id"):
+                # Only looked at, never changed: what to do about it is the user's call.
+                now = InstanceControl(self.clients.client("ec2")).refresh(str(parameters["instance_id"]))
+                return "instance", {"now_state": now.state, "now_type": now.instance_type}
             if action == "apply_lifecycle" and bucket:
                 ids = [str(rule.get("ID") or "unnamed") for rule in LifecycleService(s3=s3).current_rules(bucket)]
                 rules = plural(len(ids), "lifecycle rule") + (f" ({and_join(ids)})" if ids else "")

@@ -50,6 +50,10 @@ INTERRUPTED_WHAT = {
     "delete_prefix": "Deleting everything under {url}",
     "restore_object": "The restore of {url}",
     "apply_lifecycle": "Applying the lifecycle policy to {bucket}",
+    "start_instance": "Starting {instance}",
+    "stop_instance": "Stopping {instance}",
+    "reboot_instance": "Rebooting {instance}",
+    "resize_instance": "Resizing {instance} from {from_type} to {to_type}",
 }
 INTERRUPTED_WHAT_OTHER = "A change to {target} ({action})"
 INTERRUPTED_STATE = {
@@ -74,6 +78,10 @@ INTERRUPTED_STATE = {
     ("delete_prefix", "not_empty"): "Some objects under it may already be deleted (that cannot be undone), but "
                                     "others are still there. Ask me to delete everything under it again to finish.",
     ("delete_prefix", "empty"): "Nothing is left under it, so the delete went through.",
+    **{(action, "instance"): "{instance} is {now_state} on {now_type} now. Ask me again if that is not what you want."
+       for action in ("start_instance", "stop_instance", "reboot_instance")},
+    ("resize_instance", "instance"): "{instance} is {now_state} on {now_type} now (it was a {from_type} before). Ask "
+                                     "me again if that is not what you want.",
     ("apply_lifecycle", "rules"): "{bucket} now has {rules}. Ask me \"show lifecycle policy for {bucket}\" to "
                                   "check them, and to set up the policy again if they are not what you wanted.",
 }
@@ -93,10 +101,13 @@ def interrupted_text(
     what was cleaned up, and what to do now."""
     bucket = str(parameters.get("bucket") or "?")
     key = str(parameters.get("key") or parameters.get("prefix") or "")
+    instance = str(parameters.get("instance") or "")
     values = {
         **{name: str(value) for name, value in (facts or {}).items()}, "bucket": bucket, "action": action,
         "url": s3_url(bucket, key), "file": str(parameters.get("file") or key),
-        "target": s3_url(bucket, key) if key else f"bucket {bucket}",
+        "target": s3_url(bucket, key) if key else f"instance {instance}" if instance else f"bucket {bucket}",
+        "instance": instance, "from_type": str(parameters.get("type") or "?"),
+        "to_type": str(parameters.get("target") or "?"),
     }
     what = INTERRUPTED_WHAT.get(action, INTERRUPTED_WHAT_OTHER).format(**values)
     template = INTERRUPTED_STATE.get((action, state)) or INTERRUPTED_UNKNOWN

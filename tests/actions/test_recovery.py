@@ -28,6 +28,7 @@ from actions.recovery import Recovery, ours
 from actions.skills.storage import transfers
 from actions.skills.storage.sync import ActionSyncFolder
 from actions.skills.storage.transfers import ActionUploadFile
+from tests.actions.aws.test_instances import launch
 from tests.actions.harness import run_action
 from tests.actions.skills.storage.support import Posts, ask, fail_with, make_env, pending_of
 from tests.fakes.moto_s3 import set_last_modified
@@ -253,6 +254,26 @@ async def test_every_kind_of_change_is_closed_and_explained(
     assert "was interrupted: I restarted while it was running." in text and says in text
     assert text == wording.interrupted_text(action, parameters, state=state, when=when(attempt),
                                              facts=settled.facts)
+
+
+async def test_an_interrupted_instance_change_says_the_state_it_left_without_touching_it(
+    aws: ClientFactory, audit: AuditLog
+) -> None:
+    ec2 = aws.client("ec2")
+    web2 = launch(ec2, "web-2", "t3.small")
+    ec2.stop_instances(InstanceIds=[web2])  # killed after the stop and the type change, before the start
+    parameters = {"instance": "web-2", "instance_id": web2, "operation": "resize", "type": "t3.medium",
+                  "target": "t3.small"}
+    attempt = audit.attempt(who=WHO, action="resize_instance", parameters=parameters)
+    posts = Posts()
+    [settled] = await recovery_for(aws, audit, posts).run()
+    assert (settled.state, dict(settled.facts)) == ("instance", {"now_state": "stopped", "now_type": "t3.small"})
+    assert posts.sent == [(SENDER, (
+        f"Resizing web-2 from t3.medium to t3.small, which you asked for at {when(attempt)}, was interrupted: I "
+        "restarted while it was running. web-2 is stopped on t3.small now (it was a t3.medium before). Ask me again "
+        "if that is not what you want."
+    ))]
+    assert ec2.describe_instances(InstanceIds=[web2])["Reservations"][0]["Instances"][0]["State"]["Name"] == "stopped"
 
 
 async def test_an_interrupted_sync_aborts_the_uploads_of_its_parted_files_only(
