@@ -16,7 +16,7 @@ from actions.core.base import ConfirmableAction, Skill
 from actions.core.confirmation import Choice, Question
 from actions.core.jobs import Job
 from actions.skills.servers import control_wording as say
-from actions.skills.servers.control_parsing import operation_named, target_type_in
+from actions.skills.servers.control_parsing import instance_named, operation_named, target_type_in
 
 INTENT = "instance_control"
 # A change that takes the instance offline until someone acts again: its yes button is drawn red.
@@ -69,7 +69,7 @@ class ActionInstanceControl(ConfirmableAction):
             text = f"{text} {before}"
         operation = operation_named(operation_entity, text, target)
         control = self.control()
-        name = self.instance_of(tracker)
+        name = instance_named(self.instance_of(tracker))
         if not name:
             known = await self.blocking(control.known)
             dispatcher.utter_message(text=say.NEED_INSTANCE.format(operation=operation or "change",

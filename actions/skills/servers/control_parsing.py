@@ -56,3 +56,13 @@ def target_type_in(text: str) -> str | None:
     match = _TO_TYPE.search(text)
     return match.group(1).lower() if match else None
 
+
+_PARTICLE_AT_END = re.compile(r"\s+(?:off|on|up|down|back up|back online)$", re.IGNORECASE)
+
+
+def instance_named(entity: str | None) -> str | None:
+    """The instance the extractor found, without the particle of a split verb it took along ("web-2 off" of "turn
+    web-2 off")."""
+    if not entity:
+        return entity
+    return _PARTICLE_AT_END.sub("", entity.strip()) or None

@@ -321,6 +321,13 @@ def test_the_operation_comes_from_the_words_people_use(
     assert operation_named(entity, text, instance_type) == expected
 
 
+async def test_a_split_verb_finds_the_instance_and_the_operation(
+    action: ActionInstanceControl, fleet: dict[str, str]
+) -> None:
+    _, text = await request(action, "turn web-2 off", operation="turn", instance="web-2 off")
+    assert text.startswith(f"Stop web-2 ({fleet['web-2']}, t3.medium)?")
+
+
 def test_a_target_type_is_read_only_in_its_place() -> None:
     assert target_type_in("resize web-2 to T3.Small please") == "t3.small"
     assert target_type_in("make web-2 a c6g.xlarge") == "c6g.xlarge"
