@@ -18,7 +18,7 @@ import numpy as np
 STEP = dt.timedelta(minutes=5)
 SPD = 288  # 5-minute steps per day
 
-Generator = Callable[[np.random.Generator, int, int], np.ndarray]
+Generator = Callable[[np.random.Generator, int, float], np.ndarray]
 
 # Which kinds of server each set holds, and how often (weights). The report set is deliberately a different mix.
 MIXES: dict[str, dict[str, float]] = {
@@ -60,7 +60,7 @@ def _spikes(rng: np.random.Generator, n: int, rate_per_day: float, height: tuple
     return out
 
 
-def web(rng: np.random.Generator, n: int, start: int) -> np.ndarray:
+def web(rng: np.random.Generator, n: int, start: float) -> np.ndarray:
     hour, dow = _clock(start, n)
     base, amp = rng.uniform(5, 25), rng.uniform(15, 50)
     weekend = np.where(dow >= 5, rng.uniform(0.3, 0.8), 1.0)
@@ -69,7 +69,7 @@ def web(rng: np.random.Generator, n: int, start: int) -> np.ndarray:
     return level + noise + _spikes(rng, n, rng.uniform(0, 1.5), (10, 40))
 
 
-def batch(rng: np.random.Generator, n: int, start: int) -> np.ndarray:
+def batch(rng: np.random.Generator, n: int, start: float) -> np.ndarray:
     hour, dow = _clock(start, n)
     level = np.full(n, rng.uniform(2, 10))
     for _ in range(int(rng.integers(1, 4))):
@@ -82,19 +82,19 @@ def batch(rng: np.random.Generator, n: int, start: int) -> np.ndarray:
     return level + jitter + _spikes(rng, n, rng.uniform(0, 0.5), (10, 30))
 
 
-def idle(rng: np.random.Generator, n: int, start: int) -> np.ndarray:
+def idle(rng: np.random.Generator, n: int, start: float) -> np.ndarray:
     hour, _ = _clock(start, n)
     cron = ((hour % 1) < 1 / 12) * rng.uniform(0, 4)  # an hourly cron job
     return rng.uniform(0.3, 3) + cron + np.abs(rng.normal(0, 0.4, n)) + _spikes(rng, n, rng.uniform(0, 0.7), (5, 25))
 
 
-def trend(rng: np.random.Generator, n: int, start: int) -> np.ndarray:
+def trend(rng: np.random.Generator, n: int, start: float) -> np.ndarray:
     growth = rng.uniform(0.5, 3.0) * (1 if rng.random() < 0.8 else -1)  # percentage points per day
     series = web(rng, n, start) if rng.random() < 0.7 else batch(rng, n, start)
     return series + growth * np.arange(n) / SPD + (0 if growth > 0 else -growth * n / SPD)
 
 
-def regime(rng: np.random.Generator, n: int, start: int) -> np.ndarray:
+def regime(rng: np.random.Generator, n: int, start: float) -> np.ndarray:
     """A deployment, a migration or a new customer: level and/or pattern change at some point."""
     first = web(rng, n, start) if rng.random() < 0.6 else batch(rng, n, start)
     cut = int(rng.uniform(0.3, 0.85) * n)
@@ -105,7 +105,7 @@ def regime(rng: np.random.Generator, n: int, start: int) -> np.ndarray:
     return np.concatenate([first[:cut], second[cut:]])
 
 
-def noisy(rng: np.random.Generator, n: int, start: int) -> np.ndarray:
+def noisy(rng: np.random.Generator, n: int, start: float) -> np.ndarray:
     """Weak daily pattern under a wandering level: shared hosts, queue workers."""
     hour, _ = _clock(start, n)
     walk = np.cumsum(rng.normal(0, rng.uniform(0.1, 0.4), n))
@@ -114,7 +114,7 @@ def noisy(rng: np.random.Generator, n: int, start: int) -> np.ndarray:
     return rng.uniform(20, 50) + walk + daily + _ar1(rng, n, 0.5, rng.uniform(2, 6))
 
 
-def spiky(rng: np.random.Generator, n: int, start: int) -> np.ndarray:
+def spiky(rng: np.random.Generator, n: int, start: float) -> np.ndarray:
     return web(rng, n, start) * rng.uniform(0.3, 0.7) + _spikes(rng, n, rng.uniform(3, 10), (20, 60))
 
 
