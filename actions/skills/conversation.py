@@ -35,8 +35,6 @@ EARLIER_BUTTONS_NOTHING_PENDING = f"{wording.EARLIER_BUTTONS} {NOTHING_PENDING}"
 # table when its skill is built; tests check that every entry's intent is routed to action_not_available.
 INTENT_PURPOSE = {
     "usage_stats": "show account statistics, spend and how I'm used",
-    "forecast_load": "forecast an instance's load",
-    "rightsize": "recommend the right instance size",
     "inventory_query": "look up store inventory",
     "out_of_stock": "list out-of-stock items",
     "subscribe_alerts": "post alerts into this channel",

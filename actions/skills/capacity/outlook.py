@@ -1,0 +1,133 @@
+"""The work behind the capacity skills, without Rasa: an instance's five-minute CPU history, the forecast the
+per-series choice of model makes from it, and the right-sizing recommendation that combines both. Blocking (metric
+queries and model fitting): callers run it in a thread executor or a background job.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from actions.aws.capacity import STEP, CapacityHistory, CpuHistory, lookback_days
+from actions.aws.server import InstanceSummary
+from actions.core.horizons import Horizon, steps_until
+from actions.forecasting import Choice, choose_and_forecast
+from actions.rightsizing.engine import Recommendation, recommend
+
+PERCENTILES = (90.0, 95.0, 99.5)
+DEFAULT_PERCENTILE = 99.5
+DEFAULT_HEADROOM = 0.20
+RIGHTSIZE_DAYS = 7  # the coming period whose forecast mean a recommendation must also cover (CPU credits)
+# The forecast peak a recommendation must cover (with headroom on top) is the highest 80 % upper bound of the next
+# day: the horizon the models are back-tested and their intervals calibrated on. Further out the intervals only
+# widen by assumption, and the lookback's percentile already holds the weekly peaks; the 95 % bound plus headroom
+# would size for a one-in-twenty worst case twice over.
+BOUND_STEPS = 288
+
+
+@dataclass(frozen=True)
+class CapacitySettings:
+    lookback_days: int = 14
+    percentile: float = DEFAULT_PERCENTILE
+    headroom: float = DEFAULT_HEADROOM
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> CapacitySettings:
+        """CLOUDBUTLER_LOOKBACK_DAYS (1-93), CLOUDBUTLER_RIGHTSIZE_PERCENTILE (90, 95 or 99.5),
+        CLOUDBUTLER_RIGHTSIZE_HEADROOM (percent); a value that makes no sense falls back to the default."""
+        env = os.environ if env is None else env
+        days = lookback_days(int(_number(env.get("CLOUDBUTLER_LOOKBACK_DAYS"), 14)))
+        percentile = _number(env.get("CLOUDBUTLER_RIGHTSIZE_PERCENTILE"), DEFAULT_PERCENTILE)
+        headroom = _number(env.get("CLOUDBUTLER_RIGHTSIZE_HEADROOM"), DEFAULT_HEADROOM * 100) / 100
+        return cls(
+            lookback_days=days,
+            percentile=percentile if percentile in PERCENTILES else DEFAULT_PERCENTILE,
+            headroom=headroom if 0 <= headroom <= 1 else DEFAULT_HEADROOM,
+        )
+
+
+def _number(value: str | None, default: float) -> float:
+    try:
+        return float(value) if value else default
+    except ValueError:
+        return default
+
+
+@dataclass(frozen=True)
+class Outlook:
+    """One instance: its history, the forecast from the end of the history to the end of ``horizon``, and - when
+    asked for - the right-sizing recommendation."""
+
+    history: CpuHistory
+    horizon: Horizon
+    choice: Choice
+    recommendation: Recommendation | None = None
+    window: slice = field(default_factory=lambda: slice(0, 0))  # the forecast steps inside ``horizon``
+
+    @property
+    def instance(self) -> InstanceSummary:
+        return self.history.instance
+
+    @property
+    def forecast_start(self) -> dt.datetime:
+        return self.history.end
+
+    def times(self) -> list[dt.datetime]:
+        return [self.forecast_start + STEP * i for i in range(len(self.choice.forecast.mean))]
+
+    def in_window(self, values: np.ndarray) -> np.ndarray:
+        return values[self.window]
+
+
+def _window(horizon: Horizon, start: dt.datetime, steps: int) -> slice:
+    """The forecast steps (from ``start``) that fall inside ``horizon``: at least one."""
+    first = min(max(0, int((horizon.start - start) / STEP)), steps - 1)
+    last = min(steps, max(first + 1, steps_until(horizon.end, start, STEP)))
+    return slice(first, last)
+
+
+def outlook(
+    capacity: CapacityHistory, instance: InstanceSummary, horizon: Horizon, *, region: str,
+    settings: CapacitySettings, rightsize: bool = False, percentile: float | None = None,
+) -> Outlook:
+    """History, forecast to the end of ``horizon`` (at least the next ``RIGHTSIZE_DAYS`` when ``rightsize``) and
+    the recommendation, which must also cover the next day's peak 80 % upper bound and the forecast's mean."""
+    history = capacity.cpu(instance, days=settings.lookback_days)
+    end = max(horizon.end, history.end + dt.timedelta(days=RIGHTSIZE_DAYS)) if rightsize else horizon.end
+    steps = steps_until(end, history.end, STEP)
+    choice = choose_and_forecast(history.values, horizon=steps)
+    window = _window(horizon, history.end, steps)
+    recommendation = None
+    if rightsize:
+        recommendation = recommend(
+            instance=instance.label, current_type=instance.instance_type, cpu=history.values.tolist(),
+            forecast_upper=float(np.max(choice.forecast.hi80[:BOUND_STEPS])),
+            forecast_mean=float(np.mean(choice.forecast.mean)),
+            region=region, percentile=percentile or settings.percentile, headroom=settings.headroom,
+        )
+    return Outlook(history=history, horizon=horizon, choice=choice, recommendation=recommendation, window=window)
+
+
+def fleet_outlooks(
+    capacity: CapacityHistory, horizon: Horizon, *, region: str, settings: CapacitySettings,
+    progress: Callable[[int, int | None], None], percentile: float | None = None,
+) -> tuple[list[Outlook], list[tuple[InstanceSummary, Exception]]]:
+    """Every running instance's outlook with a recommendation, reporting (done, total) after each; instances that
+    cannot be judged (too little history) are returned beside, with why."""
+    from actions.aws.errors import CloudButlerError
+
+    instances = capacity.running()
+    done: list[Outlook] = []
+    skipped: list[tuple[InstanceSummary, Exception]] = []
+    progress(0, len(instances))
+    for index, instance in enumerate(instances, start=1):
+        try:
+            done.append(outlook(capacity, instance, horizon, region=region, settings=settings, rightsize=True,
+                                percentile=percentile))
+        except CloudButlerError as exc:
+            skipped.append((instance, exc))
+        progress(index, len(instances))
+    return done, skipped
