@@ -76,7 +76,7 @@ INSTANCES: tuple[DemoInstance, ...] = (
                  network=NetworkProfile(in_mb=18, out_ratio=3.0)),
     # a night batch job that pulls data in and writes little back out
     DemoInstance(
-        "batch-1", "c5.large", 0, 20, CpuProfile(level=6, amplitude=55, peak_hour=2, noise=5), {"team": "data"}, 20.0,
+        "batch-1", "c5.large", 0, 20, CpuProfile(level=6, amplitude=45, peak_hour=2, noise=5), {"team": "data"}, 20.0,
         network=NetworkProfile(in_mb=250, out_ratio=0.15),
     ),
 )
