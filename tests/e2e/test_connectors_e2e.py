@@ -347,3 +347,29 @@ def test_slack_confirmation_round_trip_by_button(stack: Stack, slack: SlackSide)
     done = slack.post_after(before, lambda c: "Created bucket" in c.args.get("text", ""))
     assert bucket in done.args["text"]
     assert bucket_exists(stack, bucket)
+
+
+# --- charts on both platforms: a forecast and a right-sizing answer -------------------------------------------
+
+
+def test_discord_forecast_is_text_and_a_chart_file(stack: Stack, discord: DiscordSide) -> None:
+    before = len(discord.fake.posted(CHANNEL))
+    discord.say("forecast web-1 for tomorrow", user=fresh_discord_user())
+    reply = discord.post_after(CHANNEL, before, lambda p: bool(p.files))
+    [(name, png)] = reply.files.items()
+    assert name.endswith("forecast-web-1.png") and png[:8] == b"\x89PNG\r\n\x1a\n"
+    texts = " ".join(str(p.json.get("content") or "") for p in discord.fake.posted(CHANNEL)[before:])
+    assert "web-1 (t3.micro) tomorrow: CPU should average about" in texts
+
+
+def test_slack_rightsize_web_2_is_text_and_a_chart_upload(stack: Stack, slack: SlackSide) -> None:
+    uploads = len(slack.fake.called("files.completeUploadExternal"))
+    before = len(slack.posts())
+    slack.socket(slack.users.mention("is web-2 the right size?", user=fresh_slack_user()))
+    post = slack.post_after(before, lambda c: c.args.get("channel") == SLACK_CHANNEL
+                            and "over-provisioned" in str(c.args.get("text")))
+    assert str(post.args["text"]).startswith("web-2 (t3.medium) is over-provisioned")
+    slack.loop.run(slack.fake.wait_for(
+        lambda: len(slack.fake.called("files.completeUploadExternal")) > uploads, 60), 65)
+    complete = slack.fake.called("files.completeUploadExternal")[-1]
+    assert complete.args["files"][0]["title"].endswith("rightsize-web-2.png")
