@@ -159,6 +159,8 @@ class SkillAction(Action, abc.ABC):
         """The instance this message names, else - when it points back ("how is it doing?") or a skill needs one
         (``required``) - the one the conversation talks about."""
         name = self.entity(tracker, "instance")
+        if name and name[-2:] in {"'s", "\u2019s"} and len(name) > 2:
+            name = name[:-2]  # "batch-1's cpu": the possessive is not part of the name
         if name and name.lower() in {"it", "that", "this", "this one", "that one"}:
             name = None
         if not name and (required or refers_back(self.text_of(tracker))):

@@ -191,3 +191,11 @@ async def test_which_of_our_servers_are_oversized(aws: ClientFactory, fleet: dic
 ])
 def test_percentile_named(text: str, value: float | None) -> None:
     assert percentile_named(text) == value
+
+
+async def test_a_possessive_is_not_part_of_the_name(aws: ClientFactory, fleet: dict[str, str], tmp_path: Path) -> None:
+    action = skill(ActionForecastLoad, aws, tmp_path)
+    _, [reply] = await run_action(action, tracker_for(
+        "what will batch-1's cpu look like tomorrow?", intent="forecast_load",
+        entities=ents(instance="batch-1's", metric="cpu", period="tomorrow")))
+    assert reply["text"].startswith("batch-1 (c5.large) tomorrow: CPU should average about ")
