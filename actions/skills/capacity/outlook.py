@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from actions.aws.capacity import STEP, CapacityHistory, CpuHistory, lookback_days
+from actions.aws.errors import CloudButlerError
 from actions.aws.server import InstanceSummary
 from actions.core.horizons import Horizon, steps_until
-from actions.forecasting import Choice, choose_and_forecast
+from actions.forecasting import Choice, choose_and_forecast, fleet
 from actions.rightsizing.engine import Recommendation, recommend
 
 PERCENTILES = (90.0, 95.0, 99.5)
@@ -89,6 +90,27 @@ def _window(horizon: Horizon, start: dt.datetime, steps: int) -> slice:
     return slice(first, last)
 
 
+def _steps(horizon: Horizon, history_end: dt.datetime, rightsize: bool) -> int:
+    end = max(horizon.end, history_end + dt.timedelta(days=RIGHTSIZE_DAYS)) if rightsize else horizon.end
+    return steps_until(end, history_end, STEP)
+
+
+def _assemble(
+    history: CpuHistory, choice: Choice, horizon: Horizon, *, region: str, settings: CapacitySettings,
+    rightsize: bool, percentile: float | None,
+) -> Outlook:
+    recommendation = None
+    if rightsize:
+        recommendation = recommend(
+            instance=history.instance.label, current_type=history.instance.instance_type,
+            cpu=history.values.tolist(), forecast_upper=float(np.max(choice.forecast.hi80[:BOUND_STEPS])),
+            forecast_mean=float(np.mean(choice.forecast.mean)),
+            region=region, percentile=percentile or settings.percentile, headroom=settings.headroom,
+        )
+    window = _window(horizon, history.end, len(choice.forecast.mean))
+    return Outlook(history=history, horizon=horizon, choice=choice, recommendation=recommendation, window=window)
+
+
 def outlook(
     capacity: CapacityHistory, instance: InstanceSummary, horizon: Horizon, *, region: str,
     settings: CapacitySettings, rightsize: bool = False, percentile: float | None = None,
@@ -96,38 +118,49 @@ def outlook(
     """History, forecast to the end of ``horizon`` (at least the next ``RIGHTSIZE_DAYS`` when ``rightsize``) and
     the recommendation, which must also cover the next day's peak 80 % upper bound and the forecast's mean."""
     history = capacity.cpu(instance, days=settings.lookback_days)
-    end = max(horizon.end, history.end + dt.timedelta(days=RIGHTSIZE_DAYS)) if rightsize else horizon.end
-    steps = steps_until(end, history.end, STEP)
-    choice = choose_and_forecast(history.values, horizon=steps)
-    window = _window(horizon, history.end, steps)
-    recommendation = None
-    if rightsize:
-        recommendation = recommend(
-            instance=instance.label, current_type=instance.instance_type, cpu=history.values.tolist(),
-            forecast_upper=float(np.max(choice.forecast.hi80[:BOUND_STEPS])),
-            forecast_mean=float(np.mean(choice.forecast.mean)),
-            region=region, percentile=percentile or settings.percentile, headroom=settings.headroom,
-        )
-    return Outlook(history=history, horizon=horizon, choice=choice, recommendation=recommendation, window=window)
+    choice = choose_and_forecast(history.values, horizon=_steps(horizon, history.end, rightsize))
+    return _assemble(history, choice, horizon, region=region, settings=settings, rightsize=rightsize,
+                     percentile=percentile)
+
+
+SERIAL_FLEET = 4  # up to this many instances are forecast in this process; more go to a pool of worker processes
 
 
 def fleet_outlooks(
     capacity: CapacityHistory, horizon: Horizon, *, region: str, settings: CapacitySettings,
-    progress: Callable[[int, int | None], None], percentile: float | None = None,
+    progress: Callable[[int, int | None], None], percentile: float | None = None, workers: int | None = None,
 ) -> tuple[list[Outlook], list[tuple[InstanceSummary, Exception]]]:
-    """Every running instance's outlook with a recommendation, reporting (done, total) after each; instances that
-    cannot be judged (too little history) are returned beside, with why."""
-    from actions.aws.errors import CloudButlerError
-
+    """Every running instance's outlook with a recommendation; instances that cannot be judged (too little
+    history) are returned beside, with why. ``progress(done, 2 * instances)``: one step per history read, then one
+    per forecast (``fleet_progress`` words it)."""
     instances = capacity.running()
-    done: list[Outlook] = []
+    total = 2 * len(instances)
+    histories: dict[str, CpuHistory] = {}
     skipped: list[tuple[InstanceSummary, Exception]] = []
-    progress(0, len(instances))
+    progress(0, total)
     for index, instance in enumerate(instances, start=1):
         try:
-            done.append(outlook(capacity, instance, horizon, region=region, settings=settings, rightsize=True,
-                                percentile=percentile))
+            histories[instance.instance_id] = capacity.cpu(instance, days=settings.lookback_days)
         except CloudButlerError as exc:
             skipped.append((instance, exc))
-        progress(index, len(instances))
+        progress(index, total)
+    read = len(instances)
+    if not histories:
+        return [], skipped
+    end = next(iter(histories.values())).end  # one clock: every history ends at the same step
+    choices = fleet(
+        {key: history.values for key, history in histories.items()}, horizon=_steps(horizon, end, True),
+        workers=workers if workers is not None else (1 if len(histories) <= SERIAL_FLEET else None),
+        progress=lambda done, _total: progress(read + len(skipped) + done, total),
+    )
+    done = [_assemble(histories[key], choice, horizon, region=region, settings=settings, rightsize=True,
+                      percentile=percentile) for key, choice in choices.items()]
     return done, skipped
+
+
+def fleet_progress(done: int, total: int | None) -> tuple[str, int, int]:
+    """("read", n, of) while histories are read, then ("sized", n, of)."""
+    instances = (total or 0) // 2
+    if done <= instances:
+        return "read", done, instances
+    return "sized", done - instances, instances

@@ -18,7 +18,7 @@ from actions.core.late import Reply
 from actions.skills.capacity import charts
 from actions.skills.capacity import wording as say
 from actions.skills.capacity.base import CapacityAction, percentile_named
-from actions.skills.capacity.outlook import Outlook, fleet_outlooks, outlook
+from actions.skills.capacity.outlook import Outlook, fleet_outlooks, fleet_progress, outlook
 
 
 def instance_replies(result: Outlook, chart: str | None, asked_type: str | None = None) -> list[Reply]:
@@ -52,6 +52,11 @@ def fleet_replies(
     if chart:
         reply["image"] = chart
     return [reply]
+
+
+def fleet_progress_text(done: int, total: int | None) -> str:
+    phase, count, instances = fleet_progress(done, total)
+    return say.FLEET_PROGRESS[phase].format(done=count, total=instances)
 
 
 class ActionRightsize(CapacityAction):
@@ -96,7 +101,7 @@ class ActionRightsize(CapacityAction):
 
         self.jobs.start(Job(
             sender_id=tracker.sender_id, work=work,
-            progress_text=lambda done, total: say.FLEET_PROGRESS.format(done=done, total=total or "?"),
+            progress_text=fleet_progress_text,
             title="the right-sizing of the fleet",
         ))
         return []

@@ -30,7 +30,10 @@ ONLY_CPU_NETWORK = (
 )
 NO_INSTANCES = "There are no running instances to right-size in this account and region."
 FLEET_STARTED = "Checking {count} - I'll post the table here when it's done."
-FLEET_PROGRESS = "Right-sizing: {done} of {total} instances checked..."
+FLEET_PROGRESS = {
+    "read": "Right-sizing: read the CPU history of {done} of {total} instances...",
+    "sized": "Right-sizing: forecast and sized {done} of {total} instances...",
+}
 
 MODEL_NAMES = {
     "seasonal_naive": "seasonal naive (yesterday's or last week's curve repeated)",

@@ -13,13 +13,15 @@ from typing import Any
 import pytest
 
 import actions.skills.server_status  # noqa: F401 - registers the replies about instances, as the action server does
+from actions.aws.capacity import CapacityHistory
 from actions.aws.clients import ClientFactory
+from actions.core.horizons import parse_horizon
 from actions.core.jobs import JobRunner
 from actions.skills.capacity import wording as say
 from actions.skills.capacity.base import CapacityAction, percentile_named
 from actions.skills.capacity.forecast import ActionForecastLoad
-from actions.skills.capacity.outlook import CapacitySettings
-from actions.skills.capacity.rightsize import ActionRightsize
+from actions.skills.capacity.outlook import CapacitySettings, fleet_outlooks
+from actions.skills.capacity.rightsize import ActionRightsize, fleet_progress_text
 from sandbox.demo_data import INSTANCES
 from sandbox.metrics import cpu_series, install_fast_metric_queries
 from tests.actions.harness import run_action, tracker_for
@@ -199,3 +201,30 @@ async def test_a_possessive_is_not_part_of_the_name(aws: ClientFactory, fleet: d
         "what will batch-1's cpu look like tomorrow?", intent="forecast_load",
         entities=ents(instance="batch-1's", metric="cpu", period="tomorrow")))
     assert reply["text"].startswith("batch-1 (c5.large) tomorrow: CPU should average about ")
+
+
+def test_fleet_progress_words_both_phases() -> None:
+    assert fleet_progress_text(0, 6) == "Right-sizing: read the CPU history of 0 of 3 instances..."
+    assert fleet_progress_text(3, 6) == "Right-sizing: read the CPU history of 3 of 3 instances..."
+    assert fleet_progress_text(5, 6) == "Right-sizing: forecast and sized 2 of 3 instances..."
+
+
+def test_a_fleet_forecast_in_worker_processes_matches_one_in_this_process(
+    aws: ClientFactory, fleet: dict[str, str]
+) -> None:
+    capacity = CapacityHistory(ec2=aws.client("ec2"), cloudwatch=aws.client("cloudwatch"), clock=lambda: NOW)
+    horizon = parse_horizon("next week", NOW)
+    assert horizon is not None
+    reports: list[tuple[int, int | None]] = []
+    pooled, skipped = fleet_outlooks(capacity, horizon, region="us-east-1", settings=CapacitySettings(),
+                                     progress=lambda done, total: reports.append((done, total)), workers=2)
+    assert skipped == []
+    assert reports[0] == (0, 6) and reports[-1] == (6, 6) and [d for d, _ in reports] == sorted(d for d, _ in reports)
+    serial = {o.instance.label: o for o in fleet_outlooks(capacity, horizon, region="us-east-1",
+                                                            settings=CapacitySettings(), progress=lambda *_: None,
+                                                            workers=1)[0]}
+    for result in pooled:
+        twin = serial[result.instance.label]
+        assert result.choice.model == twin.choice.model
+        assert (result.choice.forecast.mean == twin.choice.forecast.mean).all()
+        assert result.recommendation == twin.recommendation
