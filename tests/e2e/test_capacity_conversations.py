@@ -64,3 +64,9 @@ def test_is_web_2_oversized_then_resize_is_offered(chat: Conversation) -> None:
     lines = chat.say_text("is web-2 too big?").splitlines()
     assert lines[0] == "web-2 (t3.medium) is over-provisioned (bigger than it needs).", lines
     assert lines[-1].startswith('To change it, say "resize web-2 to '), lines
+
+
+def test_will_web_1_need_a_bigger_instance_next_week(chat: Conversation) -> None:
+    lines = chat.say_text("will web-1 need a bigger instance next week?").splitlines()
+    assert lines[0] == "web-1 (t3.micro) is under-provisioned (too small).", lines
+    assert lines[1].startswith("Recommended: t3."), lines

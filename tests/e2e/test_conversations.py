@@ -74,7 +74,6 @@ def test_help_lists_implemented_skills_only(chat: Conversation) -> None:
     ("what are my stats", "show account statistics, spend and how I'm used"),
     ("predict my s3 bill for next month", "show account statistics, spend and how I'm used"),
     ("alert me when web-2 cpu goes over 80%", "create CloudWatch alarms"),
-    ("will web-1 need a bigger instance next week?", "recommend the right instance size"),
 ])
 def test_skill_not_built_yet_says_so_honestly(chat: Conversation, request_: str, what: str) -> None:
     text = chat.say_text(request_)
