@@ -242,12 +242,38 @@ def install_fast_metric_queries() -> Callable[[], None]:
     return undo
 
 
+# moto computes the metrics of these namespaces on every call (S3's storage metrics: every object's size).
+COMPUTED_NAMESPACES = frozenset({"AWS/S3"})
+
+
+def _dimension_key(dimensions: Iterable[Any]) -> tuple[tuple[str, str], ...]:
+    return tuple((d.name, d.value) for d in sorted(dimensions))
+
+
+def _series_index(backend: Any) -> dict[tuple[str, tuple[tuple[str, str], ...]], list[Any]]:
+    """The put datapoints by (metric name, dimensions), kept on the backend and extended with what was put since
+    (moto only ever appends to ``metric_data``; a shorter list is a new one, indexed afresh). With dimensions
+    GetMetricData matches on name and dimensions only, as moto does."""
+    data = backend.metric_data
+    cached = backend.__dict__.get("_sandbox_series_index")
+    if cached is None or cached[0] > len(data) or cached[2] is not data:
+        cached = [0, defaultdict(list), data]
+        backend.__dict__["_sandbox_series_index"] = cached
+    with _patch_lock:
+        series = cached[1]
+        for md in data[cached[0]:]:
+            series[(md.name, _dimension_key(md.dimensions))].append(md)
+        cached[0] = len(data)
+    return dict(series)
+
+
 def _metric_stat_results(
     backend: Any, queries: list[dict[str, Any]], start_time: dt.datetime, end_time: dt.datetime, scan_by: str
 ) -> list[dict[str, Any]]:
     """What moto's GetMetricData returns for MetricStat queries - the same matching (with dimensions, the metric
     name and the exact set of dimensions; without, namespace and name), periods from ``start_time``, empty periods
-    left out - with each datapoint looked at once per query."""
+    left out - looking only at the datapoints of the queried series (``_series_index``), and at moto's computed S3
+    metrics only for S3 queries."""
     from moto.cloudwatch.exceptions import ValidationError
     from moto.cloudwatch.models import Dimension, Statistics
 
@@ -257,7 +283,8 @@ def _metric_stat_results(
         raise ValidationError("The parameter EndTime must be greater than StartTime.")
     if start_time == end_time:
         raise ValidationError("The parameter StartTime must not equal parameter EndTime.")
-    window = [md for md in backend.get_all_metrics() if start_time <= md.timestamp < end_time]
+    by_series = _series_index(backend)
+    computed: list[Any] | None = None  # moto's own metrics (S3 storage), made only when a query may match them
     results = []
     for query in queries:
         stat = query["MetricStat"]
@@ -265,14 +292,18 @@ def _metric_stat_results(
         name, namespace, unit, statistic = metric["MetricName"], metric["Namespace"], stat.get("Unit"), stat["Stat"]
         dimensions = sorted(Dimension(name=d["Name"], value=d["Value"]) for d in metric.get("Dimensions", []))
         period = int(stat["Period"])
+        if dimensions:
+            candidates: Iterable[Any] = by_series.get((name, _dimension_key(dimensions)), ())
+        else:
+            candidates = (md for md in backend.metric_data if md.name == name and md.namespace == namespace)
+        if namespace in COMPUTED_NAMESPACES:
+            computed = backend.aws_metric_data if computed is None else computed
+            candidates = [*candidates, *(
+                md for md in computed if md.name == name
+                and (sorted(md.dimensions) == dimensions if dimensions else md.namespace == namespace))]
         periods: dict[int, list[Any]] = defaultdict(list)
-        for md in window:
-            if md.name != name or (unit and md.unit != unit):
-                continue
-            if dimensions:
-                if sorted(md.dimensions) != dimensions:
-                    continue
-            elif md.namespace != namespace:
+        for md in candidates:
+            if not start_time <= md.timestamp < end_time or (unit and md.unit != unit):
                 continue
             periods[int((md.timestamp - start_time).total_seconds()) // period].append(md)
         values, timestamps = [], []

@@ -195,12 +195,18 @@ def test_fast_metric_queries_answer_as_moto_does(aws: ClientFactory) -> None:
                (start + dt.timedelta(hours=5, minutes=7), start + dt.timedelta(days=1, hours=2))]
     asked = [(scan, begin, end) for scan in ("TimestampAscending", "TimestampDescending") for begin, end in windows]
     moto_answers = [ask(*question) for question in asked]
+    later = [datum("CPUUtilization", 1000.0, start + dt.timedelta(days=2, minutes=1), {"InstanceId": "i-2"},
+                   "Percent")]
     undo = install_fast_metric_queries()
     try:
         assert install_fast_metric_queries()() is None  # installing twice changes nothing
         fast_answers = [ask(*question) for question in asked]
+        cloudwatch.put_metric_data(Namespace="AWS/EC2", MetricData=later)  # after the fast queries indexed the rest
+        fast_later = ask(*asked[0])
     finally:
         undo()
     assert fast_answers == moto_answers
+    moto_later = ask(*asked[0])
+    assert fast_later == moto_later != fast_answers[0]  # a point put later counts (b's maximum), as in moto's
     assert [r["Id"] for r in fast_answers[0]] == ["a", "b", "c", "d", "e", "f", "g"]
     assert len(fast_answers[0][0]["Values"]) == 72 and fast_answers[0][5]["Values"] == []  # type: ignore[arg-type]
