@@ -144,7 +144,7 @@ def fleet_rows(outlooks: Sequence[Outlook]) -> list[list[str]]:
         changed = rec.recommended_type != rec.current_type
         rows.append([
             outlook.instance.label, rec.current_type, rec.finding,
-            rec.recommended_type if changed else "-", signed_money(rec.monthly_change) if changed else "$0",
+            rec.recommended_type if changed else "-", signed_money(rec.monthly_change) if changed else "-",
         ])
     return rows
 

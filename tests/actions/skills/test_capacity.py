@@ -5,6 +5,7 @@ progress); windows too far ahead, memory, and too little history answered withou
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -22,6 +23,7 @@ from actions.skills.capacity.base import CapacityAction, percentile_named
 from actions.skills.capacity.forecast import ActionForecastLoad
 from actions.skills.capacity.outlook import CapacitySettings, fleet_outlooks
 from actions.skills.capacity.rightsize import ActionRightsize, fleet_progress_text
+from connectors.core.output import text_around_table
 from sandbox.demo_data import INSTANCES
 from sandbox.metrics import cpu_series, install_fast_metric_queries
 from tests.actions.harness import run_action, tracker_for
@@ -180,7 +182,10 @@ async def test_which_of_our_servers_are_oversized(aws: ClientFactory, fleet: dic
         ["web-2", "t3.medium", "over-provisioned"],
         ["batch-1", "c5.large", "optimized"],
     ]
-    assert table["rows"][2][3:] == ["-", "$0"]
+    assert table["rows"][2][3:] == ["-", "-"]
+    # every line of the list restates a row, so channels that draw the table show it in the lines' place
+    assert text_around_table(result["text"], table)[1].splitlines() == [
+        next(line for line in result["text"].splitlines() if line.startswith("Following every recommendation"))]
     assert table["rows"][0][4].startswith("+$") and table["rows"][1][4].startswith("-$")
     assert result["text"].splitlines()[0] == (
         "Right-sizing 3 instances (p99.5 CPU over 14 days + 20% headroom, and the next 7 days' forecast):")
@@ -228,3 +233,18 @@ def test_a_fleet_forecast_in_worker_processes_matches_one_in_this_process(
         assert result.choice.model == twin.choice.model
         assert (result.choice.forecast.mean == twin.choice.forecast.mean).all()
         assert result.recommendation == twin.recommendation
+
+
+async def test_the_action_server_warms_forecasting_up_at_start_without_waiting() -> None:
+    from types import SimpleNamespace
+
+    from actions import endpoint
+    from actions.skills.capacity import outlook
+
+    assert outlook.on_start in endpoint.start_hooks()
+    app = SimpleNamespace(ctx=SimpleNamespace())
+    await outlook.on_start(app)
+    future = app.ctx.forecast_warm_up
+    assert not future.done()  # start-up goes on; the warm-up runs beside it
+    await future
+    assert "statsmodels" in " ".join(sys.modules)  # the libraries a forecast needs are loaded
