@@ -56,6 +56,9 @@ bench: train ## benchmarks: print tables, write bench/results/*.json
 	$(PY) bench/cost_bench.py
 	$(PY) bench/parse_bench.py
 	$(PY) bench/trends_bench.py
+	$(PY) bench/capacity_bench.py
+	$(PY) bench/cpu_traces.py var/traces/report --set report
+	$(PY) bench/forecast_eval.py var/traces/report
 
 lock: ## re-resolve requirements/deps.txt into requirements/lock.txt
 	$(PY) -m pip install -r requirements/deps.txt
