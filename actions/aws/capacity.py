@@ -11,7 +11,8 @@ from typing import Any
 
 import numpy as np
 
-from actions.aws.errors import BOTO_ERRORS, CloudButlerError, from_boto
+from actions.aws.errors import CloudButlerError
+from actions.aws.metrics import metric_data
 from actions.aws.server import FleetService, InstanceSummary
 
 STEP = dt.timedelta(minutes=5)
@@ -94,30 +95,15 @@ class CapacityHistory:
         return history
 
     def _datapoints(self, instance_id: str, start: dt.datetime, end: dt.datetime) -> list[tuple[dt.datetime, float]]:
-        request: dict[str, Any] = {
-            "MetricDataQueries": [{
-                "Id": "cpu",
-                "MetricStat": {
-                    "Metric": {"Namespace": "AWS/EC2", "MetricName": "CPUUtilization",
-                               "Dimensions": [{"Name": "InstanceId", "Value": instance_id}]},
-                    "Period": int(STEP.total_seconds()),
-                    "Stat": "Average",
-                },
-                "ReturnData": True,
-            }],
-            "StartTime": start, "EndTime": end, "ScanBy": "TimestampAscending",
+        query = {
+            "Id": "cpu",
+            "MetricStat": {
+                "Metric": {"Namespace": "AWS/EC2", "MetricName": "CPUUtilization",
+                           "Dimensions": [{"Name": "InstanceId", "Value": instance_id}]},
+                "Period": int(STEP.total_seconds()),
+                "Stat": "Average",
+            },
+            "ReturnData": True,
         }
-        points: list[tuple[dt.datetime, float]] = []
-        try:
-            while True:
-                page = self.cloudwatch.get_metric_data(**request)
-                for result in page.get("MetricDataResults", []):
-                    for at, value in zip(result.get("Timestamps", []), result.get("Values", []), strict=False):
-                        if value is not None:
-                            points.append((at.astimezone(dt.UTC), float(value)))
-                token = page.get("NextToken")
-                if not token:
-                    return points
-                request["NextToken"] = token
-        except BOTO_ERRORS as exc:
-            raise from_boto(exc, instance=instance_id) from exc
+        found = metric_data(self.cloudwatch, [query], start, end, instance=instance_id).get("cpu", {})
+        return sorted(found.items())

@@ -121,6 +121,30 @@ def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def metric_data(
+    cloudwatch: Any, queries: list[dict[str, Any]], start: dt.datetime, end: dt.datetime, *, instance: str
+) -> dict[str, dict[dt.datetime, float]]:
+    """Every page of GetMetricData for ``queries``, merged by query id: {id: {timestamp (UTC): value}}; AWS's
+    refusals as our errors, naming ``instance``."""
+    merged: dict[str, dict[dt.datetime, float]] = {}
+    request: dict[str, Any] = {"MetricDataQueries": queries, "StartTime": start, "EndTime": end,
+                               "ScanBy": "TimestampAscending"}
+    try:
+        while True:
+            page = cloudwatch.get_metric_data(**request)
+            for result in page.get("MetricDataResults", []):
+                values = merged.setdefault(result["Id"], {})
+                for at, value in zip(result.get("Timestamps", []), result.get("Values", []), strict=False):
+                    if value is not None:
+                        values[at.astimezone(dt.UTC)] = float(value)
+            token = page.get("NextToken")
+            if not token:
+                return merged
+            request["NextToken"] = token
+    except BOTO_ERRORS as exc:
+        raise from_boto(exc, instance=instance) from exc
+
+
 class InstanceMetrics:
     """Metric history of one instance (by Name tag or id), from CloudWatch's AWS/EC2 namespace."""
 
@@ -174,26 +198,8 @@ class InstanceMetrics:
     def _query(
         self, instance_id: str, specs: Sequence[MetricSpec], start: dt.datetime, end: dt.datetime, period: int
     ) -> dict[str, dict[dt.datetime, float]]:
-        """Every page of GetMetricData, merged by query id: {id: {timestamp: value}}."""
-        merged: dict[str, dict[dt.datetime, float]] = {}
-        request: dict[str, Any] = {
-            "MetricDataQueries": self._queries(instance_id, specs, period),
-            "StartTime": start, "EndTime": end, "ScanBy": "TimestampAscending",
-        }
-        try:
-            while True:
-                page = self.cloudwatch.get_metric_data(**request)
-                for result in page.get("MetricDataResults", []):
-                    values = merged.setdefault(result["Id"], {})
-                    for at, value in zip(result.get("Timestamps", []), result.get("Values", []), strict=False):
-                        if value is not None:
-                            values[at.astimezone(dt.UTC)] = float(value)
-                token = page.get("NextToken")
-                if not token:
-                    return merged
-                request["NextToken"] = token
-        except BOTO_ERRORS as exc:
-            raise from_boto(exc, instance=instance_id) from exc
+        return metric_data(self.cloudwatch, self._queries(instance_id, specs, period), start, end,
+                           instance=instance_id)
 
     @staticmethod
     def _series(
