@@ -46,6 +46,10 @@ SPD = 288
 HORIZON = 288
 ORIGINS = 3
 RESULTS = ROOT / "bench" / "results"
+# A second reading of the same errors with the MASE scale floored at half a percentage point of CPU: a history that
+# is flat (an idle server before a deployment) has a scale near zero, and one such series outweighs all others in
+# the mean. forecast_eval.json keeps the raw figure; the floored one goes beside it in forecast_extra.json.
+SCALE_FLOOR = 0.5
 
 
 def read_series(path: Path) -> np.ndarray:
@@ -65,6 +69,7 @@ def evaluate(args: tuple[Path, bool]) -> dict[str, Any]:
         raise ValueError(f"{path.name}: too short for {ORIGINS} origins with a {HORIZON}-step horizon")
     models = list(MODELS) if with_lstm else list(DEFAULT_MODELS)
     scores: dict[str, list[float]] = {m: [] for m in [*models, "chosen"] + (["chosen_with_lstm"] if with_lstm else [])}
+    floored: dict[str, list[float]] = {m: [] for m in scores}
     chosen: list[str] = []
     chosen_lstm: list[str] = []
     covered = {80: 0, 95: 0}
@@ -78,9 +83,11 @@ def evaluate(args: tuple[Path, bool]) -> dict[str, Any]:
             runs = len(history) >= min_length(m, SPD)
             predicted = forecast_model(history, m, horizon=HORIZON, steps_per_day=SPD) if runs else naive
             scores[m].append(mase(actual, predicted, scale))
+            floored[m].append(mase(actual, predicted, max(scale, SCALE_FLOOR)))
         choice = choose_and_forecast(history, horizon=HORIZON, steps_per_day=SPD, origins=ORIGINS)
         f = choice.forecast
         scores["chosen"].append(mase(actual, f.mean, scale))
+        floored["chosen"].append(mase(actual, f.mean, max(scale, SCALE_FLOOR)))
         chosen.append(choice.model)
         known = ~np.isnan(actual)
         counted += int(known.sum())
@@ -90,10 +97,12 @@ def evaluate(args: tuple[Path, bool]) -> dict[str, Any]:
         if with_lstm:
             both = choose_and_forecast(history, horizon=HORIZON, steps_per_day=SPD, origins=ORIGINS, models=list(MODELS))
             scores["chosen_with_lstm"].append(mase(actual, both.forecast.mean, scale))
+            floored["chosen_with_lstm"].append(mase(actual, both.forecast.mean, max(scale, SCALE_FLOOR)))
             chosen_lstm.append(both.model)
     return {
         "file": path.name,
         "mase": {k: float(np.mean(v)) for k, v in scores.items()},
+        "mase_floored": {k: float(np.mean(v)) for k, v in floored.items() if v},
         "chosen_model": chosen[-1],
         "chosen_models": chosen,
         "chosen_with_lstm_models": chosen_lstm,
@@ -113,7 +122,11 @@ def accuracy(files: list[Path], *, with_lstm: bool, workers: int) -> tuple[dict[
     report = {"overall": overall, "series": series}
 
     points = sum(r["points"] for r in rows)
+    floored = {k: float(np.mean([r["mase_floored"][k] for r in rows])) for k in keys}
     extra: dict[str, Any] = {
+        "floored_scale": {"floor": SCALE_FLOOR, "overall": floored,
+                          "chosen_over_seasonal_naive": floored["chosen"] / floored["seasonal_naive"],
+                          "series": {r["file"]: {k: r["mase_floored"][k] for k in keys} for r in rows}},
         "coverage": {str(lv): sum(r["covered"][lv] for r in rows) / points for lv in (80, 95)},
         "mean_interval_width": {str(lv): sum(r["width"][lv] for r in rows) / points for lv in (80, 95)},
         "chosen_models": {r["file"]: r["chosen_models"] for r in rows},
@@ -135,7 +148,11 @@ def accuracy(files: list[Path], *, with_lstm: bool, workers: int) -> tuple[dict[
     print("-" * len(head))
     print(f"{'overall (mean)':<24}" + "".join(f"{overall[k]:>15.3f}" for k in keys))
     ratio = overall["chosen"] / overall["seasonal_naive"]
-    print(f"\nchosen / seasonal naive = {ratio:.3f} (target <= 0.85) over {len(rows)} series")
+    print(f"{'floored scale (mean)':<24}" + "".join(f"{floored[k]:>15.3f}" for k in keys))
+    print(f"\nchosen / seasonal naive = {ratio:.3f} (target <= 0.85) over {len(rows)} series: the issue's MASE, as in "
+          "forecast_eval.json")
+    print(f"chosen / seasonal naive = {floored['chosen'] / floored['seasonal_naive']:.3f} with the MASE scale floored at "
+          f"{SCALE_FLOOR} CPU percentage points (not the issue's metric; forecast_extra.json)")
     cov = extra["coverage"]
     print(f"interval coverage: 80 % -> {cov['80']:.1%}, 95 % -> {cov['95']:.1%} over {points} points")
     if with_lstm:

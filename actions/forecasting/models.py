@@ -24,6 +24,13 @@ SEASONAL_WINDOW = 13
 ROBUST_ITERATIONS = 3
 # Models see at most the last three weeks: enough for both seasons, and a 93-day lookback costs no more time.
 MAX_DAYS = 3 * DAYS_PER_WEEK
+# Shrinkage of the weekly profile toward none: weight weeks / (weeks + WEEKLY_SHRINK).
+# Tuning traces, stl_week alone / seasonal naive: shrink 0 -> 0.871, 0.5 -> 0.861, 1 -> 0.864, 2 -> 0.870 (stl 0.903).
+WEEKLY_SHRINK = 0.5
+# The ensemble: the plain mean of these forecasts. Errors of a noisy seasonal naive day, a smoothed profile, a level
+# that reverts and a weekly profile differ enough to cancel in part; with the choice's margin (selection.py) it did
+# best on the tuning traces across the weekly shrinkages tried (0.859-0.870 x seasonal naive).
+ENSEMBLE = ("seasonal_naive", "stl", "stl_arima", "stl_week")
 
 
 def _stl_kwargs(period: int) -> dict[str, int | bool]:
@@ -145,6 +152,57 @@ def stl_arima(w: Window, horizon: int) -> np.ndarray:
     return c.seasonal_forecast(horizon) + level
 
 
+def weekly_profile(adjusted: np.ndarray, spd: int, shrink: float = 1.0) -> np.ndarray | None:
+    """The week's shape left in a daily-adjusted series (one value per step of the last week), or None under a week.
+
+    Hourly medians of the adjusted series less its trend, per hour of the week, over the whole weeks at the end of
+    the history; centred on zero so the level stays the level model's business; shrunk
+    toward zero (the daily profile) by `weeks / (weeks + shrink)`: one week is a single noisy sample of each hour.
+    """
+    week = DAYS_PER_WEEK * spd
+    per_hour = max(1, spd // 24)
+    if week % per_hour:
+        per_hour = 1
+    weeks = len(adjusted) // week
+    if weeks < 1:
+        return None
+    whole = adjusted[len(adjusted) % per_hour :]
+    hourly = np.median(whole.reshape(-1, per_hour), axis=1)  # robust to spikes
+    hours = week // per_hour
+    # A trend is told from the weekly shape only by the same hour a week apart (a line fitted through one week would
+    # tilt toward its weekend): the median change over every pair of hours a week apart in the history.
+    slope = float(np.median(hourly[hours:] - hourly[:-hours])) / hours if len(hourly) > hours else 0.0
+    recent = hourly[-weeks * hours :]
+    by_week = (recent - slope * np.arange(len(recent))).reshape(weeks, hours)
+    profile = np.median(by_week, axis=0) if weeks > 2 else by_week.mean(axis=0)
+    profile = (profile - profile.mean()) * weeks / (weeks + shrink)
+    return np.repeat(profile, per_hour)
+
+
+def stl_week(w: Window, horizon: int) -> np.ndarray:
+    """STL (daily season) + a weekly profile of what the daily season leaves (a weekend dip) + the last day's level.
+
+    Runs on one week and a day of history, where MSTL needs two: with the default 14-day lookback, the validation
+    origins have 8 to 13 days. With less it is the `stl` forecast (and loses ties to it).
+    """
+    c = w.daily
+    week = DAYS_PER_WEEK * w.spd
+    profile = weekly_profile(c.adjusted, w.spd, WEEKLY_SHRINK) if len(w.y) >= week + w.spd else None
+    if profile is None:
+        return stl(w, horizon)
+    n = len(c.adjusted)
+    # The profile covers the last whole week, positions n - week ... n - 1; step n + h is at position h mod week.
+    known = profile[np.arange(week - w.spd, week)]
+    future = profile[np.arange(horizon) % week]
+    level = float(np.median(c.adjusted[n - w.spd :] - known))
+    return c.seasonal_forecast(horizon) + level + future
+
+
+def ensemble(w: Window, horizon: int) -> np.ndarray:
+    """The mean of the `ENSEMBLE` models' forecasts (selection averages the members' forecasts it already has)."""
+    return np.mean([np.clip(MODELS[m].run(w, horizon), 0.0, 100.0) for m in ENSEMBLE], axis=0)
+
+
 def lstm(w: Window, horizon: int) -> np.ndarray:
     from actions.forecasting.lstm import forecast_adjusted
 
@@ -167,11 +225,13 @@ MODELS: dict[str, Spec] = {
     "stl_ets": Spec(stl_ets, 2),
     "stl_arima": Spec(stl_arima, 2),
     "mstl": Spec(mstl, 2 * DAYS_PER_WEEK),
+    "stl_week": Spec(stl_week, 2),
+    "ensemble": Spec(ensemble, 2),
     "lstm": Spec(lstm, 7),
 }
 # The LSTM is left out unless asked for: importing TensorFlow (~3 s) and training it four times (three validation
 # origins and the final fit) cannot fit the 3-second budget of one forecast.
-DEFAULT_MODELS: tuple[str, ...] = ("seasonal_naive", "stl", "stl_ets", "stl_arima", "mstl")
+DEFAULT_MODELS: tuple[str, ...] = ("seasonal_naive", "stl", "stl_ets", "stl_arima", "mstl", "stl_week", "ensemble")
 
 
 def min_length(model: str, steps_per_day: int) -> int:
