@@ -61,9 +61,12 @@ class Components:
 class Window:
     """One training window: the gap-free history and its decompositions, each computed when first asked for."""
 
-    def __init__(self, y: np.ndarray, steps_per_day: int) -> None:
+    def __init__(self, y: np.ndarray, steps_per_day: int, *, memo: dict[str, object] | None = None) -> None:
         self.y = y[-MAX_DAYS * steps_per_day :]
         self.spd = steps_per_day
+        # Shared by the windows of one series (its validation origins and the final fit), oldest first: what a
+        # model trains once per series (the LSTM) it keeps here.
+        self.memo: dict[str, object] = {} if memo is None else memo
 
     @property
     def weekly(self) -> bool:
@@ -204,10 +207,15 @@ def ensemble(w: Window, horizon: int) -> np.ndarray:
 
 
 def lstm(w: Window, horizon: int) -> np.ndarray:
-    from actions.forecasting.lstm import forecast_adjusted
+    """STL + an LSTM on hourly means of the adjusted series, trained on the first window of the series it sees."""
+    from actions.forecasting.lstm import Trained, forecast_adjusted, train
 
     c = w.daily
-    return c.seasonal_forecast(horizon) + forecast_adjusted(c.adjusted, horizon, w.spd)
+    trained = w.memo.get("lstm")
+    if not isinstance(trained, Trained):
+        trained = train(c.adjusted, w.spd)
+        w.memo["lstm"] = trained
+    return c.seasonal_forecast(horizon) + forecast_adjusted(trained, c.adjusted, horizon)
 
 
 Model = Callable[[Window, int], np.ndarray]

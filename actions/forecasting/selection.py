@@ -179,8 +179,9 @@ def choose_and_forecast(
     candidates = [m for m in names if shortest >= min_length(m, spd)]
     scores: dict[str, list[float]] = {m: [] for m in candidates}
     errors: dict[str, list[np.ndarray]] = {m: [] for m in candidates}
+    memo: dict[str, object] = {}  # the LSTM trains at the first origin and is reused after
     for origin in p.origins:
-        predicted = _predict(Window(y[:origin], spd), candidates, p.horizon)
+        predicted = _predict(Window(y[:origin], spd, memo=memo), candidates, p.horizon)
         actual = raw[origin : origin + p.horizon]
         scale = mase_scale(raw[:origin], spd)
         for m in candidates:
@@ -188,7 +189,7 @@ def choose_and_forecast(
             errors[m].append(actual - predicted[m])
     mean_scores = {m: _mean(s) for m, s in scores.items()}
     best = pick(mean_scores, candidates)
-    mean = _predict(Window(y, spd), [best], horizon)[best]
+    mean = _predict(Window(y, spd, memo=memo), [best], horizon)[best]
     forecast = with_intervals(mean, np.vstack(errors[best]), best)
     return Choice(best, forecast, mean_scores, mean_scores["seasonal_naive"])
 
