@@ -121,6 +121,62 @@ def recommend(
     return _build(instance, finding, chosen, demand, region, cat.version, reasons, _burstable_notes(chosen, demand, region))
 
 
+@dataclass(frozen=True)
+class TypeVerdict:
+    """Whether one named type would carry an instance's demand ("should batch-1 run on a t3.small instead?")."""
+
+    candidate: str
+    fits: bool
+    reasons: tuple[str, ...]  # why not, or what makes it fit
+    monthly: float  # USD a month for the candidate
+    monthly_now: float
+
+
+def judge_type(
+    *,
+    instance: str,
+    current_type: str,
+    candidate: str,
+    cpu: Sequence[float] | np.ndarray,
+    forecast_upper: float | None,
+    region: str,
+    percentile: float = 99.5,
+    headroom: float = 0.20,
+    catalogue: Catalogue | None = None,
+    forecast_mean: float | None = None,
+) -> TypeVerdict:
+    """The demand ``recommend`` works out, held against ``candidate``: its vCPUs cover the need, its CPU credits last
+    (burstable types), and it keeps at least half of today's memory (which is not measured)."""
+    cat = catalogue or load_catalogue()
+    cat.check_region(region)
+    current, target = cat.lookup(current_type), cat.lookup(candidate)
+    _check_options(percentile, headroom)
+    demand = _demand(instance, current, cpu, percentile, headroom, _finite(forecast_upper), _finite(forecast_mean))
+    reasons: list[str] = []
+    if demand.needed > target.vcpu + 1e-9:
+        reasons.append(w.TOO_SMALL.format(needed=w.vcpu(demand.needed), type=target.name, vcpu=target.vcpu))
+    problem = _credit_problem(target, demand)
+    if problem == "sustained" and target.burstable is not None:
+        # two decimals: 0.23 above 0.2 must not read "0.2 above 0.2"
+        reasons.append(w.SUSTAINED_ABOVE.format(sustained=f"{demand.sustained:.2f}", type=target.name,
+                                                baseline=f"{target.baseline_vcpu:.2f}"))
+    elif problem == "bank" and target.burstable is not None:
+        reasons.append(w.BANK_TOO_SMALL.format(needed=f"{_credit_need(target, demand):.0f}", type=target.name,
+                                               banked=f"{target.burstable.max_credits:.0f}"))
+    if not _enough_memory(target, current):
+        reasons.append(w.MEMORY_HALF.format(type=target.name, then=w.number(target.memory_gib),
+                                            now=w.number(current.memory_gib)))
+    fits = not reasons
+    if fits:
+        reasons.append(w.CARRIES.format(needed=w.vcpu(demand.needed), type=target.name, vcpu=target.vcpu))
+        if target.burstable is not None:
+            reasons.append(w.BASELINE_COVERS.format(type=target.name, baseline=w.pct(target.burstable.baseline_pct),
+                                                    baseline_vcpu=w.vcpu(target.baseline_vcpu),
+                                                    sustained=w.vcpu(demand.sustained)))
+    return TypeVerdict(candidate=target.name, fits=fits, reasons=tuple(reasons),
+                       monthly=round(target.monthly(region), 2), monthly_now=round(current.monthly(region), 2))
+
+
 def fleet_summary(recs: Iterable[Recommendation]) -> FleetSummary:
     """The fleet worst first, with counts per finding and the fleet's monthly totals."""
     rank = {UNDER: 0, OVER: 1, OPTIMIZED: 2}

@@ -8,7 +8,16 @@ import pytest
 
 from actions.aws.errors import CloudButlerError
 from actions.rightsizing.catalogue import UnknownInstanceType, UnknownRegion, parse_catalogue
-from actions.rightsizing.engine import MIN_POINTS, OPTIMIZED, OVER, UNDER, Recommendation, recommend
+from actions.rightsizing.engine import (
+    MIN_POINTS,
+    OPTIMIZED,
+    OVER,
+    UNDER,
+    Recommendation,
+    TypeVerdict,
+    judge_type,
+    recommend,
+)
 from tests.rightsizing.support import DAYS, STEPS_PER_DAY, average, daily
 
 MEMORY_DOWN_4_2 = "memory drops from 4 to 2 GiB; it is not measured (needs the CloudWatch agent), so check it first"
@@ -353,3 +362,30 @@ def test_less_than_30_hours_of_data_is_not_enough() -> None:
         {"instance": "web-9", "hours": 29.9, "needed_hours": 30},
     )
     assert rec("c5.large", np.full(MIN_POINTS, 50.0)).finding == OPTIMIZED
+
+
+# --- one named type -------------------------------------------------------------------------------------------------
+
+
+def test_a_named_type_is_judged_against_the_same_demand() -> None:
+    cpu = daily(10, 30)  # 0.72 vCPU with headroom at peak, 0.23 vCPU sustained, of 2 vCPU
+    small = judge_type(instance="web-2", current_type="t3.medium", candidate="t3.small", cpu=cpu,
+                       forecast_upper=None, region="us-east-1")
+    assert small == TypeVerdict(
+        candidate="t3.small", fits=True, monthly=15.18, monthly_now=30.37,
+        reasons=("0.7 vCPU at peak fits t3.small's 2 vCPU",
+                 "t3.small's 20% baseline (0.4 vCPU) covers the 0.2 vCPU average; peaks spend banked credits"))
+    micro = judge_type(instance="web-2", current_type="t3.medium", candidate="t3.micro", cpu=cpu,
+                       forecast_upper=None, region="us-east-1")
+    assert not micro.fits
+    assert micro.reasons == (
+        "its sustained 0.23 vCPU is above t3.micro's 0.20 vCPU baseline: credits run out",
+        "t3.micro has 1 GiB, less than half of today's 4 GiB (memory is not measured, so I don't go lower)",
+    )
+    # a forecast peak beyond a type's vCPUs rules it out; a fixed-performance type has no credits to run out
+    busy = judge_type(instance="batch-1", current_type="c5.xlarge", candidate="c5.large", cpu=daily(20, 40),
+                      forecast_upper=90.0, region="us-east-1")
+    assert busy.reasons == ("4.3 vCPU is more than c5.large's 2 vCPU",) and not busy.fits
+    with pytest.raises(UnknownInstanceType):
+        judge_type(instance="x", current_type="t3.small", candidate="t3.mega", cpu=cpu, forecast_upper=None,
+                   region="us-east-1")

@@ -31,6 +31,18 @@ def percentile_named(text: str) -> float | None:
     return value if value in PERCENTILES else None
 
 
+_ANY_FAMILY = re.compile(
+    r"\b(?:any|other|another|all|different|cheaper)\s+(?:instance\s+)?famil(?:y|ies)\b|\bacross\s+families\b"
+    r"|\boutside\s+(?:the\s+|its\s+|their\s+)?family\b|\bany\s+(?:instance\s+)?type\b",
+    re.IGNORECASE,
+)
+
+
+def any_family_asked(text: str) -> bool:
+    """"... in any family", "across families", "outside its family": the recommendation may leave the family."""
+    return bool(_ANY_FAMILY.search(text))
+
+
 def _utcnow() -> datetime:
     return datetime.now(UTC)
 

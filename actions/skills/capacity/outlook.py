@@ -17,7 +17,7 @@ from actions.aws.errors import CloudButlerError
 from actions.aws.server import InstanceSummary
 from actions.core.horizons import Horizon, steps_until
 from actions.forecasting import Choice, choose_and_forecast, fleet
-from actions.rightsizing.engine import Recommendation, recommend
+from actions.rightsizing.engine import Recommendation, TypeVerdict, judge_type, recommend
 
 PERCENTILES = (90.0, 95.0, 99.5)
 DEFAULT_PERCENTILE = 99.5
@@ -98,7 +98,7 @@ def _steps(horizon: Horizon, history_end: dt.datetime, rightsize: bool) -> int:
 
 def _assemble(
     history: CpuHistory, choice: Choice, horizon: Horizon, *, region: str, settings: CapacitySettings,
-    rightsize: bool, percentile: float | None,
+    rightsize: bool, percentile: float | None, any_family: bool = False,
 ) -> Outlook:
     recommendation = None
     if rightsize:
@@ -107,6 +107,7 @@ def _assemble(
             cpu=history.values.tolist(), forecast_upper=float(np.max(choice.forecast.hi80[:BOUND_STEPS])),
             forecast_mean=float(np.mean(choice.forecast.mean)),
             region=region, percentile=percentile or settings.percentile, headroom=settings.headroom,
+            stay_in_family=not any_family,
         )
     window = _window(horizon, history.end, len(choice.forecast.mean))
     return Outlook(history=history, horizon=horizon, choice=choice, recommendation=recommendation, window=window)
@@ -114,14 +115,26 @@ def _assemble(
 
 def outlook(
     capacity: CapacityHistory, instance: InstanceSummary, horizon: Horizon, *, region: str,
-    settings: CapacitySettings, rightsize: bool = False, percentile: float | None = None,
+    settings: CapacitySettings, rightsize: bool = False, percentile: float | None = None, any_family: bool = False,
 ) -> Outlook:
     """History, forecast to the end of ``horizon`` (at least the next ``RIGHTSIZE_DAYS`` when ``rightsize``) and
     the recommendation, which must also cover the next day's peak 80 % upper bound and the forecast's mean."""
     history = capacity.cpu(instance, days=settings.lookback_days)
     choice = choose_and_forecast(history.values, horizon=_steps(horizon, history.end, rightsize))
     return _assemble(history, choice, horizon, region=region, settings=settings, rightsize=rightsize,
-                     percentile=percentile)
+                     percentile=percentile, any_family=any_family)
+
+
+def type_verdict(
+    result: Outlook, candidate: str, *, region: str, settings: CapacitySettings, percentile: float | None = None,
+) -> TypeVerdict:
+    """Whether ``candidate`` would carry the demand the outlook's recommendation was made for."""
+    return judge_type(
+        instance=result.instance.label, current_type=result.instance.instance_type, candidate=candidate,
+        cpu=result.history.values, forecast_upper=float(np.max(result.choice.forecast.hi80[:BOUND_STEPS])),
+        forecast_mean=float(np.mean(result.choice.forecast.mean)), region=region,
+        percentile=percentile or settings.percentile, headroom=settings.headroom,
+    )
 
 
 SERIAL_FLEET = 4  # up to this many instances are forecast in this process; more go to a pool of worker processes
@@ -130,6 +143,7 @@ SERIAL_FLEET = 4  # up to this many instances are forecast in this process; more
 def fleet_outlooks(
     capacity: CapacityHistory, horizon: Horizon, *, region: str, settings: CapacitySettings,
     progress: Callable[[int, int | None], None], percentile: float | None = None, workers: int | None = None,
+    any_family: bool = False,
 ) -> tuple[list[Outlook], list[tuple[InstanceSummary, Exception]]]:
     """Every running instance's outlook with a recommendation; instances that cannot be judged (too little
     history) are returned beside, with why. ``progress(done, 2 * instances)``: one step per history read, then one
@@ -155,7 +169,7 @@ def fleet_outlooks(
         progress=lambda done, _total: progress(read + len(skipped) + done, total),
     )
     done = [_assemble(histories[key], choice, horizon, region=region, settings=settings, rightsize=True,
-                      percentile=percentile) for key, choice in choices.items()]
+                      percentile=percentile, any_family=any_family) for key, choice in choices.items()]
     return done, skipped
 
 

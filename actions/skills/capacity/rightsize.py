@@ -15,21 +15,17 @@ from actions.core.base import Skill
 from actions.core.formatting import plural
 from actions.core.jobs import Job
 from actions.core.late import Reply
+from actions.rightsizing.engine import TypeVerdict
 from actions.skills.capacity import charts
 from actions.skills.capacity import wording as say
-from actions.skills.capacity.base import CapacityAction, percentile_named
-from actions.skills.capacity.outlook import Outlook, fleet_outlooks, fleet_progress, outlook
+from actions.skills.capacity.base import CapacityAction, any_family_asked, percentile_named
+from actions.skills.capacity.outlook import Outlook, fleet_outlooks, fleet_progress, outlook, type_verdict
 
 
-def instance_replies(result: Outlook, chart: str | None, asked_type: str | None = None) -> list[Reply]:
+def instance_replies(result: Outlook, chart: str | None, verdict: TypeVerdict | None = None) -> list[Reply]:
     lines = say.recommendation_lines(result)
-    rec = result.recommendation
-    if asked_type and rec is not None and asked_type != rec.current_type:
-        if asked_type == rec.recommended_type:
-            lines.insert(0, f"Yes - {asked_type} is what I'd recommend for {result.instance.label}.")
-        else:
-            lines.insert(0, f"I'd not pick {asked_type} for {result.instance.label}: by its CPU, "
-                            f"{rec.recommended_type} is the type that fits.")
+    if verdict is not None:
+        lines.insert(0, say.verdict_line(result.instance.label, verdict))
     reply: Reply = {"text": "\n".join(lines)}
     if chart:
         reply["image"] = chart
@@ -71,15 +67,21 @@ class ActionRightsize(CapacityAction):
         if horizon is None:
             return []
         percentile = percentile_named(self.text_of(tracker)) or self.settings.percentile
+        any_family = any_family_asked(self.text_of(tracker))
         capacity = self.capacity()
         name = self.instance_of(tracker)
         if name:
             instance = await self.blocking(capacity.resolve, name)
             result = await self.blocking(
                 lambda: outlook(capacity, instance, horizon, region=self.clients.region, settings=self.settings,
-                                rightsize=True, percentile=percentile))
+                                rightsize=True, percentile=percentile, any_family=any_family))
             chart = await self.blocking(self._chart, result)
-            for reply in instance_replies(result, chart, self.entity(tracker, "instance_type")):
+            asked = self.entity(tracker, "instance_type")
+            verdict = None
+            if asked and asked.lower() != instance.instance_type:
+                verdict = await self.blocking(lambda: type_verdict(
+                    result, asked.lower(), region=self.clients.region, settings=self.settings, percentile=percentile))
+            for reply in instance_replies(result, chart, verdict):
                 dispatcher.utter_message(**reply)
             return []
         running = await self.blocking(capacity.running)
@@ -91,7 +93,7 @@ class ActionRightsize(CapacityAction):
 
         def work(progress: Any) -> list[Reply]:
             done, skipped = fleet_outlooks(capacity, horizon, region=region, settings=settings, progress=progress,
-                                           percentile=percentile)
+                                           percentile=percentile, any_family=any_family)
             ordered = say.sort_worst_first(done)
             chart = self._chart(ordered[0]) if ordered else None
             why = [(instance.label, errors.error_text(exc) if isinstance(exc, CloudButlerError) else str(exc))

@@ -10,6 +10,7 @@ import numpy as np
 from actions.core import errors
 from actions.core.formatting import format_money, plural
 from actions.core.horizons import EXAMPLES, MAX_DAYS
+from actions.rightsizing.engine import TypeVerdict
 from actions.skills.capacity.outlook import Outlook
 
 NEED_INSTANCE = 'Which instance? Say e.g. "forecast web-1 for tomorrow" or "is web-2 the right size?".'
@@ -120,6 +121,16 @@ def recommendation_lines(outlook: Outlook) -> list[str]:
         lines.append(f"To change it, say \"resize {outlook.instance.label} to {rec.recommended_type}\" - "
                      "I'll tell you what happens and ask first.")
     return lines
+
+
+def verdict_line(instance: str, verdict: TypeVerdict) -> str:
+    """The answer to "should x run on a <type> instead?", before the recommendation."""
+    why = "; ".join(verdict.reasons)
+    if verdict.fits:
+        change = signed_money(round(verdict.monthly - verdict.monthly_now, 2))
+        return (f"Yes - {verdict.candidate} would carry {instance}: {why}. It costs {format_money(verdict.monthly)} "
+                f"a month ({change}).")
+    return f"No - {verdict.candidate} would not carry {instance}: {why}."
 
 
 def signed_money(amount: float) -> str:

@@ -19,7 +19,7 @@ from actions.aws.clients import ClientFactory
 from actions.core.horizons import parse_horizon
 from actions.core.jobs import JobRunner
 from actions.skills.capacity import wording as say
-from actions.skills.capacity.base import CapacityAction, percentile_named
+from actions.skills.capacity.base import CapacityAction, any_family_asked, percentile_named
 from actions.skills.capacity.forecast import ActionForecastLoad
 from actions.skills.capacity.outlook import CapacitySettings, fleet_outlooks
 from actions.skills.capacity.rightsize import ActionRightsize, fleet_progress_text
@@ -157,13 +157,37 @@ async def test_asking_about_a_type_says_whether_it_fits(
     aws: ClientFactory, fleet: dict[str, str], tmp_path: Path
 ) -> None:
     action = skill(ActionRightsize, aws, tmp_path)
-    _, [reply] = await run_action(action, tracker_for(
-        "should batch-1 run on a t3.small instead", intent="rightsize",
-        entities=ents(instance="batch-1", instance_type="t3.small")))
-    assert reply["text"].splitlines()[:2] == [
-        "I'd not pick t3.small for batch-1: by its CPU, c5.large is the type that fits.",
-        "batch-1 (c5.large) is the right size.",
-    ]
+    _, [small] = await run_action(action, tracker_for(
+        "would web-2 be ok on a t3.small", intent="rightsize", entities=ents(instance="web-2", instance_type="t3.small")))
+    first, second = small["text"].splitlines()[:2]
+    assert re.fullmatch(r"Yes - t3\.small would carry web-2: [\d.]+ vCPU at peak fits t3\.small's 2 vCPU; t3\.small's "
+                        r"20% baseline \(0\.4 vCPU\) covers the [\d.]+ vCPU average; peaks spend banked credits\. It "
+                        r"costs \$15\.18 a month \(-\$15\.19\)\.", first), first
+    assert second == "web-2 (t3.medium) is over-provisioned (bigger than it needs)."
+    _, [nano] = await run_action(action, tracker_for(
+        "should web-1 run on a t3.nano instead", intent="rightsize",
+        entities=ents(instance="web-1", instance_type="t3.nano")))
+    assert nano["text"].startswith("No - t3.nano would not carry web-1: ")
+    assert "credits run out" in nano["text"].splitlines()[0]
+
+
+async def test_any_family_may_leave_the_family(aws: ClientFactory, fleet: dict[str, str], tmp_path: Path) -> None:
+    action = skill(ActionRightsize, aws, tmp_path)
+    _, [same] = await run_action(action, tracker_for("right-size web-2", intent="rightsize",
+                                                     entities=ents(instance="web-2")))
+    _, [wider] = await run_action(action, tracker_for("right-size web-2 across families", intent="rightsize",
+                                                      entities=ents(instance="web-2")))
+    assert "Recommended: t3.small " in same["text"]
+    # t3a is the same size for less: only found when the family may change
+    assert "Recommended: t3a.small " in wider["text"]
+
+
+@pytest.mark.parametrize(("text", "wider"), [
+    ("which servers are oversized in any family", True), ("right-size web-2 across families", True),
+    ("could batch-1 go outside its family", True), ("is web-2 oversized", False), ("family photos", False),
+])
+def test_any_family_asked(text: str, wider: bool) -> None:
+    assert any_family_asked(text) is wider
 
 
 async def test_which_of_our_servers_are_oversized(aws: ClientFactory, fleet: dict[str, str], tmp_path: Path) -> None:
