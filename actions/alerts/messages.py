@@ -11,6 +11,9 @@ The stock message shape (published by the inventory loader to ``inventory-alerts
      "at": "2026-12-02T06:02:10Z",
      "source": "s3://bucket/key",                       # optional: the file that changed it
      "rows": [{"row": 4, "reason": "negative count"}]}  # bad_rows only, the first few
+
+The loader's own spelling is read too: kinds ``stock_out`` / ``stock_resolved`` / ``stock_bad_rows``, ``source`` as
+``{"bucket", "key", "version", "etag"}``, and for bad rows ``bad_rows`` (the number) and ``more`` without a store.
 """
 from __future__ import annotations
 
@@ -24,6 +27,8 @@ ALARM, OK, INSUFFICIENT_DATA, WARNING, INFO = "ALARM", "OK", "INSUFFICIENT_DATA"
 COLOURS = {ALARM: "red", OK: "green", INSUFFICIENT_DATA: "grey", WARNING: "amber", INFO: "blue"}
 SEVERITIES = {ALARM: "critical", OK: "resolved", INSUFFICIENT_DATA: "unknown", WARNING: "warning", INFO: "info"}
 STOCK_KINDS = ("out_of_stock", "restocked", "bad_rows")
+# the inventory loader's names (actions/aws/inventory/alerts.py) for the same three
+KIND_ALIASES = {"stock_out": "out_of_stock", "stock_resolved": "restocked", "stock_bad_rows": "bad_rows"}
 
 OPERATORS = {
     "GreaterThanThreshold": ">",
@@ -44,7 +49,7 @@ STATE_TITLES = {
 STOCK_TITLES = {
     "out_of_stock": "{item} is out of stock in {store}",
     "restocked": "{item} is back in stock in {store}",
-    "bad_rows": "{count} bad row(s) in the inventory file for {store}",
+    "bad_rows": "{count} bad row(s) in the inventory file for {store}",  # store: or the file's name
 }
 TEXT_TITLE = "Notification"
 MAX_TEXT = 3000  # a text alert's body, cut: every platform limits a message
@@ -88,7 +93,7 @@ def parse_alert(message: str, *, subject: str | None = None, message_id: str | N
         if isinstance(content, dict) and isinstance(content.get("AlarmName"), str) \
                 and content.get("NewStateValue") in STATE_TITLES:
             return alarm_alert(content, message_id=message_id, received_at=received_at)
-        if isinstance(content, dict) and content.get("kind") in STOCK_KINDS and isinstance(content.get("store"), str):
+        if isinstance(content, dict) and (content.get("kind") in STOCK_KINDS or content.get("kind") in KIND_ALIASES):
             return stock_alert(content, message_id=message_id, received_at=received_at)
     except (ValueError, TypeError, KeyError, AttributeError):
         pass  # a known shape with odd values: shown as text rather than lost
@@ -150,25 +155,27 @@ def alarm_alert(content: Mapping[str, Any], *, message_id: str | None = None,
 
 def stock_alert(content: Mapping[str, Any], *, message_id: str | None = None,
                 received_at: dt.datetime | None = None) -> Alert:
-    """An inventory message in the documented shape (see the module's docstring)."""
-    kind = str(content["kind"])
-    store = str(content["store"])
+    """An inventory message in the documented shape (see the module's docstring), or the loader's own spelling."""
+    kind = KIND_ALIASES.get(str(content["kind"]), str(content["kind"]))
+    store = content.get("store")
     item = content.get("item")
     count = content.get("count")
     previous = content.get("previous")
-    source = content.get("source")
-    if kind != "bad_rows" and not (isinstance(item, str) and item):
-        raise ValueError("a stock message without an item")
-    fields: list[tuple[str, str]] = [("Store", store)]
+    source = source_text(content.get("source"))
+    if kind != "bad_rows" and not (isinstance(item, str) and item and isinstance(store, str) and store):
+        raise ValueError("a stock message without its store and item")
+    fields: list[tuple[str, str]] = [("Store", store)] if isinstance(store, str) and store else []
     if kind == "bad_rows":
         state = WARNING
         rows: Sequence[Any] = content["rows"] if isinstance(content.get("rows"), list) else []
-        number = count if _is_count(count) else len(rows)
-        title = STOCK_TITLES[kind].format(count=number, store=store)
+        more: int = content["more"] if _is_count(content.get("more")) else 0
+        number = next((n for n in (content.get("bad_rows"), count) if _is_count(n)), len(rows) + more)
+        where = store if isinstance(store, str) and store else (source or "?").rsplit("/", 1)[-1]
+        title = STOCK_TITLES[kind].format(count=number, store=where)
         listed = [f"row {r.get('row', '?')}: {r.get('reason', '?')}" for r in rows[:MAX_ROWS] if isinstance(r, Mapping)]
         summary = "; ".join(listed) + (f" (and {number - len(listed)} more)" if number > len(listed) else "") \
             if listed else title
-        key = f"stock:{store}:bad_rows:{source or ''}"
+        key = f"stock:{where}:bad_rows:{source or ''}"
     else:
         state = ALARM if kind == "out_of_stock" else OK
         title = STOCK_TITLES[kind].format(item=item, store=store)
@@ -179,10 +186,19 @@ def stock_alert(content: Mapping[str, Any], *, message_id: str | None = None,
             fields.append(("Previous", str(previous)))
         summary = title + (f" (was {previous}, now {count})" if _is_count(previous) and _is_count(count) else "")
         key = f"stock:{store}:{item}"
-    if isinstance(source, str) and source:
+    if source:
         fields.append(("Source", source))
     return Alert(kind="stock", title=title, state=state, summary=summary, key=key, fields=tuple(fields),
                  time=parse_time(content.get("at")) or received_at, message_id=message_id, details=dict(content))
+
+
+def source_text(source: Any) -> str | None:
+    """"s3://bucket/key" from a string or the loader's ``{"bucket", "key", ...}``."""
+    if isinstance(source, str) and source:
+        return source
+    if isinstance(source, Mapping) and isinstance(source.get("bucket"), str) and isinstance(source.get("key"), str):
+        return f"s3://{source['bucket']}/{source['key']}"
+    return None
 
 
 def text_alert(message: Any, *, subject: str | None = None, message_id: str | None = None,

@@ -299,3 +299,43 @@ def test_envelope_with_odd_subject_and_ids() -> None:
 
 def test_bytes_message() -> None:
     assert parse_alert(b"\xffhello").summary == "\ufffdhello"  # type: ignore[arg-type]
+
+
+# --- the inventory loader's own spelling (actions/aws/inventory/alerts.py) ---------------------------------------
+
+LOADER_SOURCE = {"bucket": "cloudbutler-inventory", "key": "stores/berlin/2026-12-02.csv", "version": "3HL4kqtJ",
+                 "etag": "\"9b2cf535f27731c974343645a3985328\""}
+
+
+@pytest.mark.parametrize(("kind", "count", "previous", "state", "title"), [
+    ("stock_out", 0, 14, "ALARM", "Echo Dot (5th Gen) is out of stock in berlin"),
+    ("stock_resolved", 20, 0, "OK", "Echo Dot (5th Gen) is back in stock in berlin"),
+])
+def test_loader_stock_transitions(kind: str, count: int, previous: int, state: str, title: str) -> None:
+    body = {"kind": kind, "store": "berlin", "item": "Echo Dot (5th Gen)", "count": count, "previous": previous,
+            "source": LOADER_SOURCE, "at": "2026-12-02T06:02:10Z"}
+    alert = parse_alert(json.dumps(body, ensure_ascii=False), subject="Out of stock: Echo Dot (5th Gen) in berlin")
+    assert (alert.kind, alert.state, alert.title, alert.key) == ("stock", state, title,
+                                                                 "stock:berlin:Echo Dot (5th Gen)")
+    assert alert.fields == (("Store", "berlin"), ("Item", "Echo Dot (5th Gen)"), ("Count", str(count)),
+                            ("Previous", str(previous)),
+                            ("Source", "s3://cloudbutler-inventory/stores/berlin/2026-12-02.csv"))
+    assert alert.time == dt.datetime(2026, 12, 2, 6, 2, 10, tzinfo=dt.UTC)
+
+
+def test_loader_bad_rows_without_a_store() -> None:
+    body = {"kind": "stock_bad_rows", "source": LOADER_SOURCE, "at": "2026-12-02T06:02:10Z", "bad_rows": 12,
+            "loaded_rows": 988, "rows": [{"row": 4, "reason": "negative count"}, {"row": 9, "reason": "missing column"}],
+            "more": 10}
+    alert = parse_alert(json.dumps(body))
+    assert (alert.kind, alert.state, alert.title) == (
+        "stock", "WARNING", "12 bad row(s) in the inventory file for 2026-12-02.csv")
+    assert alert.summary == "row 4: negative count; row 9: missing column (and 10 more)"
+    assert alert.fields == (("Source", "s3://cloudbutler-inventory/stores/berlin/2026-12-02.csv"),)
+    del body["bad_rows"]
+    assert parse_alert(json.dumps(body)).title == "12 bad row(s) in the inventory file for 2026-12-02.csv"
+
+
+def test_loader_kinds_without_store_or_item_are_text() -> None:
+    assert parse_alert(json.dumps({"kind": "stock_out", "item": "x"})).kind == "text"
+    assert parse_alert(json.dumps({"kind": "stock_resolved", "store": "b"})).kind == "text"
