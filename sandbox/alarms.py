@@ -81,10 +81,10 @@ def decide(values: Sequence[float | None], *, threshold: float, operator: str, d
 class AlarmEvaluator:
     """Evaluates every metric alarm of one region's CloudWatch; ``evaluate_once`` returns the transitions."""
 
-    def __init__(self, *, cloudwatch: Any, sns: Any, region: str) -> None:
+    def __init__(self, *, cloudwatch: Any, sns: Any, region: str | None = None) -> None:
         self.cloudwatch = cloudwatch
         self.sns = sns
-        self.region = region
+        self.region = region or str(cloudwatch.meta.region_name)
 
     def evaluate_once(self, now: dt.datetime | None = None) -> list[Transition]:
         moment = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).replace(microsecond=0)
@@ -92,8 +92,9 @@ class AlarmEvaluator:
         for alarm in self._alarms():
             try:
                 transition = self.evaluate(alarm, moment)
-            except BOTO_ERRORS as exc:  # one alarm's trouble (a deleted topic) must not stop the others
-                log.warning("alarm %s not evaluated: %s", alarm.get("AlarmName"), exc)
+            except (*BOTO_ERRORS, KeyError, TypeError, ValueError) as exc:
+                # one alarm's trouble (a deleted topic, a field moto left out) must not stop the others
+                log.warning("alarm %s not evaluated: %r", alarm.get("AlarmName"), exc)
                 continue
             if transition is not None:
                 transitions.append(transition)
@@ -266,6 +267,18 @@ class AlarmLoop:
             except BOTO_ERRORS as exc:  # the sandbox stopping under us, or a hiccup: try again next time
                 log.debug("alarm evaluation failed: %s", exc)
             self._stop.wait(self.interval)
+
+
+def start_alarm_evaluator(endpoint_url: str, region: str, *, interval: float = DEFAULT_INTERVAL) -> AlarmLoop:
+    """The sandbox's evaluator, running: clients on the sandbox's endpoint, evaluated every ``interval`` seconds.
+    ``stop()`` the loop it returns."""
+    from sandbox.seed import sandbox_clients
+
+    clients = sandbox_clients(endpoint_url, region, services=("cloudwatch", "sns"))
+    loop = AlarmLoop(AlarmEvaluator(cloudwatch=clients["cloudwatch"], sns=clients["sns"], region=region),
+                     interval=interval)
+    loop.start()
+    return loop
 
 
 def _aws_time(moment: dt.datetime) -> str:

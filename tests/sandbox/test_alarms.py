@@ -20,6 +20,7 @@ from sandbox.alarms import (
     Transition,
     decide,
     region_name,
+    start_alarm_evaluator,
     subject,
 )
 
@@ -38,7 +39,7 @@ class Env:
         queue_arn = self.sqs.get_queue_attributes(QueueUrl=self.queue, AttributeNames=["QueueArn"])["Attributes"][
             "QueueArn"]
         self.sns.subscribe(TopicArn=self.topic, Protocol="sqs", Endpoint=queue_arn)
-        self.evaluator = AlarmEvaluator(cloudwatch=self.cloudwatch, sns=self.sns, region="us-east-1")
+        self.evaluator = AlarmEvaluator(cloudwatch=self.cloudwatch, sns=self.sns)
 
     def put_alarm(self, name: str = ALARM_NAME, **overrides: Any) -> None:
         params: dict[str, Any] = {
@@ -349,3 +350,20 @@ def test_with_the_sandboxs_fast_metric_queries(env: Env) -> None:
     assert (transition.new_state, back.new_state) == (ALARM, OK)
     assert "[88.5 (02/12/26 06:10:00), 91.0 (02/12/26 06:05:00)]" in transition.reason
     assert len(env.messages()) == 2
+
+
+def test_start_alarm_evaluator_on_the_sandbox_endpoint(env: Env, moto_endpoint: str) -> None:
+    env.put_alarm()
+    env.put_cpu((dt.datetime.now(dt.UTC) - minutes(1), 99.0))  # all the data there is, and it breaches
+    loop = start_alarm_evaluator(moto_endpoint, "us-east-1", interval=3600)
+    try:
+        envelopes: list[dict[str, Any]] = []
+        for _ in range(30):  # the first evaluation runs at start; the queue's long poll waits for it
+            response = env.sqs.receive_message(QueueUrl=env.queue, WaitTimeSeconds=1)
+            envelopes += [json.loads(m["Body"]) for m in response.get("Messages", [])]
+            if envelopes:
+                break
+    finally:
+        loop.stop()
+    assert [json.loads(e["Message"])["NewStateValue"] for e in envelopes] == ["ALARM"]
+    assert env.evaluator.region == "us-east-1"  # taken from the client when not given
