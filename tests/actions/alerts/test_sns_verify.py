@@ -438,3 +438,42 @@ def test_malformed_fields(key: rsa.RSAPrivateKey, pem: bytes, change: dict[str, 
                                    CertificateNotValid, BadSignature, StaleMessage, ConfirmationFailed])
 def test_every_error_is_one_sns_verification_error(error: Callable[..., Exception]) -> None:
     assert issubclass(error, SnsVerificationError)  # type: ignore[arg-type]
+
+
+# --- the default fetcher (plain HTTP on loopback here; the URL check keeps it to https in use) ---------------------
+
+@pytest.fixture
+def pem_server(pem: bytes) -> Any:
+    import http.server
+    import threading
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            if self.path == "/redirect.pem":
+                self.send_response(302)
+                self.send_header("Location", "/cert.pem")
+                self.end_headers()
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", "application/x-pem-file")
+            self.end_headers()
+            self.wfile.write(pem)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_https_fetcher_reads_the_pem_and_follows_no_redirect(pem_server: str, pem: bytes) -> None:
+    from actions.alerts.sns_verify import https_fetcher
+
+    fetch = https_fetcher(timeout=5)
+    assert fetch(f"{pem_server}/cert.pem") == pem
+    with pytest.raises(OSError):  # urllib's HTTPError for the 302 left unfollowed
+        fetch(f"{pem_server}/redirect.pem")
