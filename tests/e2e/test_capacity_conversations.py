@@ -60,10 +60,16 @@ def test_which_of_our_servers_are_oversized(chat: Conversation, stack: Stack) ->
     assert result["data"]["image"].endswith("-rightsize-web-1.png")
 
 
-def test_is_web_2_oversized_then_resize_is_offered(chat: Conversation) -> None:
-    lines = chat.say_text("is web-2 too big?").splitlines()
+def test_is_web_2_oversized_then_its_resize_button_asks_first(chat: Conversation) -> None:
+    replies = chat.say("is web-2 too big?")
+    lines = text_of(replies).splitlines()
     assert lines[0] == "web-2 (t3.medium) is over-provisioned (bigger than it needs).", lines
     assert lines[-1].startswith('To change it, say "resize web-2 to '), lines
+    [button] = next(r["buttons"] for r in replies if r.get("buttons"))
+    assert button["title"].startswith("Resize web-2 to t3.")
+    question = chat.say_text(button["payload"])
+    assert re.match(r"Resize web-2 \(i-[0-9a-f]+\)\? web-2 will be stopped, changed from t3\.medium to t3\.", question)
+    assert chat.say_text("no").startswith("Okay")  # nothing changed
 
 
 def test_will_web_1_need_a_bigger_instance_next_week(chat: Conversation) -> None:

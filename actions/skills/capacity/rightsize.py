@@ -4,6 +4,7 @@ the lookback plus headroom, with the forecast's upper bound for the coming week;
 instance catalogue and the monthly cost difference. The fleet is checked as a background job with progress."""
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -30,6 +31,17 @@ def instance_replies(result: Outlook, chart: str | None, verdict: TypeVerdict | 
     if chart:
         reply["image"] = chart
     return [reply]
+
+
+def resize_button(result: Outlook) -> list[dict[str, str]]:
+    """For a recommendation that changes the type: a button that is the resize request itself - the instance
+    control skill then says what happens and asks, as if it had been typed."""
+    rec = result.recommendation
+    if rec is None or rec.recommended_type == rec.current_type:
+        return []
+    request = {"operation": "resize", "instance": result.instance.label, "instance_type": rec.recommended_type}
+    return [{"title": f"Resize {result.instance.label} to {rec.recommended_type}",
+             "payload": "/instance_control" + json.dumps(request, separators=(",", ":"))}]
 
 
 def fleet_replies(
@@ -82,7 +94,7 @@ class ActionRightsize(CapacityAction):
                 verdict = await self.blocking(lambda: type_verdict(
                     result, asked.lower(), region=self.clients.region, settings=self.settings, percentile=percentile))
             for reply in instance_replies(result, chart, verdict):
-                dispatcher.utter_message(**reply)
+                dispatcher.utter_message(**reply, buttons=resize_button(result))
             return []
         running = await self.blocking(capacity.running)
         if not running:

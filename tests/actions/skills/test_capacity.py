@@ -150,6 +150,10 @@ async def test_web_2_is_oversized_and_says_how_to_resize(
     assert float(now) - float(after) == pytest.approx(float(saving), abs=0.011)
     assert lines[-1] == (f"To change it, say \"resize web-2 to {new_type}\" - I'll tell you what happens and ask "
                          "first.")
+    # the button is the request itself: the instance control skill asks before anything happens
+    assert reply["buttons"] == [{
+        "title": f"Resize web-2 to {new_type}",
+        "payload": f'/instance_control{{"operation":"resize","instance":"web-2","instance_type":"{new_type}"}}'}]
     assert chart_of(reply, tmp_path)[:8] == PNG
 
 
