@@ -26,12 +26,12 @@ import datetime as dt
 import functools
 import json
 import logging
-import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from actions.aws.errors import BOTO_ERRORS
+from sandbox.background import BackgroundThread
 
 log = logging.getLogger(__name__)
 
@@ -240,26 +240,17 @@ def region_name(region: str) -> str:
     return region
 
 
-class AlarmLoop:
+class AlarmLoop(BackgroundThread):
     """Runs ``evaluate_once`` every ``interval`` seconds in a daemon thread until ``stop``."""
 
     def __init__(self, evaluator: AlarmEvaluator, *, interval: float = DEFAULT_INTERVAL,
                  clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)) -> None:
+        super().__init__("sandbox-alarm-evaluator")
         self.evaluator = evaluator
         self.interval = interval
         self.clock = clock
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self.run, name="sandbox-alarm-evaluator", daemon=True)
 
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout=5)
-
-    def run(self) -> None:
+    def _run(self) -> None:
         while not self._stop.is_set():
             try:
                 for transition in self.evaluator.evaluate_once(self.clock()):

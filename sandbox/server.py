@@ -4,7 +4,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import socket
-import threading
 import urllib.request
 from collections.abc import Callable
 from types import TracebackType
@@ -12,6 +11,7 @@ from typing import Any
 
 from moto.server import ThreadedMotoServer
 
+from sandbox.background import BackgroundThread
 from sandbox.demo_data import INSTANCES
 from sandbox.imds import ImdsEmulator, InstanceIdentity, connectable_host
 from sandbox.metrics import (
@@ -72,24 +72,15 @@ def identity_for(instance: SeededInstance, *, region: str, account_id: str = "12
     )
 
 
-class _CpuTicker:
+class _CpuTicker(BackgroundThread):
     """Keeps each seeded instance's CPU and network curves going in five-minute steps, so "the last hour" never runs
     dry."""
 
     def __init__(self, *, cloudwatch: Any, instances: tuple[SeededInstance, ...], now: Callable[[], dt.datetime]):
+        super().__init__("sandbox-cpu-ticker")
         self._cloudwatch = cloudwatch
         self._instances = instances
         self._now = now
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="sandbox-cpu-ticker", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout=5)
 
     def _run(self) -> None:
         # the seeded history ends at the last step boundary a minute before seeding
