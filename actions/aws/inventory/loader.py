@@ -204,6 +204,11 @@ class InventoryLoader:
 
     def _report_bad_rows(self, source: Source, rows: StockCsv, result: FileResult) -> None:
         try:
+            if not self.store.claim_report(source):
+                return  # reported when the file was loaded before
+        except BOTO_ERRORS as exc:
+            raise from_boto(exc, table=self.store.table) from exc
+        try:
             self.alerts.publish_bad_rows(source, rows.bad, rows.bad_total, rows.good)
         except CloudButlerError as exc:
             log.warning("bad-rows summary of %s not published (%s)", source_name(result), exc.code)

@@ -26,6 +26,7 @@ from actions.aws.size_tables import as_int, number
 TABLE = "inventory"
 BY_ITEM = "by-item"  # item -> its row in every store
 OUT_OF_STOCK = "out-of-stock"  # sparse: only rows at 0 carry ``out_store``
+REPORTS = "#inventory:bad-rows-reported"  # the partition of files whose bad rows were reported (no store's key)
 GATE_AT_ZERO = "~"  # sorts after every order (which starts with a year)
 CHUNK = 100  # rows read in one BatchGetItem and written in one TransactWriteItems (the limit of both)
 
@@ -191,8 +192,9 @@ class InventoryStore:
         rows that were fine but went down with the transaction: try them again)."""
         puts = [{"Put": {"TableName": self.table, "Item": self._item(row, source, now, None),
                          # ``gate`` is the order, or GATE_AT_ZERO (above every order) while the count is 0; on an
-                         # absent item the comparison is false, so NOT makes it true. One short expression: the
-                         # sandbox's DynamoDB parses it for every item, and the longer form cost three times more.
+                         # absent item the comparison is false, so NOT makes it true (were it not, new items would
+                         # only take the careful path). One short expression: the sandbox's DynamoDB parses it
+                         # three times an item; the two-condition form cost twice as much.
                          "ConditionExpression": "NOT #g >= :o", "ExpressionAttributeNames": {"#g": "gate"},
                          "ExpressionAttributeValues": {":o": {"S": row.order}}}}
                 for row in rows]
@@ -248,6 +250,19 @@ class InventoryStore:
             raise
         return True, transition(row, response.get("Attributes") or None, source)
 
+    def claim_report(self, source: Source) -> bool:
+        """True for the first caller only: the file's bad rows are reported once, however often it is loaded."""
+        try:
+            self.dynamodb.put_item(
+                TableName=self.table, Item={"store": {"S": REPORTS}, "item": {"S": source.order},
+                                            "source_key": {"S": source.key}},
+                ConditionExpression="attribute_not_exists(#s)", ExpressionAttributeNames={"#s": "store"})
+        except ClientError as exc:
+            if _code(exc) == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
     # --- reads ----------------------------------------------------------------------------------------------
 
     def get(self, store_key: str, item_key: str) -> Stock | None:
@@ -277,7 +292,7 @@ class InventoryStore:
         for page in self.dynamodb.get_paginator("scan").paginate(
                 TableName=self.table, ProjectionExpression="#s", ExpressionAttributeNames={"#s": "store"}):
             found.update(item["store"]["S"] for item in page.get("Items", []))
-        return sorted(found)
+        return sorted(found - {REPORTS})
 
     def item_names(self, store_key: str | None = None) -> set[str]:
         """Item names as written, in one store or everywhere (for 'did you mean')."""

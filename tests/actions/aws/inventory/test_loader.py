@@ -158,7 +158,8 @@ def test_racing_loads_announce_each_transition_exactly_once(inventory: Inventory
 
 def test_bad_rows_are_published_and_audited_and_good_rows_load(inventory: Inventory) -> None:
     text = "store,item,count\nBerlin,Echo,5\nBerlin,Kindle,-1\nBerlin,,2\nBerlin,Show,x\n"
-    result = inventory.loader.handle([inventory.put("bad.csv", text)]).files[0]
+    record = inventory.put("bad.csv", text)
+    result = inventory.loader.handle([record, record]).files[0]  # reported once
     assert (result.loaded, result.bad_rows) == (1, 3)
     (alert,) = inventory.alerts()
     assert alert["kind"] == "stock_bad_rows" and alert["subject"] == "Inventory file bad.csv: 3 bad rows"
@@ -170,6 +171,7 @@ def test_bad_rows_are_published_and_audited_and_good_rows_load(inventory: Invent
                                                                    "system:inventory:loader")
     assert entry["parameters"]["key"] == "bad.csv" and entry["parameters"]["bad_rows"] == 3
     assert entry["parameters"]["rows"][0] == {"row": 3, "reason": "negative count: -1"}
+    assert inventory.store.stores() == ["berlin"]
 
 
 def test_a_file_overwritten_or_removed_since_its_event_is_skipped(inventory: Inventory) -> None:
