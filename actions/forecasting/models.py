@@ -237,10 +237,10 @@ MODELS: dict[str, Spec] = {
     "ensemble": Spec(ensemble, 2),
     "lstm": Spec(lstm, 7),
 }
-# The LSTM is left out unless asked for. It now fits one forecast's budget (trained once per series: 1.7-2.2 s per
-# instance with it, warm) but earns nothing: on the tuning traces the choice with it scores 0.870 against 0.871
-# without (it won 7 of 120 origins), while it adds TensorFlow's import and first tracing (~8 s) to a process's first
-# forecast and about doubles a fleet's time.
+# The LSTM is left out unless asked for: trained once per series it is a real candidate, but it earns nothing and
+# breaks the budgets. Tuning traces: the choice with it scores 0.870 x seasonal naive against 0.871 without (it won 7
+# of 120 origins). bench/forecast_eval.py --lstm: one instance with it 2.5 s median, 3.7 s max (warm), a fleet of 100
+# 201 s against 32 s, and a process's first forecast adds TensorFlow's import and tracing (~9 s).
 DEFAULT_MODELS: tuple[str, ...] = ("seasonal_naive", "stl", "stl_ets", "stl_arima", "mstl", "stl_week", "ensemble")
 
 
