@@ -18,6 +18,8 @@ from actions.aws.inventory.errors import UnparseableFile
 COLUMNS = ("store", "item", "count")
 READ_SIZE = 256 * 1024  # bytes asked of the body at a time
 MAX_LINE = 64 * 1024  # a longer line is a bad row, skipped without being held
+MAX_COUNT = 10**15  # a count beyond is a typo, not stock
+MAX_NAME_BYTES = 512  # store and item names are DynamoDB keys (at most 2048 and 1024 bytes)
 MAX_BAD = 100  # bad rows kept with their reason; the rest are only counted
 SNIFF = 4096  # leading bytes in which a NUL means the file is not text
 BOM = b"\xef\xbb\xbf"
@@ -196,4 +198,10 @@ def parse_row(row: int, fields: list[str], positions: tuple[int, int, int], widt
     number = int(count)
     if number < 0:
         return BadRow(row=row, reason=f"negative count: {number}")
-    return StockRow(row=row, store=" ".join(store.split()), item=" ".join(item.split()), count=number)
+    if number > MAX_COUNT:
+        return BadRow(row=row, reason=f"count too large: {count[:40]}")
+    store, item = " ".join(store.split()), " ".join(item.split())
+    for name, value in (("store", store), ("item", item)):
+        if len(value.encode("utf-8")) > MAX_NAME_BYTES:
+            return BadRow(row=row, reason=f"{name} name longer than {MAX_NAME_BYTES} bytes")
+    return StockRow(row=row, store=store, item=item, count=number)

@@ -62,7 +62,9 @@ def test_bad_rows_are_reported_with_their_row_and_good_rows_still_come() -> None
             b"Berlin,Stick,many\n"  # 7
             b"\n"  # a blank line is not a row
             b"Berlin,Caf\xe9,1\n"  # 8: Latin-1, not UTF-8
-            b"Paris,Echo,3\n")
+            b"Paris,Echo,3\n"
+            b"Paris,Huge,10000000000000000\n"  # 10
+            b"Paris," + b"x" * 513 + b",1\n")  # 11
     rows, reader = read(data)
     assert [(r.row, r.store, r.item, r.count) for r in rows] == [(2, "Berlin", "Echo", 5), (9, "Paris", "Echo", 3)]
     assert reader.bad == [
@@ -72,8 +74,10 @@ def test_bad_rows_are_reported_with_their_row_and_good_rows_still_come() -> None
         BadRow(row=6, reason="count is not a whole number: '2.5'"),
         BadRow(row=7, reason="count is not a whole number: 'many'"),
         BadRow(row=8, reason="not UTF-8 (undecodable bytes)"),
+        BadRow(row=10, reason="count too large: 10000000000000000"),
+        BadRow(row=11, reason="item name longer than 512 bytes"),
     ]
-    assert reader.bad_total == 6
+    assert reader.bad_total == 8
 
 
 def test_undecodable_bytes_inside_a_quoted_multiline_field_spoil_only_that_row() -> None:
