@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 SEQUENCER_WIDTH = 32
 ROW_WIDTH = 8  # row numbers in the order key: files of up to 99,999,999 rows
 BLIND_ATTEMPTS = 2  # unread transactions of a chunk before what is left is written carefully
+HOLD_SECONDS = 1.0  # the longest a row at 0 (or a restock) waits to be written with others
 FEW = 4  # rows written one by one (an UpdateItem returning the old item) rather than read first
 KEPT_TRANSITIONS = 100  # transitions a result lists (all are published and counted)
 LOADER = Identity(sender_id="system:inventory:loader", platform="system", workspace="inventory",
@@ -78,6 +79,18 @@ class FileResult:
 class _FileState:
     out: dict[str, set[str]] = field(default_factory=dict)  # store key -> item keys at 0 when first looked at
     read_first: bool = False  # the last chunk was mostly unchanged rows
+    held: dict[Key, Pending] = field(default_factory=dict)  # rows whose old count matters, not written yet
+    held_since: float = 0.0
+
+    def buffer(self, row: Pending, now: float) -> None:
+        if not self.held:
+            self.held_since = now
+        self.held.pop(row.key, None)  # the file's later row of the item wins
+        self.held[row.key] = row
+
+    def release(self) -> list[Pending]:
+        rows, self.held = list(self.held.values()), {}
+        return rows
 
 
 @dataclass
@@ -132,6 +145,7 @@ class InventoryLoader:
                     chunk = {}
             if chunk:
                 self._write(list(chunk.values()), source, result, state)
+            self._flush(source, result, state)
         finally:
             body.close()
         result.bad_rows, result.bad = rows.bad_total, rows.bad
@@ -143,11 +157,16 @@ class InventoryLoader:
         now = int(self.clock())
         before = result.unchanged
         try:
+            careful: list[Pending] = []
+            blind: list[Pending] = []
             if state.read_first:
-                careful, blind = chunk, []
+                careful = chunk
             else:
-                careful = [row for row in chunk if row.count == 0 or row.key[1] in self._out(row.key[0], state)]
-                blind = [row for row in chunk if row.count > 0 and row.key[1] not in state.out[row.key[0]]]
+                for row in chunk:
+                    if row.count == 0 or row.key[1] in self._out(row.key[0], state):
+                        state.buffer(row, self.clock())
+                    else:
+                        blind.append(row)
             for _ in range(BLIND_ATTEMPTS):
                 if not blind:
                     break
@@ -156,10 +175,22 @@ class InventoryLoader:
                 careful += failed
                 blind = retry
             transitions = self._write_careful(careful + blind, source, now, result)
+            # Rows whose old count matters are few: written together (every write is conditional on its order,
+            # so they may land after later rows of the file), at the latest a second after the first came.
+            if len(state.held) >= CHUNK or (state.held and self.clock() - state.held_since >= HOLD_SECONDS):
+                transitions += self._write_careful(state.release(), source, now, result)
         except BOTO_ERRORS as exc:
             raise from_boto(exc, table=self.store.table) from exc
         # A file seen before (or older than what is stored) fails its unread writes: read first while it does.
         state.read_first = (result.unchanged - before) * 2 > len(chunk)
+        if transitions:
+            self._publish(transitions, result)
+
+    def _flush(self, source: Source, result: FileResult, state: _FileState) -> None:
+        try:
+            transitions = self._write_careful(state.release(), source, int(self.clock()), result)
+        except BOTO_ERRORS as exc:
+            raise from_boto(exc, table=self.store.table) from exc
         if transitions:
             self._publish(transitions, result)
 
