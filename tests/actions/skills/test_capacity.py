@@ -27,6 +27,7 @@ from connectors.core.output import text_around_table
 from sandbox.demo_data import INSTANCES
 from sandbox.metrics import cpu_series, install_fast_metric_queries
 from tests.actions.harness import run_action, tracker_for
+from tests.actions.skills.storage.support import Posts
 
 NOW = datetime(2026, 12, 2, 10, 17, tzinfo=UTC)
 IMAGE_ID = "ami-04681a1dbd79675a5"  # in moto's built-in image list
@@ -75,14 +76,6 @@ def skill(cls: type[CapacityAction], aws: ClientFactory, tmp_path: Path) -> Any:
 
 def chart_of(reply: dict[str, Any], tmp_path: Path) -> bytes:
     return (tmp_path / "media" / str(reply["image"]).removeprefix("/media/")).read_bytes()
-
-
-class Posts:
-    def __init__(self) -> None:
-        self.sent: list[tuple[str, Any]] = []
-
-    async def __call__(self, sender_id: str, message: Any) -> None:
-        self.sent.append((sender_id, message))
 
 
 FORECAST_LINE = re.compile(
@@ -201,7 +194,7 @@ async def test_which_of_our_servers_are_oversized(aws: ClientFactory, fleet: dic
     _, sent = await run_action(action, tracker_for("which of our servers are oversized?", intent="rightsize"))
     assert [m["text"] for m in sent] == ["Checking 3 running instances - I'll post the table here when it's done."]
     await action.jobs.wait()
-    *progress, (_, result) = posts.sent
+    *progress, (_, result) = posts.messages
     assert all(message["text"].startswith("Right-sizing: ") for _, message in progress)
     table = result["json_message"]["table"]
     assert table["columns"] == ["Instance", "Type", "Finding", "Recommended", "$/month change"]
