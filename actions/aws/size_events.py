@@ -200,6 +200,20 @@ def _apply(item: ObjectChange, tracker: SizeTracker) -> bool:
     raise RowConflict(item.bucket)
 
 
+def event_of(body: str) -> dict[str, Any]:
+    """The S3 event JSON an SQS message body holds, bare or inside an SNS notification (S3 -> SNS -> SQS);
+    ValueError saying why for a body that holds no JSON object."""
+    try:
+        event = json.loads(body)
+        if isinstance(event, dict) and event.get("Type") == "Notification" and "Message" in event:
+            event = json.loads(event["Message"])
+    except (ValueError, TypeError) as exc:
+        raise ValueError("body is not JSON") from exc
+    if not isinstance(event, dict):
+        raise ValueError("not an S3 event")
+    return event
+
+
 def parse(record: Record) -> list[ObjectChange] | None:
     """The object changes an SQS record carries; None for a message that changes nothing (S3's test event, other
     event types). Raises Malformed for anything that is not an S3 event."""
@@ -207,13 +221,9 @@ def parse(record: Record) -> list[ObjectChange] | None:
     if not isinstance(body, str):
         raise Malformed("no body")
     try:
-        event = json.loads(body)
-        if isinstance(event, dict) and event.get("Type") == "Notification" and "Message" in event:
-            event = json.loads(event["Message"])  # S3 -> SNS -> SQS
-    except (ValueError, TypeError) as exc:
-        raise Malformed("body is not JSON") from exc
-    if not isinstance(event, dict):
-        raise Malformed("not an S3 event")
+        event = event_of(body)
+    except ValueError as exc:
+        raise Malformed(str(exc)) from exc
     if event.get("Event") == "s3:TestEvent":
         return None
     entries = event.get("Records")

@@ -9,7 +9,6 @@ a message no retry can use.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import time
@@ -27,6 +26,7 @@ from actions.aws.inventory.alerts import StockAlerts
 from actions.aws.inventory.csv_rows import BadRow, StockCsv, StockRow
 from actions.aws.inventory.errors import DeadLetter
 from actions.aws.inventory.store import CHUNK, InventoryStore, Key, Pending, RowConflict, Source, Transition, name_key
+from actions.aws.size_events import event_of
 from actions.aws.size_tables import DEFAULT_PREFIX
 from actions.core.audit import AuditLog
 from actions.core.identity import Identity
@@ -284,14 +284,9 @@ def source_name(result: FileResult) -> str:
 
 def _event(body: str) -> dict[str, Any]:
     try:
-        event = json.loads(body)
-        if isinstance(event, dict) and event.get("Type") == "Notification" and "Message" in event:
-            event = json.loads(event["Message"])  # S3 -> SNS -> SQS
-    except (ValueError, TypeError) as exc:
-        raise DeadLetter("body is not JSON") from exc
-    if not isinstance(event, dict):
-        raise DeadLetter("not an S3 event")
-    return event
+        return event_of(body)
+    except ValueError as exc:
+        raise DeadLetter(str(exc)) from exc
 
 
 def parse_record(record: Any, buckets: frozenset[str] | None = None) -> S3Object | None:
