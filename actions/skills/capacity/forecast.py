@@ -20,16 +20,8 @@ from actions.skills.trends.metrics import metrics_named
 
 def forecast_reply(result: Outlook, chart: str | None) -> Reply:
     lines = say.forecast_lines(result)
-    rec = result.recommendation
-    if rec is not None:
-        verdict = f"Size: {say.FINDING_WORDS.get(rec.finding, rec.finding)}"
-        if rec.recommended_type != rec.current_type:
-            verdict += (f" - {rec.recommended_type} would fit the coming week "
-                        f"({say.signed_money(rec.monthly_change)}/month); say \"rightsize {result.instance.label}\" "
-                        "for why.")
-        else:
-            verdict += f" - {rec.current_type} fits the coming week."
-        lines.append(verdict)
+    if result.recommendation is not None:
+        lines.append(say.size_line(result.instance.label, result.recommendation))
     reply: Reply = {"text": "\n".join(lines)}
     if chart:
         reply["image"] = chart

@@ -80,9 +80,6 @@ class Outlook:
     def times(self) -> list[dt.datetime]:
         return [self.forecast_start + STEP * i for i in range(len(self.choice.forecast.mean))]
 
-    def in_window(self, values: np.ndarray) -> np.ndarray:
-        return values[self.window]
-
 
 def _window(horizon: Horizon, start: dt.datetime, steps: int) -> slice:
     """The forecast steps (from ``start``) that fall inside ``horizon``: at least one."""
@@ -181,11 +178,11 @@ def fleet_progress(done: int, total: int | None) -> tuple[str, int, int]:
     return "sized", done - instances, instances
 
 
-def warm_up() -> None:
+def warm_up() -> Choice:
     """Blocking: pay the forecasting libraries' import and first-call costs (about 3 s) now, at the action server's
-    start, rather than in the first person's answer."""
+    start, rather than in the first person's answer; the throwaway forecast's choice."""
     steps = np.arange(4 * 288)
-    choose_and_forecast(20 + 10 * np.sin(2 * np.pi * steps / 288), horizon=288)
+    return choose_and_forecast(20 + 10 * np.sin(2 * np.pi * steps / 288), horizon=288)
 
 
 async def on_start(app: Any) -> None:

@@ -40,7 +40,7 @@ def resize_button(result: Outlook) -> list[dict[str, str]]:
     if rec is None or rec.recommended_type == rec.current_type:
         return []
     request = {"operation": "resize", "instance": result.instance.label, "instance_type": rec.recommended_type}
-    return [{"title": f"Resize {result.instance.label} to {rec.recommended_type}",
+    return [{"title": say.resize_title(result.instance.label, rec.recommended_type),
              "payload": "/instance_control" + json.dumps(request, separators=(",", ":"))}]
 
 

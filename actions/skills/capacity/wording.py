@@ -10,7 +10,7 @@ import numpy as np
 from actions.core import errors
 from actions.core.formatting import format_money, plural
 from actions.core.horizons import EXAMPLES, MAX_DAYS
-from actions.rightsizing.engine import TypeVerdict
+from actions.rightsizing.engine import Recommendation, TypeVerdict
 from actions.skills.capacity.outlook import Outlook
 
 NEED_INSTANCE = 'Which instance? Say e.g. "forecast web-1 for tomorrow" or "is web-2 the right size?".'
@@ -124,6 +124,19 @@ def recommendation_lines(outlook: Outlook) -> list[str]:
         lines.append(f"To change it, say \"resize {outlook.instance.label} to {rec.recommended_type}\" - "
                      "I'll tell you what happens and ask first.")
     return lines
+
+
+def size_line(instance: str, rec: Recommendation) -> str:
+    """A forecast's last line: whether the instance fits the coming week."""
+    line = f"Size: {FINDING_WORDS.get(rec.finding, rec.finding)}"
+    if rec.recommended_type != rec.current_type:
+        return (f"{line} - {rec.recommended_type} would fit the coming week ({signed_money(rec.monthly_change)}/month); "
+                f"say \"rightsize {instance}\" for why.")
+    return f"{line} - {rec.current_type} fits the coming week."
+
+
+def resize_title(instance: str, instance_type: str) -> str:
+    return f"Resize {instance} to {instance_type}"
 
 
 def verdict_line(instance: str, verdict: TypeVerdict) -> str:

@@ -267,5 +267,7 @@ async def test_the_action_server_warms_forecasting_up_at_start_without_waiting()
     await outlook.on_start(app)
     future = app.ctx.forecast_warm_up
     assert not future.done()  # start-up goes on; the warm-up runs beside it
-    await future
+    warmed = await future
+    # a whole selection ran: every candidate back-tested, one chosen, a day forecast
+    assert warmed.model in warmed.scores and len(warmed.scores) > 1 and len(warmed.forecast.mean) == 288
     assert "statsmodels" in " ".join(sys.modules)  # the libraries a forecast needs are loaded
