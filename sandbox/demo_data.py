@@ -13,6 +13,8 @@ from typing import Any
 from sandbox.metrics import CpuProfile, NetworkProfile
 
 KB = 1024
+# The bucket store inventory files (store,item,count CSVs) are dropped into; the inventory loader reads its events.
+INVENTORY_BUCKET = "acme-inventory-drops"
 MB = 1024 * KB
 
 

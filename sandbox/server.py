@@ -11,8 +11,9 @@ from typing import Any
 
 from moto.server import ThreadedMotoServer
 
+from sandbox.alarms import AlarmLoop, start_alarm_evaluator
 from sandbox.background import BackgroundThread
-from sandbox.demo_data import INSTANCES
+from sandbox.demo_data import INSTANCES, INVENTORY_BUCKET
 from sandbox.imds import ImdsEmulator, InstanceIdentity, connectable_host
 from sandbox.metrics import (
     CPU_STEP,
@@ -130,6 +131,7 @@ class Sandbox:
         self._moto: ThreadedMotoServer | None = None
         self._imds: ImdsEmulator | None = None
         self._ticker: _CpuTicker | None = None
+        self._alarms: AlarmLoop | None = None
         self._undo_metrics_fix: Callable[[], None] | None = None
 
     def start(self) -> None:
@@ -168,13 +170,18 @@ class Sandbox:
                 now=lambda: dt.datetime.now(dt.UTC),
             )
             self._ticker.start()
+        # The sandbox's CloudWatch stores alarms but never fires them: this evaluates them over its metric data.
+        self._alarms = start_alarm_evaluator(self.aws_endpoint, self.region)
         self._imds = ImdsEmulator(identity, host=self.host, port=self.imds_port)
         self._imds.start()
 
     def stop(self) -> None:
         """Stops everything that runs; safe to call twice or after a failed start."""
         ticker, imds, moto, undo = self._ticker, self._imds, self._moto, self._undo_metrics_fix
-        self._ticker = self._imds = self._moto = self._undo_metrics_fix = None
+        alarms = self._alarms
+        self._ticker = self._imds = self._moto = self._undo_metrics_fix = self._alarms = None
+        if alarms is not None:
+            alarms.stop()
         if ticker is not None:
             ticker.stop()
         if imds is not None:
@@ -212,6 +219,7 @@ class Sandbox:
             "AWS_DEFAULT_REGION": self.region,
             "AWS_ACCESS_KEY_ID": FAKE_ACCESS_KEY,
             "AWS_SECRET_ACCESS_KEY": FAKE_SECRET_KEY,
+            "CLOUDBUTLER_INVENTORY_BUCKETS": INVENTORY_BUCKET,
         }
 
     def __enter__(self) -> Sandbox:

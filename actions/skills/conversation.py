@@ -35,12 +35,6 @@ EARLIER_BUTTONS_NOTHING_PENDING = f"{wording.EARLIER_BUTTONS} {NOTHING_PENDING}"
 # table when its skill is built; tests check that every entry's intent is routed to action_not_available.
 INTENT_PURPOSE = {
     "usage_stats": "show account statistics, spend and how I'm used",
-    "inventory_query": "look up store inventory",
-    "out_of_stock": "list out-of-stock items",
-    "subscribe_alerts": "post alerts into this channel",
-    "unsubscribe_alerts": "stop alerts in this channel",
-    "create_alarm": "create CloudWatch alarms",
-    "list_alarms": "list CloudWatch alarms",
 }
 
 

@@ -58,12 +58,11 @@ async def test_not_available_says_i_cant_and_what_works(intent: str, purpose: st
 
 
 async def test_same_for_after_a_skill_still_to_come_is_the_same_honest_not_yet() -> None:
-    store = [{"entity": "store", "value": "Munich"}]
-    tracker = tracker_for("and for Munich?", intent="same_for", entities=store, events=[
-        user_event("how many echo dots in Berlin", "inventory_query"), user_event("and for Munich?", "same_for", store),
+    tracker = tracker_for("and for last month?", intent="same_for", events=[
+        user_event("what are my stats", "usage_stats"), user_event("and for last month?", "same_for"),
     ])
     events, sent = await run_action(ActionSameFor(), tracker)
-    purpose = conversation.INTENT_PURPOSE["inventory_query"]
+    purpose = conversation.INTENT_PURPOSE["usage_stats"]
     assert sent[0]["text"].startswith(conversation.NOT_AVAILABLE.format(what=purpose))
     assert "Which" not in sent[0]["text"]
 
