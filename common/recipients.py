@@ -5,8 +5,11 @@ Ids as the connectors make them (``connectors/core/identity.py``, each platform'
   a user's sender id       ``<platform>:<workspace>:<user>``  e.g. ``slack:T1:U1``, ``discord:<guild>:<user>``
                            (``discord:dm:<user>`` in a DM), ``web:local:<session id>`` for the web chat
   a channel recipient      ``<platform>:<workspace>:#<channel>`` e.g. ``slack:T1:#C1``, ``discord:<guild>:#<channel>``
-The ``#`` cannot start a Slack or Discord user id, so the two never collide. A web chat conversation has no channel
-beside its one session: its recipient is the session's sender id, which its mailbox is keyed by.
+The ``#`` cannot start a Slack or Discord user id, so the two never collide. In the late-message URL
+(``/conversations/<id>/trigger_intent``) the ``#`` is sent as ``%23``, and Rasa 3.6 (Sanic 21 matches the raw
+path) keys the conversation, and names the recipient to the connector, as ``slack:T1:%23C1``: both spellings parse.
+A web chat conversation has no channel beside its one session: its recipient is the session's sender id, which
+its mailbox is keyed by.
 
 Platform names: the metadata's ``platform`` is ``slack``, ``discord`` or ``web``; Rasa's output channel names
 (``channel_name`` of each ``InputChannel``, the ``output_channel`` of Rasa's trigger_intent) are ``slack``,
@@ -15,6 +18,7 @@ Platform names: the metadata's ``platform`` is ``slack``, ``discord`` or ``web``
 from __future__ import annotations
 
 CHANNEL_MARK = "#"
+CHANNEL_MARKS = (CHANNEL_MARK, "%23")  # as stored; as Rasa names it after the URL
 WEB_PLATFORMS = frozenset({"web", "webchat"})
 # The metadata's platform name -> the Rasa channel that serves it (``InputChannel.name()``).
 OUTPUT_CHANNELS = {"slack": "slack", "discord": "discord", "web": "webchat", "webchat": "webchat"}
@@ -35,9 +39,10 @@ def parse_channel_recipient(recipient: str) -> tuple[str, str, str] | None:
     if len(parts) != 3:
         return None
     platform, workspace, rest = parts
-    if not platform or not workspace or not rest.startswith(CHANNEL_MARK) or len(rest) == len(CHANNEL_MARK):
+    mark = next((mark for mark in CHANNEL_MARKS if rest.startswith(mark)), None)
+    if not platform or not workspace or mark is None or len(rest) == len(mark):
         return None
-    return platform, workspace, rest[len(CHANNEL_MARK):]
+    return platform, workspace, rest[len(mark):]
 
 
 def recipient_for(platform: str, workspace: str, channel_id: str, sender_id: str) -> str:

@@ -23,6 +23,7 @@ logger = logging.getLogger(__name__)
 LATE_INTENT = "EXTERNAL_late_message"
 LATE_ENTITY = "message"
 DEFAULT_RASA_URL = "http://127.0.0.1:5005"
+LATEST_CHANNEL = "latest"  # Rasa's name for "the channel this conversation last wrote from"
 # RFC 3986 path characters: sender ids like "slack:T1:U1" stay readable. Sanic 21 matches the raw path without
 # decoding it, so anything encoded here would name a different conversation.
 _PATH_SAFE = ":@!$&'()*+,;=-._~"
@@ -62,20 +63,35 @@ class PostFailed(Exception):
 
 class RasaPoster:
     """Posts a message into a conversation: ``POST {rasa}/conversations/{id}/trigger_intent?output_channel=latest``
-    with ``EXTERNAL_late_message`` carrying it."""
+    with ``EXTERNAL_late_message`` carrying it.
 
-    def __init__(self, base_url: str = DEFAULT_RASA_URL, token: str | None = None, timeout: float = 10.0) -> None:
+    ``output_channel`` names the Rasa channel that says it (``slack``, ``discord``, ``webchat``: the connectors'
+    ``channel_name``, see ``common.recipients.output_channel_for``). ``latest``, the default, is the channel the
+    conversation last wrote from, which a channel recipient of alerts (``slack:T1:#C1``) never did."""
+
+    def __init__(
+        self, base_url: str = DEFAULT_RASA_URL, token: str | None = None, timeout: float = 10.0, *,
+        output_channel: str = LATEST_CHANNEL,
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self.token = token or None
         self.timeout = timeout
+        self.output_channel = output_channel or LATEST_CHANNEL
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> RasaPoster:
+    def from_env(cls, env: Mapping[str, str] | None = None, *, output_channel: str = LATEST_CHANNEL) -> RasaPoster:
         env = os.environ if env is None else env
-        return cls(env.get("CLOUDBUTLER_RASA_URL") or DEFAULT_RASA_URL, env.get("RASA_AUTH_TOKEN") or None)
+        return cls(
+            env.get("CLOUDBUTLER_RASA_URL") or DEFAULT_RASA_URL, env.get("RASA_AUTH_TOKEN") or None,
+            output_channel=output_channel,
+        )
+
+    def through(self, output_channel: str) -> RasaPoster:
+        """The same Rasa, token and timeout, saying messages through ``output_channel``."""
+        return RasaPoster(self.base_url, self.token, self.timeout, output_channel=output_channel)
 
     def url_for(self, sender_id: str) -> URL:
-        query = {"output_channel": "latest"}
+        query = {"output_channel": self.output_channel}
         if self.token:
             query["token"] = self.token
         path = f"{self.base_url}/conversations/{quote(sender_id, safe=_PATH_SAFE)}/trigger_intent"

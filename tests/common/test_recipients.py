@@ -16,12 +16,15 @@ def test_a_channel_recipient_round_trips() -> None:
     assert channel_recipient("discord", "G1", "123") == "discord:G1:#123"
     assert parse_channel_recipient("slack:T1:#C1") == ("slack", "T1", "C1")
     assert parse_channel_recipient("discord:G1:#123") == ("discord", "G1", "123")
+    # Rasa keys the conversation by the raw URL path, where the mark is "%23".
+    assert parse_channel_recipient("slack:T1:%23C1") == ("slack", "T1", "C1")
     # A Slack channel id never holds ':', but whatever follows the mark is the channel.
     assert parse_channel_recipient(channel_recipient("x", "w", "a:b")) == ("x", "w", "a:b")
 
 
 @pytest.mark.parametrize("recipient", [
-    "slack:T1:U1", "web:local:abc", "discord:dm:42", "slack:T1:#", "slack::#C1", ":T1:#C1", "slack:#C1", "", "#C1",
+    "slack:T1:U1", "web:local:abc", "discord:dm:42", "slack:T1:#", "slack:T1:%23", "slack:T1:%2",
+    "slack::#C1", ":T1:#C1", "slack:#C1", "", "#C1",
 ])
 def test_anything_else_is_not_a_channel_recipient(recipient: str) -> None:
     assert parse_channel_recipient(recipient) is None
