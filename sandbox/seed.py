@@ -1,7 +1,8 @@
 """Fills a moto server with the demo account (sandbox/demo_data.py) through boto3, as a user of AWS would.
 
 The demo buckets are tracked by the size tracker (``SizeTracker.track``, the code path of "start tracking ...") and
-get 90 days of size history (sandbox/history.py); the instances get a month of CPU and network metrics.
+get 90 days of size history (sandbox/history.py); the instances get a month of CPU and network metrics; the inventory
+bucket gets its store files, which the tracker's inventory consumer loads once it runs (sandbox/inventory.py).
 
 Two back doors into moto's in-process backends, so the moto server must run in this process: object ages (S3 sets
 LastModified itself) and the instances' metric history (a hundred thousand points, ten times faster than through
@@ -25,6 +26,7 @@ from actions.aws.size_tables import DEFAULT_PREFIX as DEFAULT_TABLE_PREFIX
 from actions.aws.size_tracking import SizeSample, SizeTracker
 from sandbox.demo_data import INSTANCES, DemoBucket, DemoInstance, content, demo_buckets
 from sandbox.history import size_history
+from sandbox.inventory import seed_inventory
 from sandbox.metrics import chunks, datum, instance_data, put_in_backend, steps, storage_type
 
 FAKE_ACCESS_KEY = "sandbox"
@@ -61,6 +63,7 @@ class SeedResult:
     objects_created: int
     bytes_created: int
     tracked: tuple[str, ...] = ()  # buckets this seeding started tracking (and wrote history for)
+    inventory_files: tuple[str, ...] = ()  # store files put into the inventory bucket (the tracker loads them)
 
     def instance(self, name: str) -> SeededInstance:
         return next(i for i in self.instances if i.name == name)
@@ -113,8 +116,9 @@ def seed_demo(
     for bucket in created_buckets:
         history = _track_with_history(tracker, bucket.name, now=now, seed=seed)
         _put_storage_history(clients["cloudwatch"], bucket.name, history, now=now)
+    inventory = seed_inventory(clients["s3"], clients["sqs"], region=region, prefix=table_prefix)
     return SeedResult(account, tuple(b.name for b in buckets), tuple(instances), objects, size,
-                      tuple(b.name for b in created_buckets))
+                      tuple(b.name for b in created_buckets), inventory)
 
 
 # --- EC2 ---------------------------------------------------------------------------------------------------------
