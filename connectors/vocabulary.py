@@ -7,7 +7,10 @@ A bot message, as Rasa hands it to ``OutputChannel.send_response``, may carry:
   image       URL of a picture (charts are published under ``/media/<name>``, see ``common.media``)
   attachment  URL of a file for the user
   custom      structured detail of ``text``, which never says more than ``text`` does:
-              {"fields": FieldsBlock}: labelled values, shown *instead of* the text where rendered natively;
+              {"fields": FieldsBlock}: labelled values, shown *instead of* the text where rendered natively; an
+                optional "colour" (red, green, amber, blue or grey: an alert's state) is drawn as the platform does
+                it - a Slack attachment's colour bar, a Discord embed's colour, a coloured edge of the web chat's
+                card - and never carries meaning the text and fields do not also say;
               {"table": TableBlock}: shown *with* the text (less the lines the table restates);
               {"progress": ProgressBlock}: a job's progress, drawn as a bar beside the text;
               {"links": [Link]}: each url, which appears in the text, shown as a link with its label.
@@ -28,6 +31,10 @@ class Field(TypedDict):
 class FieldsBlock(TypedDict, total=False):
     title: str
     items: List[Field]
+    colour: str  # one of COLOURS
+
+
+COLOURS = ("red", "green", "amber", "blue", "grey")
 
 
 class TableBlock(TypedDict, total=False):
@@ -69,6 +76,12 @@ def fields_of(message: BotMessage) -> FieldsBlock | None:
     custom = message.get("custom") or {}
     block = custom.get("fields") if isinstance(custom, dict) else None
     return cast(FieldsBlock, block) if isinstance(block, dict) and block.get("items") else None
+
+
+def colour_of(block: FieldsBlock) -> str | None:
+    """The block's colour when it is one of ``COLOURS``; anything else is drawn without one."""
+    colour = block.get("colour")
+    return colour if isinstance(colour, str) and colour in COLOURS else None
 
 
 def table_of(message: BotMessage) -> TableBlock | None:

@@ -1,6 +1,7 @@
 """The skeleton every chat channel shares (Discord, Slack, the web chat): its name, a blueprint with a status
 route, long-lived clients started and stopped with the Rasa server, de-duplication of platform events, and late
-messages posted where each user last wrote. A platform package adds only what is its own: see ``connectors``."""
+messages posted where each user last wrote (or into a channel recipient's channel). A platform package adds only
+what is its own: see ``connectors``."""
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
@@ -77,12 +78,14 @@ class ChatInput(InputChannel, ABC):
     def status(self) -> Mapping[str, Any]:
         """What ``GET <status_path>`` reports."""
 
-    def get_output_channel(self) -> OutputChannel | None:
+    def get_output_channel(self) -> OutputChannel:
         """For messages without a user message to answer (``trigger_intent?output_channel=latest``, alerts): each
-        goes where its recipient last wrote. None while the channel is off."""
-        if self._lifecycle is None:
-            return None
-        return late_output_class(self.channel_name)(resolve=self._late_output, errors=self.late_errors)
+        goes where its recipient last wrote, a channel recipient's into its channel. Also while the channel is off:
+        a user's message is then dropped (logged), and one to a channel recipient fails, so an alert's poster learns
+        that nothing was posted (without an output channel Rasa would collect the message and answer 200)."""
+        return late_output_class(self.channel_name)(
+            resolve=self._late_output, errors=self.late_errors, resolve_channel=self.channel_output
+        )
 
     def _late_output(self, recipient_id: str) -> OutputChannel | None:
         place = self.last_seen.recall(recipient_id)
@@ -90,6 +93,12 @@ class ChatInput(InputChannel, ABC):
 
     def output_at(self, place: Place) -> OutputChannel | None:
         """An output posting into ``place`` on behalf of its user, or None while the platform is unreachable."""
+        return None
+
+    def channel_output(self, workspace: str, channel_id: str) -> OutputChannel | None:
+        """An output posting into a channel recipient's channel, its buttons for anyone there (each press comes back
+        as the presser's own message); None while the platform is unreachable. Channels with no such thing keep
+        the default: a late message to a channel recipient then fails."""
         return None
 
     async def deliver(self, incoming: Incoming, output: OutputChannel, *, place: Place | None = None) -> None:

@@ -31,6 +31,8 @@ DANGER = "danger"
 PROGRESS_BAR_CELLS = 10
 RESTATED_LINE_EXTRA = 16  # letters and digits a line may hold besides a table row's cells and still restate it
 PROGRESS_EDIT_SECONDS = 3600.0  # a job's next report edits its last one for this long
+# The vocabulary's colours (``connectors.vocabulary.COLOURS``) as Slack and Discord draw them; chat.css has the same.
+COLOUR_HEX = {"red": "#D92D20", "green": "#12B76A", "amber": "#F79009", "blue": "#1570EF", "grey": "#98A2B3"}
 
 
 class ChatOutput(OutputChannel, ABC):

@@ -25,6 +25,7 @@ from connectors.discord.render import (
     ChoiceView,
     DiscordReply,
     disabled_copy,
+    pressed_by_anyone,
     render,
     restored_choice,
 )
@@ -35,7 +36,8 @@ logger = logging.getLogger(__name__)
 
 
 class DiscordOutput(ChatOutput):
-    """Replies into one Discord channel, on behalf of the user who asked (the owner of any buttons). With
+    """Replies into one Discord channel, on behalf of the user who asked (the owner of any buttons; None for a
+    channel recipient's messages, whose buttons anyone there may press). With
     ``progress``, a job's next progress report edits its last one instead of adding a message."""
 
     channel_name = "discord"
@@ -44,7 +46,7 @@ class DiscordOutput(ChatOutput):
         self,
         *,
         target: discord.abc.Messageable,
-        owner_id: int,
+        owner_id: int | None,
         media_dir: Path,
         on_choice: ChoiceHandler,
         button_timeout: float | None,
@@ -102,6 +104,11 @@ class DiscordOutput(ChatOutput):
             extras["view"] = view
         if files:
             extras["files"] = files
+        if view is not None and view.owner_id is None and view.restart_proof:
+            # Anyone's buttons are answered by ``restored_choice`` from their custom_ids, for as long as the message
+            # is there: a stopped view is sent without being kept in this process.
+            view.stop()
+            view = None
         sent = await self.target.send(content=pieces[-1], **extras)
         if view is not None:
             view.message = sent
@@ -150,7 +157,16 @@ class DiscordInput(ChatInput):
             return None
         return self._output(client.get_partial_messageable(int(place["channel_id"])), int(place["user_id"]))
 
-    def _output(self, target: discord.abc.Messageable, owner_id: int) -> DiscordOutput:
+    def channel_output(self, workspace: str, channel_id: str) -> DiscordOutput | None:
+        """Alerts to a channel recipient: posted into the channel, buttons for anyone there; None while the gateway
+        is not connected (or the channel id is not one)."""
+        client = self.gateway.client if self.gateway else None
+        if client is None or not client.is_ready() or not channel_id.isdigit():
+            return None
+        guild_id = int(workspace) if workspace.isdigit() else None
+        return self._output(client.get_partial_messageable(int(channel_id), guild_id=guild_id), None)
+
+    def _output(self, target: discord.abc.Messageable, owner_id: int | None) -> DiscordOutput:
         return DiscordOutput(
             target=target,
             owner_id=owner_id,
@@ -196,12 +212,19 @@ class DiscordInput(ChatInput):
         async with typing_in(target):
             await self._deliver(translate.from_click(interaction, payload), output, channel_id=interaction.channel_id)
 
-    async def _on_restored_choice(self, interaction: discord.Interaction, owner_id: int, index: int, payload: str) -> None:
-        """A click on buttons no live view answers (they were sent before a restart): the same rules as
-        ``ChoiceView`` - only the owner, only once, not after ``button_timeout`` - then the payload goes to Rasa."""
+    async def _on_restored_choice(
+        self, interaction: discord.Interaction, owner_id: int | None, index: int, payload: str
+    ) -> None:
+        """A click on buttons no live view answers (they were sent before a restart, or are anyone's): the same
+        rules as ``ChoiceView`` - only the owner, only once, not after ``button_timeout`` - then the payload goes to
+        Rasa. Anyone's buttons: every press, as the presser's own message, and the buttons stay."""
         message = interaction.message
         if message is None or self._live_buttons.get("live", str(message.id)):
             return  # the ChoiceView that sent them answers this click
+        if owner_id is None:
+            await pressed_by_anyone(interaction)
+            await self._on_choice(interaction, payload)
+            return
         if interaction.user.id != owner_id:
             await interaction.response.send_message(ConnectorMessages.NOT_YOURS, ephemeral=True)
             return
@@ -222,5 +245,6 @@ class DiscordInput(ChatInput):
         await self._on_choice(interaction, payload)
 
     async def _deliver(self, incoming: Incoming, output: DiscordOutput, *, channel_id: int | None) -> None:
-        place = None if channel_id is None else Place(channel_id=str(channel_id), user_id=str(output.owner_id))
+        place = None if channel_id is None or output.owner_id is None else Place(
+            channel_id=str(channel_id), user_id=str(output.owner_id))
         await self.deliver(incoming, output, place=place)

@@ -1,6 +1,7 @@
 """Our response vocabulary -> Discord: message text in 2,000-character pieces (labelled links as
-``[label](url)``), embeds for labelled fields, tables as a code block beside the text, progress as a text bar, a
-button view for choices (the yes of a destructive change red, Cancel grey), media files as attachments."""
+``[label](url)``), embeds for labelled fields (in the fields' colour, if any), tables as a code block beside the
+text, progress as a text bar, a button view for choices (the yes of a destructive change red, Cancel grey) - its
+owner's, or anyone's in a channel recipient's message - and media files as attachments."""
 from __future__ import annotations
 
 import logging
@@ -14,6 +15,7 @@ import discord
 
 from connectors.core.messages import ConnectorMessages
 from connectors.core.output import (
+    COLOUR_HEX,
     buttons_of,
     is_danger,
     links_of,
@@ -26,7 +28,17 @@ from connectors.core.output import (
     with_links,
 )
 from connectors.core.text import clip, split_text
-from connectors.vocabulary import BotMessage, Button, FieldsBlock, Link, TableBlock, fields_of, table_as_text, table_of
+from connectors.vocabulary import (
+    BotMessage,
+    Button,
+    FieldsBlock,
+    Link,
+    TableBlock,
+    colour_of,
+    fields_of,
+    table_as_text,
+    table_of,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -42,18 +54,26 @@ MAX_BUTTONS = 25
 MAX_CUSTOM_ID = 100
 
 ChoiceHandler = Callable[[discord.Interaction, str], Awaitable[None]]
-# (interaction, owner id, button index, payload) for a click on buttons no view of this process knows.
-RestoredChoiceHandler = Callable[[discord.Interaction, int, int, str], Awaitable[None]]
+# (interaction, owner id or None for anyone, button index, payload) for a click on buttons no view of this process
+# knows.
+RestoredChoiceHandler = Callable[[discord.Interaction, int | None, int, str], Awaitable[None]]
 
+ANYONE = "*"  # the owner part of buttons anyone may press (a channel recipient's message: an alert)
 # A button's custom_id carries its owner, position and payload, so a click still means something after a
 # restart, when the view that sent it is gone (Discord keeps showing the buttons).
-CHOICE_ID = re.compile(r"cb:(?P<owner>[0-9]{1,20}):(?P<index>[0-9]{1,2}):(?P<payload>.+)", re.DOTALL)
+CHOICE_ID = re.compile(r"cb:(?P<owner>[0-9]{1,20}|\*):(?P<index>[0-9]{1,2}):(?P<payload>.+)", re.DOTALL)
 
 
-def choice_custom_id(owner_id: int, index: int, payload: str) -> str | None:
-    """The restart-proof custom_id, or None when the payload is too long for Discord's 100 characters."""
-    custom_id = f"cb:{owner_id}:{index}:{payload}"
+def choice_custom_id(owner_id: int | None, index: int, payload: str) -> str | None:
+    """The restart-proof custom_id (owner None: anyone's), or None when the payload is too long for Discord's 100
+    characters."""
+    custom_id = f"cb:{ANYONE if owner_id is None else owner_id}:{index}:{payload}"
     return custom_id if len(custom_id) <= MAX_CUSTOM_ID else None
+
+
+def owner_in(match: re.Match[str]) -> int | None:
+    """The owner a ``CHOICE_ID`` names; None: anyone."""
+    return None if match["owner"] == ANYONE else int(match["owner"])
 
 
 @dataclass(kw_only=True)
@@ -67,14 +87,18 @@ class DiscordReply:
 
 
 def fields_embeds(block: FieldsBlock) -> list[discord.Embed]:
-    """Labelled fields as embeds (25 fields each); empty when there are too many to show natively."""
+    """Labelled fields as embeds (25 fields each) in the block's colour; empty when there are too many to show
+    natively."""
     items = block.get("items", [])
     pages = [items[i : i + MAX_EMBED_FIELDS] for i in range(0, len(items), MAX_EMBED_FIELDS)]
     if len(pages) > MAX_EMBEDS:
         return []
     embeds = []
+    colour = colour_of(block)
+    shade = discord.Colour(int(COLOUR_HEX[colour].lstrip("#"), 16)) if colour else None
     for index, page in enumerate(pages):
-        embed = discord.Embed(title=clip(block["title"], MAX_TITLE) if block.get("title") and index == 0 else None)
+        embed = discord.Embed(title=clip(block["title"], MAX_TITLE) if block.get("title") and index == 0 else None,
+                              colour=shade)
         for item in page:
             embed.add_field(
                 name=clip(str(item["label"]) or "\u200b", MAX_FIELD_NAME),
@@ -162,7 +186,7 @@ def button_style(choice: Button, index: int, *, danger: bool) -> discord.ButtonS
 
 
 class ChoiceButton(discord.ui.Button["ChoiceView"]):
-    def __init__(self, *, index: int, choice: Button, owner_id: int, danger: bool = False) -> None:
+    def __init__(self, *, index: int, choice: Button, owner_id: int | None, danger: bool = False) -> None:
         style = button_style(choice, index, danger=danger)
         custom_id = choice_custom_id(owner_id, index, choice["payload"])
         super().__init__(label=clip(choice["title"], MAX_BUTTON_LABEL), style=style, custom_id=custom_id)
@@ -175,10 +199,12 @@ class ChoiceButton(discord.ui.Button["ChoiceView"]):
 
 
 class ChoiceView(discord.ui.View):
-    """Buttons only their owner may click, each at most once: the first click disables them all."""
+    """Buttons only their owner may click, each at most once: the first click disables them all. Without an owner
+    (``owner_id`` None: a channel recipient's message) anyone may press them, each press is that user's own choice,
+    and they stay for the others."""
 
     def __init__(
-        self, *, buttons: list[Button], owner_id: int, on_choice: ChoiceHandler, timeout: float | None
+        self, *, buttons: list[Button], owner_id: int | None, on_choice: ChoiceHandler, timeout: float | None
     ) -> None:
         super().__init__(timeout=timeout)
         self.owner_id = owner_id
@@ -193,13 +219,23 @@ class ChoiceView(discord.ui.View):
     def chosen(self) -> int | None:
         return self._chosen
 
+    @property
+    def restart_proof(self) -> bool:
+        """Every button carries its meaning in its custom_id (``CHOICE_ID``), so ``restored_choice`` can answer it."""
+        return all(isinstance(item, ChoiceButton) and CHOICE_ID.fullmatch(item.custom_id or "")
+                   for item in self.children)
+
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        if interaction.user.id != self.owner_id:
+        if self.owner_id is not None and interaction.user.id != self.owner_id:
             await interaction.response.send_message(ConnectorMessages.NOT_YOURS, ephemeral=True)
             return False
         return True
 
     async def choose(self, button: ChoiceButton, interaction: discord.Interaction) -> None:
+        if self.owner_id is None:
+            await pressed_by_anyone(interaction)
+            await self._on_choice(interaction, button.payload)
+            return
         if self._chosen is not None:  # a second click raced the first before the edit landed
             await interaction.response.defer()
             return
@@ -230,6 +266,14 @@ class ChoiceView(discord.ui.View):
                     item.style = discord.ButtonStyle.secondary
 
 
+async def pressed_by_anyone(interaction: discord.Interaction) -> None:
+    """Acknowledge a press on anyone's buttons without changing them (the others may still press them)."""
+    try:
+        await interaction.response.defer()
+    except discord.HTTPException:  # the press still counts
+        logger.warning("discord: could not acknowledge a press on message %s", getattr(interaction.message, "id", "?"))
+
+
 def restored_choice(handler: RestoredChoiceHandler) -> type[discord.ui.DynamicItem[discord.ui.Button[Any]]]:
     """The item class discord.py builds for a click on our buttons whatever sent them (``Client.add_dynamic_items``);
     ``handler`` decides whether a live view of this process already answers it."""
@@ -237,7 +281,7 @@ def restored_choice(handler: RestoredChoiceHandler) -> type[discord.ui.DynamicIt
     class RestoredChoice(discord.ui.DynamicItem[discord.ui.Button[Any]], template=CHOICE_ID):
         def __init__(self, item: discord.ui.Button[Any], match: re.Match[str]) -> None:
             super().__init__(item)
-            self.owner_id, self.index, self.payload = int(match["owner"]), int(match["index"]), match["payload"]
+            self.owner_id, self.index, self.payload = owner_in(match), int(match["index"]), match["payload"]
 
         @classmethod
         async def from_custom_id(

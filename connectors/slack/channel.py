@@ -22,7 +22,7 @@ from connectors.core.late import Place
 from connectors.core.lifecycle import Lifecycle
 from connectors.core.messages import ConnectorMessages
 from connectors.core.output import ChatOutput, ProgressMessages, buttons_of, progress_of, read_file
-from connectors.slack.render import SlackReply, chosen_blocks, owner_of, render
+from connectors.slack.render import ANYONE, SlackReply, chosen_attachments, chosen_blocks, owner_of, render
 from connectors.slack.settings import SlackSettings
 from connectors.slack.transport import SlackTransport, UserDirectory
 
@@ -31,7 +31,8 @@ PROGRESS_PLACES = 10_000  # conversations whose last progress message is remembe
 
 
 class SlackOutput(ChatOutput):
-    """Replies into one Slack channel (or thread) for the user who asked (the owner of any buttons). With
+    """Replies into one Slack channel (or thread) for the user who asked (the owner of any buttons; ``ANYONE``
+    for a channel recipient's messages, whose buttons anyone there may press). With
     ``progress``, a job's next progress report edits its last one (``chat.update``) instead of adding a message."""
 
     channel_name = "slack"
@@ -53,7 +54,7 @@ class SlackOutput(ChatOutput):
             return
         place = f"{self.conversation.channel}:{self.conversation.thread_ts or ''}:{self.owner}"
         progress = progress_of(message)
-        if len(reply.messages) != 1 or reply.uploads or buttons_of(message):
+        if len(reply.messages) != 1 or reply.uploads or reply.attachments or buttons_of(message):
             progress = None  # only a plain one-message report can stand in for the last one
         ts = self._progress.editable(place, progress)
         if ts is not None:
@@ -70,9 +71,12 @@ class SlackOutput(ChatOutput):
         """Post the reply; the ``ts`` of its last message."""
         channel, thread_ts = self.conversation.channel, self.conversation.thread_ts
         last: str | None = None
-        for blocks in reply.messages:
+        for index, blocks in enumerate(reply.messages):
+            extras: dict[str, Any] = {}
+            if reply.attachments and index == len(reply.messages) - 1:
+                extras["attachments"] = reply.attachments
             posted = await self.client.chat_postMessage(
-                channel=channel, text=reply.text, blocks=blocks, thread_ts=thread_ts)
+                channel=channel, text=reply.text, blocks=blocks, thread_ts=thread_ts, **extras)
             last = posted.get("ts") if isinstance(posted.get("ts"), str) else last
         for path in reply.uploads:
             await self.client.files_upload_v2(
@@ -131,6 +135,13 @@ class SlackInput(ChatInput):
             return None
         return self._output(translate.Conversation(place["channel_id"], place.get("thread_id")), place["user_id"])
 
+    def channel_output(self, workspace: str, channel_id: str) -> SlackOutput | None:
+        """Alerts to a channel recipient: posted into the channel itself (not a thread), buttons for anyone there.
+        The workspace is the bot token's own (a channel of another one is refused by Slack: channel_not_found)."""
+        if self.transport is None or not self.transport.running:
+            return None
+        return self._output(translate.Conversation(channel_id, None), ANYONE)
+
     def _output(self, conversation: translate.Conversation, owner: str) -> SlackOutput:
         assert self.transport is not None
         return SlackOutput(
@@ -165,6 +176,9 @@ class SlackInput(ChatInput):
         if self.transport is None or owner is None:
             return
         client = self.transport.client
+        if owner == ANYONE:
+            await self._on_anyones_click(click)
+            return
         if click.user_id != owner:
             await client.chat_postEphemeral(
                 channel=click.channel, user=click.user_id, text=ConnectorMessages.NOT_YOURS, thread_ts=click.thread_ts
@@ -177,11 +191,21 @@ class SlackInput(ChatInput):
             await client.chat_update(
                 channel=click.channel, ts=click.message_ts, text=click.text,
                 blocks=chosen_blocks(click.blocks, title=click.title),
+                attachments=chosen_attachments(click.attachments, title=click.title) if click.attachments else None,
             )
         except SlackApiError as exc:  # the choice still counts; the click de-duplication above guards reruns
             logger.warning("slack: could not replace the buttons (%s)", exc.response.get("error"))
         thread = click.thread_ts if self.settings.reply_in_thread else None
         await self._deliver(click.incoming(), self._output(translate.Conversation(click.channel, thread), owner))
+
+    async def _on_anyones_click(self, click: translate.Click) -> None:
+        """A press on buttons of a channel recipient's message (an alert): whoever pressed, their own message, as
+        Slack verified them, answered in the channel on their behalf. The buttons stay for the others; each press
+        counts once (``trigger_id`` is per press)."""
+        if not click.user_id or not self.seen.first_time(f"click:{click.trigger_id or click.message_ts}:{click.user_id}"):
+            return
+        thread = click.thread_ts if self.settings.reply_in_thread else None
+        await self._deliver(click.incoming(), self._output(translate.Conversation(click.channel, thread), click.user_id))
 
     async def _deliver(self, incoming: Incoming, output: SlackOutput) -> None:
         conversation = output.conversation

@@ -1,6 +1,8 @@
 """Our response vocabulary -> Slack Block Kit: sections for text (labelled links as ``<url|label>``), section fields
 for labelled fields, tables as monospace code blocks beside the text, progress as a text bar, an actions block of
-buttons (tagged with their owner; the yes of a destructive change red), uploads for media files."""
+buttons (tagged with their owner, or as anyone's; the yes of a destructive change red), uploads for media files.
+Coloured fields (an alert) go into a message attachment, whose colour bar Slack draws beside them: the fields' title
+stays above it, everything else of the message (fields, media, buttons) inside it."""
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -10,6 +12,7 @@ from typing import Any
 
 from connectors.core.messages import ConnectorMessages
 from connectors.core.output import (
+    COLOUR_HEX,
     buttons_of,
     is_danger,
     links_of,
@@ -29,6 +32,7 @@ from connectors.vocabulary import (
     Link,
     TableBlock,
     as_plain_text,
+    colour_of,
     fields_of,
     table_as_text,
     table_of,
@@ -36,6 +40,7 @@ from connectors.vocabulary import (
 
 BUTTONS_BLOCK = "cloudbutler_buttons"
 BUTTON_ACTION = "cloudbutler_button_"
+ANYONE = "*"  # the owner of buttons anyone in the channel may press (no Slack user id is "*")
 MAX_SECTION_TEXT = 3000
 MAX_FIELD_TEXT = 2000
 MAX_FIELDS_PER_SECTION = 10
@@ -48,10 +53,12 @@ MAX_FALLBACK_TEXT = 4000
 
 @dataclass(kw_only=True)
 class SlackReply:
-    """One ``chat.postMessage`` per entry of ``messages`` (Slack allows 50 blocks each), then uploads."""
+    """One ``chat.postMessage`` per entry of ``messages`` (Slack allows 50 blocks each), ``attachments`` on the
+    last one, then uploads."""
 
     text: str = ""
     messages: list[list[dict[str, Any]]] = field(default_factory=list)
+    attachments: list[dict[str, Any]] = field(default_factory=list)
     uploads: list[Path] = field(default_factory=list)
 
 
@@ -127,6 +134,7 @@ def _style(button: Button, index: int, *, danger: bool) -> dict[str, str]:
 
 
 def owner_of(block_id: str) -> str | None:
+    """The user whose buttons these are, ``ANYONE`` for anyone's; None for blocks that are not our buttons."""
     prefix, sep, owner = block_id.partition(":")
     return owner if prefix == BUTTONS_BLOCK and sep and owner else None
 
@@ -135,6 +143,13 @@ def chosen_blocks(blocks: list[dict[str, Any]], *, title: str) -> list[dict[str,
     """The message after a click: our buttons replaced by a note of the choice, so nothing can be clicked twice."""
     note = {"type": "context", "elements": [_mrkdwn(escape(ConnectorMessages.CHOSEN.format(title=title)))]}
     return [note if owner_of(str(b.get("block_id") or "")) else b for b in blocks]
+
+
+def chosen_attachments(attachments: list[dict[str, Any]], *, title: str) -> list[dict[str, Any]]:
+    """``chosen_blocks`` inside each attachment (coloured messages keep their buttons there), colour kept."""
+    kept = ("color", "fallback", "blocks")
+    return [{**{key: a[key] for key in kept if key in a}, "blocks": chosen_blocks(list(a.get("blocks") or []), title=title)}
+            for a in attachments]
 
 
 def body_blocks(bot: BotMessage) -> list[dict[str, Any]]:
@@ -175,5 +190,13 @@ def render(message: Mapping[str, Any], *, media_dir: Path, owner: str) -> SlackR
             blocks += text_blocks(str(url))
     if buttons:
         blocks.append(buttons_block(buttons, owner=owner))
+    fields = fields_of(bot)
+    colour = colour_of(fields) if fields else None
+    if colour is not None and len(blocks) <= MAX_BLOCKS:
+        head = blocks[:1] if fields and fields.get("title") else text_blocks(clip(reply.text.split("\n", 1)[0], 2900))
+        inside = blocks[1:] if fields and fields.get("title") else blocks
+        reply.messages = [head]
+        reply.attachments = [{"color": COLOUR_HEX[colour], "fallback": reply.text, "blocks": inside}]
+        return reply
     reply.messages = [blocks[i : i + MAX_BLOCKS] for i in range(0, len(blocks), MAX_BLOCKS)]
     return reply

@@ -5,7 +5,7 @@ import html
 import json
 import re
 from collections.abc import AsyncIterator, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -168,6 +168,7 @@ class Click:
     trigger_id: str
     blocks: list[dict[str, Any]]
     text: str
+    attachments: list[dict[str, Any]] = field(default_factory=list)  # a coloured message's, buttons inside
 
     @classmethod
     def from_body(cls, body: Mapping[str, Any]) -> Click:
@@ -188,6 +189,7 @@ class Click:
             trigger_id=str(body.get("trigger_id") or ""),
             blocks=list(message.get("blocks") or []),
             text=str(message.get("text") or ""),
+            attachments=[a for a in message.get("attachments") or [] if isinstance(a, dict)],
         )
 
     def incoming(self) -> Incoming:

@@ -196,8 +196,12 @@
     return block;
   }
 
+  // The vocabulary's colours (an alert's state): a coloured left edge on the card; any other value, none.
+  const COLOURS = ["red", "green", "amber", "blue", "grey"];
+
   function fieldsBlock(fields) {
-    const card = el("section", "card fields-card");
+    const colour = COLOURS.includes(fields.colour) ? ` colour-${fields.colour}` : "";
+    const card = el("section", `card fields-card${colour}`);
     if (fields.title) card.append(el("h2", "card-title", fields.title));
     const list = el("dl", "fields");
     for (const item of fields.items) {

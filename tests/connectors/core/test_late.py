@@ -15,6 +15,7 @@ from rasa.shared.core.events import UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from common.store import MemoryStore
+from connectors.core.late import LateDeliveryFailed
 from connectors.core.messages import ConnectorMessages
 from connectors.discord import DiscordInput
 from connectors.discord.settings import DiscordSettings
@@ -174,15 +175,25 @@ async def test_discord_keeps_where_users_wrote_as_plain_ids_in_the_store_it_is_g
     assert shared.add("dedupe:discord", f"message:{agent.received[0].message_id}", True) is False  # seen there too
 
 
-def test_disabled_connectors_offer_no_output_channel() -> None:
+async def test_disabled_connectors_drop_late_messages_and_refuse_alerts_to_channels(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Without an output channel Rasa would collect an alert and answer 200: the poster would think it was posted.
     async def handler(_: Any) -> None:
         return None
 
+    caplog.set_level(logging.INFO, logger="connectors")
     discord = DiscordInput(DiscordSettings(token=""))
     slack = SlackInput(SlackSettings(bot_token=""))
     discord.blueprint(handler)
     slack.blueprint(handler)
-    assert discord.get_output_channel() is None and slack.get_output_channel() is None
+    await late(slack).send_response(SLACK_ALICE_SENDER, dict(PROGRESS))
+    await late(discord).send_response(ALICE_SENDER, dict(PROGRESS))
+    assert len([r for r in caplog.records if "dropped" in r.getMessage()]) == 2
+    with pytest.raises(LateDeliveryFailed, match="not connected"):
+        await late(slack).send_response(f"slack:{TEAM}:#{SLACK_CHANNEL}", dict(PROGRESS))
+    with pytest.raises(LateDeliveryFailed, match="not connected"):
+        await late(discord).send_response(f"discord:{GUILD}:#{CHANNEL}", dict(PROGRESS))
 
 
 # --- Slack ---
