@@ -25,6 +25,7 @@ from actions.aws.errors import BOTO_ERRORS, from_boto
 DEFAULT_PREFIX = "cloudbutler-"
 SUBSCRIPTIONS = "alert-subscriptions"
 ACKS = "alert-acks"
+DELIVERIES = "alert-deliveries"  # written by the alert consumer (actions.alerts.delivery): "<MessageId>#<recipient>"
 BY_TOPIC = "by-topic"
 TOPICS = ("stock", "alarms")  # what a channel subscribes to: the inventory's stock alerts, CloudWatch alarms
 
@@ -198,6 +199,21 @@ class AlertAcks:
         except BOTO_ERRORS as exc:
             raise from_boto(exc) from exc
         return _ack(item) if item else None
+
+
+def delivered_title(dynamodb: Any, prefix: str, message_id: str, recipient: str) -> str | None:
+    """Whether the alert ``message_id`` was delivered to ``recipient`` (the consumer's record of it): its title
+    ("" when the record has none), or None when it was not (or the record has expired, or there is no table yet)."""
+    try:
+        item = dynamodb.get_item(TableName=prefix + DELIVERIES, Key={"id": {"S": f"{message_id}#{recipient}"}},
+                                 ConsistentRead=True).get("Item")
+    except ClientError as exc:
+        if _code(exc) == "ResourceNotFoundException":
+            return None
+        raise from_boto(exc) from exc
+    except BOTO_ERRORS as exc:
+        raise from_boto(exc) from exc
+    return _text(item, "title") if item else None
 
 
 def _subscription(item: Mapping[str, Any]) -> Subscription:

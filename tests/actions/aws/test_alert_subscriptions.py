@@ -8,7 +8,14 @@ from typing import Any
 
 import pytest
 
-from actions.aws.alert_subscriptions import BY_TOPIC, Ack, AlertAcks, AlertSubscriptions, Subscription
+from actions.aws.alert_subscriptions import (
+    BY_TOPIC,
+    Ack,
+    AlertAcks,
+    AlertSubscriptions,
+    Subscription,
+    delivered_title,
+)
 from actions.aws.clients import ClientFactory
 from actions.aws.errors import CloudButlerError
 
@@ -172,3 +179,16 @@ def test_a_missing_table_is_our_error_not_botocores(dynamodb: Any) -> None:
     with pytest.raises(CloudButlerError) as raised:
         subs.topics_of(CHANNEL)
     assert raised.value.code == "ResourceNotFoundException"
+
+
+def test_delivered_title_reads_the_consumers_record_for_this_recipient(dynamodb: Any) -> None:
+    assert delivered_title(dynamodb, PREFIX, "msg-1", CHANNEL) is None  # no table yet
+    dynamodb.create_table(TableName="cbtest-alert-deliveries", BillingMode="PAY_PER_REQUEST",
+                          KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                          AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}])
+    dynamodb.put_item(TableName="cbtest-alert-deliveries", Item={
+        "id": {"S": f"msg-1#{CHANNEL}"}, "title": {"S": "web-2 cpu high is in ALARM"}})
+    dynamodb.put_item(TableName="cbtest-alert-deliveries", Item={"id": {"S": f"msg-2#{CHANNEL}"}})
+    assert delivered_title(dynamodb, PREFIX, "msg-1", CHANNEL) == "web-2 cpu high is in ALARM"
+    assert delivered_title(dynamodb, PREFIX, "msg-2", CHANNEL) == ""  # delivered, no title recorded
+    assert delivered_title(dynamodb, PREFIX, "msg-1", OTHER) is None  # not delivered to that channel
