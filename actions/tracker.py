@@ -1,8 +1,18 @@
-"""The size tracker process (``python -m actions.tracker``): long-polls the S3 events queue, hands each batch to
-``actions.aws.size_events.handle``, deletes a message only once its effect is stored, moves what it cannot use to the
-dead-letter queue, and every CLOUDBUTLER_SNAPSHOT_SECONDS (default 3600, 0 = never) snapshots each tracked bucket.
-It binds no port. SIGTERM or SIGINT stop it at once while it waits for messages or lists a bucket, and after the
-batch in hand otherwise (a batch takes well under a second)."""
+"""The tracker process (``python -m actions.tracker``): three queue consumers that bind no port.
+
+- The size tracker (the main thread): long-polls the S3 events queue, hands each batch to
+  ``actions.aws.size_events.handle``, deletes a message only once its effect is stored, moves what it cannot use to
+  the dead-letter queue, and every CLOUDBUTLER_SNAPSHOT_SECONDS (default 3600, 0 = never) snapshots each tracked
+  bucket.
+- The alert consumer (a thread, ``actions.alerts.delivery``): alerts from the stock and alarm topics into the chat
+  channels subscribed to them, through Rasa (CLOUDBUTLER_RASA_URL, RASA_AUTH_TOKEN).
+- The inventory consumer (a thread, ``actions.aws.inventory.consumer``) when CLOUDBUTLER_INVENTORY_BUCKETS names
+  buckets: their new CSV files into the stock table.
+
+SIGTERM or SIGINT stop them all at once while they wait for messages, and after the message in hand otherwise (an
+alert half delivered is handed back for the next start). A background consumer that crashes ends the process with
+status 1, so the launcher starts it again.
+"""
 
 from __future__ import annotations
 
@@ -11,9 +21,10 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from types import FrameType
-from typing import Any
+from typing import Any, Protocol
 
 from actions.aws.clients import AwsSettings, ClientFactory
 from actions.aws.errors import BOTO_ERRORS, CloudButlerError
@@ -24,6 +35,7 @@ from actions.aws.size_tracking import SizeTracker
 log = logging.getLogger("actions.tracker")
 
 WAIT_SECONDS = 10  # SQS long poll (at most 20); a stop interrupts it
+STOP_GRACE_SECONDS = 5.0  # how long a stop waits for a background consumer to finish the message in hand
 BATCH = 10  # the most one ReceiveMessage returns
 SNAPSHOT_CHECK_SECONDS = 60  # how often the loop looks for a bucket whose snapshot is due
 MAX_BACKOFF = 30.0
@@ -133,6 +145,76 @@ def build(environ: Mapping[str, str]) -> tuple[SizeTracker, Consumer]:
     return tracker, Consumer(tracker, queue_url=url, snapshot_seconds=int(seconds) if seconds else 3600)
 
 
+class Background(Protocol):
+    """A consumer run in a thread (the alert and inventory consumers)."""
+
+    def run(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+@dataclass
+class Worker:
+    name: str
+    consumer: Background
+    thread: threading.Thread | None = None
+    crashed: bool = False
+
+    def start(self, on_crash: Callable[[Worker], None]) -> None:
+        def run() -> None:
+            try:
+                self.consumer.run()
+            except Exception:  # noqa: BLE001 - a bug: logged, and the process ends so the launcher restarts it
+                log.exception("%s consumer crashed", self.name)
+                self.crashed = True
+                on_crash(self)
+
+        self.thread = threading.Thread(target=run, name=self.name, daemon=True)
+        self.thread.start()
+
+    def settled(self) -> bool:
+        """Finished, or waiting on its queue (where ending the process loses nothing)."""
+        return self.thread is None or not self.thread.is_alive() or bool(getattr(self.consumer, "interruptible", False))
+
+
+def background_consumers(environ: Mapping[str, str]) -> tuple[list[Worker], dict[str, str]]:
+    """The alert consumer and (with inventory buckets) the inventory consumer, and their queue URLs. One that cannot
+    be built is logged and left out: the others still run."""
+    workers: list[Worker] = []
+    queues: dict[str, str] = {}
+    try:
+        from actions.alerts.delivery import build_alert_consumer
+
+        alerts = build_alert_consumer(environ)
+        workers.append(Worker("alerts", alerts.consumer))
+        queues["alerts"] = alerts.queue.queue_url
+    except (CloudButlerError, ValueError) as exc:
+        log.error("alert consumer cannot start: %s", getattr(exc, "code", exc))
+    try:
+        from actions.aws.inventory.consumer import build_inventory_consumer
+
+        inventory = build_inventory_consumer(environ)
+        if inventory is not None:
+            workers.append(Worker("inventory", inventory))
+            queues["inventory"] = str(getattr(inventory, "queue_url", "?"))
+    except (CloudButlerError, ValueError) as exc:
+        log.error("inventory consumer cannot start: %s", getattr(exc, "code", exc))
+    return workers, queues
+
+
+def stop_workers(workers: list[Worker], grace: float = STOP_GRACE_SECONDS) -> None:
+    for worker in workers:
+        worker.consumer.stop()
+    deadline = time.monotonic() + grace
+    for worker in workers:
+        while not worker.settled() and time.monotonic() < deadline:
+            assert worker.thread is not None
+            worker.thread.join(timeout=0.05)
+        if not worker.settled():
+            log.warning("%s consumer still busy after %.0f s; stopping anyway (its message comes again)",
+                        worker.name, grace)
+
+
 def main(environ: Mapping[str, str] | None = None) -> int:
     env = os.environ if environ is None else environ
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
@@ -141,21 +223,34 @@ def main(environ: Mapping[str, str] | None = None) -> int:
     except (CloudButlerError, ValueError) as exc:
         log.error("size tracker cannot start: %s", exc)
         return 1
+    workers, queues = background_consumers(env)
+    crashed = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> Any:
         consumer.stop()
         if consumer.interruptible:
             raise Interrupted
 
+    def on_crash(worker: Worker) -> None:
+        crashed.set()
+        os.kill(os.getpid(), signal.SIGTERM)  # the main thread stops the rest
+
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, on_signal)
-    print(f"TRACKER READY queue={consumer.queue_url}", flush=True)
+    for worker in workers:
+        worker.start(on_crash)
+    extra = "".join(f" {name}={url}" for name, url in queues.items())
+    print(f"TRACKER READY queue={consumer.queue_url}{extra}", flush=True)
     try:
         consumer.run()
     except Interrupted:
         pass
-    log.info("size tracker stopped")
-    return 0
+    try:
+        stop_workers(workers)
+    except Interrupted:  # a second signal: stop now
+        pass
+    log.info("tracker stopped")
+    return 1 if crashed.is_set() else 0
 
 
 if __name__ == "__main__":

@@ -92,15 +92,16 @@ class Deliveries:
                                       ConsistentRead=True).get("Item")
         return item is not None
 
-    def record(self, message_id: str, recipient: str) -> bool:
-        """Note that ``recipient`` got the message; False if it was noted already."""
+    def record(self, message_id: str, recipient: str, *, title: str = "") -> bool:
+        """Note that ``recipient`` got the message (with the alert's title, which an acknowledgement from the
+        channel names); False if it was noted already."""
         now = int(self.clock())
+        item = {"id": {"S": delivery_id(message_id, recipient)}, "message_id": {"S": message_id},
+                "recipient": {"S": recipient}, "at": {"N": str(now)}, "ttl": {"N": str(now + DELIVERY_TTL_SECONDS)}}
+        if title:
+            item["title"] = {"S": title}
         try:
-            self.dynamodb.put_item(
-                TableName=self.table, ConditionExpression="attribute_not_exists(id)",
-                Item={"id": {"S": delivery_id(message_id, recipient)}, "message_id": {"S": message_id},
-                      "recipient": {"S": recipient}, "at": {"N": str(now)},
-                      "ttl": {"N": str(now + DELIVERY_TTL_SECONDS)}})
+            self.dynamodb.put_item(TableName=self.table, ConditionExpression="attribute_not_exists(id)", Item=item)
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
                 return False
@@ -247,7 +248,7 @@ class AlertConsumer:
                 outcome.kept.append(sqs_id)
                 return
             self._keep_visible(message, started)
-            if not self._deliver(message_id, recipient, reply, outcome):
+            if not self._deliver(message_id, recipient, reply, outcome, title=alert.title):
                 failed += 1
         if failed:
             log.warning("alert %s: %d of %d recipient(s) not reached; it will come again", message_id, failed,
@@ -258,7 +259,7 @@ class AlertConsumer:
         outcome.deleted.append(sqs_id)
         log.info("alert %s (%s) delivered to %d recipient(s)", message_id, kind, len(recipients))
 
-    def _deliver(self, message_id: str, recipient: str, reply: Reply, outcome: Outcome) -> bool:
+    def _deliver(self, message_id: str, recipient: str, reply: Reply, outcome: Outcome, *, title: str) -> bool:
         try:
             if self.deliveries.delivered(message_id, recipient):
                 return True
@@ -275,7 +276,7 @@ class AlertConsumer:
             return False
         outcome.posted.append((message_id, recipient))
         try:
-            self.deliveries.record(message_id, recipient)
+            self.deliveries.record(message_id, recipient, title=title)
         except BOTO_ERRORS as exc:
             # Posted but not noted: kept, so a retry would post it again. Said loudly; it is the one duplicate left.
             log.error("alert %s posted to %s but not recorded (%s); it may be posted again", message_id, recipient,

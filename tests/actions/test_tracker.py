@@ -106,9 +106,9 @@ def test_due_snapshots_correct_drift(aws: ClientFactory, s3: Any, sqs: Any) -> N
 class TrackerProcess:
     """``python -m actions.tracker`` against the test's moto server."""
 
-    def __init__(self, endpoint: str, log: Path) -> None:
+    def __init__(self, endpoint: str, log: Path, extra_env: dict[str, str] | None = None) -> None:
         env = {**os.environ, "AWS_ENDPOINT_URL": endpoint, "CLOUDBUTLER_SNAPSHOT_SECONDS": "0",
-               "PYTHONPATH": str(ROOT)}
+               "PYTHONPATH": str(ROOT), **(extra_env or {})}
         self.log = log.open("a")
         self.process = subprocess.Popen([sys.executable, "-m", "actions.tracker"], cwd=ROOT, env=env,
                                         stdout=subprocess.PIPE, stderr=self.log, text=True)
@@ -144,8 +144,9 @@ def processes() -> Iterator[list[TrackerProcess]]:
             process.process.wait()
 
 
-def _start(processes: list[TrackerProcess], endpoint: str, tmp_path: Path) -> TrackerProcess:
-    process = TrackerProcess(endpoint, tmp_path / "tracker.log")
+def _start(processes: list[TrackerProcess], endpoint: str, tmp_path: Path,
+           extra_env: dict[str, str] | None = None) -> TrackerProcess:
+    process = TrackerProcess(endpoint, tmp_path / "tracker.log", extra_env)
     processes.append(process)
     return process
 
@@ -158,7 +159,7 @@ def test_the_tracker_process_consumes_events_and_stops_on_sigterm(
         tracker: SizeTracker, s3: Any, sqs: Any, moto_endpoint: str, tmp_path: Path,
         processes: list[TrackerProcess]) -> None:
     process = _start(processes, moto_endpoint, tmp_path)
-    assert process.lines[-1] == f"TRACKER READY queue={tracker.ensure_queue()}"
+    assert process.lines[-1].startswith(f"TRACKER READY queue={tracker.ensure_queue()} alerts=http")
     s3.put_object(Bucket=BUCKET, Key="report.pdf", Body=b"x" * 1000)
     s3.put_object(Bucket=BUCKET, Key="notes.txt", Body=b"x" * 20)
     wait_for(lambda: figures(tracker, BUCKET)[:2] == (1020, 2), message="both uploads counted")

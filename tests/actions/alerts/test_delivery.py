@@ -119,6 +119,10 @@ def test_each_subscriber_of_the_topic_gets_the_alert_once_through_its_platform(
     assert depth(aws, queue.queue_url) == (0, 0)  # deleted: everybody has it
     assert deliveries.delivered(message_id, SLACK) and deliveries.delivered(message_id, WEB)
     assert not deliveries.delivered(message_id, DISCORD)
+    item = aws.client("dynamodb").get_item(TableName=deliveries.table,
+                                           Key={"id": {"S": f"{message_id}#{SLACK}"}})["Item"]
+    assert item["title"] == {"S": "Echo Dot is out of stock in berlin"}  # what an acknowledgement names
+    assert int(item["ttl"]["N"]) - int(item["at"]["N"]) == 30 * 86400
 
 
 def test_an_alarm_goes_to_the_alarm_subscribers(aws: ClientFactory, queue: AlertQueue,
