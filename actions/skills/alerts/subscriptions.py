@@ -36,7 +36,8 @@ _TOPIC_WORDS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = tuple(
     )
 )
 _QUESTION = re.compile(
-    r"^\s*(?:what|which|does|do|is|are|am|list|show)\b|\bam\s+i\s+subscribed\b|\bsubscriptions?\s*\??\s*$",
+    r"^\s*(?:what|which)\b|^\s*(?:does|do|is|are|am)\b.*\b(?:get|gets|getting|receive|receives|receiving|"
+    r"subscribed)\b|\bsubscriptions?\s*\??\s*$",
     re.IGNORECASE,
 )
 

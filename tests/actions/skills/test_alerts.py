@@ -328,6 +328,10 @@ def test_which_topics_a_message_names(values: list[str], text: str, topics: tupl
     ("is this channel subscribed?", True),
     ("post alarms here", False),
     ("can you post alarms here?", False),
+    ("does this channel get alarms?", True),
+    ("show alert subscriptions", True),
+    ("is it possible to post alarms here?", False),
+    ("show alarms here", False),
     ("send stock alerts to this channel", False),
 ])
 def test_what_asks_rather_than_subscribes(text: str, question: bool) -> None:
