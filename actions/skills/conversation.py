@@ -151,7 +151,7 @@ SAME_FOR_NOTHING_BEFORE = (
 )
 SAME_FOR_WHICH = "Which {what} should I do that for? Say e.g. \"same for {example}\"."
 SAME_FOR_EXAMPLES = {"bucket": ("bucket", "backups-archive"), "instance": ("instance", "web-2"),
-                     "file": ("file", "report.pdf")}
+                     "file": ("file", "report.pdf"), "store": ("store", "Munich")}
 
 
 class ActionSameFor(SkillAction):
