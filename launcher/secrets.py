@@ -2,8 +2,8 @@
 
 Each comes from the environment when set there, otherwise it is generated once and kept in a git-ignored 0600 file
 (``var/secrets.json``), so web chat sessions and Discord buttons survive a restart. Every child process receives
-only the secrets it needs: the sandbox none, the action server and the size tracker the AWS keys, Rasa the chat
-tokens.
+only the secrets it needs: the sandbox none, the action server and the tracker the AWS keys and Rasa's API token,
+Rasa the chat tokens.
 """
 from __future__ import annotations
 
@@ -29,8 +29,9 @@ NEEDS: Mapping[str, frozenset[str]] = {
     "sandbox": frozenset(),
     # Posts late messages through Rasa's API; calls AWS.
     "actions": frozenset((ACTIONS_TOKEN, RASA_TOKEN) + AWS_SECRETS),
-    # Reads S3 events from SQS and writes bucket sizes to DynamoDB: AWS only, no chat or Rasa secret.
-    "tracker": frozenset(AWS_SECRETS),
+    # Reads S3 events, inventory files and alerts from SQS; posts alerts into the chats through Rasa's API (its
+    # token); no chat platform secret, no action-server token.
+    "tracker": frozenset((RASA_TOKEN,) + AWS_SECRETS),
     # Calls the action server; protects its API; signs web chat sessions; runs the chat channels.
     "rasa": frozenset((ACTIONS_TOKEN, RASA_TOKEN, WEBCHAT_SECRET, REST_TOKEN) + CHAT_SECRETS),
 }

@@ -26,6 +26,7 @@ from launcher.config import ROOT, channel_variables
 
 READY_LINE = re.compile(r"SANDBOX READY aws=(\S+) imds=(\S+)")
 TRACKER_READY_LINE = re.compile(r"TRACKER READY queue=(\S+)")
+ALERTS_QUEUE_WORD = re.compile(r"\balerts=(\S+)")
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -127,6 +128,7 @@ class Stack:
         self.aws_endpoint: str | None = None
         self.imds_endpoint: str | None = None
         self.size_queue_url: str | None = None  # the queue the size tracker reads S3 events from
+        self.alerts_queue_url: str | None = None  # the queue the tracker delivers alerts from
 
     @property
     def rasa_url(self) -> str:
@@ -296,9 +298,11 @@ class Stack:
         return env
 
     def tracker_env(self) -> dict[str, str]:
-        """The size tracker talks to AWS (or the sandbox) only: AWS settings and keys, table prefix, snapshot
-        interval - no chat or Rasa secret."""
-        return self._aws_env("tracker")
+        """The tracker talks to AWS (or the sandbox) and posts alerts through Rasa's API: AWS settings and keys,
+        table prefix, snapshot interval, Rasa's URL and API token - no chat platform secret."""
+        env = self._aws_env("tracker")
+        env.setdefault("CLOUDBUTLER_RASA_URL", self.rasa_url)
+        return env
 
     def _start_tracker(self, timeout: float) -> Child:
         child = self._spawn("tracker", [sys.executable, "-m", "actions.tracker"], self.tracker_env())
@@ -308,6 +312,8 @@ class Stack:
                 match = TRACKER_READY_LINE.search(line)
                 if match:
                     self.size_queue_url = match.group(1)
+                    alerts = ALERTS_QUEUE_WORD.search(line, match.end())
+                    self.alerts_queue_url = alerts.group(1) if alerts else None
                     return True
             return False
 

@@ -21,12 +21,16 @@ from launcher.stack import Stack, StartupFailed, free_port
 DEMO_BUCKET = "media-library-prod"
 
 
-def test_the_tracker_gets_aws_keys_and_no_chat_or_rasa_secret() -> None:
+def test_the_tracker_gets_aws_keys_and_rasas_api_token_and_no_chat_secret() -> None:
     env = {name: f"value-of-{name}" for name in secrets.ALL_SECRETS} | {
         "PATH": "/bin", "AWS_REGION": "eu-west-1", "CLOUDBUTLER_TABLE_PREFIX": "team-a-"}
     tracker = secrets.for_process("tracker", env)
-    assert set(tracker) - {"PATH", "AWS_REGION", "CLOUDBUTLER_TABLE_PREFIX"} == set(secrets.AWS_SECRETS)
+    # Rasa's API token: the tracker posts alerts into the chats through trigger_intent.
+    assert set(tracker) - {"PATH", "AWS_REGION", "CLOUDBUTLER_TABLE_PREFIX"} == set(secrets.AWS_SECRETS) | {
+        secrets.RASA_TOKEN}
     assert tracker["CLOUDBUTLER_TABLE_PREFIX"] == "team-a-"
+    for absent in secrets.CHAT_SECRETS + (secrets.ACTIONS_TOKEN, secrets.WEBCHAT_SECRET, secrets.REST_TOKEN):
+        assert absent not in tracker, absent
 
 
 def test_in_sandbox_mode_the_tracker_reaches_the_sandbox_with_its_keys_only() -> None:
@@ -40,8 +44,11 @@ def test_in_sandbox_mode_the_tracker_reaches_the_sandbox_with_its_keys_only() ->
     assert (tracker["AWS_REGION"], tracker["AWS_DEFAULT_REGION"]) == ("eu-west-1", "eu-west-1")
     assert tracker["CLOUDBUTLER_SNAPSHOT_SECONDS"] == "60"
     for absent in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "SLACK_BOT_TOKEN", "AWS_EC2_METADATA_SERVICE_ENDPOINT",
-                   secrets.ACTIONS_TOKEN, secrets.RASA_TOKEN, secrets.WEBCHAT_SECRET):
+                   secrets.ACTIONS_TOKEN, secrets.WEBCHAT_SECRET):
         assert absent not in tracker, absent
+    # alerts go into the chats through this stack's Rasa, with its API token
+    assert tracker["CLOUDBUTLER_RASA_URL"] == stack.rasa_url
+    assert tracker[secrets.RASA_TOKEN] == stack.api_token
     # the action server gets the same AWS, and the instance metadata emulator besides
     actions = stack.action_env()
     assert {k: actions[k] for k in ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_REGION")} == {
@@ -54,7 +61,14 @@ def test_in_aws_mode_the_tracker_uses_the_standard_credential_chain() -> None:
     tracker = Stack(env=env, sandbox=False).tracker_env()
     assert (tracker["AWS_PROFILE"], tracker["AWS_REGION"]) == ("prod", "eu-west-1")
     assert "AWS_ENDPOINT_URL" not in tracker and "DISCORD_BOT_TOKEN" not in tracker
-    assert secrets.RASA_TOKEN not in tracker
+    assert secrets.ACTIONS_TOKEN not in tracker and secrets.WEBCHAT_SECRET not in tracker
+
+
+def test_a_rasa_url_given_to_the_stack_reaches_the_tracker() -> None:
+    stack = Stack(env={"CLOUDBUTLER_RASA_URL": "https://rasa.internal:5005"}, sandbox=False, rasa_port=6000)
+    assert stack.tracker_env()["CLOUDBUTLER_RASA_URL"] == "https://rasa.internal:5005"
+    assert Stack(env={}, sandbox=False, rasa_port=6000).tracker_env()["CLOUDBUTLER_RASA_URL"] == \
+        "http://127.0.0.1:6000"
 
 
 # --- the real thing: sandbox + tracker --------------------------------------------------------------------------
@@ -101,6 +115,7 @@ def test_the_tracker_starts_after_the_sandbox_and_reads_the_size_queue(aws_side:
     assert [child.name for child in aws_side.children] == ["sandbox", "tracker"]
     assert aws_side.size_queue_url and aws_side.size_queue_url.endswith("/cloudbutler-size-events")
     assert aws_side.size_queue_url.startswith(f"{aws_side.aws_endpoint}/")
+    assert aws_side.alerts_queue_url == f"{aws_side.aws_endpoint}/123456789012/cloudbutler-alerts"
 
 
 def test_an_upload_straight_to_the_sandbox_changes_the_tracked_size_within_seconds(aws_side: Stack) -> None:
