@@ -17,6 +17,7 @@ SUGGEST = 0.45  # score a name needs to be offered as "did you mean"
 AMBIGUOUS = 0.04  # two names closer than this are both offered instead of one picked
 SUGGESTIONS = 3
 _WORD = re.compile(r"[^\W_]+")
+_STORE_WORDS = re.compile(r"^(?:the|our)\s+|\s+(?:store|shop|branch|location)$")
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,25 @@ class InventoryQueries:
         if not stocks and match.name:
             stocks = list(self.store.across_stores(name_key(match.name)))
         return AcrossAnswer(stocks=sorted(stocks, key=lambda s: (-s.count, s.store)), match=match)
+
+    def stores(self) -> list[str]:
+        """The names of every store, in the order of their keys."""
+        return list(self.store.store_names().values())
+
+    def find_store(self, asked: str) -> tuple[str, str] | None:
+        """The key and name of the store ``asked`` names ("Berlin", "the berlin store", "Berlin shop"); None if no
+        store of that name has stock rows."""
+        wanted = name_key(asked)
+        stripped = _STORE_WORDS.sub("", wanted).strip()
+        for key in dict.fromkeys([wanted, stripped]):
+            name = self.store.store_name(key) if key else None
+            if name is not None:
+                return key, name
+        return None
+
+    def in_store(self, store_key: str) -> list[Stock]:
+        """Every item of one store, in the order of their keys."""
+        return list(self.store.in_store(store_key))
 
     def out_of_stock(self, store: str | None = None) -> list[OutOfStock]:
         """What is at 0, in one store or everywhere, out longest first."""

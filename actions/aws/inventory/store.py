@@ -294,6 +294,26 @@ class InventoryStore:
             found.update(item["store"]["S"] for item in page.get("Items", []))
         return sorted(found - {REPORTS})
 
+    def store_names(self) -> dict[str, str]:
+        """Every store: its key -> its name as last written (a scan of two attributes, like ``stores``)."""
+        found: dict[str, str] = {}
+        for page in self.dynamodb.get_paginator("scan").paginate(
+                TableName=self.table, ProjectionExpression="#s, store_name", ExpressionAttributeNames={"#s": "store"}):
+            for item in page.get("Items", []):
+                found[item["store"]["S"]] = item.get("store_name", item["store"])["S"]
+        found.pop(REPORTS, None)
+        return dict(sorted(found.items()))
+
+    def store_name(self, store_key: str) -> str | None:
+        """The store's name as last written; None if the store has no rows (one key read)."""
+        if store_key == REPORTS:
+            return None
+        response = self.dynamodb.query(TableName=self.table, KeyConditionExpression="#s = :s", Limit=1,
+                                       ExpressionAttributeNames={"#s": "store"}, ProjectionExpression="#s, store_name",
+                                       ExpressionAttributeValues={":s": {"S": store_key}})
+        items = response.get("Items") or []
+        return str(items[0].get("store_name", items[0]["store"])["S"]) if items else None
+
     def item_names(self, store_key: str | None = None) -> set[str]:
         """Item names as written, in one store or everywhere (for 'did you mean')."""
         params: dict[str, Any] = {"TableName": self.table, "ProjectionExpression": "item_name"}
