@@ -54,6 +54,7 @@ class InventoryConsumer:
         self.visibility_seconds = visibility_seconds
         self.retry_seconds = retry_seconds
         self.stopping = threading.Event()
+        self.interruptible = False  # True only while waiting on SQS: ending the process then loses nothing
 
     def stop(self) -> None:
         self.stopping.set()
@@ -76,8 +77,12 @@ class InventoryConsumer:
         result = PollResult()
         if self.stopping.is_set():
             return result
-        response = self.sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=BATCH,
-                                            WaitTimeSeconds=self.wait_seconds, AttributeNames=["ApproximateReceiveCount"])
+        self.interruptible = True
+        try:
+            response = self.sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=BATCH,
+                                                WaitTimeSeconds=self.wait_seconds)
+        finally:
+            self.interruptible = False
         for message in response.get("Messages", []):
             self._settle(message, result)
         return result

@@ -206,3 +206,21 @@ def test_run_backs_off_while_the_queue_is_gone_and_stops_at_once(aws: ClientFact
         thread.join(timeout=10)
     assert not thread.is_alive()
     assert "retrying in 1 s" in caplog.text
+
+
+def test_only_the_wait_on_sqs_may_be_interrupted(aws: ClientFactory, s3: Any) -> None:
+    consumer = _consumer(aws)
+    seen: dict[str, list[bool]] = {"ReceiveMessage": [], "DeleteMessage": [], "GetObject": []}
+
+    def record(model: Any, **_: Any) -> None:
+        seen[model.name].append(consumer.interruptible)
+
+    for client, operation in ((consumer.sqs, "sqs.ReceiveMessage"), (consumer.sqs, "sqs.DeleteMessage"),
+                              (consumer.loader.s3, "s3.GetObject")):
+        client.meta.events.register(f"before-call.{operation}", record)
+    s3.put_object(Bucket=BUCKET, Key="berlin.csv", Body=GOOD.encode())
+    wait_for(lambda: bool(consumer.poll_once().loaded), message="the file loaded")
+    assert set(seen["ReceiveMessage"]) == {True}
+    assert seen["GetObject"] and set(seen["GetObject"]) == {False}  # loading a file is never cut short
+    assert seen["DeleteMessage"] and set(seen["DeleteMessage"]) == {False}
+    assert consumer.interruptible is False
