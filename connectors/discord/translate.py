@@ -68,7 +68,7 @@ async def from_message(message: discord.Message, *, me: discord.abc.User, inbox:
 
 
 def from_click(interaction: discord.Interaction, payload: str) -> Incoming:
-    """A button click is the owner saying the button's payload (e.g. ``/affirm``)."""
+    """A button click is the presser (the owner, or anyone for a channel's alert) saying its payload (``/affirm``)."""
     identity = identity_of(guild_id=interaction.guild_id, user=interaction.user, channel_id=interaction.channel_id or 0)
     return Incoming.of(identity, text=payload, message_id=str(interaction.id), files=SavedFiles())
 

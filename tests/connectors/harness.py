@@ -131,13 +131,17 @@ class SlackUsers:
     def click(posted: Call, index: int, *, user: str = SLACK_ALICE) -> dict[str, Any]:
         """A ``block_actions`` payload for button ``index`` of a message the bot posted."""
         body = payload("slack_block_actions.json")
-        actions = next(b for b in posted.args["blocks"] if b["type"] == "actions")
+        # A coloured message keeps its buttons inside its attachment.
+        inside = [b for a in posted.args.get("attachments") or [] for b in a.get("blocks") or []]
+        actions = next(b for b in [*posted.args["blocks"], *inside] if b["type"] == "actions")
         button = actions["elements"][index]
         body["user"].update(id=user, name=user.lower(), username=user.lower())
         body["trigger_id"] = f"{uuid.uuid4().int % 10**13}.1234567890123.{uuid.uuid4().hex}"
         ts = posted.response["ts"]
         body["container"].update(message_ts=ts, channel_id=posted.args["channel"])
         body["message"].update(ts=ts, text=posted.args["text"], blocks=posted.args["blocks"])
+        if posted.args.get("attachments"):
+            body["message"]["attachments"] = [{"id": n + 1, **a} for n, a in enumerate(posted.args["attachments"])]
         body["actions"] = [{**body["actions"][0], "action_id": button["action_id"], "block_id": actions["block_id"],
                             "text": button["text"], "value": button["value"]}]
         return body

@@ -6,7 +6,8 @@ from pathlib import Path
 import discord
 
 from connectors.core.messages import ConnectorMessages
-from connectors.discord.render import button_style, fields_embeds, table_block
+from connectors.core.output import COLOUR_HEX
+from connectors.discord.render import CHOICE_ID, button_style, choice_custom_id, fields_embeds, owner_in, table_block
 from connectors.discord.render import render as render_discord
 from connectors.vocabulary import Button, table_as_text
 from tests.connectors.replies import CHART, YES_NO, many_fields
@@ -101,3 +102,21 @@ def test_discord_progress_and_links(media_dir: Path) -> None:
         {"url": "https://a.example/f(1)", "label": "[x](https://evil.example)"}]}}
     assert render_discord(odd, media_dir=media_dir).chunks == [
         "get [(x)(https://evil.example)](<https://a.example/f%281%29>)"]
+
+
+def test_discord_coloured_fields_colour_every_embed(media_dir: Path) -> None:
+    many = many_fields(30)
+    many["colour"] = "blue"
+    reply = render_discord({"text": "x", "custom": {"fields": many}}, media_dir=media_dir)
+    assert [e.colour for e in reply.embeds] == [discord.Colour(int(COLOUR_HEX["blue"][1:], 16))] * 2
+    plain = render_discord({"text": "x", "custom": {"fields": {**FIELDS, "colour": "pink"}}}, media_dir=media_dir)
+    assert [e.colour for e in plain.embeds] == [None]
+
+
+def test_discord_anyones_buttons_carry_a_star_for_their_owner() -> None:
+    assert choice_custom_id(None, 1, "/acknowledge_alert") == "cb:*:1:/acknowledge_alert"
+    match = CHOICE_ID.fullmatch("cb:*:1:/acknowledge_alert")
+    assert match is not None and owner_in(match) is None and match["payload"] == "/acknowledge_alert"
+    owned = CHOICE_ID.fullmatch(str(choice_custom_id(42, 0, "/affirm")))
+    assert owned is not None and owner_in(owned) == 42
+    assert CHOICE_ID.fullmatch("cb:**:1:/x") is None and CHOICE_ID.fullmatch("cb:a1:1:/x") is None

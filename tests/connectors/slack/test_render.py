@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from connectors.core.messages import ConnectorMessages
+from connectors.core.output import COLOUR_HEX
 from connectors.slack.render import buttons_block, chosen_blocks, escape, fields_blocks, owner_of, text_blocks
 from connectors.slack.render import render as render_slack
 from connectors.vocabulary import table_as_text
@@ -128,3 +129,31 @@ def test_slack_links_show_their_label(media_dir: Path) -> None:
         {"url": "https://a.example/f", "label": "<!here> | now"}]}}
     [blocks] = render_slack(odd_label, media_dir=media_dir, owner="U1").messages
     assert blocks[0]["text"]["text"] == "get <https://a.example/f|&lt;!here&gt; / now>"
+
+
+def test_slack_coloured_fields_go_into_an_attachment_with_everything_but_their_title(media_dir: Path) -> None:
+    fields = {"title": "OK: web-2 CPU", "colour": "green", "items": [{"label": "CPU", "value": "12 %"}]}
+    message = {"text": "OK: web-2 CPU back to 12 %", "custom": {"fields": fields}, "buttons": YES_NO,
+               "image": CHART}
+    reply = render_slack(message, media_dir=media_dir, owner="*")
+    assert reply.messages == [[{"type": "section", "text": {"type": "mrkdwn", "text": "*OK: web-2 CPU*"}}]]
+    [attachment] = reply.attachments
+    assert attachment["color"] == COLOUR_HEX["green"] and attachment["fallback"] == message["text"]
+    assert [b["type"] for b in attachment["blocks"]] == ["section", "actions"]  # the chart is uploaded after it
+    assert attachment["blocks"][-1]["block_id"] == "cloudbutler_buttons:*" and owner_of("cloudbutler_buttons:*") == "*"
+    assert [p.name for p in reply.uploads] == ["chart.png"]
+
+
+def test_slack_coloured_fields_without_a_title_lead_with_the_texts_first_line(media_dir: Path) -> None:
+    fields = {"colour": "amber", "items": [{"label": "Stock", "value": "0"}]}
+    reply = render_slack({"text": "Out of stock: widgets\nStore: Leeds", "custom": {"fields": fields}},
+                         media_dir=media_dir, owner="U1")
+    assert reply.messages == [[{"type": "section", "text": {"type": "mrkdwn", "text": "Out of stock: widgets"}}]]
+    assert reply.attachments[0]["color"] == COLOUR_HEX["amber"] and len(reply.attachments[0]["blocks"]) == 1
+
+
+def test_slack_an_unknown_colour_is_drawn_without_one(media_dir: Path) -> None:
+    for colour in ("purple", "", None, 3):
+        fields = {"title": "T", "colour": colour, "items": [{"label": "a", "value": "b"}]}
+        reply = render_slack({"text": "T", "custom": {"fields": fields}}, media_dir=media_dir, owner="U1")
+        assert reply.attachments == [] and len(reply.messages[0]) == 2
