@@ -19,9 +19,10 @@ Adding a platform ``x`` means adding files, not copying them:
   x/transport.py  the platform's client or webhook: acknowledge first, work in ``BackgroundTasks``
   x/channel.py    ``XOutput(ChatOutput)`` sends what ``render`` made; ``XInput(ChatInput)`` sets ``channel_name``
                   and ``late_errors`` and implements ``serve`` (routes, and a ``Lifecycle`` to start and stop
-                  with the server, or None when off), ``status`` and ``output_at`` (an output for a remembered
-                  ``Place``); each message goes to ``self.deliver(incoming, output, place=...)``, repeats are
-                  dropped with ``self.seen.first_time(...)``
+                  with the server, or None when off), ``status``, ``output_at`` (an output for a remembered
+                  ``Place``) and, for alerts to channels, ``channel_output`` (an output into a channel recipient's
+                  channel whose buttons anyone there may press); each message goes to
+                  ``self.deliver(incoming, output, place=...)``, repeats are dropped with ``self.seen.first_time(...)``
   x/__init__.py   exports ``XInput``; ``credentials.yml`` gets a ``connectors.x.XInput:`` section of ``${ENV}``s
 Tests: a protocol-level fake in ``tests/fakes/``, recorded payloads and tests in ``tests/connectors/``.
 """

@@ -142,6 +142,8 @@ class SlackUsers:
         body["message"].update(ts=ts, text=posted.args["text"], blocks=posted.args["blocks"])
         if posted.args.get("attachments"):
             body["message"]["attachments"] = [{"id": n + 1, **a} for n, a in enumerate(posted.args["attachments"])]
+        if any(actions is b for b in inside):  # Slack names a click inside an attachment so
+            body["container"].update(type="message_attachment", attachment_id=1, is_app_unfurl=False)
         body["actions"] = [{**body["actions"][0], "action_id": button["action_id"], "block_id": actions["block_id"],
                             "text": button["text"], "value": button["value"]}]
         return body
