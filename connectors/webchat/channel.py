@@ -116,8 +116,9 @@ class WebChatInput(ChatInput):
 
     def get_output_channel(self) -> MailboxOutput:
         """Where Rasa sends messages no request is waiting for: ``trigger_intent`` with ``output_channel=latest``
-        (background job progress and results) finds this channel by the conversation's latest input channel.
-        Every recipient has a mailbox, so none needs to be remembered."""
+        (background job progress and results) finds this channel by the conversation's latest input channel;
+        alerts name it (``output_channel=webchat``), their recipient being the conversation itself
+        (``common.recipients.recipient_for``). Every recipient has a mailbox, so none needs to be remembered."""
         return MailboxOutput(self.mailbox)
 
     def serve(self, blueprint: Blueprint) -> Lifecycle:
