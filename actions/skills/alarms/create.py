@@ -23,7 +23,7 @@ from actions.aws.alarms import (
 from actions.aws.instances import InstanceControl
 from actions.core.base import ConfirmableAction, Skill
 from actions.skills.alarms import wording as say
-from actions.skills.alarms.parsing import AGENT_ONLY, AlarmRequest, parse_request, schedule
+from actions.skills.alarms.parsing import AGENT_ONLY, AlarmRequest, duration_in, parse_request, schedule
 from actions.skills.servers.control_parsing import instance_named
 
 INTENT = "create_alarm"
@@ -31,8 +31,14 @@ METRIC_NAMES = {"memory": "memory", "disk": "disk space"}
 
 
 def _request_of(text: str, entities: list[dict[str, Any]]) -> tuple[AlarmRequest, str | None]:
+    """What one message names: the extractor's entities, read with the words around them."""
+    duration = duration_in(text)
     values: dict[str, list[str]] = {}
     for entity in entities:
+        start = entity.get("start")
+        if entity.get("entity") == "threshold" and duration and isinstance(start, int) \
+                and duration[1][0] <= start < duration[1][1]:
+            continue  # the extractor takes the 10 of "for 10 minutes" for a threshold too
         if entity.get("value"):
             values.setdefault(str(entity.get("entity")), []).append(str(entity["value"]).strip())
     instance = instance_named(next(iter(values.get("instance", [])), None))

@@ -16,7 +16,7 @@ from actions.skills.alarms.create import ActionCreateAlarm
 from actions.skills.alarms.listing import ActionListAlarms
 from actions.skills.alarms.parsing import AlarmRequest, parse_request, schedule
 from tests.actions.aws.test_instances import launch
-from tests.actions.harness import Conversation, run_action
+from tests.actions.harness import Conversation, run_action, tracker_for
 from tests.actions.skills.storage.support import (
     SENDER,
     StorageEnv,
@@ -151,6 +151,17 @@ async def test_missing_pieces_are_asked_in_one_question_and_the_answer_completes
         "minutes (3 checks of 5 minutes)")
     _, sent = await env.say_yes(talk.pending, handler=create)
     assert alarms(env)["web-2-cpu-above-85"]["EvaluationPeriods"] == 3
+
+
+async def test_the_ten_of_for_ten_minutes_is_no_threshold(create: ActionCreateAlarm, fleet: dict[str, str]) -> None:
+    text = "for 10 minutes straight, alert me when web-2 cpu is over 80%"
+    entities = [{"entity": "threshold", "value": "10", "start": 4, "end": 6},
+                {"entity": "instance", "value": "web-2", "start": 39, "end": 44},
+                {"entity": "threshold", "value": "80", "start": 57, "end": 59}]
+    _, sent = await run_action(create, tracker_for(text, intent="create_alarm", entities=entities, sender_id=SENDER))
+    assert only_text(sent).startswith(
+        "Create the CloudWatch alarm \"web-2-cpu-above-80\"? It fires when web-2's average CPU is above 80% for 10 "
+        "minutes (2 checks of 5 minutes)")
 
 
 async def test_and_web_1_repeats_the_request_for_another_instance(
