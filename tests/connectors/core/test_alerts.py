@@ -205,6 +205,22 @@ async def test_discord_anyone_in_the_channel_presses_an_alerts_button_as_themsel
     assert discord.fake.calls("PATCH", "/messages/") == []
 
 
+async def test_discord_anyones_button_too_long_for_its_id_is_answered_by_the_live_view(
+    discord: DiscordHarness, agent: Agent
+) -> None:
+    long = "/acknowledge_alert" + '{"alert":"' + "x" * 100 + '"}'  # beyond the 100 characters of a custom_id
+    await late(discord.channel).send_response(DISCORD_OPS, {"text": "alert", "buttons": [{"title": "Ack", "payload": long}]})
+    [alert] = discord.fake.posted(CHANNEL)
+    assert not alert.json["components"][0]["components"][0]["custom_id"].startswith("cb:")
+    first = await discord.click(alert.json, 0, user=BOB, name="bob")
+    await agent.wait_handled(1)
+    second = await discord.click(alert.json, 0)
+    await agent.wait_handled(2)
+    assert [(m.text, m.sender_id) for m in agent.received] == [
+        (long, f"discord:{GUILD}:{BOB}"), (long, f"discord:{GUILD}:{ALICE}")]
+    assert [c.json["type"] for p in (first, second) for c in discord.fake.calls("POST", f"/interactions/{p}/")] == [6, 6]
+
+
 async def test_discord_alert_raises_when_discord_refuses_but_a_late_message_is_dropped(
     discord: DiscordHarness, caplog: pytest.LogCaptureFixture
 ) -> None:
