@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -85,3 +86,17 @@ def test_anything_sold_out_lists_every_store(chat: Conversation, seeded: Stack) 
     lines = chat.say_text("anything sold out?").splitlines()
     assert lines[0].startswith("Out of stock in "), lines
     assert "- Echo Show 8 (3rd Gen) in Lisbon: out of stock for " in "\n".join(lines), lines
+
+
+def test_a_store_file_uploaded_through_the_chat_is_loaded(chat: Conversation, seeded: Stack) -> None:
+    outbox = Path(seeded.env["CLOUDBUTLER_UPLOAD_DIR"])
+    outbox.mkdir(parents=True, exist_ok=True)
+    (outbox / "hamburg-count.csv").write_bytes(b"store,item,count\nHamburg,Kindle Scribe,0\n")
+    assert chat.say_text(f"upload hamburg-count.csv to {INVENTORY_BUCKET}") == (
+        f"Upload to {INVENTORY_BUCKET}?\n- hamburg-count.csv (41 B) -> s3://{INVENTORY_BUCKET}/hamburg-count.csv")
+    assert chat.say_text("yes") == f"Uploaded hamburg-count.csv (41 B) to s3://{INVENTORY_BUCKET}/hamburg-count.csv."
+    wait_for_row(seeded, "Hamburg", "Kindle Scribe", 0)
+    lines = chat.say_text("what's out of stock in hamburg?").splitlines()
+    assert lines[0] == "Out of stock in Hamburg (1 item), longest first:", lines
+    assert len(lines) == 2 and lines[1].startswith("- Kindle Scribe: out of stock for "), lines
+    assert lines[1].endswith(" UTC)"), lines
