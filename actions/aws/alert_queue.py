@@ -19,8 +19,8 @@ DEFAULT_TOPICS = {STOCK: "inventory-alerts", ALARMS: "cloudbutler-alarms"}
 TOPIC_VARIABLES = {STOCK: "CLOUDBUTLER_INVENTORY_TOPIC", ALARMS: "CLOUDBUTLER_ALARM_TOPIC"}
 QUEUE = "alerts"
 DEAD_LETTER_QUEUE = "alerts-dead-letter"
-# A message whose recipients keep failing is tried this often (with back-off up to minutes, about half an hour in
-# all) before SQS moves it to the dead-letter queue.
+# A message whose recipients keep failing is tried this often (the consumer's back-off: 5 s doubling to 5 min,
+# about ten minutes in all) before SQS moves it to the dead-letter queue.
 MAX_RECEIVE_COUNT = 8
 VISIBILITY_SECONDS = 60  # a consumer that dies holding a message lets it come again after this
 
