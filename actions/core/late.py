@@ -32,23 +32,48 @@ _PATH_SAFE = ":@!$&'()*+,;=-._~"
 class Reply(TypedDict, total=False):
     """One message of the response vocabulary, as an action says it (``dispatcher.utter_message(**reply)``) or
     posts it later: ``json_message`` holds a ``table`` or ``fields``; ``image`` and ``attachment`` are URLs (a
-    published file's is ``/media/<name>``, see ``actions.core.media``)."""
+    published file's is ``/media/<name>``, see ``actions.core.media``); ``buttons`` are ``{"title", "payload"}``
+    (``"style": "danger"`` for the yes of a destructive change), e.g. an alert's "Acknowledge"."""
 
     text: str
     image: str
     attachment: str
     json_message: dict[str, Any]
+    buttons: list[dict[str, str]]
 
 
 _PARTS: dict[str, type | tuple[type, ...]] = {"text": str, "image": str, "attachment": str, "json_message": Mapping}
+DANGER = "danger"
+
+
+def said_buttons(value: object) -> list[dict[str, str]]:
+    """The buttons of a posted message that may be shown: those whose title and payload are non-empty text, with
+    only those two keys and a "danger" style; the others are left out."""
+    if not isinstance(value, list):
+        return []
+    buttons = []
+    for entry in value:
+        if not isinstance(entry, Mapping):
+            continue
+        title, payload = entry.get("title"), entry.get("payload")
+        if not (isinstance(title, str) and title.strip() and isinstance(payload, str) and payload.strip()):
+            continue
+        button = {"title": title, "payload": payload}
+        if entry.get("style") == DANGER:
+            button["style"] = DANGER
+        buttons.append(button)
+    return buttons
 
 
 def said(message: object) -> Reply:
     """The parts of a posted message that may be said: the known ones, each of its kind (the entity came over HTTP);
-    empty when there is nothing to say."""
+    empty when there is nothing to say. Buttons alone are not a message (nothing would say what they answer)."""
     if not isinstance(message, Mapping):
         return {}
     parts = {key: message[key] for key, kind in _PARTS.items() if isinstance(message.get(key), kind) and message[key]}
+    buttons = said_buttons(message.get("buttons"))
+    if parts and buttons:
+        parts["buttons"] = buttons
     return cast(Reply, parts)  # keys and kinds checked just above
 
 

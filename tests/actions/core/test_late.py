@@ -8,8 +8,10 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from actions.core.late import PostFailed, RasaPoster
+from actions.core.late import PostFailed, RasaPoster, said
+from actions.skills.conversation import ActionLateMessage
 from common.recipients import channel_recipient, output_channel_for
+from tests.actions.harness import run_action, tracker_for
 
 
 class Rasa:
@@ -75,3 +77,41 @@ async def test_a_5xx_for_a_channel_recipient_reaches_the_caller(rasa: Rasa) -> N
     with pytest.raises(PostFailed) as caught:
         await RasaPoster(rasa.url, output_channel="slack")("slack:T1:#C1", {"text": "x"})
     assert caught.value.status == 500
+
+
+ACK = {"title": "Acknowledge", "payload": '/acknowledge_alert{"alert":"m-1"}'}
+CHART = {"title": "Show metric chart", "payload": '/instance_metrics{"instance":"web-2","metric":"cpu"}'}
+ALERT = {"text": "ALARM: web-2 CPU high", "json_message": {"fields": {"title": "ALARM", "colour": "red", "items": []}},
+         "buttons": [CHART, ACK]}
+
+
+def test_a_late_message_keeps_its_buttons() -> None:
+    assert said(ALERT) == ALERT
+    assert said({"text": "Delete?", "buttons": [{"title": "Yes", "payload": "/affirm", "style": "danger"},
+                                                {"title": "No", "payload": "/deny", "style": "primary"}]}) == {
+        "text": "Delete?", "buttons": [{"title": "Yes", "payload": "/affirm", "style": "danger"},
+                                       {"title": "No", "payload": "/deny"}]}
+
+
+@pytest.mark.parametrize("buttons", [
+    "Acknowledge", [ACK["title"]], [{"title": "", "payload": "/x"}], [{"title": "A", "payload": " "}],
+    [{"title": 5, "payload": "/x"}], [{"payload": "/x"}], [{"title": "A", "payload": None}], {"title": "A"},
+])
+def test_buttons_it_cannot_vouch_for_are_left_out(buttons: Any) -> None:
+    assert said({"text": "t", "buttons": buttons}) == {"text": "t"}
+    # The good ones beside them stay, with only the keys of a button.
+    assert said({"text": "t", "buttons": [*(buttons if isinstance(buttons, list) else []), {**ACK, "x": "y"}]}) == {
+        "text": "t", "buttons": [ACK]}
+
+
+def test_buttons_alone_are_not_a_message() -> None:
+    assert said({"buttons": [ACK]}) == {}
+
+
+async def test_the_late_message_action_says_the_buttons_with_the_alert() -> None:
+    tracker = tracker_for(intent="EXTERNAL_late_message", entities=[{"entity": "message", "value": ALERT}])
+    events, sent = await run_action(ActionLateMessage(), tracker)
+    assert events == []
+    [message] = sent
+    assert (message["text"], message["buttons"], message["custom"]) == (ALERT["text"], [CHART, ACK],
+                                                                         ALERT["json_message"])
