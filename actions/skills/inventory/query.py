@@ -9,6 +9,7 @@ import os
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, ClassVar, TypeVar
 
 from rasa_sdk import Tracker
@@ -22,6 +23,7 @@ from actions.core import context
 from actions.core.base import Skill, SkillAction
 from actions.core.formatting import and_join
 from actions.core.late import Reply
+from actions.core.periods import Period, find_period, parse_period
 from actions.skills.inventory import wording as say
 
 T = TypeVar("T")
@@ -194,10 +196,19 @@ class ActionOutOfStock(InventoryAction):
         if item is not None:  # "is the kindle sold out in berlin?": that item's stock says it
             await self.reply(dispatcher, self.stock_replies, self.queries(), store, item)
         else:
-            await self.reply(dispatcher, self._out_of_stock, self.queries(), store)
+            await self.reply(dispatcher, self._out_of_stock, self.queries(), store, self.period_of(tracker))
         return []
 
-    def _out_of_stock(self, queries: InventoryQueries, store: str | None) -> list[Answer]:
+    def period_of(self, tracker: Tracker) -> Period | None:
+        """"what ran out today?": the period the message names (its entity, else its words); None for none."""
+        now = datetime.fromtimestamp(self.clock(), UTC)
+        words = self.entity(tracker, "period")
+        if words:
+            return parse_period(words, now)
+        found = find_period(self.text_of(tracker), now)
+        return found[1] if found else None
+
+    def _out_of_stock(self, queries: InventoryQueries, store: str | None, period: Period | None) -> list[Answer]:
         name = None
         if store is not None:
             found = self.store_of(queries, store)
@@ -205,6 +216,14 @@ class ActionOutOfStock(InventoryAction):
                 return [found]
             store, name = found
         out = self.read(queries.out_of_stock, store)
+        if period is not None:
+            start, end = period.start.timestamp(), period.end.timestamp()
+            within = [o for o in out if o.stock.out_since is not None and start <= o.stock.out_since < end]
+            if within:
+                return [{"text": "\n".join(say.ran_out_lines(name, period.label, within)),
+                         "json_message": say.out_table(name, within)}]
+            if out or name:
+                return [{"text": say.nothing_ran_out(name, period.label, len(out))}]
         if out:
             return [{"text": "\n".join(say.out_lines(name, out)), "json_message": say.out_table(name, out)}]
         stores = [] if name else self.read(queries.stores)

@@ -138,19 +138,30 @@ def store_table(store: str, stocks: Sequence[tuple[Stock, int]]) -> dict[str, An
                       "rows": [[stock.item, _count_cell(stock, seconds)] for stock, seconds in stocks]}}
 
 
-def out_lines(store: str | None, found: Sequence[OutOfStock]) -> list[str]:
+def out_lines(store: str | None, found: Sequence[OutOfStock], *, head: str = "Out of stock in {where} ({items}), "
+              "longest first:") -> list[str]:
     """What is out of stock, longest first: in one store, or everywhere (with the store)."""
-    if store:
-        lines = [f"Out of stock in {store} ({plural(len(found), 'item')}), longest first:"]
-    else:
-        stores = len({out.stock.store for out in found})
-        lines = [f"Out of stock in {plural(stores, 'store')} ({plural(len(found), 'item')}), longest first:"]
+    stores = len({out.stock.store for out in found})
+    lines = [head.format(where=store or plural(stores, "store"), items=plural(len(found), "item"))]
     for out in found[:SHOWN]:
         name = out.stock.item if store else f"{out.stock.item} in {out.stock.store}"
         lines.append(f"- {name}: {out_text(out.seconds, out.stock.out_since)}")
     if len(found) > SHOWN:
         lines.append(f"... and {plural(len(found) - SHOWN, 'more item')} (the table lists them all).")
     return lines
+
+
+def ran_out_lines(store: str | None, period: str, found: Sequence[OutOfStock]) -> list[str]:
+    """What ran out within a period and is still out ("what ran out today?")."""
+    return out_lines(store, found, head="Ran out " + period + " in {where} and still out ({items}), longest first:")
+
+
+def nothing_ran_out(store: str | None, period: str, still_out: int) -> str:
+    where = f" in {store}" if store else ""
+    if not still_out:
+        return f"Nothing ran out{where} {period}, and nothing is out of stock{where}."
+    return (f"Nothing ran out{where} {period}; {plural(still_out, 'item')} {'has' if still_out == 1 else 'have'} been "
+            f"out longer - ask \"what's out of stock{where}?\" for {'it' if still_out == 1 else 'them'}.")
 
 
 def out_table(store: str | None, found: Sequence[OutOfStock]) -> dict[str, Any]:

@@ -225,6 +225,23 @@ async def test_a_restock_leaves_the_list(aws: ClientFactory, stocked: InventoryS
     assert [m["text"] for m in sent] == ["Nothing is out of stock in Lisbon."]
 
 
+async def test_what_ran_out_today(aws: ClientFactory, stocked: InventoryStore) -> None:
+    _, sent = await ask(ActionOutOfStock, aws, "what ran out today?", "out_of_stock")
+    assert sent[0]["text"] == (
+        "Ran out today in 1 store and still out (1 item), longest first:\n"
+        "- Echo Dot (5th Gen) in Lisbon: out of stock for 5 hours 30 minutes (since 3 Dec 06:30 UTC)")
+    assert table(sent[0])["rows"] == [["Lisbon", "Echo Dot (5th Gen)", "5 hours 30 minutes", "3 Dec 06:30 UTC"]]
+    _, sent = await ask(ActionOutOfStock, aws, "anything gone out of stock today in berlin", "out_of_stock",
+                        store="berlin")
+    assert [m["text"] for m in sent] == ["Nothing ran out in Berlin today; 2 items have been out longer - ask "
+                                         "\"what's out of stock in Berlin?\" for them."]
+    _, sent = await ask(ActionOutOfStock, aws, "what went out of stock in munich", "out_of_stock", store="Munich",
+                        period="yesterday")
+    assert [m["text"] for m in sent] == ["Nothing ran out in Munich yesterday, and nothing is out of stock in Munich."]
+    _, sent = await ask(ActionOutOfStock, aws, "what ran out on monday in berlin", "out_of_stock", store="Berlin")
+    assert sent[0]["text"].splitlines()[0] == "Ran out on Monday in Berlin and still out (2 items), longest first:"
+
+
 async def test_is_an_item_sold_out_answers_with_its_stock(aws: ClientFactory, stocked: InventoryStore) -> None:
     _, sent = await ask(ActionOutOfStock, aws, "is the fire tv stick sold out in lisbon?", "out_of_stock",
                         item="fire tv stick", store="Lisbon")
