@@ -13,7 +13,7 @@ import pytest
 from actions.aws.clients import ClientFactory
 from actions.aws.inventory.consumer import InventoryConsumer, build_inventory_consumer
 from actions.aws.inventory.store import InventoryStore
-from actions.aws.inventory.wiring import CONFIGURATION_ID, MAX_RECEIVE_COUNT, queue_names
+from actions.aws.inventory.wiring import CONFIGURATION_ID, MAX_RECEIVE_COUNT, overlapping, queue_names, with_ours
 from tests.actions.sizes import receive_all, wait_for
 
 BUCKET = "cb-inventory-drops"
@@ -224,3 +224,27 @@ def test_only_the_wait_on_sqs_may_be_interrupted(aws: ClientFactory, s3: Any) ->
     assert seen["GetObject"] and set(seen["GetObject"]) == {False}  # loading a file is never cut short
     assert seen["DeleteMessage"] and set(seen["DeleteMessage"]) == {False}
     assert consumer.interruptible is False
+
+
+def _entry(events: list[str], **rules: str) -> dict[str, Any]:
+    entry: dict[str, Any] = {"Id": "theirs", "QueueArn": "arn:aws:sqs:us-east-1:123456789012:theirs", "Events": events}
+    if rules:
+        entry["Filter"] = {"Key": {"FilterRules": [{"Name": name.title(), "Value": v} for name, v in rules.items()]}}
+    return entry
+
+
+@pytest.mark.parametrize(("entry", "clashes"), [
+    (_entry(["s3:ObjectCreated:*"]), True),
+    (_entry(["s3:ObjectCreated:Put"], prefix="incoming/"), True),  # a prefix does not keep .csv keys apart
+    (_entry(["s3:ObjectCreated:*"], suffix=".csv"), True),
+    (_entry(["s3:ObjectCreated:*"], suffix="berlin.csv"), True),
+    (_entry(["s3:ObjectCreated:*"], suffix="csv"), True),
+    (_entry(["s3:ObjectCreated:*"], suffix=".json"), False),
+    (_entry(["s3:ObjectRemoved:*"]), False),
+    (_entry(["s3:ObjectRestore:Completed"]), False),
+])
+def test_which_targets_s3_would_not_let_ours_sit_beside(entry: dict[str, Any], clashes: bool) -> None:
+    assert bool(overlapping({"QueueConfigurations": [entry]})) is clashes
+    # ours never clashes with itself: wiring again replaces it
+    assert overlapping(with_ours({}, "arn:aws:sqs:us-east-1:123456789012:ours")) == []
+    assert overlapping({"EventBridgeConfiguration": {}}) == []
