@@ -54,7 +54,7 @@ def test_an_alarm_created_in_chat_fires_after_the_push(chat: Conversation, stack
     listed = chat.say_text("which alarms do we have")
     assert f"- {ALARM_NAME}: " in listed and "CPUUtilization > 80 for 2 x 5 min on web-2" in listed
 
-    assert push_metric(["web-2", "cpu", "95"], {"AWS_ENDPOINT_URL": stack.aws_endpoint}) == 0
+    assert push_metric(["web-2", "cpu", "95"], {"AWS_ENDPOINT_URL": str(stack.aws_endpoint)}) == 0
     deadline = time.monotonic() + 150  # the sandbox evaluates every minute
     while alarm_state(stack) != "ALARM" and time.monotonic() < deadline:
         time.sleep(1)
