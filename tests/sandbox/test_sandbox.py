@@ -14,7 +14,7 @@ from botocore.config import Config
 from actions.aws.server import FleetService, HostStatusService
 from actions.aws.size_tracking import SizeSample, SizeTracker
 from sandbox import Sandbox
-from sandbox.demo_data import demo_buckets
+from sandbox.demo_data import INVENTORY_BUCKET, demo_buckets
 from sandbox.seed import seed_demo
 
 BUCKETS = {"media-library-prod", "acme-invoices", "app-logs.eu-west-1", "data-lake-raw-2024", "backups-archive"}
@@ -55,8 +55,9 @@ def test_endpoints_carry_the_bound_ports(sandbox: Sandbox) -> None:
     env = sandbox.env()
     assert set(env) == {
         "AWS_ENDPOINT_URL", "AWS_EC2_METADATA_SERVICE_ENDPOINT", "AWS_REGION", "AWS_DEFAULT_REGION",
-        "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
+        "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "CLOUDBUTLER_INVENTORY_BUCKETS",
     }
+    assert env["CLOUDBUTLER_INVENTORY_BUCKETS"] == INVENTORY_BUCKET
     assert env["AWS_ENDPOINT_URL"] == sandbox.aws_endpoint
     assert env["AWS_EC2_METADATA_SERVICE_ENDPOINT"] == sandbox.imds_endpoint
     assert (env["AWS_REGION"], env["AWS_DEFAULT_REGION"]) == ("us-east-1", "us-east-1")
@@ -67,7 +68,7 @@ def test_endpoints_carry_the_bound_ports(sandbox: Sandbox) -> None:
 
 def test_demo_buckets(sandbox: Sandbox) -> None:
     s3 = client(sandbox, "s3")
-    assert {b["Name"] for b in s3.list_buckets()["Buckets"]} == BUCKETS
+    assert {b["Name"] for b in s3.list_buckets()["Buckets"]} == BUCKETS | {INVENTORY_BUCKET}
 
 
 def test_objects_are_backdated(sandbox: Sandbox) -> None:
@@ -291,7 +292,7 @@ def test_seeding_again_adds_nothing(sandbox: Sandbox) -> None:
     before = len(cpu_points(cloudwatch, web1.instance_id, now - dt.timedelta(days=8), now))
     history = {name: seeded_history(sandbox, name) for name in BUCKETS}
     again = seed_demo(endpoint_url=sandbox.aws_endpoint, region=sandbox.region, table_prefix=sandbox.table_prefix)
-    assert (again.objects_created, again.bytes_created, again.tracked) == (0, 0, ())
+    assert (again.objects_created, again.bytes_created, again.tracked, again.inventory_files) == (0, 0, (), ())
     assert again.instances == sandbox.seeded.instances
     assert len(cpu_points(cloudwatch, web1.instance_id, now - dt.timedelta(days=8), now)) == before
     assert {name: seeded_history(sandbox, name) for name in BUCKETS} == history
