@@ -95,6 +95,8 @@ NO_ALARMS_ON = "No alarm watches {name}. Say e.g. \"alert me when {name} cpu goe
 LIST_TITLE = "{alarms}{on}: {counts}."
 ALARM_LINE = "- {name}: {state} since {since} - {condition}{on}"
 COLUMNS = ("Alarm", "State", "Condition", "Since")
+MAX_LISTED = 40  # a chat message stays readable (and under every platform's limit); the ones in ALARM come first
+MORE = "... and {more} more (say \"alarms on <instance>\" to see one instance's)."
 
 
 def state_words(state: str) -> str:
@@ -111,7 +113,7 @@ def alarm_list(alarms: Sequence[AlarmInfo], names: Mapping[str, str], *, instanc
     title = LIST_TITLE.format(alarms=plural(len(alarms), "alarm"), on=f" on {instance}" if instance else "",
                               counts=", ".join(counts))
     lines, rows = [title], []
-    for alarm in alarms:
+    for alarm in alarms[:MAX_LISTED]:
         on = f" on {names.get(alarm.instance_id, alarm.instance_id)}" if alarm.instance_id and not instance else ""
         since = when(alarm.updated)
         lines.append(ALARM_LINE.format(name=alarm.name, state=state_words(alarm.state), since=since,
@@ -119,6 +121,10 @@ def alarm_list(alarms: Sequence[AlarmInfo], names: Mapping[str, str], *, instanc
         if alarm.state == "ALARM" and alarm.reason:
             lines.append(f"  {alarm.reason}")
         rows.append([alarm.name, state_words(alarm.state), alarm.condition + on, since])
+    if len(alarms) > MAX_LISTED:
+        more = MORE.format(more=len(alarms) - MAX_LISTED)
+        lines.append(more)
+        rows.append([more, "", "", ""])
     table = {"title": title, "columns": list(COLUMNS), "rows": rows}
     return {"text": "\n".join(lines), "json_message": {"table": table}}
 

@@ -295,6 +295,22 @@ async def test_the_list_puts_alarm_first_with_colour_words(
         "No alarm watches web-1. Say e.g. \"alert me when web-1 cpu goes over 80% for 10 minutes\" to create one.")
 
 
+async def test_a_long_list_is_cut_after_forty(env: StorageEnv, listing: ActionListAlarms, fleet: dict[str, str]
+                                              ) -> None:
+    cloudwatch = env.aws.client("cloudwatch")
+    for index in range(45):
+        cloudwatch.put_metric_alarm(AlarmName=f"alarm-{index:02d}", Namespace="AWS/EC2", MetricName="CPUUtilization",
+                                    Statistic="Average", Period=300, EvaluationPeriods=1, Threshold=float(index),
+                                    ComparisonOperator="GreaterThanThreshold")
+    _, sent = await run_action(listing, ask("list my alarms", "list_alarms"))
+    lines = sent[0]["text"].splitlines()
+    assert (lines[0], len(lines), lines[-1]) == (
+        "45 alarms: 45 OK (green).", 42, "... and 5 more (say \"alarms on <instance>\" to see one instance's).")
+    assert lines[1].startswith("- alarm-00: OK (green) since ") and lines[1].endswith(
+        " - CPUUtilization > 0 for 5 min")
+    assert len(sent[0]["custom"]["table"]["rows"]) == 41
+
+
 def test_both_skills_are_in_help() -> None:
     titles = {s.title: s.example for s in implemented_skills()}
     assert titles[ActionCreateAlarm.skill.title] == "alert me when web-2 cpu goes over 80% for 10 minutes"  # type: ignore[union-attr]
