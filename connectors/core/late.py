@@ -103,7 +103,7 @@ class LateOutput(ChatOutput):
             await output.send_response(recipient_id, message)
         except self._errors as exc:
             logger.warning("%s: could not post to %s (%s)", self.name(), recipient_id, type(exc).__name__)
-            raise LateDeliveryFailed(f"{self.name()} refused the post to {recipient_id} ({type(exc).__name__})") from exc
+            raise LateDeliveryFailed(f"{self.name()} could not post to {recipient_id} ({type(exc).__name__})") from exc
 
 
 @functools.cache
