@@ -16,6 +16,10 @@ alarm on CPU or network watches) of any period inside the pushed minutes is exac
 push wins over an earlier one the same way. Points are 10 s apart, so a one-minute period holds several, and one
 more stands a minute ahead, so that the evaluator's next round - whenever in that minute it runs - finds its latest
 period covered too.
+
+What else reads these minutes sees the pushed value too: an instance's CPU chart and its last-hour average (weighted
+by sample count) show it for any period that touches the pushed minutes. Readings that add samples up rather than
+average them - the network chart's bytes per second, a Sum - are meaningless over pushed minutes.
 """
 from __future__ import annotations
 
