@@ -65,6 +65,15 @@ def test_how_many_echo_dots_does_berlin_have(chat: Conversation, seeded: Stack) 
     assert follow[-1].startswith("Echo Dot (5th Gen) in Munich: 32 in stock (updated "), follow
 
 
+def test_across_stores_and_a_loose_plural(chat: Conversation, seeded: Stack) -> None:
+    lines = chat.say_text("echo dot stock across stores").splitlines()
+    assert "Echo Dot (5th Gen) in 4 stores: 73 in stock in all:" in lines, lines
+    assert lines[-4:] == ["- Munich: 32", "- Lisbon: 18", "- Berlin: 14", "- Hamburg: 9"], lines
+    lines = chat.say_text("do we have kindles in munich").splitlines()
+    assert lines[-1].startswith("Kindle "), lines
+    assert " in Munich: " in lines[-1], lines
+
+
 def test_a_csv_put_into_the_bucket_is_out_of_stock_within_seconds(chat: Conversation, seeded: Stack) -> None:
     item = f"Echo Buds {uuid.uuid4().hex[:4].upper()}"  # an item of this run only
     body = f"store,item,count\r\nBerlin,{item},0\r\nBerlin,Echo Dot (5th Gen),14\r\n"
