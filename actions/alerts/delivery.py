@@ -239,7 +239,12 @@ class AlertConsumer:
                         getattr(exc, "code", type(exc).__name__))
             self._retry(message, outcome)
             return
-        reply = self.render(alert)
+        try:
+            reply = self.render(alert)
+        except Exception as exc:  # noqa: BLE001 - a message we cannot render must not stop the others
+            log.exception("alert %s cannot be rendered", message_id)
+            self._dead_letter(message, f"cannot be rendered: {type(exc).__name__}", outcome)
+            return
         failed = 0
         for recipient in recipients:
             if self.stopping.is_set():  # the rest at once, by the next consumer

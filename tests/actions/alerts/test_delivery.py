@@ -274,3 +274,26 @@ def test_the_deliveries_table_expires_its_items(aws: ClientFactory, deliveries: 
     described = aws.client("dynamodb").describe_time_to_live(TableName=deliveries.table)["TimeToLiveDescription"]
     assert (described["TimeToLiveStatus"], described["AttributeName"]) == ("ENABLED", "ttl")
     deliveries.ensure_table()  # again: no error
+
+
+def test_an_alert_that_cannot_be_rendered_is_dead_lettered_and_the_next_one_delivered(
+        aws: ClientFactory, queue: AlertQueue, subscriptions: AlertSubscriptions, deliveries: Deliveries,
+        rasa: FakeRasa) -> None:
+    subscribe(subscriptions, (SLACK, STOCK))
+    poison = publish(aws, queue, STOCK, json.dumps({"kind": "out_of_stock", "store": "x", "item": "poison",
+                                                    "count": 0}))
+    good = publish(aws, queue)
+
+    def fussy(alert: Alert) -> Reply:
+        if "poison" in alert.title:
+            raise KeyError("a field the renderer did not expect")
+        return render(alert)
+
+    consumer = consumer_for(aws, queue, subscriptions, deliveries, rasa)
+    consumer.render = fussy
+    for _ in range(3):
+        consumer.poll_once()
+    assert [p.message["text"] for p in rasa.posts] == [f"Echo Dot is out of stock in berlin [{good}]"]
+    [dead] = receive_all(aws.client("sqs"), queue.dead_letter_url)
+    assert json.loads(dead["body"])["MessageId"] == poison
+    assert dead["messageAttributes"]["reason"]["StringValue"] == "cannot be rendered: KeyError"
