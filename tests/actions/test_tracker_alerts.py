@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import signal
+import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +18,7 @@ import pytest
 from actions.aws.alert_queue import STOCK, AlertQueue, ensure_alert_queue
 from actions.aws.alert_subscriptions import AlertSubscriptions
 from actions.aws.clients import ClientFactory
+from actions.tracker import Worker, stop_workers
 from tests.actions.test_tracker import TrackerProcess, _start, processes  # noqa: F401 - the fixture
 from tests.fakes.rasa_trigger import FakeRasa, fake_rasa
 
@@ -107,3 +110,72 @@ def test_a_restart_mid_stream_loses_no_alert_and_repeats_none(
 def _alert_id(message: dict[str, Any]) -> str:
     payload = message["buttons"][-1]["payload"]
     return str(json.loads(payload[payload.index("{"):])["alert"])
+
+
+def test_the_inventory_consumer_runs_beside_and_sigterm_still_stops_at_once(
+        aws: ClientFactory, queue: AlertQueue, rasa: FakeRasa, moto_endpoint: str, tmp_path: Path,
+        processes: list[TrackerProcess]) -> None:  # noqa: F811
+    aws.client("s3").create_bucket(Bucket="cb-tracker-inventory")
+    env = {**env_for(rasa), "CLOUDBUTLER_INVENTORY_BUCKETS": "cb-tracker-inventory"}
+    process = _start(processes, moto_endpoint, tmp_path, env)
+    ready = process.lines[-1]
+    assert f"alerts={queue.queue_url}" in ready and "inventory=http" in ready and ready.endswith("-inventory")
+    code, took = process.stop()
+    assert code == 0 and took < 7
+
+
+class Busy:
+    """A background consumer that works until told to stop, then takes ``finish`` to end its message."""
+
+    def __init__(self, *, interruptible: bool = False, finish: threading.Event | None = None,
+                 fail: bool = False) -> None:
+        self.interruptible = interruptible
+        self.finish = finish
+        self.fail = fail
+        self.stopping = threading.Event()
+        self.started = threading.Event()
+
+    def run(self) -> None:
+        self.started.set()
+        if self.fail:
+            raise RuntimeError("a bug")
+        self.stopping.wait()
+        if self.finish is not None:
+            self.finish.wait(10)
+
+    def stop(self) -> None:
+        self.stopping.set()
+
+
+def test_a_stop_waits_for_the_message_in_hand_but_not_for_a_queue_wait() -> None:
+    finish = threading.Event()
+    busy, waiting = Worker("busy", Busy(finish=finish)), Worker("waiting", Busy(interruptible=True, finish=None))
+    for worker in (busy, waiting):
+        worker.start(lambda w: None)
+    stopper = threading.Thread(target=stop_workers, args=([busy, waiting],), kwargs={"grace": 30})
+    stopper.start()
+    assert busy.consumer.stopping.wait(5)  # type: ignore[attr-defined]
+    stopper.join(0.3)
+    assert stopper.is_alive()  # still waiting: the busy one has not finished its message
+    finish.set()
+    stopper.join(10)
+    assert not stopper.is_alive() and busy.settled() and waiting.settled()
+
+
+def test_a_stop_gives_up_after_the_grace_period() -> None:
+    stuck = Worker("stuck", Busy(finish=threading.Event()))
+    stuck.start(lambda w: None)
+    started = time.monotonic()
+    stop_workers([stuck], grace=0.5)
+    assert 0.4 < time.monotonic() - started < 5 and not stuck.settled()
+    assert stuck.consumer.finish is not None  # type: ignore[attr-defined]
+    stuck.consumer.finish.set()  # type: ignore[attr-defined]
+
+
+def test_a_crashed_consumer_is_reported() -> None:
+    crashed: list[str] = []
+    worker = Worker("broken", Busy(fail=True))
+    worker.start(lambda w: crashed.append(w.name))
+    assert worker.thread is not None
+    worker.thread.join(5)
+    assert crashed == ["broken"] and worker.crashed
