@@ -163,3 +163,54 @@ def test_a_channel_subscribed_in_chat_gets_the_next_alert(
         assert len(posts_of(slack_up, channel_id, item)) == 1
     finally:
         subscriptions.unsubscribe(recipient, "stock")
+
+
+# --- an alarm, all the way: CloudWatch alarm -> the sandbox's evaluator -> cloudbutler-alarms -> a Discord channel ---
+
+GUILD = "800000000000000001"  # the Discord fake's guild (tests/e2e/test_connectors_e2e.py)
+ALARM_SECONDS = 180.0  # the sandbox evaluates its alarms every minute
+
+
+@pytest.fixture
+def status_alarm(stack: Stack) -> Iterator[str]:
+    from actions.aws.alarms import AlarmSpec, create_alarm
+    from actions.aws.instances import InstanceControl
+
+    instance = InstanceControl(sandbox_client(stack, "ec2")).find("web-1")
+    spec = AlarmSpec(instance_id=instance.instance_id, instance_name="web-1", metric="status_check",
+                     direction="above", threshold=0, period=60, periods=1)
+    created = create_alarm(sandbox_client(stack, "cloudwatch"), sandbox_client(stack, "sns"), spec,
+                           created_by="e2e", replace=True)
+    yield created.name
+    sandbox_client(stack, "cloudwatch").delete_alarms(AlarmNames=[created.name])
+
+
+def test_a_firing_alarm_reaches_the_subscribed_discord_channel_once(
+        stack: Stack, fakes_loop: BackgroundLoop, fake_discord: Any, status_alarm: str) -> None:
+    from sandbox.push_metric import main as push_metric
+    from tests.fakes.discord_fake import snowflake
+
+    until(lambda: connector_status(stack, "discord").get("connected") is True, 60, "the Discord gateway")
+    channel_id = snowflake()
+    recipient = f"discord:{GUILD}:#{channel_id}"
+    subscriptions = AlertSubscriptions(sandbox_client(stack, "dynamodb"))
+    subscriptions.ensure_table()
+    subscriptions.subscribe(recipient, "alarms", by=f"discord:{GUILD}:{snowflake()}", platform="discord")
+    try:
+        assert push_metric(["web-1", "status-check", "1"], {"AWS_ENDPOINT_URL": str(stack.aws_endpoint)}) == 0
+
+        def alarm_posts() -> list[Any]:
+            return [p for p in fake_discord.posted(channel_id)
+                    if f"{status_alarm} is in ALARM" in json.dumps(p.json)]
+
+        fakes_loop.run(fake_discord.wait_for(lambda: alarm_posts(), ALARM_SECONDS), ALARM_SECONDS + 5)
+        until(lambda: queue_empty(stack), ALERT_SECONDS, "the alert settled")
+        [post] = alarm_posts()
+        from connectors.core.output import COLOUR_HEX
+
+        assert post.json["embeds"][0]["color"] == int(COLOUR_HEX["red"].lstrip("#"), 16)  # ALARM is red
+        labels = [b["label"] for row in post.json["components"] for b in row["components"]]
+        assert labels == ["Show metric chart", "Acknowledge"]
+    finally:
+        subscriptions.unsubscribe(recipient, "alarms")
+        push_metric(["web-1", "status-check", "0"], {"AWS_ENDPOINT_URL": str(stack.aws_endpoint)})
