@@ -1,0 +1,591 @@
+// CloudButler dashboard: reads the read-only API (/api/v1/*, same origin, the session cookie) and draws one panel per
+// question (storage, size history, cost, forecasts and right-sizing, alerts, assistant usage). Every name from the
+// account reaches the page as a text node, never as HTML. Each panel stands alone: one failing request marks its
+// panel and leaves the others. <body data-state> is "ready" once every panel has answered (tests and bench/ wait on
+// it) and data-load-ms says when, in ms since navigation started.
+(() => {
+  "use strict";
+
+  const API = "/api/v1/";
+  const LOGIN = "/login";
+  const REFRESH_MS = 60_000;
+  const HISTORY_DAYS = 30;
+  const USAGE_DAYS = 7;
+  const TOP_SKILLS = 10;
+
+  // Everything the page itself says, in one place.
+  const TEXT = {
+    loadFailed: "Could not load this panel. It will try again at the next refresh.",
+    notReady: "Still being worked out; shown at the next refresh.",
+    unavailable: "Its source cannot be read right now; tried again at the next refresh.",
+    notAnalysed: (names) => `Not analysed (could not be listed): ${names}.`,
+    methods: {
+      linear_fit: (p) => `A line through ${p.history_days ?? "?"} days of size history (${plural(p.fitted_buckets ?? 0, "bucket")} fitted)`,
+      current_size: () => "Today's size (not enough history for a trend yet)",
+    },
+    offline: "The dashboard's server cannot be reached. Figures shown may be out of date.",
+    updated: (time) => `Updated ${time}`, // the time is shown alone on a phone
+    noBuckets: "No buckets in this account.",
+    noHistory: "No size history yet: the size tracker records a sample per bucket per day.",
+    noRecommendations: "No recommendations: storage is already in the cheapest sensible classes.",
+    noInstances: "No running instances to size.",
+    noAlarms: "No alarms.",
+    noStock: "Nothing is out of stock.",
+    noUsage: (days) => `Nobody has used the assistant in the last ${days} days.`,
+    storageLead: (bytes, objects, buckets, cost) =>
+      `${bytes} in ${objects} across ${buckets}, about ${cost} a month.`,
+    historyLead: (days, growth) => `Last ${days} days. ${growth}`,
+    growthBy: (name, change) => `Fastest growth: ${name} (${change}).`,
+    noGrowth: "No bucket grew.",
+    costLead: (now, after, saving) => `${now} a month now; ${after} after the recommendations (saves ${saving}).`,
+    forecastLead: (bytes, cost) => `Next month: about ${bytes} of storage, ${cost}.`,
+    alertsLead: (alarms, stock) => `${alarms} in alarm, ${stock} out of stock.`,
+    usageLead: (days, requests, people) => `Last ${days} days: ${requests} from ${people}.`,
+    now: "Now",
+    after: "After recommendations",
+    notApplicable: "n/a",
+    keep: "keep",
+  };
+
+  const $ = (id) => document.getElementById(id);
+  const charts = new Map(); // canvas -> Chart
+
+  // ---- formatting: the same rules as actions/core/formatting.py ----
+
+  const BYTE_UNITS = ["B", "KB", "MB", "GB", "TB", "PB", "EB"];
+
+  function formatBytes(n) {
+    if (!Number.isFinite(n)) return TEXT.notApplicable;
+    if (n < 0) return "-" + formatBytes(-n);
+    if (n < 1024) return `${Math.trunc(n)} B`;
+    let value = n;
+    let unit = 0;
+    while (value >= 1024 && unit < BYTE_UNITS.length - 1) {
+      value /= 1024;
+      unit += 1;
+    }
+    let text = value >= 100 ? value.toFixed(0) : value.toFixed(1);
+    if (Number(text) >= 1024 && unit < BYTE_UNITS.length - 1) return `1 ${BYTE_UNITS[unit + 1]}`;
+    if (text.endsWith(".0")) text = text.slice(0, -2);
+    return `${text} ${BYTE_UNITS[unit]}`;
+  }
+
+  function formatMoney(amount) {
+    if (!Number.isFinite(amount)) return TEXT.notApplicable;
+    if (amount === 0) return "$0";
+    const sign = amount < 0 ? "-" : "";
+    const value = Math.abs(amount);
+    if (value < 0.000001) return "<$0.000001";
+    if (value < 1) {
+      // Two significant digits, at least two decimals (the chat's rule: sandbox buckets cost fractions of a cent).
+      const digits = Math.max(2, 1 - Math.floor(Math.log10(value)));
+      let text = value.toFixed(digits);
+      if (Number(text) < 1) {
+        const [whole, decimals] = text.split(".");
+        return `${sign}$${whole}.${decimals.replace(/0+$/, "").padEnd(2, "0")}`;
+      }
+      text = "1.00";
+      return `${sign}$${text}`;
+    }
+    if (value < 999.995) return `${sign}$${value.toFixed(2)}`;
+    return `${sign}$${Math.round(value).toLocaleString("en-US")}`;
+  }
+
+  const formatCount = (n) => (Number.isFinite(n) ? Math.round(n).toLocaleString("en-US") : TEXT.notApplicable);
+  const plural = (n, one, many) => `${formatCount(n)} ${n === 1 ? one : many || one + "s"}`;
+  const formatPercent = (ratio) => (Number.isFinite(ratio) ? `${(ratio * 100).toFixed(1)}%` : TEXT.notApplicable);
+  const formatPct = (pct) => (Number.isFinite(pct) ? `${pct > 0 ? "+" : ""}${pct.toFixed(1)}%` : TEXT.notApplicable);
+
+  function formatSeconds(s) {
+    if (!Number.isFinite(s)) return TEXT.notApplicable;
+    return s < 1 ? `${Math.round(s * 1000)} ms` : `${s.toFixed(s < 10 ? 2 : 1)} s`;
+  }
+
+  function formatMoment(iso) {
+    if (!iso) return "\u2014";
+    const moment = new Date(iso);
+    if (Number.isNaN(moment.getTime())) return String(iso || "");
+    return moment.toISOString().replace("T", " ").slice(0, 16) + " UTC";
+  }
+
+  const sentence = (text) => String(text).charAt(0).toUpperCase() + String(text).slice(1);
+  const shortDay = (iso) => String(iso).slice(5, 10); // "2026-12-02" -> "12-02"
+
+  // ---- DOM ----
+
+  function el(tag, props, children) {
+    const node = document.createElement(tag);
+    for (const [key, value] of Object.entries(props || {})) {
+      if (value === undefined || value === null) continue;
+      if (key === "class") node.className = value;
+      else if (key === "text") node.textContent = String(value);
+      else node.setAttribute(key, String(value));
+    }
+    for (const child of children || []) {
+      if (child === null || child === undefined) continue;
+      node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+    }
+    return node;
+  }
+
+  // A name (action, intent, metric) that may wrap after its separators rather than inside a word.
+  function name(text) {
+    const parts = String(text).split(/(?<=[_./])/);
+    const span = el("span", { class: "name" });
+    parts.forEach((part, i) => {
+      if (i) span.append(el("wbr"));
+      span.append(document.createTextNode(part));
+    });
+    return span;
+  }
+
+  const slot = (panel, name) => panel.querySelector(`[data-slot="${name}"]`);
+
+  // pairs: [term, value, long?]; a long value takes the whole row.
+  function facts(pairs) {
+    return el("dl", { class: "facts" }, pairs.map(([term, value, long]) =>
+      el("div", { class: long ? "long" : null }, [el("dt", { text: term }), el("dd", { text: value })])));
+  }
+
+  // columns: [{label, num?, extra?, cell(row) -> string | Node}]: "extra" columns are left out on a phone, and
+  // "cards" tables become one card per row there. A title becomes a heading above the table.
+  function table(columns, rows, { title, cards } = {}) {
+    const kind = (c) => [c.num ? "num" : "", c.extra ? "extra" : ""].join(" ").trim() || null;
+    const head = el("thead", {}, [el("tr", {}, columns.map((c) => el("th", { scope: "col", class: kind(c), text: c.label })))]);
+    const body = el("tbody", {}, rows.map((row) => el("tr", {}, columns.map((c) => {
+      const value = c.cell(row);
+      return el("td", { class: kind(c), "data-label": c.label }, [value]);
+    }))));
+    const node = el("table", { class: cards ? "cards" : null }, [head, body]);
+    if (!title) return node;
+    const heading = el("h3", { text: title });
+    return el("div", {}, [heading, node]);
+  }
+
+  function badge(value) {
+    const known = ["ALARM", "OK", "INSUFFICIENT_DATA", "under-provisioned", "over-provisioned", "optimal"];
+    return el("span", { class: `badge ${known.includes(value) ? value : "other"}`, text: String(value).replace(/_/g, " ") });
+  }
+
+  function fill(panel, name, ...nodes) {
+    const target = slot(panel, name);
+    if (target) target.replaceChildren(...nodes.filter(Boolean));
+  }
+
+  function message(text) {
+    return el("p", { class: "message", text });
+  }
+
+  // ---- charts ----
+
+  function css(name) {
+    return getComputedStyle(document.documentElement).getPropertyValue(name).trim();
+  }
+
+  const series = (i) => css(`--series-${(i % 8) + 1}`);
+
+  function draw(panel, name, config) {
+    const canvas = slot(panel, name).querySelector("canvas");
+    const old = charts.get(canvas);
+    if (old) old.destroy();
+    const chart = new window.Chart(canvas, config);
+    charts.set(canvas, chart);
+    return chart;
+  }
+
+  function chartDefaults() {
+    const Chart = window.Chart;
+    Chart.defaults.animation = false; // figures, not a show; and the page is ready the moment it is drawn
+    Chart.defaults.maintainAspectRatio = false;
+    Chart.defaults.responsive = true;
+    Chart.defaults.color = css("--muted");
+    Chart.defaults.borderColor = css("--grid");
+    Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
+    Chart.defaults.font.size = 12;
+    Chart.defaults.plugins.legend.labels.boxWidth = 12;
+    Chart.defaults.plugins.legend.labels.boxHeight = 12;
+  }
+
+  const narrow = () => window.matchMedia("(max-width: 640px)").matches;
+  const bytesAxis = () => ({ ticks: { callback: (value) => formatBytes(Number(value)), maxTicksLimit: narrow() ? 4 : 6 }, beginAtZero: true });
+  const moneyAxis = () => ({ ticks: { callback: (value) => formatMoney(Number(value)), maxTicksLimit: narrow() ? 4 : 5 }, beginAtZero: true });
+  const countAxis = { ticks: { precision: 0, maxTicksLimit: 6 }, beginAtZero: true };
+  // Long bucket and skill names on a category axis: cut, the tooltip has the whole name.
+  const nameAxis = (max) => ({
+    ticks: {
+      autoSkip: false,
+      callback(value) {
+        const label = String(this.getLabelForValue(value));
+        return label.length > max ? label.slice(0, max - 1) + "\u2026" : label;
+      },
+    },
+  });
+
+  // ---- panels ----
+
+  function renderTiles(data) {
+    const tiles = [];
+    const add = (term, value, hint) => tiles.push(el("dl", { class: "tile" }, [
+      el("dt", { text: term }),
+      el("dd", {}, [value, hint ? el("span", { class: "hint", text: hint }) : null]),
+    ]));
+    if (data.buckets) add("Stored", formatBytes(data.buckets.total_bytes), plural(data.buckets.total_objects, "object"));
+    if (data.cost) add("Cost a month", formatMoney(data.cost.monthly_now_usd),
+      `${formatMoney(data.cost.monthly_after_usd)} after advice`);
+    if (data.forecasts) add("Next month", formatMoney(data.forecasts.next_month_cost_usd), formatBytes(data.forecasts.next_month_bytes));
+    if (data.alerts) add("In alarm", formatCount(openAlarms(data.alerts).length), plural(data.alerts.out_of_stock.length, "stock alert"));
+    if (data.assistant) {
+      add("Requests", formatCount(data.assistant.requests), `last ${USAGE_DAYS} days`);
+      add("Containment", formatPercent(rate(data.assistant, "contained", "conversations", "containment")),
+        `fallback ${formatPercent(rate(data.assistant, "fallbacks", "requests", "fallback_rate"))}`);
+    }
+    $("tiles").replaceChildren(...tiles);
+  }
+
+  function renderStorage(panel, storage) {
+    const buckets = [...storage.buckets].sort((a, b) => b.bytes - a.bytes || a.name.localeCompare(b.name));
+    if (!buckets.length) return empty(panel, TEXT.noBuckets);
+    fill(panel, "lead", document.createTextNode(TEXT.storageLead(formatBytes(storage.total_bytes),
+      plural(storage.total_objects, "object"), plural(buckets.length, "bucket"), formatMoney(storage.monthly_cost_usd))));
+    const classes = [...new Set(buckets.flatMap((b) => Object.keys(b.classes || {})))].sort();
+    slot(panel, "chart").style.height = `${Math.max(160, 46 + buckets.length * (narrow() ? 30 : 34))}px`;
+    draw(panel, "chart", {
+      type: "bar",
+      data: {
+        labels: buckets.map((b) => b.name),
+        datasets: classes.map((name, i) => ({
+          label: name.replace(/_/g, " "),
+          data: buckets.map((b) => ((b.classes || {})[name] || {}).bytes || 0),
+          backgroundColor: series(i),
+          borderRadius: 3,
+        })),
+      },
+      options: {
+        indexAxis: "y",
+        scales: { x: { ...bytesAxis(), stacked: true }, y: { ...nameAxis(narrow() ? 14 : 26), stacked: true } },
+        plugins: {
+          legend: { position: "bottom" },
+          tooltip: { callbacks: { label: (item) => `${item.dataset.label}: ${formatBytes(item.parsed.x)}` } },
+        },
+      },
+    });
+    fill(panel, "table", table([
+      { label: "Bucket", cell: (b) => b.name },
+      { label: "Region", extra: true, cell: (b) => b.region || "\u2014" },
+      { label: "Size", num: true, cell: (b) => formatBytes(b.bytes) },
+      { label: "Objects", num: true, extra: true, cell: (b) => formatCount(b.objects) },
+      { label: "A month", num: true, cell: (b) => formatMoney(b.monthly_cost_usd) },
+    ], buckets));
+    return true;
+  }
+
+  function renderHistory(panel, trends) {
+    const buckets = trends.buckets.filter((b) => (b.series || []).length);
+    if (!buckets.length) return empty(panel, TEXT.noHistory);
+    const days = [...new Set(buckets.flatMap((b) => b.series.map(([day]) => day)))].sort();
+    const grower = [...buckets].sort((a, b) => b.change_bytes - a.change_bytes)[0];
+    fill(panel, "lead", document.createTextNode(TEXT.historyLead(trends.days,
+      grower.change_bytes > 0 ? TEXT.growthBy(grower.name, `${formatBytes(grower.change_bytes)}, ${formatPct(grower.change_pct)}`) : TEXT.noGrowth)));
+    draw(panel, "chart", {
+      type: "line",
+      data: {
+        labels: days,
+        datasets: buckets.map((b, i) => {
+          const byDay = new Map(b.series);
+          return {
+            label: b.name,
+            data: days.map((day) => (byDay.has(day) ? byDay.get(day) : null)),
+            borderColor: series(i),
+            backgroundColor: series(i),
+            pointRadius: days.length > 40 ? 0 : 2,
+            borderWidth: 2,
+            spanGaps: true,
+            tension: 0.2,
+          };
+        }),
+      },
+      options: {
+        interaction: { mode: "index", intersect: false },
+        scales: {
+          x: { ticks: { callback(value) { return shortDay(this.getLabelForValue(value)); }, maxTicksLimit: narrow() ? 5 : 10, maxRotation: 0 } },
+          y: bytesAxis(),
+        },
+        plugins: {
+          legend: { position: "bottom" },
+          tooltip: { callbacks: { label: (item) => `${item.dataset.label}: ${formatBytes(item.parsed.y)}` } },
+        },
+      },
+    });
+    fill(panel, "table", table([
+      { label: "Bucket", cell: (b) => b.name },
+      { label: `${trends.days} days ago`, num: true, extra: true, cell: (b) => formatBytes(b.start_bytes) },
+      { label: "Now", num: true, cell: (b) => formatBytes(b.end_bytes) },
+      { label: "Change", num: true, cell: (b) => formatBytes(b.change_bytes) },
+      { label: "%", num: true, cell: (b) => formatPct(b.change_pct) },
+    ], [...buckets].sort((a, b) => b.change_bytes - a.change_bytes || a.name.localeCompare(b.name))));
+    return true;
+  }
+
+  function renderCost(panel, cost) {
+    const saving = cost.monthly_now_usd - cost.monthly_after_usd;
+    fill(panel, "lead", document.createTextNode(TEXT.costLead(formatMoney(cost.monthly_now_usd),
+      formatMoney(cost.monthly_after_usd), formatMoney(saving))));
+    draw(panel, "chart", {
+      type: "bar",
+      data: {
+        labels: [TEXT.now, TEXT.after],
+        datasets: [{
+          label: "A month",
+          data: [cost.monthly_now_usd, cost.monthly_after_usd],
+          backgroundColor: [series(0), series(1)],
+          borderRadius: 4,
+        }],
+      },
+      options: {
+        indexAxis: "y",
+        scales: { x: moneyAxis() },
+        plugins: {
+          legend: { display: false },
+          tooltip: { callbacks: { label: (item) => formatMoney(item.parsed.x) } },
+        },
+      },
+    });
+    const advice = [...cost.recommendations].sort((a, b) => b.monthly_saving_usd - a.monthly_saving_usd);
+    fill(panel, "table", advice.length
+      ? table([
+        { label: "Bucket", cell: (r) => r.bucket },
+        { label: "Recommendation", cell: (r) => sentence(r.action) },
+        { label: "Saves a month", num: true, cell: (r) => el("span", { class: "saving", text: formatMoney(r.monthly_saving_usd) }) },
+      ], advice, { cards: true })
+      : message(TEXT.noRecommendations));
+    if ((cost.not_analysed || []).length) slot(panel, "table").append(message(TEXT.notAnalysed(cost.not_analysed.join(", "))));
+    return true;
+  }
+
+  function renderForecast(panel, projection, capacity) {
+    fill(panel, "lead", document.createTextNode(TEXT.forecastLead(formatBytes(projection.next_month_bytes),
+      formatMoney(projection.next_month_cost_usd))));
+    fill(panel, "facts", facts([
+      ["Storage next month", formatBytes(projection.next_month_bytes)],
+      ["Cost next month", formatMoney(projection.next_month_cost_usd)],
+      ["Method", (TEXT.methods[projection.method] || (() => projection.method))(projection), true],
+    ]));
+    const order = { "under-provisioned": 0, "over-provisioned": 1 };
+    const instances = [...capacity.instances].sort((a, b) => (order[a.finding] ?? 2) - (order[b.finding] ?? 2) || a.name.localeCompare(b.name));
+    fill(panel, "table", instances.length
+      ? table([
+        { label: "Instance", cell: (i) => i.name || i.id },
+        { label: "Type", cell: (i) => el("span", { class: "code", text: i.type }) },
+        { label: "Finding", cell: (i) => badge(i.finding) },
+        { label: "Recommended", cell: (i) => (i.recommended_type ? el("span", { class: "code", text: i.recommended_type }) : TEXT.keep) },
+        { label: "Peak CPU", num: true, cell: (i) => (Number.isFinite(i.forecast_peak_cpu) ? `${i.forecast_peak_cpu.toFixed(0)}%` : TEXT.notApplicable) },
+        { label: "Cost change a month", num: true, cell: (i) => el("span", {
+          class: i.monthly_change_usd < 0 ? "saving" : i.monthly_change_usd > 0 ? "cost-up" : null,
+          text: `${i.monthly_change_usd > 0 ? "+" : ""}${formatMoney(i.monthly_change_usd)}`,
+        }) },
+      ], instances, { title: "Right-sizing", cards: true })
+      : message(TEXT.noInstances));
+    return true;
+  }
+
+  const openAlarms = (alerts) => alerts.alarms.filter((a) => a.state === "ALARM");
+
+  function renderAlerts(panel, alerts) {
+    const rank = { ALARM: 0, INSUFFICIENT_DATA: 1, OK: 2 };
+    const alarms = [...alerts.alarms].sort((a, b) => (rank[a.state] ?? 1) - (rank[b.state] ?? 1) || a.name.localeCompare(b.name));
+    fill(panel, "lead", document.createTextNode(TEXT.alertsLead(plural(openAlarms(alerts).length, "alarm"),
+      plural(alerts.out_of_stock.length, "item"))));
+    fill(panel, "alarms", alarms.length
+      ? table([
+        { label: "Alarm", cell: (a) => a.name },
+        { label: "State", cell: (a) => badge(a.state) },
+        { label: "Metric", extra: true, cell: (a) => name(a.metric) },
+        { label: "Condition", cell: (a) => a.threshold },
+        { label: "Since", cell: (a) => formatMoment(a.updated) },
+      ], alarms, { title: "Alarms", cards: true })
+      : message(TEXT.noAlarms));
+    const stock = [...alerts.out_of_stock].sort((a, b) => String(b.since).localeCompare(String(a.since)));
+    fill(panel, "stock", stock.length
+      ? table([
+        { label: "Store", cell: (s) => s.store },
+        { label: "Item", cell: (s) => s.item },
+        { label: "Out since", cell: (s) => formatMoment(s.since) },
+      ], stock, { title: "Out of stock", cards: true })
+      : message(TEXT.noStock));
+    return true;
+  }
+
+  function rate(report, part, whole, given) {
+    if (Number.isFinite(report[given])) return report[given];
+    return report[whole] ? report[part] / report[whole] : NaN;
+  }
+
+  function renderAssistant(panel, report) {
+    fill(panel, "lead", document.createTextNode(TEXT.usageLead(USAGE_DAYS, plural(report.requests, "request"),
+      plural(report.people, "person", "people"))));
+    if (!report.requests) return empty(panel, TEXT.noUsage(USAGE_DAYS));
+    const confirmations = report.confirmations || {};
+    fill(panel, "facts", facts([
+      ["Requests", formatCount(report.requests)],
+      ["People", formatCount(report.people)],
+      ["Conversations", formatCount(report.conversations)],
+      ["Fallback rate", formatPercent(rate(report, "fallbacks", "requests", "fallback_rate"))],
+      ["Containment", formatPercent(rate(report, "contained", "conversations", "containment"))],
+      ["Failed answers", formatCount(report.failures)],
+    ]));
+    const byDay = report.by_day || [];
+    draw(panel, "days", {
+      type: "bar",
+      data: { labels: byDay.map((d) => d.day), datasets: [{ label: "Requests", data: byDay.map((d) => d.requests), backgroundColor: series(0), borderRadius: 3 }] },
+      options: {
+        scales: { x: { ticks: { callback(value) { return shortDay(this.getLabelForValue(value)); }, maxRotation: 0 } }, y: countAxis },
+        plugins: { legend: { display: false } },
+      },
+    });
+    const skills = (report.by_skill || []).slice(0, TOP_SKILLS);
+    draw(panel, "skills", {
+      type: "bar",
+      data: { labels: skills.map((s) => s.name), datasets: [{ label: "Requests", data: skills.map((s) => s.requests), backgroundColor: series(1), borderRadius: 3 }] },
+      options: { indexAxis: "y", scales: { x: countAxis, y: nameAxis(18) }, plugins: { legend: { display: false } } },
+    });
+    const channels = report.by_channel || [];
+    draw(panel, "channels", {
+      type: "bar",
+      data: { labels: channels.map((c) => c.name), datasets: [{ label: "Requests", data: channels.map((c) => c.requests), backgroundColor: channels.map((_, i) => series(i + 2)), borderRadius: 3 }] },
+      options: { indexAxis: "y", scales: { x: countAxis, y: nameAxis(14) }, plugins: { legend: { display: false } } },
+    });
+    const outcomes = ["accepted", "declined", "expired", "superseded"];
+    draw(panel, "confirmations", {
+      type: "bar",
+      data: {
+        labels: outcomes,
+        datasets: [{ label: "Confirmations", data: outcomes.map((o) => confirmations[o] || 0), backgroundColor: [css("--ok"), css("--alarm"), css("--unknown"), css("--muted")], borderRadius: 3 }],
+      },
+      options: { indexAxis: "y", scales: { x: countAxis }, plugins: { legend: { display: false }, subtitle: { display: true, text: `${formatCount(confirmations.asked || 0)} asked` } } },
+    });
+    const latency = [...(report.latency || [])].sort((a, b) => b.runs - a.runs || a.action.localeCompare(b.action));
+    fill(panel, "table", latency.length
+      ? table([
+        { label: "Action", cell: (l) => name(l.action) },
+        { label: "Runs", num: true, cell: (l) => formatCount(l.runs) },
+        { label: "p50", num: true, cell: (l) => formatSeconds(l.p50) },
+        { label: "p95", num: true, cell: (l) => formatSeconds(l.p95) },
+      ], latency, { title: "Waiting time per action" })
+      : null);
+    return true;
+  }
+
+  function empty(panel, text) {
+    const target = slot(panel, "table") || slot(panel, "facts");
+    if (target) target.replaceChildren(message(text));
+    return false;
+  }
+
+  // ---- loading ----
+
+  class Unauthorized extends Error {}
+
+  // A part the server has not built yet or whose source failed: 503 {"error": "not_ready" | "unavailable"}.
+  class NotThere extends Error {
+    constructor(path, code) {
+      super(`${path}: ${code}`);
+      this.code = code;
+    }
+  }
+
+  async function get(path) {
+    const response = await fetch(API + path, { credentials: "same-origin", headers: { Accept: "application/json" }, cache: "no-store" });
+    if (response.status === 401) throw new Unauthorized(path);
+    if (response.status === 503) {
+      const body = await response.json().catch(() => ({}));
+      throw new NotThere(path, body && body.error === "not_ready" ? "not_ready" : "unavailable");
+    }
+    if (!response.ok) throw new Error(`${path} answered ${response.status}`);
+    return response.json();
+  }
+
+  const PANELS = [
+    { id: "panel-storage", needs: ["buckets"], render: (p, d) => renderStorage(p, d.buckets) },
+    { id: "panel-history", needs: ["trends"], render: (p, d) => renderHistory(p, d.trends) },
+    { id: "panel-cost", needs: ["cost"], render: (p, d) => renderCost(p, d.cost) },
+    { id: "panel-forecast", needs: ["forecasts", "recommendations"], render: (p, d) => renderForecast(p, d.forecasts, d.recommendations) },
+    { id: "panel-alerts", needs: ["alerts"], render: (p, d) => renderAlerts(p, d.alerts) },
+    { id: "panel-assistant", needs: ["assistant"], render: (p, d) => renderAssistant(p, d.assistant) },
+  ];
+
+  const REQUESTS = {
+    buckets: "buckets",
+    trends: `trends?days=${HISTORY_DAYS}`,
+    cost: "cost",
+    forecasts: "forecasts",
+    recommendations: "recommendations",
+    alerts: "alerts",
+    assistant: `assistant?days=${USAGE_DAYS}`,
+  };
+
+  let loading = false;
+
+  async function load() {
+    if (loading) return;
+    loading = true;
+    $("refresh").disabled = true;
+    const names = Object.keys(REQUESTS);
+    const answers = await Promise.allSettled(names.map((name) => get(REQUESTS[name])));
+    if (answers.some((a) => a.status === "rejected" && a.reason instanceof Unauthorized)) {
+      window.location.assign(LOGIN);
+      return;
+    }
+    const data = {};
+    const why = {};
+    names.forEach((name, i) => {
+      const answer = answers[i];
+      if (answer.status === "fulfilled") data[name] = answer.value;
+      else why[name] = answer.reason instanceof NotThere && answer.reason.code === "not_ready" ? TEXT.notReady
+        : answer.reason instanceof NotThere ? TEXT.unavailable : TEXT.loadFailed;
+    });
+    const unreachable = answers.every((a) => a.status === "rejected" && a.reason instanceof TypeError);
+    const notice = $("notice");
+    notice.hidden = !unreachable;
+    notice.textContent = unreachable ? TEXT.offline : "";
+
+    try { renderTiles(data); } catch (error) { console.error(error); }
+    for (const spec of PANELS) {
+      const panel = $(spec.id);
+      const missing = spec.needs.find((name) => !(name in data));
+      if (missing) {
+        // Figures already shown stay (a refresh that failed); a panel that never had any says why.
+        if (panel.dataset.state === "loading" || panel.dataset.state === "error") fail(panel, why[missing]);
+        continue;
+      }
+      try {
+        panel.dataset.state = spec.render(panel, data) ? "ready" : "empty";
+      } catch (error) {
+        console.error(spec.id, error);
+        fail(panel, TEXT.loadFailed);
+      }
+    }
+    const time = new Date().toISOString().slice(11, 16) + " UTC";
+    $("updated").replaceChildren(el("span", { class: "long", text: TEXT.updated("") }), time);
+    document.body.dataset.loadMs = String(Math.round(performance.now()));
+    document.body.dataset.state = "ready";
+    $("refresh").disabled = false;
+    loading = false;
+  }
+
+  function fail(panel, text) {
+    panel.dataset.state = "error";
+    fill(panel, "lead");
+    for (const target of panel.querySelectorAll("[data-slot]:not(.chart)")) target.replaceChildren();
+    const target = slot(panel, "table") || slot(panel, "stock");
+    if (target) target.replaceChildren(message(text));
+  }
+
+  function start() {
+    chartDefaults();
+    $("refresh").addEventListener("click", () => { load(); });
+    load();
+    window.setInterval(() => { if (!document.hidden) load(); }, REFRESH_MS);
+  }
+
+  start();
+})();
