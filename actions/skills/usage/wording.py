@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from actions.core import errors
-from actions.core.formatting import and_join, format_bytes, format_money, plural
+from actions.core.formatting import and_join, format_bytes, format_money, listed_names, plural
 from actions.skills.cost.wording import class_name
 
 if TYPE_CHECKING:
@@ -43,6 +43,7 @@ NO_SAVINGS = (
     "None of my recommendations would save anything right now: no objects are old and large enough to move to a "
     "cheaper storage class."
 )
+NOT_ANALYSED = "I couldn't list the objects of {buckets}, so my recommendations leave {them} out."
 BUCKET_TITLE = "S3 buckets by monthly cost"
 BUCKET_COLUMNS = ["Bucket", "Size", "Objects", "Monthly cost", f"{GROWTH_DAYS}-day change"]
 PART_FAILED = "I couldn't read {part}: {reason}"
@@ -167,6 +168,15 @@ def change_text(recommendation: Mapping[str, Any]) -> str:
 
 
 def savings_line(cost: Mapping[str, Any]) -> str:
+    """What the recommendations would save; and which buckets they leave out."""
+    line = _savings(cost)
+    skipped = [str(name) for name in cost.get("not_analysed") or []]
+    if skipped:
+        line += " " + NOT_ANALYSED.format(buckets=listed_names(skipped, 5), them="it" if len(skipped) == 1 else "them")
+    return line
+
+
+def _savings(cost: Mapping[str, Any]) -> str:
     recommendations = [r for r in cost["recommendations"] if float(r["monthly_saving_usd"]) > 0]
     saving = float(cost["monthly_now_usd"]) - float(cost["monthly_after_usd"])
     if not recommendations or saving <= 0:

@@ -340,3 +340,13 @@ def test_a_slow_figure_is_kept_and_waited_for_only_so_long() -> None:
     with pytest.raises(CloudButlerError):
         recent.get(fail)
     assert recent.get(compute) == {"instances": [], "round": 3}  # the failure was not kept
+
+
+def test_buckets_the_savings_leave_out_are_named() -> None:
+    cost = {"monthly_now_usd": 1.0, "monthly_after_usd": 1.0, "recommendations": [], "not_analysed": ["huge-logs"]}
+    assert wording.savings_line(cost) == (
+        "None of my recommendations would save anything right now: no objects are old and large enough to move to a "
+        "cheaper storage class. I couldn't list the objects of huge-logs, so my recommendations leave it out.")
+    cost["not_analysed"] = ["a", "b", "c", "d", "e", "f", "g"]
+    assert wording.savings_line(cost).endswith(
+        "I couldn't list the objects of a, b, c, d, e and 2 more, so my recommendations leave them out.")
