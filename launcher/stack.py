@@ -23,6 +23,7 @@ import yaml
 from actions.endpoint import TOKEN_HEADER
 from launcher import secrets as stack_secrets
 from launcher.config import ROOT, channel_variables
+from sandbox.demo_data import INVENTORY_BUCKET as SANDBOX_INVENTORY_BUCKET  # pure data: the bucket the sandbox seeds
 
 READY_LINE = re.compile(r"SANDBOX READY aws=(\S+) imds=(\S+)")
 TRACKER_READY_LINE = re.compile(r"TRACKER READY queue=(\S+)")
@@ -285,6 +286,8 @@ class Stack:
             )
             env.pop("AWS_PROFILE", None)
             env.pop("AWS_SESSION_TOKEN", None)
+            if not env.get("CLOUDBUTLER_INVENTORY_BUCKETS", "").strip():
+                env["CLOUDBUTLER_INVENTORY_BUCKETS"] = SANDBOX_INVENTORY_BUCKET
         return env
 
     def action_env(self) -> dict[str, str]:
