@@ -205,7 +205,7 @@ def account_lines(figures: Figures, focus: str) -> list[str]:
 
 def account_reply(figures: Figures, focus: str, chart: str | None) -> Reply:
     reply: Reply = {"text": "\n".join(account_lines(figures, focus)), "json_message": {"table": {
-        "title": say.BUCKET_TITLE, "columns": list(say.BUCKET_COLUMNS),
+        "title": say.bucket_title(figures.storage), "columns": list(say.BUCKET_COLUMNS),
         "rows": say.bucket_rows(figures.storage, figures.trends)}}}
     if chart:
         reply["image"] = chart

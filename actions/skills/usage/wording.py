@@ -45,6 +45,8 @@ NO_SAVINGS = (
 )
 NOT_ANALYSED = "I couldn't list the objects of {buckets}, so my recommendations leave {them} out."
 BUCKET_TITLE = "S3 buckets by monthly cost"
+BUCKET_TITLE_TOP = "The {shown} of {count} S3 buckets costing most (all of them on the dashboard)"
+TABLE_ROWS = 15
 BUCKET_COLUMNS = ["Bucket", "Size", "Objects", "Monthly cost", f"{GROWTH_DAYS}-day change"]
 PART_FAILED = "I couldn't read {part}: {reason}"
 PARTS = {"trends": "the size history", "cost": "the cost recommendations", "projection": "next month's projection",
@@ -193,10 +195,16 @@ def _savings(cost: Mapping[str, Any]) -> str:
                           saving=money(saving), changes=changes, bucket=best["bucket"])
 
 
+def bucket_title(storage: Mapping[str, Any]) -> str:
+    count = len(storage["buckets"])
+    return BUCKET_TITLE if count <= TABLE_ROWS else BUCKET_TITLE_TOP.format(shown=TABLE_ROWS, count=count)
+
+
 def bucket_rows(storage: Mapping[str, Any], trends: Mapping[str, Any] | None) -> list[list[str]]:
+    """The ``TABLE_ROWS`` dearest buckets: size, objects, cost and change (a chat table of hundreds helps nobody)."""
     changes = {b["name"]: b for b in (trends or {}).get("buckets", [])}
     rows = []
-    for b in by_cost(storage):
+    for b in by_cost(storage)[:TABLE_ROWS]:
         change = changes.get(b["name"])
         rows.append([b["name"], format_bytes(b["bytes"]), f"{int(b['objects']):,}", money(b["monthly_cost_usd"]),
                      signed_bytes(change["change_bytes"]) if change else "not tracked"])

@@ -16,7 +16,7 @@ from actions.analytics import UsageAnalytics
 from actions.aws.clients import ClientFactory
 from actions.aws.errors import CloudButlerError
 from actions.aws.size_tracking import SizeSample, SizeTracker
-from actions.skills.usage import wording
+from actions.skills.usage import charts, wording
 from actions.skills.usage.stats import ActionUsageStats, Recent, UsageSettings
 from sandbox.demo_data import INSTANCES as SANDBOX_INSTANCES
 from sandbox.metrics import cpu_series, install_fast_metric_queries
@@ -350,3 +350,26 @@ def test_buckets_the_savings_leave_out_are_named() -> None:
     cost["not_analysed"] = ["a", "b", "c", "d", "e", "f", "g"]
     assert wording.savings_line(cost).endswith(
         "I couldn't list the objects of a, b, c, d, e and 2 more, so my recommendations leave them out.")
+
+
+def test_the_bucket_table_holds_the_dearest_fifteen() -> None:
+    buckets = [{"name": f"b-{n:02}", "bytes": n * MB, "objects": n, "monthly_cost_usd": n / 100} for n in range(1, 21)]
+    storage = {"buckets": buckets}
+    rows = wording.bucket_rows(storage, {"days": 30, "buckets": [{"name": "b-20", "change_bytes": -MB}]})
+    assert len(rows) == 15
+    assert rows[0] == ["b-20", "20 MB", "20", "$0.20", "-1 MB"]
+    assert rows[-1] == ["b-06", "6 MB", "6", "$0.06", "not tracked"]
+    assert wording.bucket_title(storage) == "The 15 of 20 S3 buckets costing most (all of them on the dashboard)"
+    assert wording.bucket_title({"buckets": buckets[:15]}) == "S3 buckets by monthly cost"
+
+
+def test_the_chart_shows_the_six_dearest_and_the_totals() -> None:
+    buckets = [{"name": f"b-{n}", "bytes": n, "objects": 1, "monthly_cost_usd": float(n)} for n in range(1, 9)]
+    storage = {"monthly_cost_usd": 36.0, "buckets": buckets}
+    assert charts.cost_bars(storage) == [
+        ("b-8", 8.0), ("b-7", 7.0), ("b-6", 6.0), ("b-5", 5.0), ("b-4", 4.0), ("b-3", 3.0), ("2 others", 3.0)]
+    cost = {"monthly_now_usd": 36.0, "monthly_after_usd": 30.0}
+    assert charts.totals(storage, cost, {"next_month_cost_usd": 40.0}) == [
+        ("Now", 36.0), ("Next month", 40.0), ("After advice", 30.0)]
+    assert charts.totals(storage, {"monthly_now_usd": 36.0, "monthly_after_usd": 36.0}, None) == [("Now", 36.0)]
+    assert charts.stats_chart(storage, cost, None)[:8] == PNG
