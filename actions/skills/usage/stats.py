@@ -55,14 +55,24 @@ class UsageSettings:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> UsageSettings:
         """CLOUDBUTLER_ADMINS: comma-separated sender ids (``platform:workspace:user``) who see the assistant's usage;
-        CLOUDBUTLER_DASHBOARD_URL: where the dashboard is; CLOUDBUTLER_TRACKER_STORE_URL (and POSTGRESQL_SCHEMA):
-        the tracker store, as the dashboard reads them."""
+        CLOUDBUTLER_DASHBOARD_URL: where people reach the dashboard (default: where it binds);
+        CLOUDBUTLER_TRACKER_STORE_URL (and POSTGRESQL_SCHEMA): the tracker store, as the dashboard reads them."""
         env = os.environ if env is None else env
         admins = frozenset(a.strip() for a in (env.get("CLOUDBUTLER_ADMINS") or "").split(",") if a.strip())
         return cls(media_dir=media.media_dir(env), admins=admins,
-                   dashboard_url=(env.get("CLOUDBUTLER_DASHBOARD_URL") or "").strip() or DEFAULT_DASHBOARD,
+                   dashboard_url=(env.get("CLOUDBUTLER_DASHBOARD_URL") or "").strip() or dashboard_on(env),
                    tracker_url=(env.get("CLOUDBUTLER_TRACKER_STORE_URL") or "").strip() or None,
                    tracker_schema=env.get("POSTGRESQL_SCHEMA") or None)
+
+
+def dashboard_on(env: Mapping[str, str]) -> str:
+    """The dashboard at the host and port it binds (CLOUDBUTLER_DASHBOARD_HOST / _PORT), as .env.example says;
+    loopback when it binds every address."""
+    host = (env.get("CLOUDBUTLER_DASHBOARD_HOST") or "").strip()
+    host = "127.0.0.1" if host in ("", "0.0.0.0", "::") else host
+    host = f"[{host}]" if ":" in host else host
+    port = (env.get("CLOUDBUTLER_DASHBOARD_PORT") or "").strip() or "5057"
+    return f"http://{host}:{port}/dashboard"
 
 
 class Insights(Protocol):

@@ -240,6 +240,9 @@ def test_settings_from_the_environment(tmp_path: Path) -> None:
     assert (settings.tracker_url, settings.tracker_schema) == ("postgresql://rasa@db:5432/rasa", "chat")
     assert (UsageSettings.from_env({}).admins, UsageSettings.from_env({}).tracker_url) == (frozenset(), None)
     assert UsageSettings.from_env({"CLOUDBUTLER_DASHBOARD_URL": " "}).dashboard_url == DASHBOARD
+    assert UsageSettings.from_env({"CLOUDBUTLER_DASHBOARD_HOST": "10.0.0.5", "CLOUDBUTLER_DASHBOARD_PORT": "8080"}
+                                  ).dashboard_url == "http://10.0.0.5:8080/dashboard"
+    assert UsageSettings.from_env({"CLOUDBUTLER_DASHBOARD_HOST": "0.0.0.0"}).dashboard_url == DASHBOARD
 
 
 @pytest.mark.parametrize(("text", "focus"), [
