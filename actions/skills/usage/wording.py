@@ -36,7 +36,7 @@ PROJECTION_NOW = (
     "line through its history)"
 )
 SAVINGS = (
-    "My recommendations would cut today's {now} a month to {after} ({saving} less) by moving {changes}. Say "
+    "My recommendations would save {saving} a month ({share} of the storage cost) by moving {changes}. Say "
     "\"suggest cost optimization for {bucket}\" for the details."
 )
 NO_SAVINGS = (
@@ -191,8 +191,9 @@ def _savings(cost: Mapping[str, Any]) -> str:
     if len(ranked) > TOP:
         named.append(plural(len(ranked) - TOP, "more change"))
     changes = and_join(named)
-    return SAVINGS.format(now=money(cost["monthly_now_usd"]), after=money(cost["monthly_after_usd"]),
-                          saving=money(saving), changes=changes, bucket=best["bucket"])
+    # The share is of the analysis' own total: the storage figures above may count a bucket differently.
+    share = f"{saving / float(cost['monthly_now_usd']) * 100:.0f}%"
+    return SAVINGS.format(saving=money(saving), share=share, changes=changes, bucket=best["bucket"])
 
 
 def bucket_title(storage: Mapping[str, Any]) -> str:

@@ -118,7 +118,7 @@ async def test_an_admin_gets_the_account_and_the_assistant(
     summary, instances, usage, link = sent
     assert summary["text"].splitlines()[:4] == ACCOUNT
     assert summary["text"].splitlines()[4:] == [
-        "My recommendations would cut today's $0.00011 a month to $0.00007 ($0.000042 less) by moving objects in "
+        "My recommendations would save $0.000042 a month (38% of the storage cost) by moving objects in "
         "acme-invoices older than 365 days to Glacier Deep Archive. Say \"suggest cost optimization for "
         "acme-invoices\" for the details."]
     assert chart_of(summary, tmp_path)[:8] == PNG
@@ -153,7 +153,7 @@ async def test_spending_and_the_bill_lead_with_what_was_asked(
     _, sent = await run_action(action, tracker_for("how much am I spending on S3"))
     lines = sent[0]["text"].splitlines()
     assert lines[:2] == ACCOUNT[:2]
-    assert lines[2].startswith("My recommendations would cut today's $0.00011 a month to $0.00007")
+    assert lines[2].startswith("My recommendations would save $0.000042 a month")
     assert lines[3:] == ACCOUNT[2:4]
 
 
@@ -279,7 +279,7 @@ def test_many_savings_name_the_largest_three() -> None:
         {**recommendation, "bucket": name, "monthly_saving_usd": saving}
         for name, saving in (("a-logs", 5.0), ("b-media", 20.0), ("c-backups", 10.0), ("d-tmp", 5.0))]}
     assert wording.savings_line(cost) == (
-        "My recommendations would cut today's $120.00 a month to $80.00 ($40.00 less) by moving objects in b-media "
+        "My recommendations would save $40.00 a month (33% of the storage cost) by moving objects in b-media "
         "older than 90 days to Glacier Instant Retrieval ($20.00), objects in c-backups older than 90 days to "
         "Glacier Instant Retrieval ($10.00), objects in a-logs older than 90 days to Glacier Instant Retrieval "
         "($5.00) and 1 more change. Say \"suggest cost optimization for b-media\" for the details.")
