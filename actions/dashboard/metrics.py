@@ -23,6 +23,21 @@ from actions.analytics import UsageCounters
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 MAX_CODES = 30
 OTHER = "other"
+# every family and the labels its series carry: the whole label vocabulary (Grafana's queries are checked against it)
+FAMILIES: dict[str, tuple[str, ...]] = {
+    "cloudbutler_requests_total": ("intent", "channel", "outcome"),
+    "cloudbutler_action_latency_seconds": ("action", "le"),
+    "cloudbutler_confirmations_total": ("outcome",),
+    "cloudbutler_aws_errors_total": ("code",),
+    "cloudbutler_queue_messages": ("queue", "state"),
+    "cloudbutler_queue_oldest_message_age_seconds": ("queue",),
+    "cloudbutler_storage_bytes": ("storage_class",),
+    "cloudbutler_storage_monthly_cost_usd": ("storage_class",),
+    "cloudbutler_alarms": ("state",),
+    "cloudbutler_out_of_stock_items": (),
+    "cloudbutler_dashboard_refreshes_total": (),
+    "cloudbutler_dashboard_refresh_errors_total": ("part", "code"),
+}
 _CODE = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 
 
