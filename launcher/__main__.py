@@ -34,6 +34,7 @@ def banner(settings: RunSettings, stack: Stack) -> str:
         f"  Mode:      {mode}",
         f"  Web chat:  {stack.webchat_url}",
         f"  REST:      POST {stack.rasa_url}/webhooks/rest/webhook",
+        f"  Dashboard: {stack.dashboard_url} (log in with CLOUDBUTLER_DASHBOARD_TOKEN: .env, else var/secrets.json)",
         "  Stop:      Ctrl-C",
         "=" * 72,
         "",
@@ -68,7 +69,8 @@ def run(args: argparse.Namespace) -> int:
             env=env, host=settings.host, rasa_port=settings.rasa_port, actions_port=settings.actions_port,
             sandbox=settings.mode == "sandbox", aws_port=settings.aws_port, imds_port=settings.imds_port,
             tracker_db=ROOT / "var" / "tracker.db", echo=echo, secrets_file=ROOT / "var" / "secrets.json",
-            actions_host=settings.actions_host,
+            actions_host=settings.actions_host, dashboard_port=settings.dashboard_port,
+            dashboard_host=settings.dashboard_host,
         )
     except SecretError as exc:
         print(f"cloudbutler: {exc}", file=sys.stderr)

@@ -60,6 +60,8 @@ class RunSettings:
     aws_port: int
     imds_port: int
     actions_host: str = "127.0.0.1"
+    dashboard_port: int = 5057
+    dashboard_host: str = "127.0.0.1"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> RunSettings:
@@ -81,6 +83,8 @@ class RunSettings:
             actions_port=int(env.get("CLOUDBUTLER_ACTIONS_PORT") or 5055),
             aws_port=int(env.get("CLOUDBUTLER_SANDBOX_AWS_PORT") or 4566),
             imds_port=int(env.get("CLOUDBUTLER_SANDBOX_IMDS_PORT") or 1338),
+            dashboard_port=int(env.get("CLOUDBUTLER_DASHBOARD_PORT") or 5057),
+            dashboard_host=(env.get("CLOUDBUTLER_DASHBOARD_HOST") or "127.0.0.1").strip(),
         )
 
 

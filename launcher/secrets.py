@@ -1,9 +1,10 @@
-"""The stack's own secrets (action-server token, Rasa API token, web chat signing key) and which process gets what.
+"""The stack's own secrets (action-server token, Rasa API token, web chat signing key, dashboard token) and which
+process gets what.
 
 Each comes from the environment when set there, otherwise it is generated once and kept in a git-ignored 0600 file
 (``var/secrets.json``), so web chat sessions and Discord buttons survive a restart. Every child process receives
 only the secrets it needs: the sandbox none, the action server and the tracker the AWS keys and Rasa's API token,
-Rasa the chat tokens.
+Rasa the chat tokens, the dashboard the AWS keys and its own token.
 """
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ ACTIONS_TOKEN = "CLOUDBUTLER_ACTIONS_TOKEN"
 RASA_TOKEN = "RASA_AUTH_TOKEN"
 WEBCHAT_SECRET = "CLOUDBUTLER_WEBCHAT_SECRET"
 REST_TOKEN = "CLOUDBUTLER_REST_TOKEN"
-GENERATED = (ACTIONS_TOKEN, RASA_TOKEN, WEBCHAT_SECRET)
+DASHBOARD_TOKEN = "CLOUDBUTLER_DASHBOARD_TOKEN"
+GENERATED = (ACTIONS_TOKEN, RASA_TOKEN, WEBCHAT_SECRET, DASHBOARD_TOKEN)
 MIN_LENGTH = 16
 
 AWS_SECRETS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE")
@@ -34,6 +36,8 @@ NEEDS: Mapping[str, frozenset[str]] = {
     "tracker": frozenset((RASA_TOKEN,) + AWS_SECRETS),
     # Calls the action server; protects its API; signs web chat sessions; runs the chat channels.
     "rasa": frozenset((ACTIONS_TOKEN, RASA_TOKEN, WEBCHAT_SECRET, REST_TOKEN) + CHAT_SECRETS),
+    # Reads AWS, the size history and the conversation store; its API, page and metrics need its own token.
+    "dashboard": frozenset((DASHBOARD_TOKEN,) + AWS_SECRETS),
 }
 
 

@@ -27,6 +27,7 @@ from sandbox.demo_data import INVENTORY_BUCKET as SANDBOX_INVENTORY_BUCKET  # pu
 
 READY_LINE = re.compile(r"SANDBOX READY aws=(\S+) imds=(\S+)")
 TRACKER_READY_LINE = re.compile(r"TRACKER READY queue=(\S+)")
+DASHBOARD_READY_LINE = re.compile(r"DASHBOARD READY (http://\S+)")
 ALERTS_QUEUE_WORD = re.compile(r"\balerts=(\S+)")
 
 
@@ -108,6 +109,8 @@ class Stack:
         echo: Callable[[str, str], None] | None = None,
         secrets_file: Path | None = None,
         actions_host: str = "127.0.0.1",
+        dashboard_port: int | None = None,
+        dashboard_host: str = "127.0.0.1",
     ) -> None:
         self.env = dict(env)
         self.host = host
@@ -121,6 +124,8 @@ class Stack:
         self.workdir = workdir
         self.echo = echo
         self.actions_host = actions_host
+        self.dashboard_port = dashboard_port  # None: no dashboard process (tests that do not need it)
+        self.dashboard_host = dashboard_host
         # Tests and benchmarks get fresh secrets in memory; `make run` keeps them in var/secrets.json.
         self._tmp = tempfile.TemporaryDirectory(prefix="cloudbutler-")
         self.secrets = stack_secrets.load_or_create(self.env, secrets_file or Path(self._tmp.name) / "secrets.json")
@@ -145,6 +150,17 @@ class Stack:
         return self.secrets[stack_secrets.RASA_TOKEN]
 
     @property
+    def dashboard_url(self) -> str | None:
+        """The dashboard page, when this stack runs one."""
+        if self.dashboard_port is None:
+            return None
+        return f"http://{self.dashboard_host}:{self.dashboard_port}/dashboard"
+
+    @property
+    def dashboard_token(self) -> str:
+        return self.secrets[stack_secrets.DASHBOARD_TOKEN]
+
+    @property
     def actions_url(self) -> str:
         return f"http://{self.actions_host}:{self.actions_port}"
 
@@ -163,6 +179,9 @@ class Stack:
             self._start_tracker(timeout)
             if rasa is not None:
                 self._start_actions(timeout)
+            if self.dashboard_port is not None:
+                self._start_dashboard(timeout)
+            if rasa is not None:
                 self._adopt_rasa(rasa, timeout)
         except BaseException:
             if rasa is not None:
@@ -295,6 +314,8 @@ class Stack:
         # Background jobs post progress back into the conversation through Rasa's HTTP API.
         env.setdefault("CLOUDBUTLER_RASA_URL", self.rasa_url)
         env.setdefault("CLOUDBUTLER_PUBLIC_URL", self.rasa_url)
+        if self.dashboard_url:
+            env.setdefault("CLOUDBUTLER_DASHBOARD_URL", self.dashboard_url)  # "what are my stats" links to it
         if self.use_sandbox:
             assert self.imds_endpoint
             env["AWS_EC2_METADATA_SERVICE_ENDPOINT"] = self.imds_endpoint
@@ -338,6 +359,21 @@ class Stack:
             self.tracker_db.parent.mkdir(parents=True, exist_ok=True)
             config["tracker_store"]["db"] = str(self.tracker_db)
         return config
+
+    def dashboard_env(self) -> dict[str, str]:
+        """The dashboard reads AWS (or the sandbox) and the conversation store; its own token, no other secret."""
+        assert self.dashboard_port is not None
+        env = self._aws_env("dashboard")
+        env["CLOUDBUTLER_DASHBOARD_HOST"] = self.dashboard_host
+        env["CLOUDBUTLER_DASHBOARD_PORT"] = str(self.dashboard_port)
+        if self.tracker_db is not None:
+            env.setdefault("CLOUDBUTLER_TRACKER_STORE_URL", f"sqlite:///{self.tracker_db}")
+        return env
+
+    def _start_dashboard(self, timeout: float) -> Child:
+        child = self._spawn("dashboard", [sys.executable, "-m", "actions.dashboard"], self.dashboard_env())
+        return self._adopt(child, lambda: any(DASHBOARD_READY_LINE.search(line) for line in child.lines), timeout,
+                           lambda: self._start_dashboard(timeout))
 
     def _start_actions(self, timeout: float) -> Child:
         args = [sys.executable, "-m", "actions.endpoint", "--host", self.actions_host, "--port", str(self.actions_port)]

@@ -42,7 +42,7 @@ def test_rasa_data_validate_is_clean() -> None:
 @pytest.mark.e2e
 def test_launcher_runs_everything_and_ctrl_c_leaves_no_process(tmp_path) -> None:
     newest_model()  # fail clearly when untrained
-    ports = {name: free_port() for name in ("RASA", "ACTIONS", "SANDBOX_AWS", "SANDBOX_IMDS")}
+    ports = {name: free_port() for name in ("RASA", "ACTIONS", "SANDBOX_AWS", "SANDBOX_IMDS", "DASHBOARD")}
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "DISCORD_", "SLACK_"))}
     env.update({f"CLOUDBUTLER_{name}_PORT": str(port) for name, port in ports.items()})
     env.update(CLOUDBUTLER_AUDIT_LOG=str(tmp_path / "audit.jsonl"), PYTHONUNBUFFERED="1")
@@ -62,8 +62,11 @@ def test_launcher_runs_everything_and_ctrl_c_leaves_no_process(tmp_path) -> None
         banner = "".join(output)
         assert "Mode:      SANDBOX" in banner, banner
         assert f"Web chat:  http://127.0.0.1:{ports['RASA']}/webhooks/webchat/" in banner
+        dashboard = f"http://127.0.0.1:{ports['DASHBOARD']}"
+        assert f"Dashboard: {dashboard}/dashboard" in banner
+        assert requests.get(f"{dashboard}/api/v1/usage", timeout=10).status_code == 401  # no token, no figures
         children = psutil.Process(launcher.pid).children(recursive=True)
-        assert len(children) >= 3
+        assert len(children) >= 5
         reply = requests.post(f"http://127.0.0.1:{ports['RASA']}/webhooks/rest/webhook",
                               json={"sender": "launcher-test", "message": "hello world"}, timeout=60).json()
         assert "hello" in reply[0]["text"].lower()

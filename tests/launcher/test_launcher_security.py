@@ -20,7 +20,7 @@ def test_secrets_are_generated_once_and_kept_private(tmp_path: Path) -> None:
     assert set(first) == set(secrets.GENERATED) and all(len(v) >= 32 for v in first.values())
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert secrets.load_or_create({}, path) == first  # a restart keeps sessions and buttons valid
-    assert len(set(first.values())) == 3
+    assert len(set(first.values())) == len(secrets.GENERATED)  # each its own
 
 
 def test_secrets_from_the_environment_win_and_are_not_written(tmp_path: Path) -> None:
@@ -45,6 +45,11 @@ def test_each_process_gets_only_the_secrets_it_needs() -> None:
     assert "AWS_SECRET_ACCESS_KEY" in actions and "SLACK_BOT_TOKEN" not in actions
     assert secrets.WEBCHAT_SECRET not in actions
     assert "SLACK_BOT_TOKEN" in rasa and "AWS_SECRET_ACCESS_KEY" not in rasa and "AWS_PROFILE" not in rasa
+    # The dashboard token opens only the dashboard: no chat process holds it, and the dashboard holds no chat secret.
+    dashboard = secrets.for_process("dashboard", env)
+    assert secrets.DASHBOARD_TOKEN in dashboard and "AWS_SECRET_ACCESS_KEY" in dashboard
+    assert not {secrets.RASA_TOKEN, secrets.ACTIONS_TOKEN, secrets.WEBCHAT_SECRET, "SLACK_BOT_TOKEN"} & set(dashboard)
+    assert all(secrets.DASHBOARD_TOKEN not in p for p in (actions, rasa, sandbox, secrets.for_process("tracker", env)))
 
 
 def test_secret_values_are_redacted_from_echoed_lines() -> None:
