@@ -50,9 +50,10 @@ def _projection(dialect: _Dialect, table: str, failure_patterns: Sequence[str]) 
     text = j("text")
     escape = LIKE_ESCAPE.replace("'", "''")
     likes = " OR ".join(f"{text} LIKE '{p.replace(chr(39), chr(39) * 2)}' ESCAPE '{escape}'" for p in failure_patterns)
-    # Most replies are no failure: their first three characters (a cheap test) rule the patterns out at once.
-    starts = sorted({p[:3] for p in failure_patterns if "%" not in p[:3] and escape not in p[:3]})
-    if likes and all(p[:3] in starts for p in failure_patterns):
+    # Most replies are no failure: their first three characters rule every pattern out at once (measured: cheaper
+    # than the LIKEs alone, and than searching the raw JSON for each pattern's opening words).
+    starts = sorted({p[:3] for p in failure_patterns})
+    if likes and all("%" not in start and LIKE_ESCAPE not in start and len(start) == 3 for start in starts):
         listed = ", ".join("'" + start.replace("'", "''") + "'" for start in starts)
         likes = f"(substr({text}, 1, 3) IN ({listed}) AND ({likes}))"
     # The failure code in the metadata: a substring search first, the JSON only where the word is.

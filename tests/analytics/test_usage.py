@@ -3,13 +3,16 @@ confirmation outcomes and action times, for SQLite and PostgreSQL, read at once,
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 
 from actions.analytics import Confirmations, Day, Latency, Share, UsageAnalytics, UsageReport, usage_report
 
+Writer = Callable[[str, list[Any]], Awaitable[None]]
 DAY0 = dt.datetime(2026, 11, 30, tzinfo=dt.UTC)
 DAY1 = DAY0 + dt.timedelta(days=1)
 TWO_DAYS = (DAY0, DAY0 + dt.timedelta(days=2))
@@ -83,11 +86,9 @@ async def test_reading_in_small_ranges_changes_nothing(written_sqlite: str, chun
         analytics.close()
 
 
-async def test_only_new_events_are_read(sqlite_store: object, sqlite_url: str, write: object, build: ModuleType,
-                                        tmp_path: Path) -> None:
-    save = write  # type: ignore[assignment]
-    await save("alice", build.alice())  # type: ignore[operator]
-    await save("bob", build.bob()[:4])  # type: ignore[operator]
+async def test_only_new_events_are_read(sqlite_url: str, write: Writer, build: ModuleType, tmp_path: Path) -> None:
+    await write("alice", build.alice())
+    await write("bob", build.bob()[:4])
     cache = tmp_path / "facts.duckdb"
     analytics = UsageAnalytics(sqlite_url, cache=cache)
     first = analytics.refresh()
@@ -97,9 +98,9 @@ async def test_only_new_events_are_read(sqlite_store: object, sqlite_url: str, w
     assert analytics.refresh() == 0  # nothing new
 
     # bob's open request (a fallback) and his question go on in the next call
-    await save("bob", build.bob()[4:])  # type: ignore[operator]
-    await save("carol", build.carol_first_session())  # type: ignore[operator]
-    await save("carol", build.carol_second_session())  # type: ignore[operator]
+    await write("bob", build.bob()[4:])
+    await write("carol", build.carol_first_session())
+    await write("carol", build.carol_second_session())
     new = len(build.bob()) - 4 + len(build.carol_first_session()) + len(build.carol_second_session())
     assert analytics.refresh() == new
     assert_two_days(analytics.report(*TWO_DAYS, refresh=False))
@@ -115,11 +116,11 @@ async def test_only_new_events_are_read(sqlite_store: object, sqlite_url: str, w
         again.close()
 
 
-async def test_a_failure_code_in_the_metadata_counts_whatever_the_text(write: object, build: ModuleType,
+async def test_a_failure_code_in_the_metadata_counts_whatever_the_text(write: Writer, build: ModuleType,
                                                                        sqlite_url: str) -> None:
     t = build.T0
     reply = build.BotUttered("Hmm, that did not work out.", metadata={"failure": "Throttling"}, timestamp=t + 1.5)
-    await write("alice", [build.user(t, "list my buckets", "list_buckets", "slack"),  # type: ignore[operator]
+    await write("alice", [build.user(t, "list my buckets", "list_buckets", "slack"),
                           build.action(t + 2, "action_list_buckets"), reply, build.listen(t + 2.5),
                           build.user(t + 5, "list my buckets", "list_buckets", "slack"),
                           build.action(t + 6, "action_list_buckets"), build.bot(t + 5.5, "Hmm, that did not work out."),
