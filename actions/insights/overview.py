@@ -24,6 +24,8 @@ from actions.insights.sizes import projection, storage, trends
 
 log = logging.getLogger(__name__)
 
+# Parts that list every object or forecast every instance are rebuilt less often than the rest (seconds).
+SLOW_PARTS = {"cost": 6 * 3600.0, "recommendations": 3600.0}
 TREND_DAYS = 30
 ASSISTANT_DAYS = 7
 MAX_DAYS = 365
@@ -106,10 +108,14 @@ class Overview:
         return builders
 
     def refresh(self) -> None:
-        """Build every part once (blocking)."""
+        """Build every part (blocking); a slow part only when its own interval has passed since it was built."""
         for name, build in self._builders():
             if self._stop.is_set():
                 return
+            part = self.parts.get(name)
+            if part is not None and part.built_at is not None and name in SLOW_PARTS \
+                    and self.clock() - part.built_at < max(SLOW_PARTS[name], self.interval):
+                continue
             self._build(name, build)
         self.refreshes += 1
 
