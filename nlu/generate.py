@@ -921,6 +921,10 @@ INTENTS: dict[str, list[str]] = {
         "alert when {i} {m} > {n}%", "add an alarm to {i} for high {m}",
         "make sure i get paged if {i} {m} crosses {n}%", "new alarm: {i} {m} above {n}%",
         "watch {m} on {i} and alert me over {n}%",
+        "page me if {i} fails a status check", "alert me when {i}'s status check fails",
+        "notify me if {i} becomes unreachable", "tell me if the status check on {i} fails",
+        "set up an alarm for {i} please", "can u set up an alarm for {i}", "i'd like an alarm on {i}",
+        "create a status check alarm for {i}", "alarm on {i} failing health checks",
     ],
     "list_alarms": [
         "list my alarms", "what alarms do i have", "show alarms for {i}", "which alerts are set up",

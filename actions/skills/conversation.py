@@ -33,9 +33,7 @@ EARLIER_BUTTONS_NOTHING_PENDING = f"{wording.EARLIER_BUTTONS} {NOTHING_PENDING}"
 
 # What each skill that is not built yet would do, for NOT_AVAILABLE ("I can't <what> yet"). An intent leaves this
 # table when its skill is built; tests check that every entry's intent is routed to action_not_available.
-INTENT_PURPOSE = {
-    "usage_stats": "show account statistics, spend and how I'm used",
-}
+INTENT_PURPOSE: dict[str, str] = {}  # intent -> what it would do ("forecast load"): none today
 
 
 def _skill_table(skills: list[Skill]) -> dict[str, Any]:
