@@ -129,13 +129,13 @@ class ServiceInsights:
 
 @dataclass
 class Figures:
-    """What one answer is made of; a part that failed is None with its sentence in ``problems``."""
+    """The account's part of an answer (the instances come apart: they may take longer); a part that failed is
+    None with its sentence in ``problems``."""
 
     storage: Mapping[str, Any]
     trends: Mapping[str, Any] | None = None
     cost: Mapping[str, Any] | None = None
     projection: Mapping[str, Any] | None = None
-    capacity: Mapping[str, Any] | None = None
     problems: list[str] = field(default_factory=list)
 
 
