@@ -202,9 +202,7 @@ class ActionAcknowledgeAlert(AlertAction):
     """The Acknowledge button under an alert: the first press is recorded (who, when) and said; later presses hear
     who acknowledged it. Only an alert posted into this conversation (or delivered to this channel) can be."""
 
-    action_name = "action_acknowledge_alert"
-    skill = Skill(title="Acknowledge an alert: its button records who saw it first, once",
-                  example="press Acknowledge under an alert", order=72)
+    action_name = "action_acknowledge_alert"  # only a button sends it: not a skill "help" offers to type
 
     async def act(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]

@@ -338,7 +338,8 @@ def test_what_asks_rather_than_subscribes(text: str, question: bool) -> None:
     assert asks_what(text) is question
 
 
-def test_the_alert_skills_are_in_help() -> None:
+def test_the_alert_skills_are_in_help_and_the_button_only_one_is_not() -> None:
     skills = implemented_skills()
-    for cls in (ActionSubscribeAlerts, ActionUnsubscribeAlerts, ActionAcknowledgeAlert):
+    for cls in (ActionSubscribeAlerts, ActionUnsubscribeAlerts):
         assert cls.skill in skills
+    assert ActionAcknowledgeAlert.skill is None  # only its button sends it: help must not offer it to type
