@@ -134,7 +134,7 @@ def start_dashboard(sandbox_env: dict[str, str], tracker_db: str, tracker_proces
             if value is None:
                 env.pop(name, None)
             else:
-                env[name] = value
+                env[name] = value.replace("{port}", str(port))  # a value may name the port chosen here
         process = subprocess.Popen([sys.executable, "-m", "actions.dashboard"], cwd=ROOT, env=env,
                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         started.append(process)

@@ -190,3 +190,20 @@ def test_listens_on_loopback_only_by_default(dashboard: Dashboard) -> None:
         assert sock.connect_ex((_lan_address(), dashboard.port)) != 0
     with socket.socket() as sock:
         assert sock.connect_ex(("127.0.0.1", dashboard.port)) == 0
+
+
+def test_bound_beyond_loopback_it_answers_only_its_configured_names(start_dashboard: StartDashboard) -> None:
+    """Listening on every interface (a deliberate setting) still answers only the names it was told are its own:
+    reached by a LAN address it was not given, even the right token gets 403."""
+    address = _lan_address()
+    wide = start_dashboard(CLOUDBUTLER_DASHBOARD_HOST="0.0.0.0")
+    url = f"http://{address}:{wide.port}/api/v1/buckets"
+    answer = requests.get(url, headers=BEARER, timeout=30)
+    assert (answer.status_code, answer.json()) == (403, {"error": "forbidden_host"})
+    assert requests.get(f"http://127.0.0.1:{wide.port}/api/v1/buckets", headers=BEARER, timeout=30).status_code == 200
+    named = start_dashboard(CLOUDBUTLER_DASHBOARD_HOST="0.0.0.0",
+                            CLOUDBUTLER_DASHBOARD_URL=f"http://{address}:{{port}}/dashboard")
+    own = f"http://{address}:{named.port}"
+    assert requests.get(f"{own}/api/v1/buckets", headers=BEARER, timeout=30).status_code == 200
+    assert requests.get(f"{own}/api/v1/buckets", timeout=30).status_code == 401  # the token still needed
+    assert requests.get(f"{own}/api/v1/buckets", headers={**BEARER, "Origin": own}, timeout=30).status_code == 200
