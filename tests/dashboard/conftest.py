@@ -4,8 +4,10 @@ for the dashboard tests, plus a tracker store written by Rasa's own SQLTrackerSt
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import os
 import re
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -115,6 +117,12 @@ def tracker_db(tmp_path_factory: pytest.TempPathFactory) -> str:
         store.engine.dispose()
 
     asyncio.run(write())
+    # Moved (whole days, so each event keeps its time of day) to the two days before today: "the last 7 days" of
+    # the assistant's usage holds them whenever the tests run. The figures read the timestamp column only.
+    today = dt.datetime.now(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    shift = (today - dt.timedelta(days=2) - conversations.DAY0).total_seconds()
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE events SET timestamp = timestamp + ?", (shift,))
     return f"sqlite:///{path}"
 
 

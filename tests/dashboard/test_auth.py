@@ -117,6 +117,8 @@ def test_login_gives_a_strict_http_only_session_that_logout_ends(dashboard: Dash
     csp = page.headers["Content-Security-Policy"]
     assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp and "script-src 'self'" in csp
     assert page.headers["X-Content-Type-Options"] == "nosniff"
+    # same-origin, not no-referrer: with no-referrer Chromium posts our own forms with "Origin: null" (refused)
+    assert page.headers["Referrer-Policy"] == "same-origin"
     # a cookie does not open /metrics: scrapers use the token
     assert get(dashboard, "/metrics", cookies=jar).status_code == 401
     # the session with a foreign Origin: refused (no cross-site use of a logged-in browser)
