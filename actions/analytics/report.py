@@ -182,15 +182,17 @@ class UsageAnalytics:
         return self.store.cursor
 
     def report(self, start: dt.datetime, end: dt.datetime, *, refresh: bool = True) -> UsageReport:
-        if refresh:
-            self.refresh()
-        return _report(self.store, _utc(start), _utc(end))
+        with self.store.lock:  # every figure from the same facts
+            if refresh:
+                self.refresh()
+            return _report(self.store, _utc(start), _utc(end))
 
     def counters(self, *, intents: Sequence[str] | None = None, channels: Sequence[str] | None = None,
                  limit: int = 30, refresh: bool = True) -> UsageCounters:
-        if refresh:
-            self.refresh()
-        return _counters(self.store, intents=intents, channels=channels, limit=limit)
+        with self.store.lock:
+            if refresh:
+                self.refresh()
+            return _counters(self.store, intents=intents, channels=channels, limit=limit)
 
     def close(self) -> None:
         self.store.close()

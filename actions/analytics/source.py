@@ -122,7 +122,8 @@ class TrackerSource:
             path = Path(url.database or "")
             if not path.exists():
                 raise FileNotFoundError(f"no tracker store at {path}")
-            return sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+            # Read-only: a range read holds SQLite's shared lock for a fraction of a second; Rasa's writes wait.
+            return sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True, check_same_thread=False)
         import psycopg2
 
         return psycopg2.connect(host=url.host or "127.0.0.1", port=url.port or 5432, dbname=url.database,

@@ -125,7 +125,7 @@ class FactStore:
 
     def __init__(self, source: TrackerSource, *, path: str | Path = ":memory:", chunk: int = 125_000,
                  ttl: float, patterns: Sequence[str], memory_limit: str = "512MB", threads: int = 1,
-                 readers: int = 2) -> None:
+                 readers: int = 1) -> None:
         self.source = source
         self.chunk = chunk
         self.readers = max(1, readers)
@@ -136,7 +136,7 @@ class FactStore:
         self.db.execute(f"SET threads = {int(threads)}")
         self.db.execute(_TABLES)
         self._sql = source.projection(self.patterns)
-        self._lock = threading.Lock()
+        self.lock = threading.RLock()  # one refresh or report at a time: a DuckDB connection is not shared
         self._check_origin()
 
     def _meta(self, key: str) -> str | None:
@@ -147,17 +147,20 @@ class FactStore:
         self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
 
     def _check_origin(self) -> None:
-        """Facts from another tracker store, another failure wording or another schema are dropped."""
-        origin = "|".join((self.source.identity(), failure_wording.fingerprint(self.patterns), str(self.ttl)))
+        """Facts from another tracker store, failure wording, question lifetime or schema are dropped; so are they
+        after a DuckDB upgrade (a person is known by DuckDB's ``hash`` of the sender id)."""
+        origin = "|".join((self.source.identity(), failure_wording.fingerprint(self.patterns), str(self.ttl),
+                           duckdb.__version__))
         if self._meta("origin") != origin or self._meta("version") != SCHEMA_VERSION:
             self.reset()
             self._set_meta("origin", origin)
 
     def reset(self) -> None:
-        for table in ("turns", "actions", "confirmations", "senders"):
-            self.db.execute(f"DELETE FROM {table}")
+        """Forget every fact (the tables made anew, so a file from an older version gets this one's)."""
+        self.db.execute("DROP TABLE IF EXISTS turns; DROP TABLE IF EXISTS actions; DROP TABLE IF EXISTS confirmations;"
+                        "DROP TABLE IF EXISTS senders; DELETE FROM meta WHERE key = 'version';")
+        self.db.execute(_TABLES)
         self._set_meta("cursor", "0")
-        self._set_meta("version", SCHEMA_VERSION)
 
     @property
     def cursor(self) -> int:
@@ -166,7 +169,7 @@ class FactStore:
     def refresh(self) -> int:
         """Fold in the events written since the last call; the number of event ids covered. A tracker store that
         was emptied or replaced (its last id below the cursor) is read again from the start."""
-        with self._lock:
+        with self.lock:
             connection = self.source.connect()
             try:
                 last = self.source.last_id(connection)
@@ -179,8 +182,9 @@ class FactStore:
             return max(0, last - start)
 
     def _fold_ranges(self, ranges: list[tuple[int, int]]) -> None:
-        """Ranges are read by ``readers`` threads (each with its own connection; the database's work - JSON, LIKE -
-        runs without the GIL) and folded in id order here; at most ``readers`` ranges wait to be folded."""
+        """Ranges are read by ``readers`` threads (each with its own connection; the database's own work - JSON,
+        LIKE - runs without the GIL) and folded in id order here; at most ``readers`` ranges wait to be folded. One
+        reader is the default: measured on two cores, a second one only contends with the first for the GIL."""
         local = threading.local()
         opened: list[Any] = []
         guard = threading.Lock()
@@ -234,7 +238,7 @@ class FactStore:
             raise
 
     def query(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[tuple[Any, ...]]:
-        with self._lock:
+        with self.lock:
             return self.db.execute(sql, params).fetchall()
 
     def close(self) -> None:

@@ -72,3 +72,24 @@ async def test_a_replaced_tracker_store_is_read_again(written_sqlite: str, tmp_p
         assert analytics.cursor == len(build.bob())
     finally:
         analytics.close()
+
+
+async def test_facts_kept_for_another_store_are_dropped(written_sqlite: str, tmp_path: Path,
+                                                        build: ModuleType) -> None:
+    cache = tmp_path / "facts.duckdb"
+    first = UsageAnalytics(written_sqlite, cache=cache)
+    try:
+        assert first.report(*TWO_DAYS).requests == 13
+    finally:
+        first.close()
+    other = tmp_path / "other.db"
+    store = build.tracker_store(dialect="sqlite", db=str(other))
+    await build.save(store, build.SENDERS["bob"], build.bob())
+    store.engine.dispose()
+    second = UsageAnalytics(f"sqlite:///{other}", cache=cache)
+    try:
+        assert second.cursor == 0
+        report = second.report(*TWO_DAYS)
+        assert (report.requests, report.people, report.conversations) == (3, 1, 1)
+    finally:
+        second.close()
