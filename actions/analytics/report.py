@@ -5,6 +5,7 @@ What the figures mean (every moment in UTC; a period is ``[start, end)``):
 
 - **request**: a user message that is no ``EXTERNAL_...`` intent (Rasa's ``trigger_intent``, i.e. late messages);
   its *skill* is the intent, its *channel* Rasa's ``input_channel``. Counted in the period its message arrived.
+- **people**: distinct senders with a request in the period (told apart by a hash; no sender id is kept).
 - **fallback**: a request whose intent is ``nlu_fallback`` (the FallbackClassifier or ``nlu.components.ChangeGuard``
   was unsure), or one answered by ``action_help`` although it asked neither for help nor something out of scope (the
   RulePolicy's core fallback). *Fallback rate* = fallbacks / requests.
@@ -18,10 +19,14 @@ What the figures mean (every moment in UTC; a period is ``[start, end)``):
   yes or a button that came more than the question's lifetime (``confirmation.QUESTION_SECONDS``) after it was
   asked, so the question was asked again; *superseded* - a new question replaced one left unanswered.
 - **action time**: for each ``ActionExecuted`` but ``action_listen`` and ``action_session_start``, its timestamp
-  minus that of the latest earlier event of the conversation (the user message for the first action of a turn, the
-  previous action for the next one). Rasa stamps ``ActionExecuted`` after the action returned and a user message
-  when it was parsed, so this is how long the person waited for that action: policy prediction, the round trip to
-  the action server and the action's work. p50 / p95 are DuckDB's ``quantile_cont`` (linear interpolation).
+  minus that of the event before it in the conversation - the user message for the first action of a turn, the
+  previous action for a chained one. Why that is the wait: Rasa stamps a user message when it was parsed and an
+  ``ActionExecuted`` after the action returned, so the difference is policy prediction, the round trip to the action
+  server and the action's work. Events in between that are no milestone are skipped: ``user_featurization`` (stamped
+  during prediction, it would hide the prediction), and the bot messages and slots an action returned (stamped while
+  Rasa handled its response, milliseconds before its own ``ActionExecuted``; a ``pending`` question or a failure
+  reply is read, and the difference is that small). ``action_session_start`` is left out because the event before
+  it ends the previous session, hours earlier. p50 / p95 are DuckDB's ``quantile_cont`` (linear interpolation).
 """
 from __future__ import annotations
 

@@ -148,3 +148,16 @@ async def test_counters_have_bounded_labels_and_no_sender(written_sqlite: str) -
     assert (confirm.count, confirm.sum) == (3, 2.625)
     assert dict(confirm.buckets)[0.25] == 1 and dict(confirm.buckets)[0.5] == 2 and dict(confirm.buckets)[2.5] == 3
     assert counters.confirmations == {"accepted": 2, "asked": 3, "declined": 1, "expired": 1}
+
+
+async def test_a_chained_action_waits_from_the_action_before(write: Writer, build: ModuleType, sqlite_url: str) -> None:
+    t = build.T0
+    await write("alice", [
+        build.user(t, "how big is old-logs", "bucket_usage", "slack"),
+        build.DefinePrevUserUtteredFeaturization(False, timestamp=t + 0.125),  # stamped during prediction: skipped
+        build.action(t + 0.5, "action_bucket_usage"), build.bot(t + 0.375, "old-logs holds 2 GB."),
+        build.action(t + 0.75, "utter_anything_else"), build.bot(t + 0.6875, "Anything else?"), build.listen(t + 1),
+    ])
+    report = usage_report(*TWO_DAYS, url=sqlite_url)
+    assert [(x.action, x.runs, x.p50) for x in report.latency] == [
+        ("action_bucket_usage", 1, 0.5), ("utter_anything_else", 1, 0.25)]
