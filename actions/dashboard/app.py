@@ -35,6 +35,11 @@ def _unauthorized() -> HTTPResponse:
     return _json({"error": "unauthorized"}, 401, **{"WWW-Authenticate": 'Bearer realm="cloudbutler-dashboard"'})
 
 
+def _cors(site: str) -> dict[str, str]:
+    """A listed site may read the API with the token (never with our cookie: no Allow-Credentials)."""
+    return {"Access-Control-Allow-Origin": site, "Vary": "Origin"}
+
+
 def create_app(settings: DashboardSettings, overview: Overview, *, audit: metrics.AuditTally,
                name: str = "cloudbutler_dashboard") -> Sanic:
     app = Sanic(name)
@@ -49,6 +54,11 @@ def create_app(settings: DashboardSettings, overview: Overview, *, audit: metric
     def has_token(request: Request) -> bool:
         return token_matches(settings.token, bearer(request))
 
+    def listed_site(request: Request) -> str | None:
+        """The Origin of a listed other site (CLOUDBUTLER_ALLOWED_ORIGINS) calling the API, else None."""
+        origin = (request.headers.get("origin") or "").rstrip("/")
+        return origin if origin in settings.allowed_origins and request.path.startswith("/api/v1/") else None
+
     @app.on_request
     async def guard(request: Request) -> HTTPResponse | None:
         if not host_allowed(request.headers.get("host"), own_hosts):
@@ -56,6 +66,13 @@ def create_app(settings: DashboardSettings, overview: Overview, *, audit: metric
         if not origin_allowed(request.headers.get("origin"), own_origins, settings.allowed_origins):
             return _json({"error": "forbidden_origin"}, 403)
         path = request.path
+        if request.method == "OPTIONS":  # a listed site's browser asking before it sends the token
+            site = listed_site(request)
+            if site is None:
+                return _json({"error": "forbidden_origin"}, 403)
+            return response.empty(headers={**_cors(site), "Access-Control-Allow-Methods": "GET",
+                                           "Access-Control-Allow-Headers": "Authorization",
+                                           "Access-Control-Max-Age": "600"})
         if path in OPEN or path.startswith("/dashboard/static/") or path in ("/", "/dashboard", "/logout"):
             return None  # the page and logout look at the session themselves
         if path == "/metrics":
@@ -63,6 +80,17 @@ def create_app(settings: DashboardSettings, overview: Overview, *, audit: metric
         if has_token(request) or logged_in(request):
             return None
         return _unauthorized()
+
+    @app.on_response
+    async def cors(request: Request, answer: HTTPResponse) -> None:
+        site = listed_site(request)
+        if site is not None and request.method != "OPTIONS":
+            answer.headers.update(_cors(site))
+
+    async def preflight(request: Request, rest: str) -> HTTPResponse:
+        return _json({"error": "forbidden_origin"}, 403)  # the guard answers every allowed preflight
+
+    app.add_route(preflight, "/api/v1/<rest:path>", methods=["OPTIONS"], name="api_preflight")
 
     # --- open -------------------------------------------------------------------------------------------------
 

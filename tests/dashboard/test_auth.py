@@ -209,3 +209,21 @@ def test_bound_beyond_loopback_it_answers_only_its_configured_names(start_dashbo
     assert requests.get(f"{own}/api/v1/buckets", headers=BEARER, timeout=30).status_code == 200
     assert requests.get(f"{own}/api/v1/buckets", timeout=30).status_code == 401  # the token still needed
     assert requests.get(f"{own}/api/v1/buckets", headers={**BEARER, "Origin": own}, timeout=30).status_code == 200
+
+
+def test_a_listed_site_may_read_with_the_token_never_with_the_cookie(dashboard: Dashboard) -> None:
+    url = f"{dashboard.url}/api/v1/cost"
+    ask = {"Origin": ALLOWED, "Access-Control-Request-Method": "GET",
+           "Access-Control-Request-Headers": "authorization"}
+    preflight = requests.options(url, headers=ask, timeout=30)
+    assert preflight.status_code == 204
+    assert preflight.headers["Access-Control-Allow-Origin"] == ALLOWED
+    assert preflight.headers["Access-Control-Allow-Headers"] == "Authorization"
+    assert "Access-Control-Allow-Credentials" not in preflight.headers
+    answer = requests.get(url, headers={**BEARER, "Origin": ALLOWED}, timeout=30)
+    assert (answer.status_code, answer.headers["Access-Control-Allow-Origin"]) == (200, ALLOWED)
+    assert "Access-Control-Allow-Credentials" not in answer.headers
+    refused = requests.options(url, headers={**ask, "Origin": "https://evil.example"}, timeout=30)
+    assert refused.status_code == 403 and "Access-Control-Allow-Origin" not in refused.headers
+    own = requests.get(url, headers={**BEARER, "Origin": f"http://127.0.0.1:{dashboard.port}"}, timeout=30)
+    assert "Access-Control-Allow-Origin" not in own.headers  # same origin: nothing to allow
