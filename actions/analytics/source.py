@@ -101,7 +101,7 @@ class TrackerSource:
 
     @property
     def table(self) -> str:
-        return f'"{self.schema}".events' if self.schema else "events"
+        return '"' + self.schema.replace('"', '""') + '".events' if self.schema else "events"
 
     def projection(self, failure_patterns: Sequence[str]) -> str:
         return _projection(self.dialect, self.table, failure_patterns)
