@@ -277,10 +277,10 @@ def measure(url: str, cache: str, schema: str | None) -> dict[str, Any]:
     reader_cpu = [0.0]
     read = TrackerSource.read
 
-    def timed_read(self: TrackerSource, *args: Any) -> Any:
+    def timed_read(self: TrackerSource, connection: Any, sql: str, low: int, high: int) -> list[tuple[Any, ...]]:
         began = time.thread_time()
         try:
-            return read(self, *args)
+            return read(self, connection, sql, low, high)
         finally:
             reader_cpu[0] += time.thread_time() - began
 
