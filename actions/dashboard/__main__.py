@@ -46,8 +46,11 @@ def main(environ: Mapping[str, str] | None = None) -> int:
 
     overview = Overview(ClientFactory(), analytics=analytics_of(settings), prefix=settings.table_prefix,
                         interval=settings.refresh)
-    overview.refresh()
-    overview.start()
+    # The quick parts before READY; the cost analysis (lists every object) and right-sizing (forecasts every
+    # instance) get up to first_wait seconds more, then go on building in the background (503 until done).
+    overview.refresh(slow=False)
+    if not overview.start(first_wait=settings.first_wait):
+        log.info("still analysing cost and right-sizing after %.0f s: those parts follow", settings.first_wait)
     audit = AuditTally(Path(env.get("CLOUDBUTLER_AUDIT_LOG") or DEFAULT_AUDIT_LOG))
     app = create_app(settings, overview, audit=audit)
 

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 MIN_TOKEN_LENGTH = 16
 DEFAULT_PORT = 5057
 DEFAULT_REFRESH = 60.0
+DEFAULT_FIRST_WAIT = 60.0  # seconds READY waits for the slow parts (the launcher gives a child 180 s in all)
 LOOPBACK_NAMES = ("127.0.0.1", "localhost")
 
 
@@ -26,6 +27,7 @@ class DashboardSettings:
     public_url: str | None = None  # where people open the dashboard, when not on this host's loopback
     tracker_url: str | None = None  # the SQL tracker store (None: the one endpoints.yml names)
     table_prefix: str = "cloudbutler-"
+    first_wait: float = DEFAULT_FIRST_WAIT
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> DashboardSettings:
@@ -37,17 +39,19 @@ class DashboardSettings:
         try:
             port = int(env.get("CLOUDBUTLER_DASHBOARD_PORT") or DEFAULT_PORT)
             refresh = float(env.get("CLOUDBUTLER_DASHBOARD_REFRESH") or DEFAULT_REFRESH)
+            first_wait = float(env.get("CLOUDBUTLER_DASHBOARD_FIRST_WAIT") or DEFAULT_FIRST_WAIT)
         except ValueError as exc:
             raise SettingsError(f"CLOUDBUTLER_DASHBOARD_PORT / _REFRESH: {exc}") from None
-        if not 0 < port < 65536 or refresh < 1:
-            raise SettingsError("CLOUDBUTLER_DASHBOARD_PORT must be 1-65535 and CLOUDBUTLER_DASHBOARD_REFRESH >= 1 s")
+        if not 0 < port < 65536 or refresh < 1 or first_wait < 0:
+            raise SettingsError("CLOUDBUTLER_DASHBOARD_PORT must be 1-65535, CLOUDBUTLER_DASHBOARD_REFRESH >= 1 s "
+                                "and CLOUDBUTLER_DASHBOARD_FIRST_WAIT >= 0 s")
         origins = tuple(o.strip().rstrip("/") for o in env.get("CLOUDBUTLER_ALLOWED_ORIGINS", "").split(",")
                         if o.strip())
         public = (env.get("CLOUDBUTLER_DASHBOARD_URL") or "").strip() or None
         return cls(token=token, host=env.get("CLOUDBUTLER_DASHBOARD_HOST") or "127.0.0.1", port=port,
                    refresh=refresh, allowed_origins=origins, public_url=public,
                    tracker_url=env.get("CLOUDBUTLER_TRACKER_STORE_URL") or None,
-                   table_prefix=env.get("CLOUDBUTLER_TABLE_PREFIX") or "cloudbutler-")
+                   table_prefix=env.get("CLOUDBUTLER_TABLE_PREFIX") or "cloudbutler-", first_wait=first_wait)
 
     @property
     def own_origins(self) -> frozenset[str]:

@@ -79,6 +79,7 @@ class Overview:
         self.refreshes = 0
         self._lock = threading.Lock()  # one build at a time: the analytics' DuckDB and the forecasts are not shared
         self._stop = threading.Event()
+        self._first = threading.Event()  # the background thread's first refresh is done
         self._thread: threading.Thread | None = None
 
     # --- building -------------------------------------------------------------------------------------------
@@ -107,11 +108,14 @@ class Overview:
         builders += [("cost", lambda: cost(self.clients)), ("recommendations", lambda: capacity(self.clients))]
         return builders
 
-    def refresh(self) -> None:
-        """Build every part (blocking); a slow part only when its own interval has passed since it was built."""
+    def refresh(self, *, slow: bool = True) -> None:
+        """Build every part (blocking); a slow part only when its own interval has passed since it was built, and
+        not at all with ``slow=False``."""
         for name, build in self._builders():
             if self._stop.is_set():
                 return
+            if not slow and name in SLOW_PARTS:
+                continue
             part = self.parts.get(name)
             if part is not None and part.built_at is not None and name in SLOW_PARTS \
                     and self.clock() - part.built_at < max(SLOW_PARTS[name], self.interval):
@@ -169,12 +173,17 @@ class Overview:
 
     # --- the background thread ------------------------------------------------------------------------------
 
-    def start(self) -> None:
-        """Refresh every ``interval`` seconds in a daemon thread (after the first refresh, done by the caller)."""
+    def start(self, *, first_wait: float = 0.0) -> bool:
+        """Refresh in a daemon thread: at once (building what is still missing: the slow parts, when the caller
+        built the others with ``refresh(slow=False)``), then every ``interval`` seconds. Waits up to ``first_wait``
+        seconds for that first refresh; True if it finished."""
         self._thread = threading.Thread(target=self._run, name="overview-refresh", daemon=True)
         self._thread.start()
+        return self._first.wait(first_wait)
 
     def _run(self) -> None:
+        self.refresh()
+        self._first.set()
         while not self._stop.wait(self.interval):
             self.refresh()
 

@@ -2,6 +2,7 @@
 itself publishes; the document's schemas are complete (every object closed, every property required)."""
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -9,7 +10,7 @@ import requests
 from jsonschema import Draft202012Validator, FormatChecker
 
 from actions.dashboard.openapi import ROUTES
-from tests.dashboard.conftest import TOKEN, Dashboard
+from tests.dashboard.conftest import TOKEN, Dashboard, StartDashboard
 
 BEARER = {"Authorization": f"Bearer {TOKEN}"}
 
@@ -96,3 +97,17 @@ def test_other_periods_are_built_on_demand(dashboard: Dashboard) -> None:
     assert week["days"] == 7 and all(len(b["series"]) <= 8 for b in week["buckets"])
     one = requests.get(f"{dashboard.url}/api/v1/assistant", params={"days": 365}, headers=BEARER, timeout=60).json()
     assert one["days"] == 365 and one["requests"] > 0
+
+
+def test_ready_before_the_slow_parts_they_answer_503_until_built(start_dashboard: StartDashboard) -> None:
+    quick = start_dashboard(CLOUDBUTLER_DASHBOARD_FIRST_WAIT="0")
+    assert requests.get(f"{quick.url}/api/v1/buckets", headers=BEARER, timeout=30).status_code == 200
+    deadline = time.monotonic() + 120
+    while True:
+        answer = requests.get(f"{quick.url}/api/v1/recommendations", headers=BEARER, timeout=30)
+        if answer.status_code == 200:
+            break
+        assert answer.status_code == 503 and answer.json() == {"error": "not_ready", "detail": "not_ready"}
+        assert time.monotonic() < deadline, "right-sizing never arrived"
+        time.sleep(0.2)
+    assert answer.json()["instances"]

@@ -6,6 +6,7 @@ import pytest
 
 from actions.aws.clients import AwsSettings, ClientFactory
 from actions.aws.cost.pricing import GB
+from actions.insights import cost
 from actions.insights.overview import SLOW_PARTS, Overview, Unavailable
 from tests.insights.conftest import MakeBucket
 
@@ -87,3 +88,18 @@ def test_other_periods_are_built_on_demand_and_kept(aws: ClientFactory) -> None:
         overview.trends(0)
     with pytest.raises(ValueError):
         overview.trends(366)
+
+
+def test_slow_parts_follow_in_the_background(aws: ClientFactory, make_bucket: MakeBucket) -> None:
+    make_bucket("cb-slow", [("a", 10, "STANDARD", 0)])
+    overview = Overview(aws, interval=3600)
+    overview.refresh(slow=False)
+    assert set(overview.parts) == PARTS - set(SLOW_PARTS)
+    with pytest.raises(Unavailable):
+        overview.get("cost")
+    try:
+        assert overview.start(first_wait=120) is True
+        assert overview.get("cost") == cost(aws)
+        assert overview.get("recommendations") == {"instances": [], "not_sized": []}
+    finally:
+        overview.stop()
