@@ -161,3 +161,18 @@ async def test_a_chained_action_waits_from_the_action_before(write: Writer, buil
     report = usage_report(*TWO_DAYS, url=sqlite_url)
     assert [(x.action, x.runs, x.p50) for x in report.latency] == [
         ("action_bucket_usage", 1, 0.5), ("utter_anything_else", 1, 0.25)]
+
+
+async def test_without_allowed_labels_only_the_most_frequent_are_kept(written_sqlite: str) -> None:
+    analytics = UsageAnalytics(written_sqlite)
+    try:
+        counters = analytics.counters(limit=2)
+    finally:
+        analytics.close()
+    intents: dict[str, int] = {}
+    for row in counters.requests:
+        intents[row.intent] = intents.get(row.intent, 0) + row.total
+    assert intents == {"affirm": 4, "create_bucket": 2, "other": 7}  # list_buckets (2) loses the tie by name
+    assert {row.channel for row in counters.requests} == {"rest", "discord", "other"}  # slack (3) loses to discord
+    assert [h.action for h in counters.latency] == ["action_confirm", "action_help", "other"]
+    assert sum(h.count for h in counters.latency) == 14
