@@ -13,6 +13,8 @@
   const USAGE_DAYS = 7;
   const TOP_SKILLS = 10;
   const TOP_ADVICE = 6;
+  const CHART_BUCKETS = 12;
+  const CHART_LINES = 8;
 
   // Everything the page itself says, in one place.
   const TEXT = {
@@ -82,15 +84,16 @@
     if (!buckets.length) return empty(panel, TEXT.noBuckets);
     fill(panel, "lead", document.createTextNode(TEXT.storageLead(formatBytes(storage.total_bytes),
       plural(storage.total_objects, "object"), plural(buckets.length, "bucket"), formatMoney(storage.monthly_cost_usd))));
-    const classes = [...new Set(buckets.flatMap((b) => Object.keys(b.classes || {})))].sort();
-    slot(panel, "chart").style.height = `${Math.max(160, 46 + buckets.length * (narrow() ? 30 : 34))}px`;
+    const charted = buckets.slice(0, CHART_BUCKETS); // the table below has every bucket
+    const classes = [...new Set(charted.flatMap((b) => Object.keys(b.classes || {})))].sort();
+    slot(panel, "chart").style.height = `${Math.max(160, 46 + charted.length * (narrow() ? 30 : 34))}px`;
     draw(panel, "chart", {
       type: "bar",
       data: {
-        labels: buckets.map((b) => b.name),
+        labels: charted.map((b) => b.name),
         datasets: classes.map((name, i) => ({
           label: name.replace(/_/g, " "),
-          data: buckets.map((b) => ((b.classes || {})[name] || {}).bytes || 0),
+          data: charted.map((b) => ((b.classes || {})[name] || {}).bytes || 0),
           backgroundColor: series(i),
           borderRadius: 3,
         })),
@@ -125,7 +128,8 @@
       type: "line",
       data: {
         labels: days,
-        datasets: buckets.map((b, i) => {
+        // the largest buckets get a line each (a legend of dozens helps nobody); the table below has every bucket
+        datasets: [...buckets].sort((a, b) => b.end_bytes - a.end_bytes).slice(0, CHART_LINES).map((b, i) => {
           const byDay = new Map(b.series);
           return {
             label: b.name,
