@@ -147,7 +147,9 @@ def projection(clients: Clients, *, prefix: str = DEFAULT_PREFIX, now: int | Non
     for bucket in current["buckets"]:
         future = bucket["bytes"]
         if bucket["name"] in tracked:
-            points = [(s.ts, s.bytes) for s in tracker.history(bucket["name"], end - HISTORY_DAYS * DAY, end + 1)]
+            start = end - HISTORY_DAYS * DAY
+            # the first sample is the level at or before the start: it counts as the level at the start
+            points = [(max(s.ts, start), s.bytes) for s in tracker.history(bucket["name"], start, end + 1)]
             points.append((end, bucket["bytes"]))
             line = fit_line(points)
             if line is not None:

@@ -109,3 +109,12 @@ def test_cost_sums_the_analysis_of_every_bucket_and_lists_what_saves(aws: Client
 
 def test_storage_of_an_empty_account(aws: ClientFactory) -> None:
     assert storage(aws) == {"total_bytes": 0, "total_objects": 0, "monthly_cost_usd": 0.0, "buckets": []}
+
+
+def test_projection_counts_an_older_level_as_the_level_at_the_window_start(aws: ClientFactory, two_buckets: None,
+                                                                            tracker: SizeTracker) -> None:
+    now = int(time.time())
+    # 1000 bytes since 200 days ago, 4000 now: over the 30-day window that is +3000 bytes, so +3000 more by next month
+    tracker.write_samples("cb-logs", [SizeSample(ts=now - 200 * DAY, bytes=1000, objects=1)], "test")
+    body = projection(aws, now=now)
+    assert body["next_month_bytes"] == 4000 + 3000 + 500
