@@ -26,25 +26,49 @@
     return `${text} ${BYTE_UNITS[unit]}`;
   }
 
+  // A positive number as its shortest decimal digits (what String() gives, as Python's repr does): [digits, exponent]
+  // with value = 0.<digits> x 10^exponent, digits without leading zeros; 0.0018 -> ["18", -2].
+  function decimal(value) {
+    const [mantissa, power] = value.toExponential().split("e"); // shortest round-trip digits, "1.8e-3"
+    const digits = mantissa.replace(".", "");
+    return [digits, Number(power) + 1];
+  }
+
+  // value rounded half-up to `places` decimals, on its decimal digits rather than its binary value (so 2.675 is
+  // 2.68, as Python's Decimal(repr(x)).quantize gives), as a fixed-point string.
+  function roundHalfUp(value, places) {
+    const [digits, exponent] = decimal(value);
+    const keep = exponent + places; // digits before the cut
+    let kept;
+    if (keep < 0) kept = 0n;
+    else {
+      kept = BigInt(digits.slice(0, keep).padEnd(keep, "0") || "0");
+      if (keep < digits.length && digits[keep] >= "5") kept += 1n;
+    }
+    const text = kept.toString().padStart(places + 1, "0");
+    return places ? `${text.slice(0, -places)}.${text.slice(-places)}` : text;
+  }
+
+  // US dollars as actions/core/formatting.format_money writes them: '$0', '$0.0018', '$0.50', '$12.35', '$1,234,568'.
   function formatMoney(amount) {
     if (!Number.isFinite(amount)) return NA;
     if (amount === 0) return "$0";
     const sign = amount < 0 ? "-" : "";
-    const value = Math.abs(amount);
+    let value = Math.abs(amount);
     if (value < 0.000001) return "<$0.000001";
     if (value < 1) {
-      // Two significant digits, at least two decimals (the chat's rule: sandbox buckets cost fractions of a cent).
-      const digits = Math.max(2, 1 - Math.floor(Math.log10(value)));
-      let text = value.toFixed(digits);
-      if (Number(text) < 1) {
-        const [whole, decimals] = text.split(".");
+      // Two significant digits, at least two decimals (sandbox buckets cost fractions of a cent).
+      const [, exponent] = decimal(value);
+      const small = roundHalfUp(value, 1 - exponent + 1);
+      if (Number(small) < 1) {
+        const [whole, decimals] = small.split(".");
         return `${sign}$${whole}.${decimals.replace(/0+$/, "").padEnd(2, "0")}`;
       }
-      text = "1.00";
-      return `${sign}$${text}`;
+      value = Number(small);
     }
-    if (value < 999.995) return `${sign}$${value.toFixed(2)}`;
-    return `${sign}$${Math.round(value).toLocaleString("en-US")}`;
+    const cents = roundHalfUp(value, 2);
+    if (Number(cents) < 1000) return `${sign}$${cents}`;
+    return `${sign}$${BigInt(roundHalfUp(value, 0)).toLocaleString("en-US")}`;
   }
 
   const formatCount = (n) => (Number.isFinite(n) ? Math.round(n).toLocaleString("en-US") : NA);
