@@ -27,7 +27,7 @@ from actions.insights.overview import Overview
 
 STATIC = Path(__file__).parent / "static"
 STATIC_NAME = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9._-]*$")
-OPEN = {"/health", "/login"}
+OPEN = {"/health", "/login", "/favicon.ico"}
 MAX_BODY_BYTES = 4096  # a login form; nothing else is posted
 
 
@@ -155,6 +155,12 @@ def _add_page(app: Sanic, access: Access) -> None:
             return response.redirect("/login", status=302, headers=PAGE_HEADERS)
         return await response.file(STATIC / "dashboard.html", headers=PAGE_HEADERS,
                                    mime_type="text/html; charset=utf-8")
+
+    @app.get("/favicon.ico")
+    async def favicon(request: Request) -> HTTPResponse:
+        # browsers ask for it on every page, whatever the page links
+        return await response.file(STATIC / "icon.svg", mime_type="image/svg+xml",
+                                   headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "max-age=86400"})
 
     @app.get("/dashboard/static/<name:str>")
     async def static(request: Request, name: str) -> HTTPResponse:

@@ -21,6 +21,7 @@ _LOGIN = """<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>CloudButler dashboard - sign in</title>
+<link rel="icon" href="/dashboard/static/icon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="/dashboard/static/dashboard.css">
 </head>
 <body class="login">

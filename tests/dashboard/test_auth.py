@@ -131,6 +131,10 @@ def test_login_gives_a_strict_http_only_session_that_logout_ends(dashboard: Dash
 def test_login_page_and_health_are_open(dashboard: Dashboard) -> None:
     form = get(dashboard, "/login")
     assert form.status_code == 200 and '<input type="password" name="token"' in form.text
+    assert '<link rel="icon" href="/dashboard/static/icon.svg"' in form.text
+    icon = get(dashboard, "/favicon.ico")
+    assert (icon.status_code, icon.headers["Content-Type"]) == (200, "image/svg+xml")
+    assert icon.content == get(dashboard, "/dashboard/static/icon.svg").content
     assert "frame-ancestors 'none'" in form.headers["Content-Security-Policy"]
     assert get(dashboard, "/health").json() == {"status": "ok"}
     assert get(dashboard, "/dashboard").headers["Location"] == "/login"
