@@ -1,14 +1,15 @@
 // CloudButler dashboard: reads the read-only API (/api/v1/*, same origin, the session cookie) and draws, with kit.js,
 // one panel per question (storage, size history, cost, forecasts and right-sizing, alerts, assistant usage). Every
 // name from the account reaches the page as a text node, never as HTML. Each panel stands alone: one failing request
-// marks its panel and leaves the others. <body data-state> is "ready" once every panel has answered (tests and bench/ wait on
-// it) and data-load-ms says when, in ms since navigation started.
+// marks its panel and leaves the others. <body data-state> is "ready" once every panel has answered (tests and
+// bench/ wait on it) and data-load-ms says when, in ms since navigation started.
 (() => {
   "use strict";
 
   const API = "/api/v1/";
   const LOGIN = "/login";
   const REFRESH_MS = 60_000;
+  const NOT_READY_RETRY_MS = 5_000; // a part the server is still building (just started) comes soon
   const HISTORY_DAYS = 30;
   const USAGE_DAYS = 7;
   const TOP_SKILLS = 10;
@@ -24,7 +25,8 @@
     moreAdvice: (count, saving) => `${count} save ${saving} a month together.`,
     notAnalysed: (names) => `Not analysed (could not be listed): ${names}.`,
     methods: {
-      linear_fit: (p) => `A line through ${p.history_days ?? "?"} days of size history (${plural(p.fitted_buckets ?? 0, "bucket")} fitted)`,
+      linear_fit: (p) =>
+        `A line through ${p.history_days ?? "?"} days of size history (${plural(p.fitted_buckets ?? 0, "bucket")} fitted)`,
       current_size: () => "Today's size (not enough history for a trend yet)",
     },
     offline: "The dashboard's server cannot be reached. Figures shown may be out of date.",
@@ -69,8 +71,12 @@
     if (data.buckets) add("Stored", formatBytes(data.buckets.total_bytes), plural(data.buckets.total_objects, "object"));
     if (data.cost) add("Cost a month", formatMoney(data.cost.monthly_now_usd),
       `${formatMoney(data.cost.monthly_after_usd)} after advice`);
-    if (data.forecasts) add("Next month", formatMoney(data.forecasts.next_month_cost_usd), formatBytes(data.forecasts.next_month_bytes));
-    if (data.alerts) add("In alarm", formatCount(openAlarms(data.alerts).length), plural(data.alerts.out_of_stock.length, "stock alert"));
+    if (data.forecasts) {
+      add("Next month", formatMoney(data.forecasts.next_month_cost_usd), formatBytes(data.forecasts.next_month_bytes));
+    }
+    if (data.alerts) {
+      add("In alarm", formatCount(openAlarms(data.alerts).length), plural(data.alerts.out_of_stock.length, "stock alert"));
+    }
     if (data.assistant) {
       add("Requests", formatCount(data.assistant.requests), `last ${USAGE_DAYS} days`);
       add("Containment", formatPercent(rate(data.assistant, "contained", "conversations", "containment")),
@@ -106,7 +112,7 @@
           tooltip: { callbacks: { label: (item) => `${item.dataset.label}: ${formatBytes(item.parsed.x)}` } },
         },
       },
-    });
+    }, formatBytes);
     fill(panel, "table", table([
       { label: "Bucket", cell: (b) => b.name },
       { label: "Region", extra: true, cell: (b) => b.region || "\u2014" },
@@ -123,7 +129,9 @@
     const days = [...new Set(buckets.flatMap((b) => b.series.map(([day]) => day)))].sort();
     const grower = [...buckets].sort((a, b) => b.change_bytes - a.change_bytes)[0];
     fill(panel, "lead", document.createTextNode(TEXT.historyLead(trends.days,
-      grower.change_bytes > 0 ? TEXT.growthBy(grower.name, `${formatBytes(grower.change_bytes)}, ${formatPct(grower.change_pct)}`) : TEXT.noGrowth)));
+      grower.change_bytes > 0
+        ? TEXT.growthBy(grower.name, `${formatBytes(grower.change_bytes)}, ${formatPct(grower.change_pct)}`)
+        : TEXT.noGrowth)));
     draw(panel, "chart", {
       type: "line",
       data: {
@@ -146,7 +154,7 @@
       options: {
         interaction: { mode: "index", intersect: false },
         scales: {
-          x: { ticks: { callback(value) { return shortDay(this.getLabelForValue(value)); }, maxTicksLimit: narrow() ? 5 : 10, maxRotation: 0 } },
+          x: { ticks: { callback: dayTick, maxTicksLimit: narrow() ? 5 : 10, maxRotation: 0 } },
           y: bytesAxis(),
         },
         plugins: {
@@ -154,7 +162,7 @@
           tooltip: { callbacks: { label: (item) => `${item.dataset.label}: ${formatBytes(item.parsed.y)}` } },
         },
       },
-    });
+    }, formatBytes);
     fill(panel, "table", table([
       { label: "Bucket", cell: (b) => b.name },
       { label: `${trends.days} days ago`, num: true, extra: true, cell: (b) => formatBytes(b.start_bytes) },
@@ -188,7 +196,7 @@
           tooltip: { callbacks: { label: (item) => formatMoney(item.parsed.x) } },
         },
       },
-    });
+    }, formatMoney);
     const sorted = [...cost.recommendations].sort((a, b) => b.monthly_saving_usd - a.monthly_saving_usd);
     const advice = sorted.slice(0, TOP_ADVICE);
     const rest = sorted.slice(TOP_ADVICE);
@@ -196,14 +204,17 @@
       ? table([
         { label: "Bucket", cell: (r) => r.bucket },
         { label: "Recommendation", cell: (r) => sentence(r.action) },
-        { label: "Saves a month", num: true, cell: (r) => el("span", { class: "saving", text: formatMoney(r.monthly_saving_usd) }) },
+        { label: "Saves a month", num: true,
+          cell: (r) => el("span", { class: "saving", text: formatMoney(r.monthly_saving_usd) }) },
       ], advice, { cards: true })
       : message(TEXT.noRecommendations));
     if (rest.length) {
       const more = rest.reduce((sum, r) => sum + r.monthly_saving_usd, 0);
       slot(panel, "table").append(message(TEXT.moreAdvice(plural(rest.length, "more recommendation"), formatMoney(more))));
     }
-    if ((cost.not_analysed || []).length) slot(panel, "table").append(message(TEXT.notAnalysed(cost.not_analysed.join(", "))));
+    if ((cost.not_analysed || []).length) {
+      slot(panel, "table").append(message(TEXT.notAnalysed(cost.not_analysed.join(", "))));
+    }
     return true;
   }
 
@@ -216,7 +227,8 @@
       ["Method", (TEXT.methods[projection.method] || (() => projection.method))(projection), true],
     ]));
     const order = { "under-provisioned": 0, "over-provisioned": 1 }; // then optimized and the rest
-    const instances = [...capacity.instances].sort((a, b) => (order[a.finding] ?? 2) - (order[b.finding] ?? 2) || a.name.localeCompare(b.name));
+    const instances = [...capacity.instances]
+      .sort((a, b) => (order[a.finding] ?? 2) - (order[b.finding] ?? 2) || a.name.localeCompare(b.name));
     fill(panel, "table", instances.length
       ? table([
         { label: "Instance", cell: (i) => i.name || i.id },
@@ -224,7 +236,8 @@
         { label: "Finding", cell: (i) => badge(i.finding) },
         { label: "Recommended", cell: (i) => (i.recommended_type && i.recommended_type !== i.type
           ? el("span", { class: "code", text: i.recommended_type }) : TEXT.keep) },
-        { label: "Peak CPU", num: true, cell: (i) => (Number.isFinite(i.forecast_peak_cpu) ? `${i.forecast_peak_cpu.toFixed(0)}%` : NA) },
+        { label: "Peak CPU", num: true,
+          cell: (i) => (Number.isFinite(i.forecast_peak_cpu) ? `${i.forecast_peak_cpu.toFixed(0)}%` : NA) },
         { label: "Cost change a month", num: true, cell: (i) => el("span", {
           class: i.monthly_change_usd < 0 ? "saving" : i.monthly_change_usd > 0 ? "cost-up" : null,
           text: `${i.monthly_change_usd > 0 ? "+" : ""}${formatMoney(i.monthly_change_usd)}`,
@@ -238,7 +251,8 @@
 
   function renderAlerts(panel, alerts) {
     const rank = { ALARM: 0, INSUFFICIENT_DATA: 1, OK: 2 };
-    const alarms = [...alerts.alarms].sort((a, b) => (rank[a.state] ?? 1) - (rank[b.state] ?? 1) || a.name.localeCompare(b.name));
+    const alarms = [...alerts.alarms]
+      .sort((a, b) => (rank[a.state] ?? 1) - (rank[b.state] ?? 1) || a.name.localeCompare(b.name));
     fill(panel, "lead", document.createTextNode(TEXT.alertsLead(plural(openAlarms(alerts).length, "alarm"),
       plural(alerts.out_of_stock.length, "item"))));
     fill(panel, "alarms", alarms.length
@@ -260,6 +274,20 @@
     return true;
   }
 
+  // A bar chart of counts, one colour (or one per bar), no legend.
+  function counts(labels, values, colour, options) {
+    return {
+      type: "bar",
+      data: { labels, datasets: [{ label: "Requests", data: values, backgroundColor: colour, borderRadius: 3 }] },
+      options: { ...options, plugins: { legend: { display: false }, ...(options.plugins || {}) } },
+    };
+  }
+
+  // An axis of ISO days labelled "12-02" (Chart.js calls it with the axis as `this`).
+  function dayTick(value) {
+    return shortDay(this.getLabelForValue(value));
+  }
+
   function rate(report, part, whole, given) {
     if (Number.isFinite(report[given])) return report[given];
     return report[whole] ? report[part] / report[whole] : NaN;
@@ -279,35 +307,23 @@
       ["Failed answers", formatCount(report.failures)],
     ]));
     const byDay = report.by_day || [];
-    draw(panel, "days", {
-      type: "bar",
-      data: { labels: byDay.map((d) => d.day), datasets: [{ label: "Requests", data: byDay.map((d) => d.requests), backgroundColor: series(0), borderRadius: 3 }] },
-      options: {
-        scales: { x: { ticks: { callback(value) { return shortDay(this.getLabelForValue(value)); }, maxRotation: 0 } }, y: countAxis },
-        plugins: { legend: { display: false } },
-      },
-    });
     const skills = (report.by_skill || []).slice(0, TOP_SKILLS);
-    draw(panel, "skills", {
-      type: "bar",
-      data: { labels: skills.map((s) => s.name), datasets: [{ label: "Requests", data: skills.map((s) => s.requests), backgroundColor: series(1), borderRadius: 3 }] },
-      options: { indexAxis: "y", scales: { x: countAxis, y: nameAxis(18) }, plugins: { legend: { display: false } } },
-    });
     const channels = report.by_channel || [];
-    draw(panel, "channels", {
-      type: "bar",
-      data: { labels: channels.map((c) => c.name), datasets: [{ label: "Requests", data: channels.map((c) => c.requests), backgroundColor: channels.map((_, i) => series(i + 2)), borderRadius: 3 }] },
-      options: { indexAxis: "y", scales: { x: countAxis, y: nameAxis(14) }, plugins: { legend: { display: false } } },
-    });
     const outcomes = ["accepted", "declined", "expired", "superseded"];
-    draw(panel, "confirmations", {
-      type: "bar",
-      data: {
-        labels: outcomes,
-        datasets: [{ label: "Confirmations", data: outcomes.map((o) => confirmations[o] || 0), backgroundColor: [css("--ok"), css("--alarm"), css("--unknown"), css("--muted")], borderRadius: 3 }],
-      },
-      options: { indexAxis: "y", scales: { x: countAxis }, plugins: { legend: { display: false }, subtitle: { display: true, text: `${formatCount(confirmations.asked || 0)} asked` } } },
-    });
+    draw(panel, "days", counts(byDay.map((d) => d.day), byDay.map((d) => d.requests), series(0), {
+      scales: { x: { ticks: { callback: dayTick, maxRotation: 0 } }, y: countAxis },
+    }));
+    draw(panel, "skills", counts(skills.map((s) => s.name), skills.map((s) => s.requests), series(1), {
+      indexAxis: "y", scales: { x: countAxis, y: nameAxis(18) },
+    }));
+    draw(panel, "channels", counts(channels.map((c) => c.name), channels.map((c) => c.requests),
+      channels.map((_, i) => series(i + 2)), { indexAxis: "y", scales: { x: countAxis, y: nameAxis(14) } }));
+    draw(panel, "confirmations", counts(outcomes, outcomes.map((o) => confirmations[o] || 0),
+      [css("--ok"), css("--alarm"), css("--unknown"), css("--muted")], {
+        indexAxis: "y",
+        scales: { x: countAxis },
+        plugins: { subtitle: { display: true, text: `${formatCount(confirmations.asked || 0)} asked` } },
+      }));
     const latency = [...(report.latency || [])].sort((a, b) => b.runs - a.runs || a.action.localeCompare(b.action));
     fill(panel, "table", latency.length
       ? table([
@@ -339,7 +355,9 @@
   }
 
   async function get(path) {
-    const response = await fetch(API + path, { credentials: "same-origin", headers: { Accept: "application/json" }, cache: "no-store" });
+    const response = await fetch(API + path, {
+      credentials: "same-origin", headers: { Accept: "application/json" }, cache: "no-store",
+    });
     if (response.status === 401) throw new Unauthorized(path);
     if (response.status === 503) {
       const body = await response.json().catch(() => ({}));
@@ -353,7 +371,8 @@
     { id: "panel-storage", needs: ["buckets"], render: (p, d) => renderStorage(p, d.buckets) },
     { id: "panel-history", needs: ["trends"], render: (p, d) => renderHistory(p, d.trends) },
     { id: "panel-cost", needs: ["cost"], render: (p, d) => renderCost(p, d.cost) },
-    { id: "panel-forecast", needs: ["forecasts", "recommendations"], render: (p, d) => renderForecast(p, d.forecasts, d.recommendations) },
+    { id: "panel-forecast", needs: ["forecasts", "recommendations"],
+      render: (p, d) => renderForecast(p, d.forecasts, d.recommendations) },
     { id: "panel-alerts", needs: ["alerts"], render: (p, d) => renderAlerts(p, d.alerts) },
     { id: "panel-assistant", needs: ["assistant"], render: (p, d) => renderAssistant(p, d.assistant) },
   ];
@@ -415,6 +434,7 @@
     document.body.dataset.state = "ready";
     $("refresh").disabled = false;
     loading = false;
+    if (Object.values(why).includes(TEXT.notReady)) window.setTimeout(load, NOT_READY_RETRY_MS);
   }
 
   function fail(panel, text) {

@@ -131,7 +131,9 @@
   // "cards" tables become one card per row there. A title becomes a heading above the table.
   function table(columns, rows, { title, cards } = {}) {
     const kind = (c) => [c.num ? "num" : "", c.extra ? "extra" : ""].join(" ").trim() || null;
-    const head = el("thead", {}, [el("tr", {}, columns.map((c) => el("th", { scope: "col", class: kind(c), text: c.label })))]);
+    const head = el("thead", {}, [
+      el("tr", {}, columns.map((c) => el("th", { scope: "col", class: kind(c), text: c.label }))),
+    ]);
     const body = el("tbody", {}, rows.map((row) => el("tr", {}, columns.map((c) => {
       const value = c.cell(row);
       return el("td", { class: kind(c), "data-label": c.label }, [value]);
@@ -164,12 +166,26 @@
 
   const series = (i) => css(`--series-${(i % 8) + 1}`);
 
-  function draw(panel, name, config) {
+  // A chart in the panel's slot (replacing the one before); its canvas's label also says the figures, for those
+  // who cannot see it. format: how a value reads (a count by default).
+  function draw(panel, name, config, format = formatCount) {
     const canvas = slot(panel, name).querySelector("canvas");
     const old = charts.get(canvas);
     if (old) old.destroy();
     const chart = new window.Chart(canvas, config);
     charts.set(canvas, chart);
+    if (!canvas.dataset.title) canvas.dataset.title = canvas.getAttribute("aria-label") || "";
+    const { labels = [], datasets = [] } = config.data;
+    const said = datasets.map((set) => {
+      let points = labels.map((label, i) => [label, set.data[i]])
+        .filter(([, value]) => value !== null && value !== undefined);
+      if (config.type === "line") points = [points[0], points[points.length - 1]].filter(Boolean); // from, to
+      else if (datasets.length > 1) points = points.filter(([, value]) => Number(value)); // a stack: its parts
+      const values = points.map(([label, value]) => `${label} ${format(Number(value))}`)
+        .join(config.type === "line" ? " to " : ", ");
+      return datasets.length > 1 ? `${set.label}: ${values}` : values;
+    });
+    canvas.setAttribute("aria-label", `${canvas.dataset.title}. ${said.join("; ")}`);
     return chart;
   }
 
@@ -187,8 +203,12 @@
   }
 
   const narrow = () => window.matchMedia("(max-width: 640px)").matches;
-  const bytesAxis = () => ({ ticks: { callback: (value) => formatBytes(Number(value)), maxTicksLimit: narrow() ? 4 : 6 }, beginAtZero: true });
-  const moneyAxis = () => ({ ticks: { callback: (value) => formatMoney(Number(value)), maxTicksLimit: narrow() ? 4 : 5 }, beginAtZero: true });
+  const valueAxis = (format, most) => ({
+    ticks: { callback: (value) => format(Number(value)), maxTicksLimit: narrow() ? 4 : most },
+    beginAtZero: true,
+  });
+  const bytesAxis = () => valueAxis(formatBytes, 6);
+  const moneyAxis = () => valueAxis(formatMoney, 5);
   const countAxis = { ticks: { precision: 0, maxTicksLimit: 6 }, beginAtZero: true };
   // Long bucket and skill names on a category axis: cut, the tooltip has the whole name.
   const nameAxis = (max) => ({
