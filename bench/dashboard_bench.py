@@ -2,7 +2,7 @@
 
 1. The sandbox and its size tracker (``Stack(chat=False)``: seeded demo account, demo store files loaded), an alarm
    on web-1, a tracker store with ``--conversations`` conversations of the last week written by Rasa's own
-   SQLTrackerStore, and ``python -m actions.dashboard`` over them (READY after its first refresh).
+   SQLTrackerStore, and ``python -m actions.dashboard`` over them, measured once every part is built.
 2. Headless Debian Chromium logs in once, then loads /dashboard ``--loads`` times (default 20) at 1280 px and 390 px,
    a fresh page each time with the browser's cache on (as a person reloading) and, once per width, with it empty.
    *ready*: navigation start to the moment the page marks ``<body data-state="ready">`` (every panel drawn,
@@ -208,6 +208,16 @@ def main() -> None:
             process, url = start_dashboard({
                 **stack.tracker_env(), "CLOUDBUTLER_DASHBOARD_TOKEN": TOKEN, "CLOUDBUTLER_DASHBOARD_PORT": str(free_port()),
                 "CLOUDBUTLER_TRACKER_STORE_URL": tracker_url, "CLOUDBUTLER_DASHBOARD_REFRESH": "3600"})
+
+            def settled() -> bool:  # READY may come before the cost analysis and right-sizing are built
+                for route in ROUTES:
+                    response = requests.get(f"{url}/api/v1/{route}", headers={"Authorization": f"Bearer {TOKEN}"},
+                                            timeout=10)
+                    if response.status_code == 503:
+                        return False
+                return True
+
+            wait("every part of the dashboard built", settled, 300)
             first_refresh_s = time.perf_counter() - started
             try:
                 api = measure_api(url, args.loads)
@@ -220,7 +230,7 @@ def main() -> None:
 
     worst = max(page[w]["ready_ms"]["p95"] for w in page)
     result = {"target_ready_ms": TARGET_MS, "meets_target": worst <= TARGET_MS, "page": page, "api_ms": api,
-              "dashboard_start_to_ready_s": round(first_refresh_s, 1), "loads": args.loads,
+              "dashboard_start_to_built_s": round(first_refresh_s, 1), "loads": args.loads,
               "conversations": args.conversations, "machine": {"python": platform.python_version(),
                                                                 "cpus": os.cpu_count()}}
     print(f"{'width':>6} {'ready median':>13} {'ready p95':>10} {'ready max':>10} {'cache empty':>12} "
@@ -231,7 +241,7 @@ def main() -> None:
               f"{figures['first_ready_ms_cache_empty']:>9.0f} ms {figures['dom_content_loaded_ms']['median']:>14.0f} ms")
     for route, figures in api.items():
         print(f"  /api/v1/{route:<18} median {figures['median']:6.1f} ms  p95 {figures['p95']:6.1f} ms")
-    print(f"dashboard start to READY (first refresh): {first_refresh_s:.1f} s")
+    print(f"dashboard start to every part built: {first_refresh_s:.1f} s")
     print(f"target: ready <= {TARGET_MS:.0f} ms at p95 -> {'met' if result['meets_target'] else 'NOT met'}")
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "dashboard.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
