@@ -199,6 +199,19 @@ class Conversations:
         return events + turn
 
 
+def saves(session: list[tuple[Any, ...]]) -> Iterator[tuple[float, int, tuple[Any, ...]]]:
+    """Each event with the moment Rasa writes it: a tracker is saved after each message is handled, so a turn's
+    events (up to ``action_listen``) reach the store together, in the tracker's order - an action's own messages
+    and slots after its ``ActionExecuted``, though stamped a moment before it."""
+    start = 0
+    for end, event in enumerate(session):
+        if (event[1] == "action" and event[3] == "action_listen") or end == len(session) - 1:
+            saved = max(e[0] for e in session[start:end + 1])
+            for position in range(start, end + 1):
+                yield saved, position, session[position]
+            start = end + 1
+
+
 def generate(path: Path, count: int, seed: int = 15) -> int:
     """``count`` events (a little more: whole sessions) in Rasa's schema, ordered by time as a server writes them."""
     from rasa.core.tracker_store import SQLTrackerStore
@@ -225,13 +238,13 @@ def generate(path: Path, count: int, seed: int = 15) -> int:
             session = maker.session(at, channels[person])
             busy[person] = session[-1][0] + 3600
             sender = f"{channels[person]}:W{person % 7}:U{person:06d}"
-            rows += [(ts, sender, kind, intent, name, data) for ts, kind, intent, name, data in session]
+            rows += [(saved, sender, position, event) for saved, position, event in saves(session)]
             if day == DAYS - 1 and made + len(rows) >= count:
                 break
-        rows.sort(key=lambda r: r[0])
+        rows.sort(key=lambda r: r[:3])
         connection.executemany(
             "INSERT INTO events (sender_id, type_name, timestamp, intent_name, action_name, data) "
-            "VALUES (?, ?, ?, ?, ?, ?)", ((s, k, ts, i, n, json.dumps(d)) for ts, s, k, i, n, d in rows))
+            "VALUES (?, ?, ?, ?, ?, ?)", ((s, e[1], e[0], e[2], e[3], json.dumps(e[4])) for _, s, _, e in rows))
         made += len(rows)
         per_session = 0.9 * per_session + 0.1 * (len(rows) / max(1, len(starts)))
     connection.commit()
@@ -445,7 +458,7 @@ def main() -> None:
         rows.append((f"cold from PostgreSQL, {args.events:,} events", f"{postgres['wall_s']:.2f} "
                      f"[{postgres['wall_min_s']:.2f}-{postgres['wall_max_s']:.2f}] s; {postgres['reader_cpu_s']:.2f} + "
                      f"{postgres['folder_cpu_s']:.2f} s; {postgres['rss_peak_max_mb']:.0f} MB", "-"))
-    rows.append(("1M: requests, conversations, fallback rate, containment",
+    rows.append((f"{args.events:,} events: requests, conversations, fallback rate, containment",
                  f"{full['requests']:,}, {full['conversations']:,}, {full['fallback_rate']:.1%}, "
                  f"{full['containment']:.1%}", "-"))
     width = max(len(r[0]) for r in rows)
