@@ -18,6 +18,8 @@ from actions.aws.errors import CloudButlerError
 from actions.aws.size_tracking import SizeSample, SizeTracker
 from actions.skills.usage import charts, wording
 from actions.skills.usage.stats import ActionUsageStats, Recent, UsageSettings
+from connectors.discord.render import render as discord_render
+from connectors.slack.render import render as slack_render
 from sandbox.demo_data import INSTANCES as SANDBOX_INSTANCES
 from sandbox.metrics import cpu_series, install_fast_metric_queries
 from tests.actions.harness import run_action, tracker_for
@@ -376,3 +378,33 @@ def test_the_chart_shows_the_six_dearest_and_the_totals() -> None:
         ("Now", 36.0), ("Next month", 40.0), ("After advice", 30.0)]
     assert charts.totals(storage, {"monthly_now_usd": 36.0, "monthly_after_usd": 36.0}, None) == [("Now", 36.0)]
     assert charts.stats_chart(storage, cost, None)[:8] == PNG
+
+
+# --- on the channels -----------------------------------------------------------------------------------------------
+async def test_slack_and_discord_show_the_figures_the_chart_the_table_and_the_link(
+    aws: ClientFactory, account: None, analytics: UsageAnalytics, tmp_path: Path
+) -> None:
+    _, sent = await run_action(skill(aws, tmp_path, analytics), tracker_for("what are my stats"))
+    summary, _, usage, link = sent
+    chart = tmp_path / "media" / str(summary["image"]).removeprefix("/media/")
+    media_dir = tmp_path / "media"
+
+    text = summary["text"]
+    table = "\n".join([
+        "```", "S3 buckets by monthly cost",
+        "Bucket              Size  Objects  Monthly cost  30-day change",
+        "media-library-prod  3 MB  1        $0.000067     +2 MB",
+        "acme-invoices       2 MB  2        $0.000045     not tracked", "```"])
+    slack = slack_render(summary, media_dir=media_dir, owner="U1")
+    assert slack.messages == [[{"type": "section", "text": {"type": "mrkdwn", "text": text}},
+                               {"type": "section", "text": {"type": "mrkdwn", "text": table}}]]
+    assert slack.uploads == [chart]
+    discord = discord_render(summary, media_dir=media_dir)
+    assert (discord.chunks, discord.files) == ([text, table], [chart])
+
+    assert slack_render(link, media_dir=media_dir, owner="U1").messages == [[{"type": "section", "text": {
+        "type": "mrkdwn", "text": f"The whole picture, with charts of every figure: <{DASHBOARD}|Open the dashboard>"}}]]
+    assert discord_render(link, media_dir=media_dir).chunks == [
+        f"The whole picture, with charts of every figure: [Open the dashboard](<{DASHBOARD}>)"]
+    shown = discord_render(usage, media_dir=media_dir).chunks
+    assert shown[0] == usage["text"] and shown[1].startswith("```\nRequests by skill over the last 7 days\n")
