@@ -2,8 +2,8 @@
 intent_name, action_name, data) in id-ordered ranges, SQLite or PostgreSQL.
 
 Only what the figures need leaves the database: user messages (intent, ``input_channel``), session starts, actions
-other than ``action_listen``, ``pending`` slot events (the question's token, time and kind) and failure replies.
-The JSON in ``data`` is read by the database itself (SQLite's JSON functions, PostgreSQL's ``->>``) and failure
+(but ``SKIPPED_ACTIONS``), ``pending`` slot events (the question's token, time and kind) and failure replies.
+The JSON in ``data`` is read by the database itself (SQLite's JSON functions, PostgreSQL's ``#>>``) and failure
 replies are picked by ``LIKE`` patterns there too, so a million events cost a third as many small rows in Python.
 Note what the columns hold: ``intent_name`` is the parsed intent of a user message, and ``action_name`` is the
 event's ``name`` - the action of an ``action`` event, but the slot's name of a ``slot`` event.
