@@ -59,6 +59,9 @@ bench: train ## benchmarks: print tables, write bench/results/*.json
 	$(PY) bench/capacity_bench.py
 	$(PY) bench/cpu_traces.py var/traces/report --set report
 	$(PY) bench/forecast_eval.py var/traces/report
+	$(PY) bench/inventory_bench.py
+	$(PY) bench/analytics_bench.py
+	$(PY) bench/dashboard_bench.py
 
 lock: ## re-resolve requirements/deps.txt into requirements/lock.txt
 	$(PY) -m pip install -r requirements/deps.txt

@@ -316,6 +316,8 @@ class Stack:
         env.setdefault("CLOUDBUTLER_PUBLIC_URL", self.rasa_url)
         if self.dashboard_url:
             env.setdefault("CLOUDBUTLER_DASHBOARD_URL", self.dashboard_url)  # "what are my stats" links to it
+        if self.tracker_db is not None:  # admins' usage figures read the conversations Rasa keeps
+            env.setdefault("CLOUDBUTLER_TRACKER_STORE_URL", f"sqlite:///{self.tracker_db}")
         if self.use_sandbox:
             assert self.imds_endpoint
             env["AWS_EC2_METADATA_SERVICE_ENDPOINT"] = self.imds_endpoint
