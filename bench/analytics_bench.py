@@ -16,7 +16,7 @@
 4. ``--postgres``: the 1M events copied into PostgreSQL at 127.0.0.1:5432 (database ``test``, a schema of its own,
    dropped afterwards) and the cold report computed from there.
 
-    .venv/bin/python bench/analytics_bench.py [--events 1000000] [--more 10000] [--runs 3] [--postgres]
+    .venv/bin/python bench/analytics_bench.py [--events 1000000] [--more 10000] [--runs 3] [--postgres] [--keep]
 
 Prints a table and writes bench/results/analytics.json.
 """
@@ -407,6 +407,7 @@ def main() -> None:
     parser.add_argument("--more", type=int, default=10_000)
     parser.add_argument("--postgres", action="store_true")
     parser.add_argument("--runs", type=int, default=3, help="cold measurements per size (the median is shown)")
+    parser.add_argument("--keep", action="store_true", help="keep the tracker stores and DuckDB files in var/bench/")
     parser.add_argument("--measure", help=argparse.SUPPRESS)
     parser.add_argument("--cache", help=argparse.SUPPRESS)
     parser.add_argument("--schema", help=argparse.SUPPRESS)
@@ -438,6 +439,9 @@ def main() -> None:
         finally:
             drop_schema(schema)
 
+    if not args.keep:  # over a gigabyte for 1M events, made afresh by every run
+        for made in WORK.glob("analytics-*"):
+            made.unlink()
     full = cold[args.events]
     report = {
         "date": dt.date.today().isoformat(), "machine": f"{os.cpu_count()} cores, Python {platform.python_version()}",
