@@ -195,9 +195,16 @@ def made_names(rng: random.Random, count: int, make: Callable[[random.Random], s
     return names
 
 
+# Words of other requests that people still put in bucket names ("restart-check-3e84"): in a name they are a name.
+COMMAND_WORDS: list[str] = ["restart", "reboot", "stop", "start", "resize", "check", "alert", "scale", "sync"]
+
+
 def bucket_name(rng: random.Random) -> str:
     first, second = rng.sample(NAME_WORDS, 2)
-    shape = rng.randrange(5)
+    shape = rng.randrange(6)
+    if shape == 5:
+        tail = "".join(rng.choice("0123456789abcdef") for _ in range(rng.randrange(4, 11)))
+        return f"{rng.choice(COMMAND_WORDS)}-{rng.choice([second, 'check', 'test', 'kept'])}-{tail}"
     if shape == 0:
         return f"{first}-{second}" if rng.randrange(2) else f"{first}-{second}-{rng.randrange(2015, 2027)}"
     if shape == 1:
