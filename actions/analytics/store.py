@@ -184,7 +184,7 @@ class FactStore:
     def _fold_ranges(self, ranges: list[tuple[int, int]]) -> None:
         """Ranges are read by ``readers`` threads (each with its own connection; the database's own work - JSON,
         LIKE - runs without the GIL) and folded in id order here; at most ``readers`` ranges wait to be folded. One
-        reader is the default: measured on two cores, a second one only contends with the first for the GIL."""
+        reader is the default: measured on a two-vCPU VM, a second one made a cold read slower, not faster."""
         local = threading.local()
         opened: list[Any] = []
         guard = threading.Lock()
