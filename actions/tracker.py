@@ -28,6 +28,7 @@ from typing import Any, Protocol
 
 from actions.aws.clients import AwsSettings, ClientFactory
 from actions.aws.errors import BOTO_ERRORS, CloudButlerError
+from actions.aws.queue_loop import QueueLoop
 from actions.aws.size_events import HandleResult, Record, handle, send_to_dead_letter
 from actions.aws.size_tables import DEFAULT_PREFIX
 from actions.aws.size_tracking import SizeTracker
@@ -38,39 +39,28 @@ WAIT_SECONDS = 10  # SQS long poll (at most 20); a stop interrupts it
 STOP_GRACE_SECONDS = 5.0  # how long a stop waits for a background consumer to finish the message in hand
 BATCH = 10  # the most one ReceiveMessage returns
 SNAPSHOT_CHECK_SECONDS = 60  # how often the loop looks for a bucket whose snapshot is due
-MAX_BACKOFF = 30.0
 
 
 class Interrupted(BaseException):
     """Raised by the signal handler into a wait or a listing (never into a batch being stored)."""
 
 
-class Consumer:
+class Consumer(QueueLoop):
+    queue_name = "size events queue"
+
     def __init__(self, tracker: SizeTracker, *, queue_url: str, wait_seconds: int = WAIT_SECONDS,
                  snapshot_seconds: int = 3600) -> None:
+        super().__init__()
         self.tracker = tracker
         self.queue_url = queue_url
         self.wait_seconds = wait_seconds
         self.snapshot_seconds = snapshot_seconds
-        self.stopping = threading.Event()
-        self.interruptible = False  # True while waiting on SQS or listing: a stop may cut it short
+        # interruptible: True while waiting on SQS or listing - a stop may cut it short
         self._next_snapshot_check = 0.0
 
-    def stop(self) -> None:
-        self.stopping.set()
-
-    def run(self) -> None:
-        backoff = 1.0
-        while not self.stopping.is_set():
-            try:
-                self.snapshot_due()
-                self.poll_once()
-                backoff = 1.0
-            except (*BOTO_ERRORS, CloudButlerError) as exc:
-                log.warning("size events queue unavailable (%s); retrying in %.0f s",
-                            getattr(exc, "code", type(exc).__name__), backoff)
-                self.stopping.wait(backoff)
-                backoff = min(backoff * 2, MAX_BACKOFF)
+    def turn(self) -> None:
+        self.snapshot_due()
+        self.poll_once()
 
     def poll_once(self) -> HandleResult:
         """Receive up to 10 messages, apply them, settle each; returns what ``handle`` made of them."""

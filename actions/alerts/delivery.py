@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -25,6 +24,7 @@ from actions.alerts.messages import Alert, alert_from_envelope
 from actions.aws.alert_queue import KINDS, AlertQueue, ensure_alert_queue, topic_names
 from actions.aws.clients import AwsSettings, ClientFactory
 from actions.aws.errors import BOTO_ERRORS, CloudButlerError, from_boto
+from actions.aws.queue_loop import QueueLoop
 from actions.aws.size_tables import DEFAULT_PREFIX
 from actions.core.late import DEFAULT_RASA_URL, RasaPoster, Reply
 from common.recipients import output_channel_for
@@ -37,7 +37,6 @@ WAIT_SECONDS = 10  # SQS long poll
 BATCH = 10
 FIRST_RETRY_SECONDS = 5
 LAST_RETRY_SECONDS = 300
-MAX_BACKOFF = 30.0  # between tries while the queue itself cannot be reached
 VISIBILITY_SECONDS = 60  # how long a received message is ours; extended while its posts take long
 
 
@@ -154,14 +153,17 @@ class Outcome:
     posted: list[tuple[str, str]] = field(default_factory=list)
 
 
-class AlertConsumer:
+class AlertConsumer(QueueLoop):
     """Long-polls the alerts queue and delivers; ``run`` until ``stop``. ``topics`` maps our topic ARNs to their
     kind (``AlertQueue.topics`` turned round, plus any extra allowed topics)."""
+
+    queue_name = "alerts queue"
 
     def __init__(self, *, sqs: Any, queue_url: str, dead_letter_url: str, topics: Mapping[str, str],
                  subscriptions: Recipients, deliveries: Deliveries, post: Post, render: Render,
                  wait_seconds: int = WAIT_SECONDS, backoff: Callable[[int], int] = retry_delay,
                  clock: Callable[[], float] = time.monotonic) -> None:
+        super().__init__()
         self.sqs = sqs
         self.queue_url = queue_url
         self.dead_letter_url = dead_letter_url
@@ -173,23 +175,6 @@ class AlertConsumer:
         self.wait_seconds = wait_seconds
         self.backoff = backoff
         self.clock = clock
-        self.stopping = threading.Event()
-        self.interruptible = False  # True while waiting on SQS: nothing is lost if the process ends then
-
-    def stop(self) -> None:
-        self.stopping.set()
-
-    def run(self) -> None:
-        backoff = 1.0
-        while not self.stopping.is_set():
-            try:
-                self.poll_once()
-                backoff = 1.0
-            except (*BOTO_ERRORS, CloudButlerError) as exc:
-                log.warning("alerts queue unavailable (%s); retrying in %.0f s",
-                            getattr(exc, "code", type(exc).__name__), backoff)
-                self.stopping.wait(backoff)
-                backoff = min(backoff * 2, MAX_BACKOFF)
 
     def poll_once(self) -> Outcome:
         outcome = Outcome()

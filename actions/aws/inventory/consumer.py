@@ -21,13 +21,13 @@ from actions.aws.errors import BOTO_ERRORS, CloudButlerError
 from actions.aws.inventory.errors import DeadLetter
 from actions.aws.inventory.loader import InventoryLoader, MessageResult, loader_from_env
 from actions.aws.inventory.wiring import VISIBILITY_SECONDS, ensure_queue, wire_bucket
+from actions.aws.queue_loop import QueueLoop
 from actions.aws.size_tables import DEFAULT_PREFIX
 
 log = logging.getLogger(__name__)
 
 WAIT_SECONDS = 10  # SQS long poll (at most 20)
 BATCH = 10  # the most one ReceiveMessage returns
-MAX_BACKOFF = 30.0
 RETRY_SECONDS = 10  # a message whose load failed comes back after this (not after the whole visibility timeout)
 
 
@@ -42,10 +42,13 @@ class PollResult:
         return len(self.loaded) + self.dead_lettered + self.failed
 
 
-class InventoryConsumer:
+class InventoryConsumer(QueueLoop):
+    queue_name = "inventory queue"
+
     def __init__(self, loader: InventoryLoader, sqs: Any, queue_url: str, *, dead_letter_url: str = "",
                  wait_seconds: int = WAIT_SECONDS, visibility_seconds: int = VISIBILITY_SECONDS,
                  retry_seconds: int = RETRY_SECONDS) -> None:
+        super().__init__()
         self.loader = loader
         self.sqs = sqs
         self.queue_url = queue_url
@@ -53,24 +56,6 @@ class InventoryConsumer:
         self.wait_seconds = wait_seconds
         self.visibility_seconds = visibility_seconds
         self.retry_seconds = retry_seconds
-        self.stopping = threading.Event()
-        self.interruptible = False  # True only while waiting on SQS: ending the process then loses nothing
-
-    def stop(self) -> None:
-        self.stopping.set()
-
-    def run(self) -> None:
-        """Poll until stopped; an unreachable queue is retried with back-off (1 s doubling to 30 s)."""
-        backoff = 1.0
-        while not self.stopping.is_set():
-            try:
-                self.poll_once()
-                backoff = 1.0
-            except (*BOTO_ERRORS, CloudButlerError) as exc:
-                log.warning("inventory queue unavailable (%s); retrying in %.0f s",
-                            getattr(exc, "code", type(exc).__name__), backoff)
-                self.stopping.wait(backoff)
-                backoff = min(backoff * 2, MAX_BACKOFF)
 
     def poll_once(self) -> PollResult:
         """Receive up to 10 messages and settle each, one after the other."""
