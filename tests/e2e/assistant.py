@@ -1,8 +1,10 @@
 """Talking to the running assistant in end-to-end tests: the newest trained model, one user's conversation over
-the REST channel, and the query parameters of Rasa's HTTP API."""
+the REST channel, the query parameters of Rasa's HTTP API, a channel's status, and waiting on a condition."""
 from __future__ import annotations
 
+import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -42,3 +44,21 @@ class Conversation:
 def api(stack: Stack) -> dict[str, str]:
     """Query parameters that authenticate a call to Rasa's HTTP API."""
     return {"token": stack.api_token}
+
+
+def wait_until(check: Callable[[], bool], timeout: float, what: str) -> None:
+    """Wait until ``check()`` holds, failing the test after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out waiting for {what}")
+        time.sleep(0.2)
+
+
+def connector_status(stack: Stack, name: str) -> dict[str, Any]:
+    """What a channel's status route says (``{}`` while it does not answer)."""
+    try:
+        response = requests.get(f"{stack.rasa_url}/webhooks/{name}/", timeout=5)
+        return dict(response.json()) if response.ok else {}
+    except (requests.RequestException, ValueError):
+        return {}

@@ -14,7 +14,7 @@ import requests
 from actions.core.late import RasaPoster
 from launcher.stack import Stack
 from tests.connectors.harness import SIGNING_SECRET, DiscordUsers, SlackUsers
-from tests.e2e.assistant import api
+from tests.e2e.assistant import api, connector_status, wait_until
 from tests.fakes.background import BackgroundLoop
 from tests.fakes.discord_fake import FakeDiscord, Recorded, snowflake
 from tests.fakes.slack_fake import Call, FakeSlack
@@ -30,22 +30,6 @@ QUIET_SECONDS = 2.0  # how long "no reply" is watched for
 
 
 # --- helpers -----------------------------------------------------------------------------------------------------
-
-
-def wait_until(check: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
-        time.sleep(0.2)
-
-
-def connector_status(stack: Stack, name: str) -> dict[str, Any]:
-    try:
-        response = requests.get(f"{stack.rasa_url}/webhooks/{name}/", timeout=5)
-        return dict(response.json()) if response.ok else {}
-    except (requests.RequestException, ValueError):
-        return {}
 
 
 def user_events(stack: Stack, sender_id: str) -> list[dict[str, Any]]:

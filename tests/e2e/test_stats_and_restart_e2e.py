@@ -15,9 +15,8 @@ from __future__ import annotations
 
 import os
 import re
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +28,7 @@ from actions.core.formatting import format_bytes, format_money, plural
 from actions.core.wording import ask_again
 from launcher.stack import Stack, free_port
 from tests.connectors.harness import SIGNING_SECRET, DiscordUsers, SlackUsers
-from tests.e2e.assistant import Conversation, api, newest_model
+from tests.e2e.assistant import Conversation, api, connector_status, newest_model, wait_until
 from tests.fakes.background import BackgroundLoop
 from tests.fakes.discord_fake import FakeDiscord, Recorded, snowflake
 from tests.fakes.slack_fake import Call, FakeSlack
@@ -87,22 +86,6 @@ def clients(kept: Stack) -> Iterator[ClientFactory]:
         patch.delenv("AWS_PROFILE", raising=False)
         patch.delenv("AWS_SESSION_TOKEN", raising=False)
         yield ClientFactory(AwsSettings(region="us-east-1", endpoint_url=kept.aws_endpoint))
-
-
-def wait_until(check: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
-        time.sleep(0.2)
-
-
-def connector_status(stack: Stack, name: str) -> dict[str, Any]:
-    try:
-        response = requests.get(f"{stack.rasa_url}/webhooks/{name}/", timeout=5)
-        return dict(response.json()) if response.ok else {}
-    except (requests.RequestException, ValueError):
-        return {}
 
 
 class WebChat:

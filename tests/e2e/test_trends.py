@@ -5,8 +5,6 @@ tracker the launcher runs -> DynamoDB)."""
 from __future__ import annotations
 
 import re
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +15,7 @@ import requests
 from actions.aws.size_tracking import SizeTracker
 from actions.core.formatting import format_bytes, plural
 from launcher.stack import Stack
-from tests.e2e.assistant import Conversation
+from tests.e2e.assistant import Conversation, wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -50,14 +48,6 @@ def served_chart(stack: Stack, replies: list[dict[str, Any]], suffix: str) -> by
     assert (served.status_code, served.content) == (200, png)
     assert png[:8] == PNG
     return png
-
-
-def wait_until(check: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
-        time.sleep(0.2)
 
 
 def test_how_the_media_library_grew_this_month(chat: Conversation, stack: Stack) -> None:
