@@ -32,6 +32,8 @@ from actions.aws.queue_loop import QueueLoop
 from actions.aws.size_events import HandleResult, Record, handle, send_to_dead_letter
 from actions.aws.size_tables import DEFAULT_PREFIX
 from actions.aws.size_tracking import SizeTracker
+from actions.core.audit import AuditLog
+from actions.core.identity import Identity
 
 log = logging.getLogger("actions.tracker")
 
@@ -40,6 +42,9 @@ STOP_GRACE_SECONDS = 5.0  # how long a stop waits for a background consumer to f
 BATCH = 10  # the most one ReceiveMessage returns
 SNAPSHOT_CHECK_SECONDS = 60  # how often the loop looks for a bucket whose snapshot is due
 
+# Who the audit log names for an inventory file's bad rows: the loader, not a person.
+INVENTORY_LOADER = Identity(sender_id="system:inventory:loader", platform="system", workspace="inventory",
+                            user_id="loader", user_name="inventory loader", channel_id="")
 
 class Interrupted(BaseException):
     """Raised by the signal handler into a wait or a listing (never into a batch being stored)."""
@@ -183,7 +188,9 @@ def background_consumers(environ: Mapping[str, str]) -> tuple[list[Worker], dict
     try:
         from actions.aws.inventory.consumer import build_inventory_consumer
 
-        inventory = build_inventory_consumer(environ)
+        audit = AuditLog(environ.get("CLOUDBUTLER_AUDIT_LOG") or None)
+        inventory = build_inventory_consumer(environ, audit=audit.recorder(who=INVENTORY_LOADER,
+                                                                          action="inventory_bad_rows"))
         if inventory is not None:
             workers.append(Worker("inventory", inventory))
             queues["inventory"] = str(getattr(inventory, "queue_url", "?"))

@@ -52,6 +52,15 @@ def _is_absolute(value: str) -> bool:
 
 
 class AuditLog:
+    def recorder(self, *, who: Identity, action: str) -> Callable[[Mapping[str, Any], str], None]:
+        """A function recording ``action`` by ``who`` (a background process, not a person) as an error line with
+        its parameters and detail - for services below this layer, which take it without importing it."""
+
+        def record(parameters: Mapping[str, Any], detail: str) -> None:
+            self.record(who=who, action=action, parameters=parameters, result="error", detail=detail)
+
+        return record
+
     def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
         self.path = Path(path or os.environ.get("CLOUDBUTLER_AUDIT_LOG") or DEFAULT_AUDIT_LOG)
         self._lock = threading.Lock()

@@ -19,7 +19,7 @@ from typing import Any
 
 from actions.aws.errors import BOTO_ERRORS, CloudButlerError
 from actions.aws.inventory.errors import DeadLetter
-from actions.aws.inventory.loader import InventoryLoader, MessageResult, loader_from_env
+from actions.aws.inventory.loader import BadRowsAudit, InventoryLoader, MessageResult, loader_from_env
 from actions.aws.inventory.wiring import VISIBILITY_SECONDS, ensure_queue, wire_bucket
 from actions.aws.queue_loop import QueueLoop
 from actions.aws.size_tables import DEFAULT_PREFIX
@@ -160,7 +160,8 @@ def inventory_buckets(environ: Mapping[str, str]) -> list[str]:
     return [name.strip() for name in environ.get("CLOUDBUTLER_INVENTORY_BUCKETS", "").split(",") if name.strip()]
 
 
-def build_inventory_consumer(environ: Mapping[str, str], factory: Any = None) -> InventoryConsumer | None:
+def build_inventory_consumer(environ: Mapping[str, str], factory: Any = None,
+                             audit: BadRowsAudit | None = None) -> InventoryConsumer | None:
     """None when CLOUDBUTLER_INVENTORY_BUCKETS names no bucket. Otherwise the table, the queue (with dead-letter
     queue, redrive and S3 policy) and each bucket's notification configuration merged with its others; a bucket
     that cannot be wired (missing, denied, or already sending .csv events elsewhere) is logged and left out, the
@@ -171,7 +172,7 @@ def build_inventory_consumer(environ: Mapping[str, str], factory: Any = None) ->
     if not buckets:
         return None
     factory = factory or ClientFactory(AwsSettings.from_env(environ))
-    loader = loader_from_env(dict(environ), factory)
+    loader = loader_from_env(dict(environ), factory, audit)
     sqs = factory.client("sqs")
     queue = ensure_queue(sqs, environ.get("CLOUDBUTLER_TABLE_PREFIX") or DEFAULT_PREFIX)
     s3 = factory.client("s3")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -28,8 +28,6 @@ from actions.aws.inventory.errors import DeadLetter
 from actions.aws.inventory.store import CHUNK, InventoryStore, Key, Pending, RowConflict, Source, Transition, name_key
 from actions.aws.size_events import event_of
 from actions.aws.size_tables import DEFAULT_PREFIX
-from actions.core.audit import AuditLog
-from actions.core.identity import Identity
 
 log = logging.getLogger(__name__)
 
@@ -39,8 +37,9 @@ BLIND_ATTEMPTS = 2  # unread transactions of a chunk before what is left is writ
 HOLD_SECONDS = 1.0  # the longest a row at 0 (or a restock) waits to be written with others
 FEW = 4  # rows written one by one (an UpdateItem returning the old item) rather than read first
 KEPT_TRANSITIONS = 100  # transitions a result lists (all are published and counted)
-LOADER = Identity(sender_id="system:inventory:loader", platform="system", workspace="inventory",
-                  user_id="loader", user_name="inventory loader", channel_id="")
+# Records a file's bad rows (parameters, detail) in the audit log; the process that runs the loader builds it
+# (``AuditLog.recorder``), so this layer needs nothing of the audit log's own.
+BadRowsAudit = Callable[[Mapping[str, Any], str], None]
 
 
 @dataclass(frozen=True)
@@ -100,7 +99,7 @@ class MessageResult:
 
 
 class InventoryLoader:
-    def __init__(self, *, s3: Any, store: InventoryStore, alerts: StockAlerts, audit: AuditLog | None = None,
+    def __init__(self, *, s3: Any, store: InventoryStore, alerts: StockAlerts, audit: BadRowsAudit | None = None,
                  buckets: Iterable[str] | None = None, clock: Callable[[], float] = time.time) -> None:
         self.s3 = s3
         self.store = store
@@ -243,12 +242,13 @@ class InventoryLoader:
             self.alerts.publish_bad_rows(source, rows.bad, rows.bad_total, rows.good)
         except CloudButlerError as exc:
             log.warning("bad-rows summary of %s not published (%s)", source_name(result), exc.code)
-        if self.audit is not None:
-            self.audit.record(
-                who=LOADER, action="inventory_bad_rows", result="error", detail=f"{rows.bad_total} bad rows",
-                parameters={"bucket": source.bucket, "key": source.key, "version": source.version,
-                            "bad_rows": rows.bad_total, "loaded_rows": rows.good,
-                            "rows": [{"row": bad.row, "reason": bad.reason} for bad in rows.bad]})
+        if self.audit is None:
+            log.warning("%s: %d bad row(s), %d loaded", source_name(result), rows.bad_total, rows.good)
+        else:
+            self.audit({"bucket": source.bucket, "key": source.key, "version": source.version,
+                        "bad_rows": rows.bad_total, "loaded_rows": rows.good,
+                        "rows": [{"row": bad.row, "reason": bad.reason} for bad in rows.bad]},
+                       f"{rows.bad_total} bad rows")
 
     def handle_message(self, body: str) -> MessageResult:
         """Load the files one SQS message body names (S3 event JSON, bare or inside an SNS notification).
@@ -324,9 +324,11 @@ def _event_time(text: str) -> datetime:
 
 # --- deployed entry points --------------------------------------------------------------------------------------
 
-def loader_from_env(env: dict[str, str] | None = None, factory: Any = None) -> InventoryLoader:
+def loader_from_env(env: dict[str, str] | None = None, factory: Any = None,
+                    audit: BadRowsAudit | None = None) -> InventoryLoader:
     """A loader configured like the rest of CloudButler: CLOUDBUTLER_TABLE_PREFIX, CLOUDBUTLER_INVENTORY_TOPIC,
-    CLOUDBUTLER_INVENTORY_BUCKETS (comma-separated; unset: any bucket), CLOUDBUTLER_AUDIT_LOG."""
+    CLOUDBUTLER_INVENTORY_BUCKETS (comma-separated; unset: any bucket); ``audit`` records bad rows (the tracker
+    passes the audit log's; a Lambda has none: its log and the stock-alert subscribers have them)."""
     from actions.aws.clients import ClientFactory
 
     env = dict(os.environ) if env is None else env
@@ -337,7 +339,7 @@ def loader_from_env(env: dict[str, str] | None = None, factory: Any = None) -> I
     return InventoryLoader(s3=factory.client("s3"), store=store,
                            alerts=StockAlerts(factory.client("sns"),
                                               topic=env.get("CLOUDBUTLER_INVENTORY_TOPIC") or "inventory-alerts"),
-                           audit=AuditLog(), buckets=buckets or None)
+                           audit=audit, buckets=buckets or None)
 
 
 @lru_cache(maxsize=1)

@@ -16,6 +16,7 @@ from actions.aws.inventory.alerts import StockAlerts
 from actions.aws.inventory.loader import InventoryLoader
 from actions.aws.inventory.store import InventoryStore
 from actions.core.audit import AuditLog
+from actions.tracker import INVENTORY_LOADER
 
 BUCKET = "cb-inventory"
 PREFIX = "test-"
@@ -81,6 +82,7 @@ def inventory(aws: ClientFactory, tmp_path: Path) -> Inventory:
     sns.subscribe(TopicArn=alerts.topic_arn(), Protocol="sqs", Endpoint=arn)
     audit = AuditLog(tmp_path / "audit.jsonl")
     clock = [T0.timestamp() + 60]
-    loader = InventoryLoader(s3=s3, store=store, alerts=alerts, audit=audit, buckets=[BUCKET],
+    loader = InventoryLoader(s3=s3, store=store, alerts=alerts, buckets=[BUCKET],
+                             audit=audit.recorder(who=INVENTORY_LOADER, action="inventory_bad_rows"),
                              clock=lambda: clock[0])
     return Inventory(s3=s3, sqs=sqs, store=store, loader=loader, audit=audit, inbox_url=inbox)
