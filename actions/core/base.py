@@ -24,7 +24,7 @@ from actions.core.confirmation import Choice, Question, Questions
 from actions.core.identity import Identity
 from actions.core.jobs import JobRunner
 from actions.core.late import RasaPoster
-from actions.core.parsing import bucket_named, refers_back, wants_known_buckets
+from actions.core.parsing import bucket_named, possessive_instance, refers_back, wants_known_buckets
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -163,6 +163,7 @@ class SkillAction(Action, abc.ABC):
             name = name[:-2]  # "batch-1's cpu": the possessive is not part of the name
         if name and name.lower() in {"it", "that", "this", "this one", "that one"}:
             name = None
+        name = name or possessive_instance(self.text_of(tracker))
         if not name and (required or refers_back(self.text_of(tracker))):
             name = context.current().instance
         if name:

@@ -152,6 +152,19 @@ _REFERRING = re.compile(
 )
 
 
+# "batch-1's cpu", "i-0abc...'s load": an instance-shaped name (role-number, or an EC2 id) with a possessive.
+_POSSESSIVE_INSTANCE = re.compile(
+    r"(?<![\w./-])((?:i-[0-9a-f]{8,17})|(?:[a-z][a-z0-9]*(?:-[a-z0-9]+)*-\d{1,3}))(?:'|\u2019)s\b", re.IGNORECASE
+)
+
+
+def possessive_instance(text: str) -> str | None:
+    """The instance a message names in the possessive ("what will batch-1's cpu look like?"), which the entity
+    extractor can miss; only instance-shaped names (``web-2``, ``i-0123abcd...``), never a bucket-like word."""
+    found = _POSSESSIVE_INSTANCE.search(text)
+    return found.group(1) if found else None
+
+
 def refers_back(text: str) -> bool:
     """Whether a message points at something said before: "it", "that bucket", "this one", "the file"."""
     return bool(_REFERRING.search(text))

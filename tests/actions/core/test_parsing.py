@@ -14,6 +14,7 @@ from actions.core.parsing import (
     guess_file,
     is_dry_run,
     is_reference,
+    possessive_instance,
     refers_back,
     s3_url_in,
     target_entities,
@@ -255,3 +256,16 @@ def e(entity: str, value: str) -> dict[str, str]:
 def test_target_entities(text: str, entities: list[dict[str, str]], kind: str,
                          expected: list[dict[str, str]] | None) -> None:
     assert target_entities(text, entities, kind) == expected
+
+
+@pytest.mark.parametrize("text, name", [
+    ("what will batch-1's cpu look like tomorrow?", "batch-1"),
+    ("is web-2\u2019s load ok", "web-2"),
+    ("forecast i-0abc12345678def0's cpu", "i-0abc12345678def0"),
+    ("how big is media-library-prod's biggest folder", None),  # a bucket-like name is not an instance
+    ("backups-2024's size", None),  # a year is not an instance number
+    ("what's the weather", None),
+    ("let's go", None),
+])
+def test_an_instance_named_in_the_possessive(text: str, name: str | None) -> None:
+    assert possessive_instance(text) == name
