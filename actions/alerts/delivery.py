@@ -118,18 +118,19 @@ class RasaChannelPoster:
     recipient has no latest input channel Rasa could take. Synchronous, for the consumer's thread."""
 
     def __init__(self, base_url: str = DEFAULT_RASA_URL, token: str | None = None, timeout: float = 10.0) -> None:
-        self.base_url, self.token, self.timeout = base_url, token, timeout
+        self.rasa = RasaPoster(base_url, token, timeout)
         self._loop: asyncio.AbstractEventLoop | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> RasaChannelPoster:
-        return cls(env.get("CLOUDBUTLER_RASA_URL") or DEFAULT_RASA_URL, env.get("RASA_AUTH_TOKEN") or None)
+        rasa = RasaPoster.from_env(env)
+        return cls(rasa.base_url, rasa.token, rasa.timeout)
 
     def poster(self, recipient: str) -> RasaPoster:
         channel = output_channel_for(recipient)
         if channel is None:
             raise UnknownPlatform(recipient)
-        return RasaPoster(self.base_url, self.token, self.timeout, output_channel=channel)
+        return self.rasa.through(channel)
 
     def __call__(self, recipient: str, message: Reply) -> None:
         poster = self.poster(recipient)
