@@ -42,22 +42,36 @@ def _margins(figure: Any, *, top: float = 0.45, bottom: float = 0.45, hspace: fl
 
 
 def _png(figure: Any) -> bytes:
+    """zlib's fastest level: a third less encoding time for 3-4 % more bytes on these flat-coloured charts."""
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
+    figure.savefig(buffer, format="png", pil_kwargs={"compress_level": 1})
     return buffer.getvalue()
 
 
-def _time_axis(axes: Any, *, labels: bool = True, ticks: int | None = None) -> None:
+def _time_axis(axes: Any, start: datetime, end: datetime, *, labels: bool = True, ticks: int | None = None) -> None:
+    """The whole period on the axis, whatever the first and last points, with date ticks worked out once: a date
+    locator and formatter left on the axis redo their work (rrules, label formats) each time the figure asks for
+    the ticks: six times a draw."""
     from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+    from matplotlib.ticker import FixedFormatter, FixedLocator
 
     locator = AutoDateLocator(tz=UTC, minticks=2, maxticks=ticks) if ticks else AutoDateLocator(tz=UTC)
-    axes.xaxis.set_major_locator(locator)
     # No offset text ("2025-Nov" under the right end, over the legend): the month is on the tick of its first day,
     # the date on the midnight ticks of a day's hours, and the title gives the period with its year.
-    axes.xaxis.set_major_formatter(ConciseDateFormatter(
-        locator, tz=UTC, show_offset=False, zero_formats=["", "%Y", "%b", "%d %b", "%H:%M", "%H:%M"]))
+    formatter = ConciseDateFormatter(locator, tz=UTC, show_offset=False,
+                                     zero_formats=["", "%Y", "%b", "%d %b", "%H:%M", "%H:%M"])
+    values = list(locator.tick_values(start, end))
+    axes.xaxis.set_major_locator(FixedLocator(values))
+    axes.xaxis.set_major_formatter(FixedFormatter(formatter.format_ticks(values)))
+    axes.set_xlim(start, end)
     axes.tick_params(labelsize=SMALL, labelbottom=labels)
     axes.grid(True, alpha=0.3, linewidth=0.6)
+
+
+def _title(axes: Any, text: str, **options: Any) -> None:
+    """At the top of the axes (``y`` given: matplotlib otherwise measures the tick labels on every draw to see
+    whether the title must move up - it never must, no ticks are at the top)."""
+    axes.set_title(text, y=1.0, **options)
 
 
 def _legend_below(axes: Any) -> None:
@@ -88,11 +102,6 @@ def _bytes_axis(axes: Any, unit: str, suffix: str = "") -> None:
     axes.set_ylim(0, peak * 1.1 if peak > 0 else 1.0)
 
 
-def _period_axis(axes: Any, start: datetime, end: datetime) -> None:
-    """The whole period on the axis, whatever the first and last points."""
-    axes.set_xlim(start, end)
-
-
 def _times(epochs: Sequence[int]) -> list[datetime]:
     return [datetime.fromtimestamp(ts, UTC) for ts in epochs]
 
@@ -120,9 +129,8 @@ def storage_figure(trend: BucketTrend) -> Any:
     axes.stackplot(times, layers, labels=[class_name(n) for n in names], colors=COLOURS[: len(layers)],
                    step="post", alpha=0.85)
     start, end = _period(trend.start, trend.end)
-    axes.set_title(say.chart_title(say.CHART_TITLE.format(bucket=trend.bucket), start, end), fontsize=TEXT)
-    _time_axis(axes)
-    _period_axis(axes, start, end)
+    _title(axes, say.chart_title(say.CHART_TITLE.format(bucket=trend.bucket), start, end), fontsize=TEXT)
+    _time_axis(axes, start, end)
     _bytes_axis(axes, unit)
     if len(layers) > 1:
         _legend_below(axes)
@@ -150,9 +158,8 @@ def ranking_figure(trends: Sequence[BucketTrend], period_label: str) -> Any:
         size, unit = _unit(max(p.bytes for p in trend.points))
         axes.step(_times([p.ts for p in trend.points]), [p.bytes / size for p in trend.points], where="post",
                   color=COLOURS[0] if trend.change >= 0 else COLOURS[2], linewidth=1.4)
-        axes.set_title(f"{trend.bucket}  {say.signed_bytes(trend.change)}", fontsize=SMALL - 1)
-        _time_axis(axes, labels=index >= len(shown) - columns, ticks=3)
-        _period_axis(axes, *_period(trend.start, trend.end))
+        _title(axes, f"{trend.bucket}  {say.signed_bytes(trend.change)}", fontsize=SMALL - 1)
+        _time_axis(axes, *_period(trend.start, trend.end), labels=index >= len(shown) - columns, ticks=3)
         axes.tick_params(labelsize=SMALL - 2)
         _bytes_axis(axes, unit)
     return _margins(figure, top=0.75, bottom=0.4, hspace=0.75, wspace=0.4)
@@ -183,10 +190,9 @@ def metrics_figure(history: InstanceHistory) -> Any:
         if group is cpu:
             axes.yaxis.set_major_formatter(lambda value, _pos: f"{value:g}%")
             axes.set_ylim(0, 100)
-            axes.set_title(say.METRIC_NAMES["cpu"], fontsize=SMALL, loc="left")
+            _title(axes, say.METRIC_NAMES["cpu"], fontsize=SMALL, loc="left")
         else:
             _bytes_axis(axes, unit, "/s")
             axes.legend(fontsize=SMALL - 1, loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=2, frameon=False)
-        _time_axis(axes, labels=index == len(panels) - 1)
-        _period_axis(axes, history.start, history.end)
+        _time_axis(axes, history.start, history.end, labels=index == len(panels) - 1)
     return _margins(figure, top=0.65, bottom=0.4, hspace=0.3)

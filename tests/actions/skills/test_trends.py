@@ -4,6 +4,7 @@ tracking; tracking started and stopped after a yes (other notifications kept, au
 network with min/avg/max/p95; follow-ups ("how has it grown?", "and web-1?")."""
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,8 @@ NOW = datetime(2025, 11, 19, 15, 30, tzinfo=UTC)
 T = int(NOW.timestamp())
 DAY = 86400
 KB = 1024
+MB = 1024 * KB
+GB = 1024 * MB
 IMAGE_ID = "ami-04681a1dbd79675a5"  # in moto's built-in image list
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -584,3 +587,28 @@ def test_every_bucket_of_the_ranking_chart_spans_the_period_up_to_its_size_now()
         assert bottom == 0 and max(ys) <= 0.95 * top
         assert axes.xaxis.get_offset_text().get_text() == ""
     assert figure._suptitle.get_text() == "Bucket growth this week\n12 Nov 15:30 - 19 Nov 2025 15:30 UTC"
+
+
+@pytest.mark.parametrize(("days", "labels"), [
+    (1, ["18:00", "21:00", "19 Nov", "03:00", "06:00", "09:00", "12:00", "15:00"]),
+    (7, ["13", "14", "15", "16", "17", "18", "19"]),
+    (90, ["Sep", "15", "Oct", "15", "Nov", "15"]),
+])
+def test_the_size_chart_dates_its_axis_in_the_periods_own_steps(days: int, labels: list[str]) -> None:
+    """The date ticks (worked out once per chart, not on every draw): hours with the date at midnight for a day,
+    days for a week, months and mid-months for 90 days; the title in its place; a 480 x 300 PNG."""
+    from PIL import Image
+
+    from actions.aws.storage_trend import summarise
+    from actions.skills.trends import charts
+
+    samples = [at(T - days * DAY + i * 3600, standard(GB + i * MB)) for i in range(days * 24)]
+    trend = summarise("b", samples, T - days * DAY, T)
+    figure = charts.storage_figure(trend)
+    figure.canvas.draw()
+    [axes] = figure.axes
+    low, high = axes.get_xlim()
+    ticks = zip(axes.get_xticklabels(), axes.get_xticks(), strict=True)
+    assert [label.get_text() for label, x in ticks if low <= x <= high] == labels
+    assert axes.title.get_position() == (0.5, 1.0)
+    assert Image.open(io.BytesIO(charts.storage_chart(trend))).size == (480, 300)
