@@ -1,18 +1,28 @@
 """How a tracked bucket's size changed over a period, from the samples size tracking keeps (``size_tracking``): the
 level at the start and now, per storage class, the day that grew most and the one that shrank most, and a chart's
 worth of points - in one pass over the history, read a page at a time, so memory does not grow with its length.
-Blocking: callers use a thread executor."""
+A dense history (more than ``DENSE_PER_DAY`` samples a day) is read only as far as its first page: after that, the
+last sample of each day, which is all a size needs (a level: a day's change is its last level minus the day
+before's). Blocking: callers use a thread executor."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from actions.aws.errors import BOTO_ERRORS, s3_error
+from actions.aws.errors import BOTO_ERRORS, from_boto, s3_error
+from actions.aws.size_store import QUERY_PAGE, totals_of
+from actions.aws.size_tables import as_int, number
 from actions.aws.size_tracking import NotTrackedError, SizeSample, SizeTracker, TrackedBucket
 
 CHART_POINTS = 240  # at most this many points per chart (the last level in each slot of the period)
 DAY = 86400
+# Beyond this many samples a day (one every 5 minutes; the tracker keeps at most one a minute), a query per day
+# for its last sample costs less than paging through the day's samples: a round trip (Limit 1, half a read unit)
+# against a few hundred items read, sent and parsed. Below it, the pages are fewer requests for little more.
+DENSE_PER_DAY = 288
+DAY_READERS = 8  # day queries in flight at once: they wait on the network, not on this process
 
 
 @dataclass(frozen=True)
@@ -163,11 +173,15 @@ def summarise(
 
 
 class StorageTrends:
-    """Trends of tracked buckets; ``NotTrackedError`` for a bucket that exists but is not tracked."""
+    """Trends of tracked buckets; ``NotTrackedError`` for a bucket that exists but is not tracked. ``page`` and
+    ``dense_per_day``: when to read only each day's last sample (see the module); tests lower them."""
 
-    def __init__(self, *, tracker: SizeTracker, s3: Any) -> None:
+    def __init__(self, *, tracker: SizeTracker, s3: Any, page: int = QUERY_PAGE,
+                 dense_per_day: int = DENSE_PER_DAY) -> None:
         self.tracker = tracker
         self.s3 = s3
+        self.page = page
+        self.dense_per_day = dense_per_day
 
     def trend(self, bucket: str, start: int, end: int) -> BucketTrend:
         live = self.tracker.tracked_bucket(bucket)
@@ -181,7 +195,7 @@ class StorageTrends:
 
     def _trend(self, live: TrackedBucket, start: int, end: int) -> BucketTrend:
         now = self.tracker.now()
-        samples = self.tracker.history(live.bucket, start, min(end, now) + 1)
+        samples = self.samples(live.bucket, start, min(end, now) + 1)
         trend = summarise(live.bucket, samples, start, end, live if end >= now else None)
         return replace(trend, since=live.since)
 
@@ -189,3 +203,53 @@ class StorageTrends:
         """Every tracked bucket's trend, the one that grew most first (by bytes, then name)."""
         trends = [self._trend(live, start, end) for live in self.tracker.tracked()]
         return sorted(trends, key=lambda t: (-t.change, t.bucket))
+
+    def samples(self, bucket: str, start: int, end: int) -> Iterator[SizeSample]:
+        """The level at ``start``, then the samples in (start, end) ascending: all of them while the first page
+        holds at most ``dense_per_day`` a day, else that page and then the last sample of each day."""
+        history = self.tracker.history(bucket, start, end)
+        read = 0
+        first = last = start
+        for sample in history:
+            yield sample
+            if sample.ts <= start:
+                continue
+            read += 1
+            if read == 1:
+                first = sample.ts
+            last = sample.ts
+            # Decided before the next page is asked for: the pages hold ``self.page`` samples of the period.
+            if read == self.page and read * DAY > self.dense_per_day * (last - first):
+                break
+        else:
+            return
+        del history  # closed: its page is not held while the days are read
+        yield from self._days_last(bucket, last, end)
+
+    def _days_last(self, bucket: str, after: int, end: int) -> Iterator[SizeSample]:
+        """The last sample of each UTC day in (after, end), ascending - the rest of the day ``after`` is in first.
+        A day runs from just after its midnight to the next (inclusive), as ``summarise`` counts it."""
+        spans = []
+        low = after + 1
+        while low <= end - 1:
+            high = min((low - 1) // DAY * DAY + DAY, end - 1)
+            spans.append((low, high))
+            low = high + 1
+        with ThreadPoolExecutor(max_workers=DAY_READERS, thread_name_prefix="trend-days") as pool:
+            for found in pool.map(lambda span: self._last_in(bucket, *span), spans):
+                if found is not None:
+                    yield found
+
+    def _last_in(self, bucket: str, low: int, high: int) -> SizeSample | None:
+        try:
+            items = self.tracker.dynamodb.query(
+                TableName=self.tracker.store.samples, KeyConditionExpression="#b = :b AND #ts BETWEEN :lo AND :hi",
+                ExpressionAttributeNames={"#b": "bucket", "#ts": "ts"},
+                ExpressionAttributeValues={":b": {"S": bucket}, ":lo": number(low), ":hi": number(high)},
+                ScanIndexForward=False, Limit=1).get("Items", [])
+        except BOTO_ERRORS as exc:
+            raise from_boto(exc, bucket=bucket) from exc
+        if not items:
+            return None
+        size, count, classes = totals_of(items[0])
+        return SizeSample(ts=as_int(items[0], "ts"), bytes=size, objects=count, classes=classes)

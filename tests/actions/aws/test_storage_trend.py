@@ -119,3 +119,81 @@ def test_a_bucket_not_tracked_and_one_that_does_not_exist(aws: ClientFactory, tr
         service.trend("nowhere-to-be-found", T0 - DAY, T0)
     assert (missing.value.code, missing.value.details) == ("NoSuchBucket", {"bucket": "nowhere-to-be-found"})
     assert service.ranking(T0 - DAY, T0) == []
+
+
+# --- how much is read --------------------------------------------------------------------------------------------------
+class QueryCounter:
+    """The Query calls a client makes and the items they return."""
+
+    def __init__(self, client: Any) -> None:
+        self.calls = self.items = 0
+        client.meta.events.register("after-call.dynamodb.Query", self)
+
+    def __call__(self, parsed: dict[str, Any], **_: Any) -> None:
+        self.calls += 1
+        self.items += len(parsed.get("Items", []))
+
+
+def levels(first: int, values: list[int], step: int) -> list[SizeSample]:
+    return [SizeSample(first + i * step, v, 1, {"STANDARD": (v, 1)}) for i, v in enumerate(values)]
+
+
+def test_a_dense_history_is_read_as_each_days_last_sample(
+    aws: ClientFactory, tracker: SizeTracker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A sample every 10 minutes for six days (144 a day, pages of 100): the first page, then one query per day for
+    its last sample - the same figures as reading every sample: levels, classes, the day that grew most and the one
+    that shrank most (a spike within a day changes no day's figure), and a chart point at the end of each day."""
+    monkeypatch.setattr("actions.aws.size_store.QUERY_PAGE", 100)
+    s3 = aws.client("s3")
+    s3.create_bucket(Bucket="dense")
+    s3.put_object(Bucket="dense", Key="a.bin", Body=b"x" * 3000)
+    tracker.track("dense")  # a snapshot now (T0): 3000 bytes
+    per_day = 144
+
+    def ramp(low: int, high: int) -> list[int]:  # a day's samples, its last (at the next midnight) at ``high``
+        return [low + (high - low) * (i + 1) // per_day for i in range(per_day)]
+
+    day0 = [1000] * per_day
+    day3 = ramp(5000, 3500)
+    day3[70] = 20_000  # a spike at noon, gone at the next sample
+    values = [1000, *day0, *ramp(1000, 2000), *ramp(2000, 5000), *day3, *ramp(3500, 3600), *ramp(3600, 3000)][:-1]
+    tracker.write_samples("dense", levels(T0 - 6 * DAY, values, 600), "seed")  # the last at T0 - 600, then T0
+    start = T0 - 6 * DAY + 3600
+    everything = summarise("dense", tracker.history("dense", start, T0 + 1), start, T0, tracker.tracked_bucket("dense"))
+
+    counter = QueryCounter(tracker.dynamodb)
+    trend = StorageTrends(tracker=tracker, s3=s3, page=100, dense_per_day=96).trend("dense", start, T0)
+    first_page_end = start + 100 * 600
+    days = [T0 - n * DAY for n in (5, 4, 3, 2, 1, 0)]
+    assert (counter.calls, counter.items) == (1 + 1 + len(days), 1 + 100 + len(days))
+    for name in ("bytes_start", "bytes_end", "objects_start", "objects_end", "classes", "known_from", "grew_most",
+                 "shrank_most"):
+        assert getattr(trend, name) == getattr(everything, name), name
+    assert trend.grew_most == DayChange(day=T0 - 4 * DAY, bytes=3000)
+    assert trend.shrank_most == DayChange(day=T0 - 3 * DAY, bytes=-1500)
+    assert (trend.bytes_start, trend.bytes_end) == (1000, 3000)
+    later = [(p.ts, p.bytes) for p in trend.points if p.ts > first_page_end]
+    assert later == [(T0 - 5 * DAY, 1000), (T0 - 4 * DAY, 2000), (T0 - 3 * DAY, 5000), (T0 - 2 * DAY, 3500),
+                     (T0 - DAY, 3600), (T0, 3000)]
+    assert max(p.bytes for p in trend.points) == 5000  # the spike is no day's last level
+
+
+def test_a_sparse_history_is_read_sample_by_sample(
+    aws: ClientFactory, tracker: SizeTracker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Hourly samples (24 a day, fewer than the dense mark): every page read, every sample a chart point."""
+    monkeypatch.setattr("actions.aws.size_store.QUERY_PAGE", 10)
+    s3 = aws.client("s3")
+    s3.create_bucket(Bucket="hourly")
+    tracker.track("hourly")
+    tracker.write_samples("hourly", levels(T0 - 3 * DAY, [1000 + 10 * i for i in range(72)], 3600), "seed")
+    start = T0 - 3 * DAY
+    everything = summarise("hourly", tracker.history("hourly", start, T0 + 1), start, T0,
+                           tracker.tracked_bucket("hourly"))
+
+    counter = QueryCounter(tracker.dynamodb)
+    trend = StorageTrends(tracker=tracker, s3=s3, page=10, dense_per_day=96).trend("hourly", start, T0)
+    assert (counter.calls, counter.items) == (1 + 8, 1 + 71 + 1)  # the level at the start; 71 samples and T0's
+    assert trend.points == everything.points and len(trend.points) == 73
+    assert (trend.grew_most, trend.shrank_most) == (everything.grew_most, everything.shrank_most)
