@@ -5,7 +5,8 @@
    (``actions.tracker.Consumer.poll_once``: receive, ``size_events.handle``, delete), divided by the floor: the same
    receives and deletes with one bare BatchWriteItem per batch (the object rows and a sample). Target <= 1.2.
 2. a 90-day history answer: ``StorageTrends.trend`` (the history query, a page at a time) and the chart
-   (``actions.skills.trends.charts.storage_chart``), p50 of repeated answers. Target <= 300 ms.
+   (``actions.skills.trends.charts.storage_chart``), p50 of repeated answers (and of the chart alone, wall and
+   CPU). Target <= 300 ms.
 3. peak RSS growth of the same answer over 30, 90 and 365 days of history, each in a fresh process warmed by an
    answer that read two full pages. An answer holds at most two pages (one parsed while the one before is still
    held): below that, memory follows the samples read; beyond, it must not grow. Target: flat (365 days' growth
@@ -310,30 +311,46 @@ def consumer_ratio(endpoint: str, events: int) -> dict[str, Any]:
 # --- 2. and 3. history answers -------------------------------------------------------------------------------------
 
 
-def answer(endpoint: str, bucket: str, days: int) -> tuple[int, int]:
-    """What the storage trend skill does for "how has <bucket> grown over the last <days> days?": (samples read as
-    chart points, PNG bytes)."""
+def history_trend(endpoint: str, bucket: str, days: int) -> Any:
+    """The history half of the answer: ``StorageTrends.trend`` over the last ``days`` days."""
     from actions.aws.storage_trend import StorageTrends
-    from actions.skills.trends.charts import storage_chart
 
     tracker = tracker_at(endpoint)
     now = tracker.now()
-    trend = StorageTrends(tracker=tracker, s3=tracker.s3).trend(bucket, now - days * DAY, now)
+    return StorageTrends(tracker=tracker, s3=tracker.s3).trend(bucket, now - days * DAY, now)
+
+
+def answer(endpoint: str, bucket: str, days: int) -> tuple[int, int]:
+    """What the storage trend skill does for "how has <bucket> grown over the last <days> days?": (samples read as
+    chart points, PNG bytes)."""
+    from actions.skills.trends.charts import storage_chart
+
+    trend = history_trend(endpoint, bucket, days)
     return len(trend.points), len(storage_chart(trend))
 
 
 def answer_latency(endpoint: str, days: int, runs: int) -> dict[str, Any]:
+    """p50/p95 of the whole answer, and of its chart alone (wall and this thread's CPU)."""
+    from actions.skills.trends.charts import storage_chart
+
     bucket = history_bucket(days)
     answer(endpoint, bucket, days)  # warm: imports, matplotlib's fonts, connections
-    times, cpu = [], []
+    times, cpu, chart_times, chart_cpu = [], [], [], []
+    points = png = 0
     for _ in range(runs):
         started, started_cpu = time.perf_counter(), time.thread_time()
-        points, png = answer(endpoint, bucket, days)
-        times.append(time.perf_counter() - started)
-        cpu.append(time.thread_time() - started_cpu)
+        trend = history_trend(endpoint, bucket, days)
+        charted, charted_cpu = time.perf_counter(), time.thread_time()
+        points, png = len(trend.points), len(storage_chart(trend))
+        ended, ended_cpu = time.perf_counter(), time.thread_time()
+        times.append(ended - started)
+        cpu.append(ended_cpu - started_cpu)
+        chart_times.append(ended - charted)
+        chart_cpu.append(ended_cpu - charted_cpu)
     return {"days": days, "runs": runs, "chart_points": points, "png_bytes": png,
             "p50_ms": statistics.median(times) * 1000, "p95_ms": pct(times, 95) * 1000,
-            "cpu_p50_ms": statistics.median(cpu) * 1000, "target_p50_ms": TARGET_P50_MS}
+            "cpu_p50_ms": statistics.median(cpu) * 1000, "chart_p50_ms": statistics.median(chart_times) * 1000,
+            "chart_cpu_p50_ms": statistics.median(chart_cpu) * 1000, "target_p50_ms": TARGET_P50_MS}
 
 
 def pct(values: list[float], q: float) -> float:
@@ -465,10 +482,12 @@ def table(results: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
     if latency:
         rows.append(("90-day answer p50", f"{latency['p50_ms']:.0f} ms", ms, verdict(latency["p50_ms"] <= TARGET_P50_MS),
                      f"query of {latency['samples']:,} samples + chart of {latency['chart_points']} points, "
-                     f"p95 {latency['p95_ms']:.0f} ms, {latency['runs']} runs"))
+                     f"p95 {latency['p95_ms']:.0f} ms, {latency['runs']} runs"
+                     + (f"; the chart alone p50 {latency['chart_p50_ms']:.0f} ms" if "chart_p50_ms" in latency else "")))
         rows.append(("  client thread CPU p50", f"{latency['cpu_p50_ms']:.0f} ms", ms,
                      verdict(latency["cpu_p50_ms"] <= TARGET_P50_MS),
-                     "parsing the pages, the summary and the chart, without the server"))
+                     "parsing the pages, the summary and the chart, without the server"
+                     + (f"; the chart {latency['chart_cpu_p50_ms']:.0f} ms" if "chart_cpu_p50_ms" in latency else "")))
     if memory:
         growth = ", ".join(f"{m['days']} d ({m['samples']:,} samples) {m['growth_kb'] / 1024:+.1f} MB"
                            for m in memory["lengths"].values())
