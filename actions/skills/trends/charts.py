@@ -2,8 +2,9 @@
 stacked by storage class, small multiples of the buckets that changed most, and an instance's metrics.
 
 matplotlib is imported inside the functions and drawn through a Figure with the Agg canvas (no pyplot): nothing at
-import time, no global backend switch, no state shared between the action server's threads. Blocking (rendering
-takes tens of milliseconds): callers run these in a thread executor.
+import time, no global backend switch, no state shared between the action server's threads - and ``on_start`` pays
+the import and the first draw when the action server starts. Blocking (rendering takes tens of milliseconds): callers
+run these in a thread executor.
 """
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from actions.aws.metrics import InstanceHistory
-from actions.aws.storage_trend import BucketTrend
+from actions.aws.size_tracking import SizeSample
+from actions.aws.storage_trend import DAY, BucketTrend, summarise
 from actions.skills.cost.wording import class_name
 from actions.skills.trends import wording as say
 
@@ -196,3 +198,18 @@ def metrics_figure(history: InstanceHistory) -> Any:
             axes.legend(fontsize=SMALL - 1, loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=2, frameon=False)
         _time_axis(axes, history.start, history.end, labels=index == len(panels) - 1)
     return _margins(figure, top=0.65, bottom=0.4, hspace=0.3)
+
+
+def warm_up() -> bytes:
+    """Blocking: pay matplotlib's import, font cache and first draw (a second or two on a busy machine) at the
+    action server's start rather than in the first chart someone asks for; the throwaway chart."""
+    return storage_chart(summarise("warm-up", [SizeSample(ts=0, bytes=1, objects=1, classes={"STANDARD": (1, 1)})],
+                                   0, DAY))
+
+
+async def on_start(app: Any) -> None:
+    """An action server start-up hook: warms the charts up in a thread and returns at once."""
+    import asyncio
+
+    future = asyncio.get_running_loop().run_in_executor(None, warm_up)
+    app.ctx.chart_warm_up = future  # referenced, so it is not garbage-collected mid-flight

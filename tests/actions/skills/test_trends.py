@@ -612,3 +612,17 @@ def test_the_size_chart_dates_its_axis_in_the_periods_own_steps(days: int, label
     assert [label.get_text() for label, x in ticks if low <= x <= high] == labels
     assert axes.title.get_position() == (0.5, 1.0)
     assert Image.open(io.BytesIO(charts.storage_chart(trend))).size == (480, 300)
+
+
+async def test_the_charts_warm_up_in_a_thread_at_the_action_servers_start() -> None:
+    """The start-up hook returns at once; its thread draws a throwaway size chart (matplotlib imported, fonts read)."""
+    from types import SimpleNamespace
+
+    from PIL import Image
+
+    from actions.skills.trends import charts
+
+    app = SimpleNamespace(ctx=SimpleNamespace())
+    await charts.on_start(app)
+    png = await app.ctx.chart_warm_up
+    assert png[:8] == PNG and Image.open(io.BytesIO(png)).size == (480, 300)
