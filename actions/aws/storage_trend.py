@@ -1,9 +1,12 @@
 """How a tracked bucket's size changed over a period, from the samples size tracking keeps (``size_tracking``): the
 level at the start and now, per storage class, the day that grew most and the one that shrank most, and a chart's
 worth of points - in one pass over the history, read a page at a time, so memory does not grow with its length.
-A dense history (more than ``DENSE_PER_DAY`` samples a day) is read only as far as its first page: after that, the
-last sample of each day, which is all a size needs (a level: a day's change is its last level minus the day
-before's). Blocking: callers use a thread executor."""
+
+A dense history is read only as far as its first page. A size is a level: a day's change is its last level minus
+the day before's, and a chart slot shows its last level. So after that page, when the pages would hold more than
+``SAMPLES_PER_QUERY`` samples of each interval (the shortest length that divides a UTC day and holds a chart slot),
+one query per interval reads its last sample instead: the same figures, a chart point per interval, reads bounded by
+the period instead of the history. Blocking: callers use a thread executor."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
@@ -18,11 +21,11 @@ from actions.aws.size_tracking import NotTrackedError, SizeSample, SizeTracker, 
 
 CHART_POINTS = 240  # at most this many points per chart (the last level in each slot of the period)
 DAY = 86400
-# Beyond this many samples a day (one every 5 minutes; the tracker keeps at most one a minute), a query per day
-# for its last sample costs less than paging through the day's samples: a round trip (Limit 1, half a read unit)
-# against a few hundred items read, sent and parsed. Below it, the pages are fewer requests for little more.
-DENSE_PER_DAY = 288
-DAY_READERS = 8  # day queries in flight at once: they wait on the network, not on this process
+INTERVALS = (3600, 7200, 3 * 3600, 4 * 3600, 6 * 3600, 8 * 3600, 12 * 3600, DAY)  # lengths that divide a day
+# A query for an interval's last sample (Limit 1: one round trip, half a read unit) costs about what paging through
+# this many of its samples costs (read, sent, parsed); with more, the one query is cheaper.
+SAMPLES_PER_QUERY = 200
+INTERVAL_READERS = 8  # interval queries in flight at once: they wait on the network, not on this process
 
 
 @dataclass(frozen=True)
@@ -120,13 +123,24 @@ class _DayLevels:
         return self.changes
 
 
+def chart_slot(start: int, end: int, chart_points: int = CHART_POINTS) -> int:
+    """Seconds of the period each chart point stands for."""
+    return max(1, -(-(end - start) // chart_points))
+
+
+def interval_for(slot: int) -> int:
+    """The shortest length that divides a UTC day and holds a chart slot; a day at most, since the days' changes
+    need each day's last sample."""
+    return next((length for length in INTERVALS if length >= slot), DAY)
+
+
 def summarise(
     bucket: str, samples: Iterable[SizeSample], start: int, end: int, live: TrackedBucket | None = None,
     *, chart_points: int = CHART_POINTS,
 ) -> BucketTrend:
     """One pass over ``samples`` (ascending; the first may be the level at or before ``start``). ``live``: the
     tracked figures right now, the level at ``end`` when the period runs until now."""
-    slot = max(1, -(-(end - start) // chart_points))
+    slot = chart_slot(start, end, chart_points)
     first: SizeSample | None = None
     last: SizeSample | None = None
     points: list[Level] = []
@@ -174,14 +188,16 @@ def summarise(
 
 class StorageTrends:
     """Trends of tracked buckets; ``NotTrackedError`` for a bucket that exists but is not tracked. ``page`` and
-    ``dense_per_day``: when to read only each day's last sample (see the module); tests lower them."""
+    ``samples_per_query``: when to read only each interval's last sample (see the module); tests lower them, and
+    ``chart_points``."""
 
     def __init__(self, *, tracker: SizeTracker, s3: Any, page: int = QUERY_PAGE,
-                 dense_per_day: int = DENSE_PER_DAY) -> None:
+                 samples_per_query: int = SAMPLES_PER_QUERY, chart_points: int = CHART_POINTS) -> None:
         self.tracker = tracker
         self.s3 = s3
         self.page = page
-        self.dense_per_day = dense_per_day
+        self.samples_per_query = samples_per_query
+        self.chart_points = chart_points
 
     def trend(self, bucket: str, start: int, end: int) -> BucketTrend:
         live = self.tracker.tracked_bucket(bucket)
@@ -195,8 +211,10 @@ class StorageTrends:
 
     def _trend(self, live: TrackedBucket, start: int, end: int) -> BucketTrend:
         now = self.tracker.now()
-        samples = self.samples(live.bucket, start, min(end, now) + 1)
-        trend = summarise(live.bucket, samples, start, end, live if end >= now else None)
+        interval = interval_for(chart_slot(start, end, self.chart_points))
+        samples = self.samples(live.bucket, start, min(end, now) + 1, interval)
+        trend = summarise(live.bucket, samples, start, end, live if end >= now else None,
+                          chart_points=self.chart_points)
         return replace(trend, since=live.since)
 
     def ranking(self, start: int, end: int) -> list[BucketTrend]:
@@ -204,9 +222,10 @@ class StorageTrends:
         trends = [self._trend(live, start, end) for live in self.tracker.tracked()]
         return sorted(trends, key=lambda t: (-t.change, t.bucket))
 
-    def samples(self, bucket: str, start: int, end: int) -> Iterator[SizeSample]:
-        """The level at ``start``, then the samples in (start, end) ascending: all of them while the first page
-        holds at most ``dense_per_day`` a day, else that page and then the last sample of each day."""
+    def samples(self, bucket: str, start: int, end: int, interval: int = DAY) -> Iterator[SizeSample]:
+        """The level at ``start``, then the samples in (start, end) ascending: all of them, or - when the first
+        page holds more than ``samples_per_query`` an ``interval`` - that page and then the last of each interval
+        (UTC-aligned: its last ends each day)."""
         history = self.tracker.history(bucket, start, end)
         read = 0
         first = last = start
@@ -219,23 +238,23 @@ class StorageTrends:
                 first = sample.ts
             last = sample.ts
             # Decided before the next page is asked for: the pages hold ``self.page`` samples of the period.
-            if read == self.page and read * DAY > self.dense_per_day * (last - first):
+            if read == self.page and read * interval > self.samples_per_query * (last - first):
                 break
         else:
             return
-        del history  # closed: its page is not held while the days are read
-        yield from self._days_last(bucket, last, end)
+        del history  # closed: its page is not held while the intervals are read
+        yield from self._last_of_each(bucket, interval, last, end)
 
-    def _days_last(self, bucket: str, after: int, end: int) -> Iterator[SizeSample]:
-        """The last sample of each UTC day in (after, end), ascending - the rest of the day ``after`` is in first.
-        A day runs from just after its midnight to the next (inclusive), as ``summarise`` counts it."""
+    def _last_of_each(self, bucket: str, interval: int, after: int, end: int) -> Iterator[SizeSample]:
+        """The last sample of each ``interval`` in (after, end), ascending - the rest of the one ``after`` is in
+        first. An interval runs from just after its start to its end (inclusive), as ``summarise`` counts days."""
         spans = []
         low = after + 1
         while low <= end - 1:
-            high = min((low - 1) // DAY * DAY + DAY, end - 1)
+            high = min((low - 1) // interval * interval + interval, end - 1)
             spans.append((low, high))
             low = high + 1
-        with ThreadPoolExecutor(max_workers=DAY_READERS, thread_name_prefix="trend-days") as pool:
+        with ThreadPoolExecutor(max_workers=INTERVAL_READERS, thread_name_prefix="trend-reads") as pool:
             for found in pool.map(lambda span: self._last_in(bucket, *span), spans):
                 if found is not None:
                     yield found

@@ -11,7 +11,15 @@ import pytest
 from actions.aws.clients import ClientFactory
 from actions.aws.errors import CloudButlerError
 from actions.aws.size_tracking import NotTrackedError, SizeSample, SizeTracker, TrackedBucket
-from actions.aws.storage_trend import ClassChange, DayChange, Level, StorageTrends, summarise
+from actions.aws.storage_trend import (
+    ClassChange,
+    DayChange,
+    Level,
+    StorageTrends,
+    chart_slot,
+    interval_for,
+    summarise,
+)
 
 DAY = 86400
 T0 = 1_763_510_400  # 2025-11-19 00:00 UTC, a Wednesday
@@ -145,9 +153,10 @@ def levels(first: int, values: list[int], step: int) -> list[SizeSample]:
 def test_a_dense_history_is_read_as_each_days_last_sample(
     aws: ClientFactory, tracker: SizeTracker, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A sample every 10 minutes for six days (144 a day, pages of 100): the first page, then one query per day for
-    its last sample - the same figures as reading every sample: levels, classes, the day that grew most and the one
-    that shrank most (a spike within a day changes no day's figure), and a chart point at the end of each day."""
+    """A sample every 10 minutes for six days (144 a day, pages of 100) on a chart of a point a day: the first page,
+    then one query per day for its last sample - the same figures as reading every sample: levels, classes, the day
+    that grew most and the one that shrank most (a spike within a day changes no day's figure), and a chart point at
+    the end of each day."""
     monkeypatch.setattr("actions.aws.size_store.QUERY_PAGE", 100)
     s3 = aws.client("s3")
     s3.create_bucket(Bucket="dense")
@@ -164,10 +173,12 @@ def test_a_dense_history_is_read_as_each_days_last_sample(
     values = [1000, *day0, *ramp(1000, 2000), *ramp(2000, 5000), *day3, *ramp(3500, 3600), *ramp(3600, 3000)][:-1]
     tracker.write_samples("dense", levels(T0 - 6 * DAY, values, 600), "seed")  # the last at T0 - 600, then T0
     start = T0 - 6 * DAY + 3600
-    everything = summarise("dense", tracker.history("dense", start, T0 + 1), start, T0, tracker.tracked_bucket("dense"))
+    everything = summarise("dense", tracker.history("dense", start, T0 + 1), start, T0, tracker.tracked_bucket("dense"),
+                           chart_points=6)
 
     counter = QueryCounter(tracker.dynamodb)
-    trend = StorageTrends(tracker=tracker, s3=s3, page=100, dense_per_day=96).trend("dense", start, T0)
+    service = StorageTrends(tracker=tracker, s3=s3, page=100, samples_per_query=50, chart_points=6)
+    trend = service.trend("dense", start, T0)
     first_page_end = start + 100 * 600
     days = [T0 - n * DAY for n in (5, 4, 3, 2, 1, 0)]
     assert (counter.calls, counter.items) == (1 + 1 + len(days), 1 + 100 + len(days))
@@ -183,10 +194,29 @@ def test_a_dense_history_is_read_as_each_days_last_sample(
     assert max(p.bytes for p in trend.points) == 5000  # the spike is no day's last level
 
 
+def test_a_dense_history_over_a_few_hours_is_read_sample_by_sample(
+    aws: ClientFactory, tracker: SizeTracker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A sample a minute over six hours: a chart slot is 90 s, so an interval is an hour of 60 samples - fewer than
+    a query's worth: every page read, every sample a chart point, as if nothing were left out."""
+    monkeypatch.setattr("actions.aws.size_store.QUERY_PAGE", 100)
+    s3 = aws.client("s3")
+    s3.create_bucket(Bucket="busy")
+    tracker.track("busy")  # a snapshot at T0
+    start = T0 - 6 * 3600
+    tracker.write_samples("busy", levels(start, [1000 + (i % 7) * 100 for i in range(360)], 60), "seed")
+    everything = summarise("busy", tracker.history("busy", start, T0 + 1), start, T0, tracker.tracked_bucket("busy"))
+
+    counter = QueryCounter(tracker.dynamodb)
+    trend = StorageTrends(tracker=tracker, s3=s3, page=100).trend("busy", start, T0)
+    assert (counter.calls, counter.items) == (1 + 4, 1 + 359 + 1)  # the level at the start; 359 samples and T0's
+    assert trend.points == everything.points and len(trend.points) > 200
+
+
 def test_a_sparse_history_is_read_sample_by_sample(
     aws: ClientFactory, tracker: SizeTracker, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Hourly samples (24 a day, fewer than the dense mark): every page read, every sample a chart point."""
+    """Hourly samples (one an interval): every page read, every sample a chart point."""
     monkeypatch.setattr("actions.aws.size_store.QUERY_PAGE", 10)
     s3 = aws.client("s3")
     s3.create_bucket(Bucket="hourly")
@@ -197,7 +227,14 @@ def test_a_sparse_history_is_read_sample_by_sample(
                            tracker.tracked_bucket("hourly"))
 
     counter = QueryCounter(tracker.dynamodb)
-    trend = StorageTrends(tracker=tracker, s3=s3, page=10, dense_per_day=96).trend("hourly", start, T0)
+    trend = StorageTrends(tracker=tracker, s3=s3, page=10).trend("hourly", start, T0)
     assert (counter.calls, counter.items) == (1 + 8, 1 + 71 + 1)  # the level at the start; 71 samples and T0's
     assert trend.points == everything.points and len(trend.points) == 73
     assert (trend.grew_most, trend.shrank_most) == (everything.grew_most, everything.shrank_most)
+
+
+@pytest.mark.parametrize(("days", "interval"), [(1, 3600), (7, 3600), (30, 3 * 3600), (90, 12 * 3600), (365, DAY)])
+def test_the_interval_read_is_the_shortest_that_divides_a_day_and_holds_a_chart_slot(days: int, interval: int) -> None:
+    """A day at most, even when a slot is longer (a year's chart): each day's last sample is read."""
+    slot = chart_slot(T0 - days * DAY, T0)
+    assert min(slot, DAY) <= interval_for(slot) == interval and DAY % interval == 0
