@@ -4,7 +4,9 @@ account on a guess.
 - ``EntityTidier`` drops an entity that is only a filler word ("the" of "the last 3 days", "for" of "for stock
   alerts"), joins two pieces of one multi-word value the extractor split ("Kindle" + "Paperwhite"), and adds what
   has one unmistakable shape when the extractor missed it - an EC2 instance type ("t3.small"), a percentage
-  threshold ("80%"), a metric EC2 publishes ("cpu", "memory", "network in") - before synonyms are mapped.
+  threshold ("80%"), a metric EC2 publishes ("cpu", "memory", "network in") - before synonyms are mapped; and for
+  a request about a bucket with no bucket found, the word the actions would take for one ("rules of tidepool-logs")
+  or the only word shaped like a bucket name.
 - ``ChangeGuard`` turns a request the model is unsure about into ``nlu_fallback`` when its intent would change the
   account: a mutating intent needs more confidence than an answer does, so chatter that merely sounds like a change
   ("restart the ECS service", "sudo rm -rf /") gets "here is what I can do", never a proposal.
@@ -20,6 +22,9 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from actions.aws.s3_names import is_valid_bucket_name
+from actions.core.parsing import FILE_LIKE, guess_bucket
 
 # Intents whose skill changes something in the account (the same set the evaluation counts out-of-scope against).
 MUTATING: frozenset[str] = frozenset({
@@ -77,9 +82,44 @@ def add_shapes(text: str, entities: list[dict[str, Any]]) -> list[dict[str, Any]
     return entities + added
 
 
-def tidy_entities(text: str, entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """``entities`` of ``text`` without fillers, with split multi-word values joined (one pass, in text order), and
-    closed-vocabulary entities the extractor missed."""
+# Intents whose request is about one bucket: when the extractor found none, a word shaped like a bucket name is it.
+BUCKET_INTENTS: frozenset[str] = frozenset({
+    "create_bucket", "delete_bucket", "list_objects", "upload_file", "download_file", "delete_object",
+    "bucket_usage", "sync_folder", "cost_optimization", "apply_lifecycle", "show_lifecycle", "storage_trend",
+    "track_bucket",
+})
+_WORD = re.compile(r"[^\s\"'`()\[\]<>,;:!?]+")
+
+
+def _bucket_shaped(word: str) -> bool:
+    # A name people give buckets: S3's rules, a letter, and a hyphen, dot or digit ("tidepool-logs"), but no file
+    # ("a.csv"), folder ("raw/"), instance type ("t3.small") or number ("2023").
+    return (is_valid_bucket_name(word) and any(c.isalpha() for c in word) and any(c in word for c in "-.0123456789")
+            and not FILE_LIKE.fullmatch(word) and not SHAPES[0][1].fullmatch(word))
+
+
+def add_missing_bucket(text: str, intent: str | None, entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``entities`` plus the bucket of a bucket request the extractor missed: the word the actions would take for
+    it (after "in"/"of"/"bucket", or last), else the only bucket-shaped word outside the other entities."""
+    if intent not in BUCKET_INTENTS or "s3://" in text.lower() or any(e["entity"] == "bucket" for e in entities):
+        return entities
+    free = [m for m in _WORD.finditer(text)
+            if not any(m.start() < e.get("end", 0) and e.get("start", 0) < m.end() for e in entities)]
+    words = [m for m in free if _bucket_shaped(m.group().rstrip("."))]
+    guess = guess_bucket(text)
+    chosen = next((m for m in words if m.group().rstrip(".") == guess), None)
+    if chosen is None and len(words) == 1:
+        chosen = words[0]
+    if chosen is None:
+        return entities
+    value = chosen.group().rstrip(".")
+    return [*entities, {"entity": "bucket", "start": chosen.start(), "end": chosen.start() + len(value),
+                        "value": value, "confidence_entity": 1.0, "extractor": "EntityTidier"}]
+
+
+def tidy_entities(text: str, entities: list[dict[str, Any]], intent: str | None = None) -> list[dict[str, Any]]:
+    """``entities`` of ``text`` without fillers, with split multi-word values joined (one pass, in text order),
+    closed-vocabulary entities the extractor missed, and the bucket of a bucket request it missed."""
     kept = [e for e in entities if _bare(str(e.get("value", ""))) not in FILLERS]
     kept.sort(key=lambda e: (e.get("start", 0), e.get("end", 0)))
     joined: list[dict[str, Any]] = []
@@ -96,7 +136,8 @@ def tidy_entities(text: str, entities: list[dict[str, Any]]) -> list[dict[str, A
             joined[-1] = merged
         else:
             joined.append(entity)
-    return sorted(add_shapes(text, joined), key=lambda e: (e.get("start", 0), e.get("end", 0)))
+    completed = add_missing_bucket(text, intent, add_shapes(text, joined))
+    return sorted(completed, key=lambda e: (e.get("start", 0), e.get("end", 0)))
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
@@ -111,7 +152,8 @@ class EntityTidier(GraphComponent):
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             entities = message.get("entities") or []
-            message.set("entities", tidy_entities(message.get("text") or "", entities), add_to_output=True)
+            intent = (message.get("intent") or {}).get("name")
+            message.set("entities", tidy_entities(message.get("text") or "", entities, intent), add_to_output=True)
         return messages
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:

@@ -57,7 +57,7 @@ _STRIP = "\"'`()[]{}<>,;:!?"
 _FILLERS = frozenset({"the", "my", "our", "your", "a", "an", "s3", "aws", "bucket", "called", "named"})
 _PREPOSITIONS = frozenset({"to", "into", "in", "from", "of", "for", "on", "onto", "inside", "at", "with"})
 _FILE_WORDS = frozenset({"file", "object", "key"})
-_FILE_LIKE = re.compile(r"[\w][\w./-]*\.[A-Za-z0-9]{1,5}")
+FILE_LIKE = re.compile(r"[\w][\w./-]*\.[A-Za-z0-9]{1,5}")
 
 
 def _tokens(text: str) -> list[str]:
@@ -70,7 +70,7 @@ def _name_like(word: str, *, named_bucket: bool = False) -> bool:
     # A bare word after "to"/"in" is only taken for a bucket if it looks like one: "to team-reports", not "to me";
     # and not if it looks like a file, unless the word "bucket" is right beside it.
     looks = is_valid_bucket_name(word) and any(c in word for c in "-.0123456789")
-    return looks and (named_bucket or not _FILE_LIKE.fullmatch(word))
+    return looks and (named_bucket or not FILE_LIKE.fullmatch(word))
 
 
 def _next_word(tokens: list[str], start: int) -> str | None:
@@ -112,7 +112,7 @@ def guess_file(text: str) -> str | None:
         return url.key
     tokens = [word for word in _tokens(text) if not word.lower().startswith("s3://")]
     for word in tokens:
-        if _FILE_LIKE.fullmatch(word):
+        if FILE_LIKE.fullmatch(word):
             return word
     for i, word in enumerate(tokens[:-1]):
         after = tokens[i + 1]
@@ -197,7 +197,7 @@ def bucket_choice(text: str, entity: str | None) -> BucketChoice:
     if candidate and "/" not in candidate and is_valid_bucket_name(candidate):
         # "upload big-1.bin to team-reports": a file's name the extractor took for the bucket yields to a word
         # that looks like one ("to team-reports"), unless the word "bucket" is right beside it.
-        if guess and guess != candidate and _FILE_LIKE.fullmatch(candidate) and not _beside_bucket(text, candidate):
+        if guess and guess != candidate and FILE_LIKE.fullmatch(candidate) and not _beside_bucket(text, candidate):
             return BucketChoice(guess)
         return BucketChoice(candidate)
     if guess and guess != candidate:
@@ -232,7 +232,7 @@ def _plain_words(text: str, rejected: str) -> tuple[str, ...]:
     skip = _FILLERS | _PREPOSITIONS | _REFERENCES | _FILE_WORDS | set(rejected.split())
     words = [
         w for w in _tokens(text)
-        if w.lower() not in skip and is_valid_bucket_name(w) and not _FILE_LIKE.fullmatch(w) and w not in rejected
+        if w.lower() not in skip and is_valid_bucket_name(w) and not FILE_LIKE.fullmatch(w) and w not in rejected
     ]
     return tuple(dict.fromkeys(reversed(words)))
 

@@ -87,3 +87,29 @@ def test_a_shape_inside_a_name_or_one_already_found_is_left_alone() -> None:
     found = [span(text, "cpu-logs", "bucket"), span(text, "memory", "metric")]
     assert tidy_entities(text, found) == found  # DIET's metric stays the only one
     assert tidy_entities("tell me a joke", []) == []
+
+
+def test_a_bucket_request_gets_the_bucket_shaped_word_the_extractor_missed() -> None:
+    text = "what lifecycle rules does tidepool-logs have?"
+    tidy = tidy_entities(text, [], "show_lifecycle")
+    assert [(e["entity"], e["value"], text[e["start"]:e["end"]]) for e in tidy] == [
+        ("bucket", "tidepool-logs", "tidepool-logs")]
+    text = "keep an eye on how big juniper-ml-models gets over time pls"
+    assert [e["value"] for e in tidy_entities(text, [], "track_bucket")] == ["juniper-ml-models"]
+
+
+def test_the_word_after_in_wins_over_other_bucket_shaped_words() -> None:
+    text = "move stuff older than 90 days in fernwood-backups to glacier-2 tier"
+    assert [e["value"] for e in tidy_entities(text, [], "apply_lifecycle")] == ["fernwood-backups"]
+
+
+def test_no_bucket_is_added_when_one_was_found_the_request_is_not_about_a_bucket_or_it_is_ambiguous() -> None:
+    text = "are web-2 and api-3 big?"
+    assert tidy_entities(text, [], "server_status") == []
+    assert tidy_entities(text, [], "bucket_usage") == []  # two candidates, no preposition before either
+    text = "upload q3.pdf and t3.small notes to raw/"
+    # a file, an instance type and a folder are no buckets
+    assert [e["entity"] for e in tidy_entities(text, [], "upload_file")] == ["instance_type"]
+    text = "delete logs-2023 from media-prod"
+    found = [span(text, "media-prod", "bucket")]
+    assert tidy_entities(text, found, "delete_object") == found
