@@ -1,6 +1,7 @@
 """The inventory loader: an S3 ObjectCreated event names a ``store,item,count`` file; its rows are streamed from S3
-into the inventory table a chunk at a time, items that ran out (or came back) are published as they are written,
-and the file's bad rows are summarised to the alerts topic and the audit log.
+into the inventory table a store's transaction at a time (``InventoryStore.write``: read, then written under the
+store's guard), items that ran out (or came back) are published as they are written, the file's bad rows are
+summarised to the alerts topic and the audit log, and the file is marked loaded - its redelivery is one read.
 
 Entry points: ``handle(records)`` over S3 event records (Lambda's S3 trigger), ``lambda_handler`` (S3 or SQS
 trigger) and ``handle_message(body)`` for one SQS message body (the consumer loop), which raises ``DeadLetter`` for
@@ -11,8 +12,9 @@ from __future__ import annotations
 
 import logging
 import os
+import random
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -21,11 +23,21 @@ from urllib.parse import unquote_plus
 
 from botocore.exceptions import ClientError
 
-from actions.aws.errors import BOTO_ERRORS, CloudButlerError, from_boto, s3_error
+from actions.aws.errors import BOTO_ERRORS, AwsCallFailed, CloudButlerError, from_boto, s3_error
 from actions.aws.inventory.alerts import StockAlerts
 from actions.aws.inventory.csv_rows import BadRow, StockCsv, StockRow
 from actions.aws.inventory.errors import DeadLetter
-from actions.aws.inventory.store import CHUNK, InventoryStore, Key, Pending, RowConflict, Source, Transition, name_key
+from actions.aws.inventory.store import (
+    MAX_TRANSACTION,
+    FileMark,
+    InventoryStore,
+    Key,
+    Pending,
+    RowConflict,
+    Source,
+    Transition,
+    name_key,
+)
 from actions.aws.size_events import event_of
 from actions.aws.size_tables import DEFAULT_PREFIX
 
@@ -33,9 +45,10 @@ log = logging.getLogger(__name__)
 
 SEQUENCER_WIDTH = 32
 ROW_WIDTH = 8  # row numbers in the order key: files of up to 99,999,999 rows
-BLIND_ATTEMPTS = 2  # unread transactions of a chunk before what is left is written carefully
-HOLD_SECONDS = 1.0  # the longest a row at 0 (or a restock) waits to be written with others
-FEW = 4  # rows written one by one (an UpdateItem returning the old item) rather than read first
+STORE_ROWS = MAX_TRANSACTION - 1  # a store's rows written together: a transaction with the store's guard
+HELD_ROWS = 2000  # rows held across stores at most before all are written
+CONFLICT_ATTEMPTS = 30  # tries of one transaction that other loads of the same stores keep beating
+CONFLICT_BACKOFF = 0.02  # seconds: the most the n-th retry waits is n times this (random, so racers part)
 KEPT_TRANSITIONS = 100  # transitions a result lists (all are published and counted)
 # Records a file's bad rows (parameters, detail) in the audit log; the process that runs the loader builds it
 # (``AuditLog.recorder``), so this layer needs nothing of the audit log's own.
@@ -72,24 +85,52 @@ class FileResult:
     out: list[Transition] = field(default_factory=list)  # the first KEPT_TRANSITIONS
     alerts_failed: int = 0  # transitions written but not published (SNS failed)
     skipped: str = ""  # why the file was not read: "superseded" (overwritten since) or "gone"
+    loaded_before: bool = False  # loaded to the end before: not read again (``unchanged`` and ``bad_rows`` as then)
 
 
-@dataclass
-class _FileState:
-    out: dict[str, set[str]] = field(default_factory=dict)  # store key -> item keys at 0 when first looked at
-    read_first: bool = False  # the last chunk was mostly unchanged rows
-    held: dict[Key, Pending] = field(default_factory=dict)  # rows whose old count matters, not written yet
-    held_since: float = 0.0
+class _Held:
+    """Rows not written yet, by store (a later row of an item replaces the earlier one): a store's rows go out
+    together once they fill a transaction beside its guard; when too many are held across stores (a file of many
+    small stores), all go out packed into as few transactions as their rows and guards fit."""
 
-    def buffer(self, row: Pending, now: float) -> None:
-        if not self.held:
-            self.held_since = now
-        self.held.pop(row.key, None)  # the file's later row of the item wins
-        self.held[row.key] = row
+    def __init__(self) -> None:
+        self.by_store: dict[str, dict[Key, Pending]] = {}
+        self.size = 0
 
-    def release(self) -> list[Pending]:
-        rows, self.held = list(self.held.values()), {}
-        return rows
+    def add(self, row: Pending) -> list[Pending] | None:
+        """Hold a row; a store's rows once they fill a transaction."""
+        rows = self.by_store.setdefault(row.key[0], {})
+        self.size -= len(rows)
+        rows.pop(row.key, None)
+        rows[row.key] = row
+        if len(rows) < STORE_ROWS:
+            self.size += len(rows)
+            return None
+        del self.by_store[row.key[0]]
+        return list(rows.values())
+
+    def full(self) -> bool:
+        return self.size >= HELD_ROWS
+
+    def packed(self) -> Iterator[list[Pending]]:
+        """Every held row, in transactions of rows and one guard per store at most MAX_TRANSACTION items."""
+        batch: list[Pending] = []
+        stores = 0
+        for held in self.by_store.values():
+            rows = list(held.values())
+            while rows:
+                room = MAX_TRANSACTION - len(batch) - stores - 1
+                if room <= 0:
+                    yield batch
+                    batch, stores = [], 0
+                    continue
+                batch += rows[:room]
+                del rows[:room]
+                stores += 1
+        if batch:
+            yield batch
+        self.by_store.clear()
+        self.size = 0
 
 
 @dataclass
@@ -113,6 +154,13 @@ class InventoryLoader:
         or S3 failed: deliver again - what was written stays, and is unchanged the next time)."""
         result = FileResult(bucket=obj.bucket, key=obj.key)
         source = obj.source()
+        try:
+            mark = self.store.loaded(source)
+        except BOTO_ERRORS as exc:
+            raise from_boto(exc, table=self.store.table) from exc
+        if mark is not None:  # a redelivered event: every row is stored and the bad rows are reported
+            result.unchanged, result.bad_rows, result.loaded_before = mark.rows, mark.bad_rows, True
+            return result
         params: dict[str, Any] = {"Bucket": obj.bucket, "Key": obj.key}
         if obj.version:
             params["VersionId"] = obj.version
@@ -131,93 +179,29 @@ class InventoryLoader:
             raise s3_error(exc, bucket=obj.bucket, key=obj.key) from exc
         except BOTO_ERRORS as exc:
             raise s3_error(exc, bucket=obj.bucket, key=obj.key) from exc
+        writer = _FileWriter(self, source, result)
         try:
             rows = StockCsv(body.read)
-            state = _FileState()
-            chunk: dict[Key, Pending] = {}
+            held = _Held()
             for row in rows:
-                pending = _pending(row, source.order)
-                chunk.pop(pending.key, None)  # a later row of the same item wins
-                chunk[pending.key] = pending
-                if len(chunk) == CHUNK:
-                    self._write(list(chunk.values()), source, result, state)
-                    chunk = {}
-            if chunk:
-                self._write(list(chunk.values()), source, result, state)
-            self._flush(source, result, state)
+                full = held.add(_pending(row, source.order))
+                if full:
+                    writer.write(full)
+                elif held.full():
+                    for batch in held.packed():
+                        writer.write(batch)
+            for batch in held.packed():
+                writer.write(batch)
         finally:
             body.close()
         result.bad_rows, result.bad = rows.bad_total, rows.bad
         if rows.bad_total:
             self._report_bad_rows(source, rows, result)
+        try:
+            self.store.mark_loaded(source, FileMark(rows=result.loaded + result.unchanged, bad_rows=rows.bad_total))
+        except BOTO_ERRORS as exc:
+            raise from_boto(exc, table=self.store.table) from exc
         return result
-
-    def _write(self, chunk: list[Pending], source: Source, result: FileResult, state: _FileState) -> None:
-        now = int(self.clock())
-        before = result.unchanged
-        try:
-            careful: list[Pending] = []
-            blind: list[Pending] = []
-            if state.read_first:
-                careful = chunk
-            else:
-                for row in chunk:
-                    if row.count == 0 or row.key[1] in self._out(row.key[0], state):
-                        state.buffer(row, self.clock())
-                    else:
-                        blind.append(row)
-            for _ in range(BLIND_ATTEMPTS):
-                if not blind:
-                    break
-                failed, retry = self.store.write_blind(blind, source, now)
-                result.loaded += len(blind) - len(failed) - len(retry)
-                careful += failed
-                blind = retry
-            transitions = self._write_careful(careful + blind, source, now, result)
-            # Rows whose old count matters are few: written together (every write is conditional on its order,
-            # so they may land after later rows of the file), at the latest a second after the first came.
-            if len(state.held) >= CHUNK or (state.held and self.clock() - state.held_since >= HOLD_SECONDS):
-                transitions += self._write_careful(state.release(), source, now, result)
-        except BOTO_ERRORS as exc:
-            raise from_boto(exc, table=self.store.table) from exc
-        # A file seen before (or older than what is stored) fails its unread writes: read first while it does.
-        state.read_first = (result.unchanged - before) * 2 > len(chunk)
-        if transitions:
-            self._publish(transitions, result)
-
-    def _flush(self, source: Source, result: FileResult, state: _FileState) -> None:
-        try:
-            transitions = self._write_careful(state.release(), source, int(self.clock()), result)
-        except BOTO_ERRORS as exc:
-            raise from_boto(exc, table=self.store.table) from exc
-        if transitions:
-            self._publish(transitions, result)
-
-    def _out(self, store_key: str, state: _FileState) -> set[str]:
-        if store_key not in state.out:
-            state.out[store_key] = self.store.out_keys(store_key)
-        return state.out[store_key]
-
-    def _write_careful(self, rows: list[Pending], source: Source, now: int, result: FileResult) -> list[Transition]:
-        """Rows whose old count matters, or whose unread write failed: one by one if few, else read first."""
-        transitions: list[Transition] = []
-        if len(rows) > FEW:
-            read = self.store.read([row.key for row in rows])
-            newer = [row for row in rows if row.key not in read or read[row.key]["order"]["S"] < row.order]
-            result.unchanged += len(rows) - len(newer)
-            try:
-                transitions = self.store.write_chunk(newer, read, source, now)
-                result.loaded += len(newer)
-                return transitions
-            except RowConflict:  # another load wrote one of these rows since the read: row by row
-                rows = newer
-        for row in rows:
-            written, found = self.store.write_row(row, source, now)
-            result.loaded += written
-            result.unchanged += not written
-            if found:
-                transitions.append(found)
-        return transitions
 
     def _publish(self, transitions: list[Transition], result: FileResult) -> None:
         result.transitions += len(transitions)
@@ -271,6 +255,49 @@ class InventoryLoader:
             else:
                 result.files.append(self.load(obj))
         return result
+
+
+class _FileWriter:
+    """One load's writes: rows read and written a transaction at a time under their stores' guards (the versions
+    this load last saw kept, so a guard is read only when first met or after another load moved it), transitions
+    published once written."""
+
+    def __init__(self, loader: InventoryLoader, source: Source, result: FileResult) -> None:
+        self.loader = loader
+        self.store = loader.store
+        self.source = source
+        self.result = result
+        self.guards: dict[str, int] = {}
+
+    def write(self, rows: list[Pending]) -> None:
+        for attempt in range(CONFLICT_ATTEMPTS):
+            try:
+                transitions = self._try(rows)
+            except RowConflict:  # another load wrote rows of these stores meanwhile: read them again
+                for row in rows:
+                    self.guards.pop(row.key[0], None)
+                time.sleep(random.uniform(0, CONFLICT_BACKOFF * (attempt + 1)))
+                continue
+            except BOTO_ERRORS as exc:
+                raise from_boto(exc, table=self.store.table) from exc
+            if transitions:
+                self.loader._publish(transitions, self.result)
+            return
+        raise AwsCallFailed("TransactionConflict", table=self.store.table)
+
+    def _try(self, rows: list[Pending]) -> list[Transition]:
+        unknown = {row.key[0] for row in rows} - self.guards.keys()
+        if unknown:
+            self.guards.update(self.store.guards(unknown))  # before the rows: a write after this moves them
+        read = self.store.read([row.key for row in rows])
+        newer = [row for row in rows if row.key not in read or read[row.key]["order"]["S"] < row.order]
+        transitions: list[Transition] = []
+        if newer:
+            transitions, moved = self.store.write(newer, read, self.guards, self.source, int(self.loader.clock()))
+            self.guards.update(moved)
+        self.result.loaded += len(newer)
+        self.result.unchanged += len(rows) - len(newer)
+        return transitions
 
 
 def _pending(row: StockRow, order: str) -> Pending:

@@ -1,34 +1,39 @@
 """The inventory table (one item per store and item: count, when and from which file) and its writes.
 
 Every row carries the ordering key of the file line that wrote it (``order``: the file's event time and sequencer,
-then the row number) and a write lands only if it is newer, so a file processed twice changes nothing and an older
-file arriving late loses. Only a change to or from 0 needs the old count, and most rows are neither: a row above 0
-is written unread, in one TransactWriteItems a chunk, conditional on being newer and on the stored count not being
-0 (``write_blind``) - if that holds it is no transition. Rows at 0, rows of items the out-of-stock index lists and
-rows whose condition failed are written knowing the old value: a few as UpdateItems conditional on being newer that
-return the old item (``write_row``, ``ALL_OLD``), many as one BatchGetItem and one TransactWriteItems conditional on
-each row still holding the order that was read (``write_chunk``), row by row if another load got there first. A
-transition is seen by exactly one writer, however many load at once.
+then the row number) and only a newer row replaces it, so a file processed twice changes nothing and an older file
+arriving late loses. A change to or from 0 is an alert, so a writer must know the count it replaces - and so must
+no other writer at the same moment. Rather than a condition on every row, each store has a guard item whose version
+every write of the store's rows moves on: rows are read (one BatchGetItem) after their stores' guards, and written
+(one TransactWriteItems of up to 99 rows and their stores' guards) on the condition that no guard moved - then
+nothing else wrote those rows since the read, what was read is what they replace, and each transition is seen by
+exactly one writer however many load at once. A row whose stored order is as new or newer is not written at all.
+
+A file loaded to the end gets a mark (``mark_loaded``), so a redelivered event costs one read. Guards and marks
+live in partitions whose keys have capitals, which no store or item key (case-folded) has.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import hashlib
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from actions.aws.errors import BOTO_ERRORS, from_boto
-from actions.aws.size_store import _cancellation_reasons
 from actions.aws.size_tables import as_int, number
 
 TABLE = "inventory"
 BY_ITEM = "by-item"  # item -> its row in every store
 OUT_OF_STOCK = "out-of-stock"  # sparse: only rows at 0 carry ``out_store``
 REPORTS = "#inventory:bad-rows-reported"  # the partition of files whose bad rows were reported (no store's key)
-GATE_AT_ZERO = "~"  # sorts after every order (which starts with a year)
-CHUNK = 100  # rows read in one BatchGetItem and written in one TransactWriteItems (the limit of both)
+GUARDS = "#INVENTORY:GUARDS"  # the partition of the stores' guards
+GUARD_PREFIX = "#GUARD "  # a guard's sort key: this and the store key
+FILES = "#INVENTORY:FILES"  # the partition of the marks of files loaded to the end
+INTERNAL = frozenset({REPORTS, GUARDS, FILES})  # partitions that are no store's
+MAX_TRANSACTION = 100  # items of one TransactWriteItems, keys of one BatchGetItem
 
 Key = tuple[str, str]  # (store key, item key)
 
@@ -72,7 +77,7 @@ class Transition:
     source: Source
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Pending:
     """One row to write: its keys, display names, count and order."""
 
@@ -83,8 +88,16 @@ class Pending:
     order: str
 
 
+@dataclass(frozen=True)
+class FileMark:
+    """A file loaded to the end: its rows (written or already as new) and bad rows."""
+
+    rows: int
+    bad_rows: int
+
+
 class RowConflict(Exception):
-    """A row changed between the chunk's read and its transaction: write the chunk row by row."""
+    """Another load wrote rows of these stores since they were read (a guard moved): read them again."""
 
 
 class InventoryStore:
@@ -128,47 +141,67 @@ class InventoryStore:
 
     # --- writes ---------------------------------------------------------------------------------------------
 
-    def read(self, keys: list[Key]) -> dict[Key, Mapping[str, Any]]:
-        """The stored items of up to CHUNK keys, read consistently; absent ones are left out."""
-        request: dict[str, Any] = {self.table: {
-            "Keys": [{"store": {"S": store}, "item": {"S": item}} for store, item in keys], "ConsistentRead": True,
-            "ProjectionExpression": "#s, #i, #c, #o, out_since", "ExpressionAttributeNames": _NAMES}}
-        found: dict[Key, Mapping[str, Any]] = {}
-        while request:
-            response = self.dynamodb.batch_get_item(RequestItems=request)
-            for item in response.get("Responses", {}).get(self.table, []):
-                found[(item["store"]["S"], item["item"]["S"])] = item
-            request = response.get("UnprocessedKeys") or {}
+    def guards(self, store_keys: Iterable[str]) -> dict[str, int]:
+        """The version of each store's guard, read consistently (0: the store's rows were never written)."""
+        found = {key: 0 for key in store_keys}
+        keys = [{"store": {"S": GUARDS}, "item": {"S": _guard_key(key)}} for key in found]
+        for start in range(0, len(keys), MAX_TRANSACTION):
+            for item in self._batch_get(keys[start:start + MAX_TRANSACTION], "#s, #i, #v", {
+                    "#s": "store", "#i": "item", "#v": "version"}):
+                found[item["item"]["S"][len(GUARD_PREFIX):]] = as_int(item, "version")
         return found
 
-    def write_chunk(self, rows: list[Pending], read: Mapping[Key, Mapping[str, Any]], source: Source, now: int
-                    ) -> list[Transition]:
-        """Write rows newer than what was read, in one transaction conditional on each stored row being as read.
-        Raises RowConflict if one is not (nothing is written then)."""
-        puts: list[dict[str, Any]] = []
+    def read(self, keys: list[Key]) -> dict[Key, Mapping[str, Any]]:
+        """The stored items of up to MAX_TRANSACTION keys, read consistently; absent ones are left out."""
+        found: dict[Key, Mapping[str, Any]] = {}
+        for item in self._batch_get([{"store": {"S": store}, "item": {"S": item}} for store, item in keys],
+                                    "#s, #i, #c, #o, out_since", _NAMES):
+            found[(item["store"]["S"], item["item"]["S"])] = item
+        return found
+
+    def _batch_get(self, keys: list[dict[str, Any]], projection: str, names: dict[str, str]
+                   ) -> Iterator[Mapping[str, Any]]:
+        request: dict[str, Any] = {self.table: {"Keys": keys, "ConsistentRead": True,
+                                                "ProjectionExpression": projection, "ExpressionAttributeNames": names}}
+        while request:
+            response = self.dynamodb.batch_get_item(RequestItems=request)
+            yield from response.get("Responses", {}).get(self.table, [])
+            request = response.get("UnprocessedKeys") or {}
+
+    def write(self, rows: list[Pending], read: Mapping[Key, Mapping[str, Any]], guards: Mapping[str, int],
+              source: Source, now: int) -> tuple[list[Transition], dict[str, int]]:
+        """Write rows newer than what was read (read after ``guards``), moving the guard of each of their stores
+        on, in one transaction conditional on those guards only: if none moved, no other load wrote these rows
+        since they were read, so what was read is what they replace. Returns the transitions and the guards' new
+        versions; raises RowConflict (nothing written) if a guard moved."""
+        stores = sorted({row.key[0] for row in rows})
+        if len(rows) + len(stores) > MAX_TRANSACTION:
+            raise ValueError(f"{len(rows)} rows of {len(stores)} stores are more than one transaction takes")
+        writes: list[dict[str, Any]] = []
         transitions: list[Transition] = []
         for row in rows:
             old = read.get(row.key)
-            item = self._item(row, source, now, old)
-            put: dict[str, Any] = {"TableName": self.table, "Item": item, "ExpressionAttributeNames": {"#o": "order"}}
-            if old is None:
-                put["ConditionExpression"] = "attribute_not_exists(#o)"
-            else:
-                put["ConditionExpression"] = "#o = :o"
-                put["ExpressionAttributeValues"] = {":o": old["order"]}
-            puts.append({"Put": put})
+            writes.append({"Put": {"TableName": self.table, "Item": self._item(row, source, now, old)}})
             found = transition(row, old, source)
             if found:
                 transitions.append(found)
-        if not puts:
-            return []
+        moved = {key: guards[key] + 1 for key in stores}
+        for key in stores:
+            guard: dict[str, Any] = {"TableName": self.table, "ExpressionAttributeNames": {"#v": "version"},
+                                     "Item": {"store": {"S": GUARDS}, "item": {"S": _guard_key(key)},
+                                              "version": number(moved[key])}}
+            if guards[key]:
+                guard.update(ConditionExpression="#v = :v", ExpressionAttributeValues={":v": number(guards[key])})
+            else:
+                guard["ConditionExpression"] = "attribute_not_exists(#v)"
+            writes.append({"Put": guard})
         try:
-            self.dynamodb.transact_write_items(TransactItems=puts)
+            self.dynamodb.transact_write_items(TransactItems=writes)
         except ClientError as exc:
-            if _code(exc) in ("TransactionCanceledException", "TransactionConflictException"):
-                raise RowConflict(self.table) from exc
+            if _lost_race(exc):
+                raise RowConflict(", ".join(stores)) from exc
             raise
-        return transitions
+        return transitions, moved
 
     def _item(self, row: Pending, source: Source, now: int, old: Mapping[str, Any] | None) -> dict[str, Any]:
         item = {
@@ -177,7 +210,7 @@ class InventoryStore:
             "count": number(row.count), "order": {"S": row.order}, "updated_at": number(now),
             "source_bucket": {"S": source.bucket}, "source_key": {"S": source.key},
             "source_version": {"S": source.version}, "source_etag": {"S": source.etag},
-            "event_time": {"S": source.event_time}, "gate": {"S": GATE_AT_ZERO if row.count == 0 else row.order},
+            "event_time": {"S": source.event_time},
         }
         if row.count == 0:
             still_out = old is not None and as_int(old, "count", -1) == 0 and "out_since" in old
@@ -185,70 +218,18 @@ class InventoryStore:
             item["out_store"] = {"S": row.key[0]}
         return item
 
-    def write_blind(self, rows: list[Pending], source: Source, now: int) -> tuple[list[Pending], list[Pending]]:
-        """Write rows unread, in one transaction conditional on each being newer than the stored row and the stored
-        count not being 0 - so a write that lands can be no transition (rows at 0 are never written this way).
-        Returns ([], []) when written, else (rows whose condition failed: read them and write them carefully,
-        rows that were fine but went down with the transaction: try them again)."""
-        puts = [{"Put": {"TableName": self.table, "Item": self._item(row, source, now, None),
-                         # ``gate`` is the order, or GATE_AT_ZERO (above every order) while the count is 0; on an
-                         # absent item the comparison is false, so NOT makes it true (were it not, new items would
-                         # only take the careful path). One short expression: the sandbox's DynamoDB parses it
-                         # three times an item; the two-condition form cost twice as much.
-                         "ConditionExpression": "NOT #g >= :o", "ExpressionAttributeNames": {"#g": "gate"},
-                         "ExpressionAttributeValues": {":o": {"S": row.order}}}}
-                for row in rows]
-        if not puts:
-            return [], []
-        if any(row.count == 0 for row in rows):
-            raise ValueError("a row at 0 is a transition or not: write it with write_row or write_chunk")
-        try:
-            self.dynamodb.transact_write_items(TransactItems=puts)
-        except ClientError as exc:
-            if _code(exc) == "TransactionConflictException":
-                return [], rows
-            reasons = _cancellation_reasons(exc)
-            if len(reasons) != len(rows):
-                return [], rows
-            failed = [row for row, code in zip(rows, reasons, strict=True) if code == "ConditionalCheckFailed"]
-            return failed, [row for row, code in zip(rows, reasons, strict=True) if code != "ConditionalCheckFailed"]
-        return [], []
+    def loaded(self, source: Source) -> FileMark | None:
+        """What the file's one complete load stored, if it was loaded to the end before (``mark_loaded``)."""
+        item = self.dynamodb.get_item(TableName=self.table, Key=mark_key(source), ConsistentRead=True).get("Item")
+        return FileMark(rows=as_int(item, "rows"), bad_rows=as_int(item, "bad_rows")) if item else None
 
-    def out_keys(self, store_key: str) -> set[str]:
-        """The item keys of a store at 0 now (as the out-of-stock index has it: possibly a moment behind)."""
-        found: set[str] = set()
-        for page in self.dynamodb.get_paginator("query").paginate(
-                TableName=self.table, IndexName=OUT_OF_STOCK, KeyConditionExpression="out_store = :s",
-                ExpressionAttributeValues={":s": {"S": store_key}}, ProjectionExpression="#i",
-                ExpressionAttributeNames={"#i": "item"}):
-            found.update(item["item"]["S"] for item in page.get("Items", []))
-        return found
-
-    def write_row(self, row: Pending, source: Source, now: int) -> tuple[bool, Transition | None]:
-        """Write one row if it is newer than the stored one; (written, the transition it made, if any)."""
-        values: dict[str, Any] = {
-            ":c": number(row.count), ":o": {"S": row.order}, ":sn": {"S": row.store}, ":in": {"S": row.item},
-            ":u": number(now), ":sb": {"S": source.bucket}, ":sk": {"S": source.key},
-            ":sv": {"S": source.version}, ":se": {"S": source.etag}, ":et": {"S": source.event_time},
-            ":g": {"S": GATE_AT_ZERO if row.count == 0 else row.order}}
-        expression = ("SET #c = :c, #o = :o, store_name = :sn, item_name = :in, updated_at = :u, source_bucket = :sb,"
-                      " source_key = :sk, source_version = :sv, source_etag = :se, event_time = :et, gate = :g")
-        if row.count == 0:
-            expression += ", out_since = if_not_exists(out_since, :at), out_store = :os"
-            values.update({":at": number(source.at), ":os": {"S": row.key[0]}})
-        else:
-            expression += " REMOVE out_since, out_store"
-        try:
-            response = self.dynamodb.update_item(
-                TableName=self.table, Key={"store": {"S": row.key[0]}, "item": {"S": row.key[1]}},
-                UpdateExpression=expression, ConditionExpression="attribute_not_exists(#o) OR #o < :o",
-                ExpressionAttributeNames={"#c": "count", "#o": "order"}, ExpressionAttributeValues=values,
-                ReturnValues="ALL_OLD")
-        except ClientError as exc:
-            if _code(exc) == "ConditionalCheckFailedException":
-                return False, None
-            raise
-        return True, transition(row, response.get("Attributes") or None, source)
+    def mark_loaded(self, source: Source, mark: FileMark) -> None:
+        """Record that every row of the file is stored (its bad rows reported): its redelivery is skipped."""
+        self.dynamodb.put_item(TableName=self.table, Item={
+            **mark_key(source), "rows": number(mark.rows), "bad_rows": number(mark.bad_rows),
+            "source_bucket": {"S": source.bucket}, "source_key": {"S": source.key},
+            "source_version": {"S": source.version}, "source_etag": {"S": source.etag},
+            "event_time": {"S": source.event_time}})
 
     def claim_report(self, source: Source) -> bool:
         """True for the first caller only: the file's bad rows are reported once, however often it is loaded."""
@@ -292,7 +273,7 @@ class InventoryStore:
         for page in self.dynamodb.get_paginator("scan").paginate(
                 TableName=self.table, ProjectionExpression="#s", ExpressionAttributeNames={"#s": "store"}):
             found.update(item["store"]["S"] for item in page.get("Items", []))
-        return sorted(found - {REPORTS})
+        return sorted(found - INTERNAL)
 
     def store_names(self) -> dict[str, str]:
         """Every store: its key -> its name as last written (a scan of two attributes, like ``stores``)."""
@@ -301,12 +282,11 @@ class InventoryStore:
                 TableName=self.table, ProjectionExpression="#s, store_name", ExpressionAttributeNames={"#s": "store"}):
             for item in page.get("Items", []):
                 found[item["store"]["S"]] = item.get("store_name", item["store"])["S"]
-        found.pop(REPORTS, None)
-        return dict(sorted(found.items()))
+        return dict(sorted((key, name) for key, name in found.items() if key not in INTERNAL))
 
     def store_name(self, store_key: str) -> str | None:
         """The store's name as last written; None if the store has no rows (one key read)."""
-        if store_key == REPORTS:
+        if store_key in INTERNAL:
             return None
         response = self.dynamodb.query(TableName=self.table, KeyConditionExpression="#s = :s", Limit=1,
                                        ExpressionAttributeNames={"#s": "store"}, ProjectionExpression="#s, store_name",
@@ -333,6 +313,17 @@ class InventoryStore:
 _NAMES = {"#s": "store", "#i": "item", "#c": "count", "#o": "order"}
 
 
+def _guard_key(store_key: str) -> str:
+    return GUARD_PREFIX + store_key
+
+
+def mark_key(source: Source) -> dict[str, Any]:
+    """A file's mark: its object and its place among files (event time, sequencer, ETag), hashed to a key short
+    enough for any object key."""
+    ident = "\n".join((source.bucket, source.key, source.version, source.order))
+    return {"store": {"S": FILES}, "item": {"S": "#FILE " + hashlib.sha256(ident.encode("utf-8")).hexdigest()}}
+
+
 def transition(row: Pending, old: Mapping[str, Any] | None, source: Source) -> Transition | None:
     """What writing ``row`` over ``old`` means: running out (from a positive count, or a first listing at 0) or
     a restock (from 0); None otherwise."""
@@ -354,6 +345,16 @@ def stock_of(item: Mapping[str, Any]) -> Stock:
         count=as_int(item, "count"), updated_at=as_int(item, "updated_at"),
         out_since=as_int(item, "out_since") if "out_since" in item else None,
         source_key=item.get("source_key", {}).get("S", ""), order=item.get("order", {}).get("S", ""))
+
+
+def _lost_race(exc: ClientError) -> bool:
+    """A transaction cancelled because a guard moved or another transaction held an item - not for a fault of
+    its own (a malformed item), which trying again would not mend."""
+    if _code(exc) == "TransactionConflictException":
+        return True
+    reasons = {str(reason.get("Code")) for reason in exc.response.get("CancellationReasons", [])}
+    return _code(exc) == "TransactionCanceledException" and bool(reasons & {"ConditionalCheckFailed",
+                                                                            "TransactionConflict"})
 
 
 def _code(exc: ClientError) -> str:
