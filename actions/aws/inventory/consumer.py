@@ -94,7 +94,7 @@ class InventoryConsumer(QueueLoop):
         for file in loaded.files:
             log.info("inventory file s3://%s/%s: %d rows loaded, %d unchanged, %d bad, %d transitions%s", file.bucket,
                      file.key, file.loaded, file.unchanged, file.bad_rows, file.transitions,
-                     f" (skipped: {file.skipped})" if file.skipped else "")
+                     f" (skipped: {file.skipped})" if file.skipped else " (loaded before)" if file.loaded_before else "")
         self._delete(message_id, handle)  # the rows are stored: a redelivery would change nothing
         result.loaded.append(loaded)
 
