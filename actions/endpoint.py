@@ -98,14 +98,15 @@ def _listener(hook: StartHook) -> Callable[[Sanic, object], Awaitable[None]]:
 
 def start_hooks() -> list[StartHook]:
     """Work the action server does once it listens (recovering changes a crash interrupted, warming the
-    forecasting up)."""
+    forecasting and the charts up)."""
     hooks: list[StartHook] = []
     try:
         from actions.recovery import on_start as recovery_on_start
         from actions.skills.capacity.outlook import on_start as forecasting_on_start
+        from actions.skills.trends.charts import on_start as charts_on_start
     except ImportError:  # recovery is optional for tools that import this module
         return hooks
-    hooks += [recovery_on_start, forecasting_on_start]
+    hooks += [recovery_on_start, forecasting_on_start, charts_on_start]
     return hooks
 
 

@@ -620,8 +620,10 @@ async def test_the_charts_warm_up_in_a_thread_at_the_action_servers_start() -> N
 
     from PIL import Image
 
+    from actions import endpoint
     from actions.skills.trends import charts
 
+    assert charts.on_start in endpoint.start_hooks()
     app = SimpleNamespace(ctx=SimpleNamespace())
     await charts.on_start(app)
     png = await app.ctx.chart_warm_up
