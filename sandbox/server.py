@@ -32,7 +32,13 @@ from sandbox.seed import (
     sandbox_clients,
     seed_demo,
 )
-from sandbox.speedups import install_fast_dynamodb_reads, install_fast_dynamodb_transactions
+from sandbox.speedups import (
+    install_dynamodb_expression_cache,
+    install_fast_dynamodb_items,
+    install_fast_dynamodb_queries,
+    install_fast_dynamodb_reads,
+    install_fast_dynamodb_transactions,
+)
 
 log = logging.getLogger(__name__)
 
@@ -147,7 +153,8 @@ class Sandbox:
         _ensure_port_free(self.host, self.aws_port)
         _ensure_port_free(self.host, self.imds_port)
         undos = [install_s3_storage_metrics(), install_fast_metric_queries(), install_fast_dynamodb_reads(),
-                 install_fast_dynamodb_transactions()]
+                 install_fast_dynamodb_transactions(), install_dynamodb_expression_cache(),
+                 install_fast_dynamodb_queries(), install_fast_dynamodb_items()]
 
         def undo_metrics_fixes() -> None:
             for undo in reversed(undos):
