@@ -29,9 +29,14 @@ DEFAULTS = {"tuning": (1, 40), "report": (2, 40)}  # seed, count
 
 
 def _clock(start_hour: float, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Hour of day (0-24) and day of week (0 = Monday) for every step."""
-    hours = (start_hour + np.arange(n) / 12.0) % (24 * 7)
-    return hours % 24, (hours // 24).astype(int) % 7
+    """Hour of day (0-24) and day of week (0 = Monday) for every step.
+
+    Counted in whole steps: on fractional hours, `hour % 1 < 1 / 12` held for one step or two depending on rounding,
+    so the idle servers' hourly cron job lasted 5 or 10 minutes from one day to the next at random - a pattern no
+    real job has, and one only yesterday's exact curve could follow.
+    """
+    steps = round(start_hour * 12) + np.arange(n)
+    return (steps % SPD) / 12.0, (steps // SPD) % 7
 
 
 def _ar1(rng: np.random.Generator, n: int, phi: float, sigma: float) -> np.ndarray:
@@ -84,7 +89,7 @@ def batch(rng: np.random.Generator, n: int, start: float) -> np.ndarray:
 
 def idle(rng: np.random.Generator, n: int, start: float) -> np.ndarray:
     hour, _ = _clock(start, n)
-    cron = ((hour % 1) < 1 / 12) * rng.uniform(0, 4)  # an hourly cron job
+    cron = (np.round(hour * 12) % 12 == 0) * rng.uniform(0, 4)  # an hourly cron job, 5 minutes on the hour
     return rng.uniform(0.3, 3) + cron + np.abs(rng.normal(0, 0.4, n)) + _spikes(rng, n, rng.uniform(0, 0.7), (5, 25))
 
 
