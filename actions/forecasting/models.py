@@ -1,8 +1,8 @@
 """The candidate models: point forecasts from a gap-free history, one function per model.
 
 statsmodels is imported inside the functions so that importing this module (and so the action server) stays cheap.
-Every model but the seasonal naive one works on a seasonal decomposition of the history (`Window`), computed once per
-training window and shared by the models that need it.
+Every model but the seasonal naive one and the median day (`profile`) works on a seasonal decomposition of the history
+(`Window`), computed once per training window and shared by the models that need it.
 """
 
 from __future__ import annotations
@@ -27,10 +27,14 @@ MAX_DAYS = 3 * DAYS_PER_WEEK
 # Shrinkage of the weekly profile toward none: weight weeks / (weeks + WEEKLY_SHRINK).
 # Tuning traces, stl_week alone / seasonal naive: shrink 0 -> 0.871, 0.5 -> 0.861, 1 -> 0.864, 2 -> 0.870 (stl 0.903).
 WEEKLY_SHRINK = 0.5
-# The ensemble: the plain mean of these forecasts. Errors of a noisy seasonal naive day, a smoothed profile, a level
-# that reverts and a weekly profile differ enough to cancel in part; with the choice's margin (selection.py) it did
-# best on the tuning traces across the weekly shrinkages tried (0.859-0.870 x seasonal naive).
-ENSEMBLE = ("seasonal_naive", "stl", "stl_arima", "stl_week")
+# Days of history behind the `profile` model's median day.
+PROFILE_DAYS = 7
+# The ensemble: the plain mean of these forecasts: a loess-smoothed daily season, the same with a weekly profile, and
+# a median day over a week. Their errors differ enough to cancel in part. Chosen / seasonal naive with the choice's
+# margin (selection.py) on two tuning sets (bench/cpu_traces.py --set tuning, seeds 1 and 11): 0.807 / 0.823, where
+# the former members (seasonal naive, stl, stl_arima, stl_week) gave 0.823 / 0.834 - seasonal naive repeats one noisy
+# day, which a median over several same-time points does not.
+ENSEMBLE = ("stl", "stl_week", "profile")
 
 
 def _stl_kwargs(period: int) -> dict[str, int | bool]:
@@ -201,6 +205,20 @@ def stl_week(w: Window, horizon: int) -> np.ndarray:
     return c.seasonal_forecast(horizon) + level + future
 
 
+def profile(w: Window, horizon: int) -> np.ndarray:
+    """The median day of the last week (each day less its own median first) + the last day's median level.
+
+    Robust both ways: a spike or an outage on one day moves neither the profile nor the level, and a level shift
+    between days does not blur the shape. Needs no decomposition, so it is also the cheapest candidate.
+    """
+    y, spd = w.y, w.spd
+    days = min(PROFILE_DAYS, len(y) // spd)
+    block = y[len(y) - days * spd :].reshape(days, spd)  # the last row is the last day; column j, time of day j
+    shape = np.median(block - np.median(block, axis=1, keepdims=True), axis=0)
+    level = float(np.median(y[-spd:] - shape))
+    return shape[np.arange(horizon) % spd] + level
+
+
 def ensemble(w: Window, horizon: int) -> np.ndarray:
     """The mean of the `ENSEMBLE` models' forecasts (selection averages the members' forecasts it already has)."""
     return np.mean([np.clip(MODELS[m].run(w, horizon), 0.0, 100.0) for m in ENSEMBLE], axis=0)
@@ -234,6 +252,7 @@ MODELS: dict[str, Spec] = {
     "stl_arima": Spec(stl_arima, 2),
     "mstl": Spec(mstl, 2 * DAYS_PER_WEEK),
     "stl_week": Spec(stl_week, 2),
+    "profile": Spec(profile, 2),
     "ensemble": Spec(ensemble, 2),
     "lstm": Spec(lstm, 7),
 }
@@ -241,7 +260,9 @@ MODELS: dict[str, Spec] = {
 # breaks the budgets. Tuning traces: the choice with it scores 0.870 x seasonal naive against 0.871 without (it won 7
 # of 120 origins). bench/forecast_eval.py --lstm: one instance with it 2.5 s median, 3.7 s max (warm), a fleet of 100
 # 201 s against 32 s, and a process's first forecast adds TensorFlow's import and tracing (~9 s).
-DEFAULT_MODELS: tuple[str, ...] = ("seasonal_naive", "stl", "stl_ets", "stl_arima", "mstl", "stl_week", "ensemble")
+DEFAULT_MODELS: tuple[str, ...] = (
+    "seasonal_naive", "stl", "stl_ets", "stl_arima", "mstl", "stl_week", "profile", "ensemble",
+)
 
 
 def min_length(model: str, steps_per_day: int) -> int:

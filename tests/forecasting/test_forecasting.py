@@ -112,7 +112,7 @@ def test_a_three_day_series_is_validated_without_weekly_models() -> None:
     rng = np.random.default_rng(8)
     y = daily_shape(3) + rng.normal(0, 2, 3 * SPD)
     choice = choose_and_forecast(y, horizon=SPD)
-    assert set(choice.scores) == {"seasonal_naive", "stl", "stl_ets", "stl_arima", "stl_week", "ensemble"}
+    assert set(choice.scores) == {"seasonal_naive", "stl", "stl_ets", "stl_arima", "stl_week", "profile", "ensemble"}
     assert choice.scores["stl_week"] == choice.scores["stl"]  # under a week and a day it is the stl forecast
     assert choice.forecast.horizon == SPD
     p = plan(3 * SPD, horizon=SPD, steps_per_day=SPD, origins=3, min_train=2 * SPD)
@@ -130,6 +130,17 @@ def test_a_day_of_history_falls_back_to_seasonal_naive_unscored() -> None:
     choice = choose_and_forecast(y, horizon=SPD)
     assert choice.model == "seasonal_naive" and choice.scores == {}
     np.testing.assert_allclose(choice.forecast.mean, y[len(y) - SPD : len(y)])
+
+
+def test_a_history_too_short_to_validate_gets_the_default_ensemble_unscored() -> None:
+    rng = np.random.default_rng(10)
+    y = daily_shape(2.2) + rng.normal(0, 2, int(2.2 * SPD))
+    choice = choose_and_forecast(y, horizon=SPD)
+    assert choice.model == "ensemble" and choice.scores == {}
+    np.testing.assert_allclose(choice.forecast.mean, forecast_model(y, "ensemble", horizon=SPD), atol=1e-9)
+    assert np.all(choice.forecast.lo95 <= choice.forecast.mean) and np.all(choice.forecast.hi95 > choice.forecast.mean)
+    # Without the ensemble among the candidates, seasonal naive as before.
+    assert choose_and_forecast(y, horizon=SPD, models=["stl"]).model == "seasonal_naive"
 
 
 def test_mase_is_relative_to_the_in_sample_daily_seasonal_naive_error() -> None:

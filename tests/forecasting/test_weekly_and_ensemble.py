@@ -85,3 +85,25 @@ def test_choice_with_the_ensemble_alone_scores_it_against_seasonal_naive() -> No
 def test_pick_keeps_the_ensemble_unless_beaten_by_the_margin(scores: dict[str, float], expected: str) -> None:
     assert MARGIN == 0.9
     assert pick(scores, list(scores)) == expected
+
+
+def test_profile_is_the_median_day_at_the_last_days_level() -> None:
+    y = 20 + 30 * np.exp(-0.5 * ((np.arange(9 * SPD) % SPD / 12 - 14) / 3) ** 2)
+    y[-SPD:] += 7.0  # a level shift on the last day
+    forecast = forecast_model(y, "profile", horizon=2 * SPD)
+    np.testing.assert_allclose(forecast, np.tile(y[-SPD:], 2), atol=1e-9)
+
+
+def test_profile_ignores_what_happened_on_one_day_only() -> None:
+    y = web(10, noise=1.0)
+    spoiled = y.copy()
+    spoiled[6 * SPD + PEAK : 6 * SPD + PEAK + 24] = 100.0  # two hours flat out on day 6
+    spoiled[4 * SPD : 4 * SPD + 36] = 0.0  # three hours down on day 4
+    # The median over the week's days at each time of day barely moves; the mean would move by 1/7 of the spike.
+    diff = forecast_model(spoiled, "profile", horizon=SPD) - forecast_model(y, "profile", horizon=SPD)
+    assert np.max(np.abs(diff)) < 3.0
+    assert np.max(np.abs(diff)) < (100.0 - 50.0) / 7
+
+
+def test_ensemble_members_include_a_median_day_and_no_single_noisy_day() -> None:
+    assert "profile" in ENSEMBLE and "seasonal_naive" not in ENSEMBLE
