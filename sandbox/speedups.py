@@ -11,7 +11,8 @@ Here only the items the transaction names are kept, and put back if it fails.
 Expressions: moto parses a ConditionExpression three times for every item of a write (the request's validation,
 the transaction's check, the put or update itself) and an UpdateExpression twice, and the size tracker and the
 inventory loader send the same few texts all day. Each text is parsed once (a condition: per text, names and the
-set of value placeholders; its values are put into the parsed tree anew on every use) and its tree reused.
+set of value placeholders; its values are put into the parsed tree anew on every use) and its tree reused. The
+validator's own copy of an update's tree is made by a copy that knows the tree's nodes, not by generic deepcopy.
 
 Queries: moto's Query of a table sorts every item of the table (all partitions) on every page, then keeps the
 partition's - a page of a bucket's size history sorted the samples of every bucket. Here it takes the partition's
@@ -163,6 +164,8 @@ def install_dynamodb_expression_cache() -> Callable[[], None]:
     """Condition and update expressions parsed once per text, not three times an item of every request; returns
     the undo. A second install is a no-op."""
     from moto.dynamodb.comparisons import ConditionExpressionParser
+    from moto.dynamodb.parsing import validators
+    from moto.dynamodb.parsing.ast_nodes import Node  # type: ignore[attr-defined]
     from moto.dynamodb.parsing.expressions import UpdateExpressionParser  # type: ignore[attr-defined]
 
     with _lock:
@@ -221,15 +224,49 @@ def install_dynamodb_expression_cache() -> Callable[[], None]:
         parse._sandbox_fast = True  # type: ignore[attr-defined]
         ConditionExpressionParser.parse = parse  # type: ignore[method-assign]
         UpdateExpressionParser.make = classmethod(make)  # type: ignore[method-assign,assignment]
+        original_deepcopy = validators.deepcopy
+        validators.deepcopy = _tree_copier(Node)
 
     def undo() -> None:
         with _lock:
             ConditionExpressionParser.parse = original_parse  # type: ignore[method-assign]
             UpdateExpressionParser.make = original_make  # type: ignore[method-assign]
+            validators.deepcopy = original_deepcopy
             _conditions.clear()
             _updates.clear()
 
     return undo
+
+
+_ATOMS = (str, int, float, bool, bytes, type(None))
+
+
+def _tree_copier(node_type: type) -> Callable[..., Any]:
+    """``copy.deepcopy`` for the validator's copy of an update expression's tree: nodes (with their parents: one
+    graph, shared parts shared, as deepcopy keeps them), lists and plain values copied directly, anything else by
+    ``copy.deepcopy`` - several times faster than deepcopy's generic protocol on every node."""
+
+    def copied(value: Any, memo: dict[int, Any] | None = None) -> Any:
+        if memo is None:
+            memo = {}
+        if isinstance(value, _ATOMS):
+            return value
+        done = memo.get(id(value))
+        if done is not None:
+            return done
+        if isinstance(value, list):
+            new_list: list[Any] = []
+            memo[id(value)] = new_list
+            new_list.extend(copied(element, memo) for element in value)
+            return new_list
+        if isinstance(value, node_type) and getattr(type(value), "__deepcopy__", None) is None:
+            new = object.__new__(type(value))
+            memo[id(value)] = new
+            new.__dict__.update({name: copied(attribute, memo) for name, attribute in value.__dict__.items()})
+            return new
+        return copy.deepcopy(value, memo)
+
+    return copied
 
 
 def _frozen_names(names: dict[str, str] | None) -> tuple[tuple[str, str], ...] | None:

@@ -445,3 +445,32 @@ def test_fast_items_hold_and_refuse_as_moto_does(aws: ClientFactory, monkeypatch
     size_checks.clear()
     assert items(dynamodb, "moto-again") == expected
     assert len(size_checks) > 200  # moto: once for every attribute of every item it builds
+
+
+def test_update_trees_are_copied_as_deepcopy_copies_them() -> None:
+    import copy
+
+    from moto.dynamodb.parsing.ast_nodes import Node  # type: ignore[attr-defined]
+    from moto.dynamodb.parsing.expressions import UpdateExpressionParser  # type: ignore[attr-defined]
+
+    from sandbox.speedups import _tree_copier
+
+    copied = _tree_copier(Node)
+    for text in ("ADD #a :a, #b :b SET #c = list_append(if_not_exists(#c, :e), :l), #d[2].x = :v - :w REMOVE #r[0]",
+                 "SET a = :a DELETE #s :s"):
+        tree = UpdateExpressionParser.make(text)
+        mine, theirs = copied(tree), copy.deepcopy(tree)
+
+        def shape(node: Any, seen: set[int]) -> Any:
+            if not isinstance(node, Node):
+                return node
+            seen.add(id(node))
+            parent = node.parent
+            return (type(node).__name__, type(parent).__name__ if parent else None,
+                    [shape(child, seen) for child in node.children or []])
+
+        seen_mine: set[int] = set()
+        seen_original: set[int] = set()
+        assert shape(mine, seen_mine) == shape(theirs, set()) == shape(tree, seen_original)
+        assert len(seen_mine) == len(seen_original) > 5 and not seen_mine & seen_original  # a copy, nothing shared
+        assert all(child.parent is mine for child in mine.children)
