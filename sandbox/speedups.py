@@ -125,7 +125,7 @@ def install_fast_dynamodb_transactions() -> Callable[[], None]:
 
 
 def _items_named(backend: Any, transact_items: list[dict[str, Any]]) -> list[tuple[str, dict[str, Any], Any]]:
-    """(table, key, a copy of the item as it is now or None) for each item the transaction names."""
+    """(table, key, the item as it is now or None) for each item the transaction names."""
     kept = []
     for entry in transact_items:
         for op_type, op in entry.items():
@@ -142,17 +142,18 @@ def _items_named(backend: Any, transact_items: list[dict[str, Any]]) -> list[tup
                 current = backend.get_item(table.name, key)
             except Exception:  # noqa: BLE001 - a malformed key: moto's own checks will refuse the transaction
                 continue
-            kept.append((table.name, key, copy.deepcopy(current.to_json()["Attributes"]) if current else None))
+            # A put or a delete replaces the stored item and leaves it as it was; only an update changes it in place.
+            kept.append((table.name, key, copy.deepcopy(current) if current and op_type == "Update" else current))
     return kept
 
 
 def _put_back(backend: Any, kept: list[tuple[str, dict[str, Any], Any]]) -> None:
-    for table_name, key, attributes in reversed(kept):
-        if attributes is None:
+    for table_name, key, item in reversed(kept):
+        if item is None:
             if backend.get_item(table_name, key) is not None:
                 backend.delete_item(table_name, key)
         else:
-            backend.put_item(table_name, attributes)
+            backend.put_item(table_name, copy.deepcopy(item.to_json()["Attributes"]))
 
 
 _CACHE_LIMIT = 4096  # distinct expressions kept; past that the cache starts again (a sandbox sees a few dozen)
