@@ -42,8 +42,7 @@ def forecast_figure(outlook: Outlook) -> Any:
     axes.axvline(outlook.forecast_start, color="#444444", linewidth=0.8, linestyle=":")
     axes.yaxis.set_major_formatter(lambda value, _pos: f"{value:g}%")
     axes.set_ylim(0, 100)
-    axes.set_xlim(past_times[0] if past_times else outlook.forecast_start, times[-1] if times else end)
-    _time_axis(axes, ticks=6)
+    _time_axis(axes, past_times[0] if past_times else outlook.forecast_start, times[-1] if times else end, ticks=6)
     axes.legend(fontsize=SMALL - 1, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=4, frameon=False,
                 handlelength=1.2, columnspacing=0.8)
     return _margins(figure, top=0.45, bottom=0.7)
