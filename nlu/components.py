@@ -24,7 +24,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from actions.aws.s3_names import is_valid_bucket_name
-from actions.core.parsing import FILE_LIKE, guess_bucket
+from actions.core.parsing import FILE_LIKE, guess_bucket, possessive_instance, refers_back
 
 # Intents whose skill changes something in the account (the same set the evaluation counts out-of-scope against).
 MUTATING: frozenset[str] = frozenset({
@@ -117,6 +117,45 @@ def add_missing_bucket(text: str, intent: str | None, entities: list[dict[str, A
                         "value": value, "confidence_entity": 1.0, "extractor": "EntityTidier"}]
 
 
+# Intents about one instance: a possessive instance-shaped name ("etl-3's cpu") or an EC2 id is it.
+INSTANCE_INTENTS: frozenset[str] = frozenset({
+    "server_status", "instance_metrics", "forecast_load", "rightsize", "instance_control", "create_alarm",
+})
+_INSTANCE_ID = re.compile(r"(?<![\w./-])i-[0-9a-f]{8,17}(?![\w./-])", re.I)
+# A number's unit belongs to the value: "over [500 MB]", "above [90 percent]", "for [10 minutes]".
+_UNIT_AFTER = {
+    "threshold": re.compile(r"\s?(?:%|percent\b|pct\b|[kmgt]i?b\b|bytes?\b)", re.I),
+    "period": re.compile(r"\s?(?:minutes?|mins?|hours?|hrs?|h|days?|d|weeks?|months?)\b", re.I),
+}
+
+
+def complete_units(text: str, entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A threshold or period the extractor took without its unit gets it."""
+    out = []
+    for entity in entities:
+        unit = _UNIT_AFTER.get(entity["entity"])
+        end = entity.get("end")
+        if unit is not None and isinstance(end, int) and str(entity.get("value", "")).strip().replace(".", "").isdigit():
+            match = unit.match(text, end)
+            if match:
+                entity = {**entity, "end": match.end(), "value": text[entity["start"]:match.end()]}
+        out.append(entity)
+    return out
+
+
+def add_missing_instance(text: str, intent: str | None, entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``entities`` plus the instance of an instance request the extractor missed, when its shape is unmistakable:
+    a possessive instance-shaped name ("what will etl-3's cpu do?") or an EC2 instance id."""
+    if intent not in INSTANCE_INTENTS or any(e["entity"] == "instance" for e in entities):
+        return entities
+    name = possessive_instance(text)
+    match = re.search(r"(?<![\w./-])" + re.escape(name), text) if name else _INSTANCE_ID.search(text)
+    if match is None or any(match.start() < e.get("end", 0) and e.get("start", 0) < match.end() for e in entities):
+        return entities
+    return [*entities, {"entity": "instance", "start": match.start(), "end": match.end(), "value": match.group(0),
+                        "confidence_entity": 1.0, "extractor": "EntityTidier"}]
+
+
 def tidy_entities(text: str, entities: list[dict[str, Any]], intent: str | None = None) -> list[dict[str, Any]]:
     """``entities`` of ``text`` without fillers, with split multi-word values joined (one pass, in text order),
     closed-vocabulary entities the extractor missed, and the bucket of a bucket request it missed."""
@@ -136,7 +175,8 @@ def tidy_entities(text: str, entities: list[dict[str, Any]], intent: str | None 
             joined[-1] = merged
         else:
             joined.append(entity)
-    completed = add_missing_bucket(text, intent, add_shapes(text, joined))
+    completed = add_missing_instance(text, intent, add_missing_bucket(text, intent, complete_units(
+        text, add_shapes(text, joined))))
     return sorted(completed, key=lambda e: (e.get("start", 0), e.get("end", 0)))
 
 
@@ -162,7 +202,8 @@ class EntityTidier(GraphComponent):
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
 class ChangeGuard(GraphComponent):
-    """A mutating intent below ``threshold`` confidence becomes ``nlu_fallback``; put it after FallbackClassifier."""
+    """A mutating intent below ``threshold`` confidence becomes ``nlu_fallback``, and so does a start/stop/reboot/resize
+    that names no instance and points at none; put it after FallbackClassifier."""
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
@@ -179,13 +220,23 @@ class ChangeGuard(GraphComponent):
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             intent = message.get("intent") or {}
-            if intent.get("name") in MUTATING and float(intent.get("confidence") or 0.0) < self.threshold:
+            unsure = intent.get("name") in MUTATING and float(intent.get("confidence") or 0.0) < self.threshold
+            if unsure or self._no_instance(message, intent.get("name")):
                 fallback = {"name": "nlu_fallback", "confidence": self.threshold}
                 message.data["intent"] = fallback
                 ranking = message.data.get("intent_ranking")
                 if isinstance(ranking, list):
                     ranking.insert(0, dict(fallback))
         return messages
+
+    @staticmethod
+    def _no_instance(message: Message, intent: str | None) -> bool:
+        # Starting or stopping something needs the instance named or pointed at ("reboot it"): "shut down my mac"
+        # and "stop the music" are no proposal to stop a server.
+        if intent != "instance_control":
+            return False
+        named = any(e.get("entity") == "instance" for e in message.get("entities") or [])
+        return not named and not refers_back(message.get("text") or "")
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         return training_data

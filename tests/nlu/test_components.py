@@ -74,7 +74,7 @@ def test_an_instance_type_metric_and_threshold_the_extractor_missed_are_added_wi
     text = "alert me when batch-1 RAM is above 90 percent or should it be a t3.small"
     tidy = tidy_entities(text, [span(text, "batch-1", "instance")])
     assert [(e["entity"], e["value"], text[e["start"]:e["end"]]) for e in tidy] == [
-        ("instance", "batch-1", "batch-1"), ("metric", "memory", "RAM"), ("threshold", "90", "90"),
+        ("instance", "batch-1", "batch-1"), ("metric", "memory", "RAM"), ("threshold", "90 percent", "90 percent"),
         ("instance_type", "t3.small", "t3.small"),
     ]
 
@@ -113,3 +113,44 @@ def test_no_bucket_is_added_when_one_was_found_the_request_is_not_about_a_bucket
     text = "delete logs-2023 from media-prod"
     found = [span(text, "media-prod", "bucket")]
     assert tidy_entities(text, found, "delete_object") == found
+
+
+def test_a_threshold_or_period_keeps_its_unit() -> None:
+    text = "ping me if edge-2 network out exceeds 500 MB for 10 minutes"
+    found = [span(text, "edge-2", "instance"), span(text, "network out", "metric"), span(text, "500", "threshold"),
+             span(text, "10", "period")]
+    tidy = tidy_entities(text, found, "create_alarm")
+    assert [(e["entity"], e["value"]) for e in tidy] == [("instance", "edge-2"), ("metric", "network out"),
+                                                          ("threshold", "500 MB"), ("period", "10 minutes")]
+    text = "alarm if cpu is above 90 percent"
+    assert ("threshold", "90 percent") in [(e["entity"], e["value"]) for e in tidy_entities(
+        text, [span(text, "90", "threshold")], "create_alarm")]
+    text = "cpu of web-2 over the last 3 days"
+    assert ("period", "last 3 days") in [(e["entity"], e["value"]) for e in tidy_entities(
+        text, [span(text, "last 3 days", "period")], None)]
+
+
+def test_an_instance_request_gets_a_possessive_name_or_an_instance_id_the_extractor_missed() -> None:
+    text = "what will etl-worker-3's cpu look like tomorrow?"
+    assert [(e["entity"], e["value"]) for e in tidy_entities(text, [span(text, "tomorrow", "period")],
+                                                               "forecast_load")][:1] == [("instance", "etl-worker-3")]
+    text = "is i-07f3e9a1b2c4d5e6f running"
+    assert [e["value"] for e in tidy_entities(text, [], "server_status")] == ["i-07f3e9a1b2c4d5e6f"]
+    assert tidy_entities(text, [], "list_buckets") == []
+
+
+def parse_result(text: str, intent: str, confidence: float, entities: list[dict[str, Any]]) -> Message:
+    return Message(data={"text": text, "intent": {"name": intent, "confidence": confidence},
+                         "intent_ranking": [{"name": intent, "confidence": confidence}], "entities": entities})
+
+
+def test_stopping_something_that_is_no_named_instance_is_no_proposal() -> None:
+    guard = ChangeGuard(0.8)
+    mac, music, it = (parse_result("shut down my mac at 6pm", "instance_control", 0.99, []),
+                      parse_result("stop the minecraft server on my raspberry pi", "instance_control", 0.95, []),
+                      parse_result("ok reboot it", "instance_control", 0.95, []))
+    text = "restart web-2 please"
+    named = parse_result(text, "instance_control", 0.95, [span(text, "web-2", "instance")])
+    guard.process([mac, music, it, named])
+    assert [m.get("intent")["name"] for m in (mac, music, it, named)] == [
+        "nlu_fallback", "nlu_fallback", "instance_control", "instance_control"]
