@@ -474,3 +474,26 @@ def test_update_trees_are_copied_as_deepcopy_copies_them() -> None:
         assert shape(mine, seen_mine) == shape(theirs, set()) == shape(tree, seen_original)
         assert len(seen_mine) == len(seen_original) > 5 and not seen_mine & seen_original  # a copy, nothing shared
         assert all(child.parent is mine for child in mine.children)
+
+
+def test_all_speedups_install_together_and_undo() -> None:
+    from moto.dynamodb.comparisons import ConditionExpressionParser
+    from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodb.models.dynamo_type import Item
+    from moto.dynamodb.models.table import Table
+    from moto.dynamodb.responses import DynamoResult
+
+    def patched() -> tuple[Any, ...]:
+        return (DynamoResult.execute_result, DynamoDBBackend.transact_write_items, ConditionExpressionParser.parse,
+                Table.query, Item.__init__)
+
+    before = patched()
+    undo = speedups.install_dynamodb_speedups()
+    try:
+        during = patched()
+        assert all(getattr(function, "_sandbox_fast", False) for function in during)
+        speedups.install_dynamodb_speedups()()  # installed already: nothing installed, nothing undone
+        assert patched() == during
+    finally:
+        undo()
+    assert patched() == before
