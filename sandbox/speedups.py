@@ -325,8 +325,10 @@ def install_fast_dynamodb_queries() -> Callable[[], None]:
             found = self.items.get(of[1])
             if found is None:
                 return []
-            items = list(found.values()) if self.range_key_attr else [found]
-            return sorted(items, key=lambda x: (x.hash_key, x.range_key) if x.range_key else x.hash_key)
+            if not self.range_key_attr:
+                return [found]
+            # by each range key's value once (DynamoType compares its values, converting both on every comparison)
+            return sorted(found.values(), key=lambda item: item.range_key.cast_value)
 
         query._sandbox_fast = True  # type: ignore[attr-defined]
         Table.query = query  # type: ignore[method-assign]
