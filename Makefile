@@ -46,8 +46,10 @@ lint: $(STAMP) ## ruff
 types: $(STAMP) ## mypy on our packages
 	$(VENV)/bin/mypy
 
-eval: train ## NLU on the hand-written held-out set: intent accuracy, macro F1, entity F1, out-of-scope rate
+eval: train ## NLU on the hand-written held-out sets: intent accuracy, macro F1, entity F1, out-of-scope rate
 	$(PY) bench/nlu_eval.py
+	$(PY) bench/nlu_eval.py --heldout bench/nlu/heldout_fresh.yml --out-of-scope bench/nlu/out_of_scope_fresh.yml
+	$(PY) bench/nlu_eval.py --heldout bench/nlu/heldout_third.yml --out-of-scope bench/nlu/out_of_scope_third.yml
 
 bench: train ## benchmarks: print tables, write bench/results/*.json
 	$(PY) bench/assistant_bench.py

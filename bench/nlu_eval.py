@@ -7,7 +7,9 @@ The newest model in models/ parses every message in this process (``Agent.load``
 server would. ``nlu_fallback`` (the FallbackClassifier's "not sure") counts as right when the message is out of
 scope and as wrong otherwise. Entities are scored per message: an extracted (entity, value) is right when an
 annotated one has the same entity and the same value or the same words (so a synonym the model maps is not a miss),
-compared without case, surrounding punctuation or a leading "in"/"for"/"the" ("in November" = "November"). An
+compared without case, surrounding punctuation or a leading "in"/"for"/"the" ("in November" = "November"), and a
+threshold or period with or without the unit after its number ("500" = "500 MB": the sets differ, the actions read
+the unit from the text either way). An
 s3://bucket/key URL is read from the text as the actions read it (actions/core/parsing.py), whatever the extractor
 made of it: its bucket, and its key as a file (or as a prefix when it ends with "/").
 Texts that are also in the training data (short everyday ones, "yes", "help", are bound to be) are listed, and the
@@ -123,11 +125,20 @@ def predicted_entities(text: str, entities: Iterable[dict[str, Any]]) -> tuple[E
     return tuple(found)
 
 
+# A number's unit is in or beside a threshold or period as the sets are written ("[500](threshold) MB" in one,
+# "[500 MB](threshold)" in another); the actions read it from the text either way, so both count as the same value.
+_UNIT = re.compile(r"(?<=\d)\s?(%|percent|pct|[kmgt]i?b|bytes?|minutes?|mins?|hours?|hrs?|h|days?|d|weeks?|months?)$")
+
+
+def _unitless(entity: str, value: str) -> str:
+    return _UNIT.sub("", value) if entity in ("threshold", "period") else value
+
+
 def _same(expected: Entity, predicted: Entity) -> bool:
     if expected.entity != predicted.entity:
         return False
-    wanted = {normalize(expected.value), normalize(expected.words)}
-    return normalize(predicted.value) in wanted or normalize(predicted.words) in wanted
+    wanted = {_unitless(expected.entity, normalize(v)) for v in (expected.value, expected.words)}
+    return any(_unitless(predicted.entity, normalize(v)) in wanted for v in (predicted.value, predicted.words))
 
 
 def match_entities(

@@ -91,3 +91,26 @@ def test_the_sets_cover_the_contract() -> None:
     assert all(ex.intent == "out_of_scope" and not ex.entities for ex in out_of_scope)
     texts = [ex.text.lower() for ex in heldout + out_of_scope]
     assert len(texts) == len(set(texts))
+
+
+def test_a_threshold_or_period_matches_with_or_without_its_unit_but_not_another_number() -> None:
+    expected = [Entity("threshold", "500", "500"), Entity("period", "10 minutes", "10 minutes")]
+    predicted = [Entity("threshold", "500 MB", "500 MB"), Entity("period", "10", "10")]
+    matched, missed, extra = ev.match_entities(expected, predicted)
+    assert (len(matched), missed, extra) == (2, [], [])
+    wrong = [Entity("threshold", "50 MB", "50 MB"), Entity("instance", "10", "10")]
+    matched, missed, extra = ev.match_entities(expected, wrong)
+    assert (len(matched), len(missed), len(extra)) == (0, 2, 2)
+    assert not ev.match_entities([Entity("bucket", "logs-10d", "logs-10d")],
+                                 [Entity("bucket", "logs-10", "logs-10")])[0]  # units only for numbers' entities
+
+
+@pytest.mark.parametrize(("heldout", "out_of_scope", "each"), [
+    ("heldout_fresh.yml", "out_of_scope_fresh.yml", 6), ("heldout_third.yml", "out_of_scope_third.yml", 8)])
+def test_the_later_sets_cover_the_contract(heldout: str, out_of_scope: str, each: int) -> None:
+    examples = ev.load_examples(ev.HELDOUT.parent / heldout)
+    per_intent = {name: sum(1 for ex in examples if ex.intent == name) for name in ev.CONTRACT if name != ev.OOS}
+    assert set(per_intent.values()) == {each}, per_intent
+    assert all(e.entity in ev.ENTITIES for ex in examples for e in ex.entities)
+    others = ev.load_examples(ev.HELDOUT.parent / out_of_scope)
+    assert len(others) == 150 and all(ex.intent == "out_of_scope" and not ex.entities for ex in others)
