@@ -57,11 +57,10 @@ def serve() -> None:
 
     from moto.server import ThreadedMotoServer
 
-    from sandbox.speedups import install_fast_dynamodb_reads, install_fast_dynamodb_transactions
+    from sandbox.speedups import install_dynamodb_speedups
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    install_fast_dynamodb_reads()
-    install_fast_dynamodb_transactions()
+    install_dynamodb_speedups()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()

@@ -115,13 +115,12 @@ def serve(lengths: list[int], step_minutes: int) -> None:
     from moto.server import ThreadedMotoServer
 
     from actions.aws.size_tracking import SizeTracker
-    from sandbox.speedups import install_fast_dynamodb_reads, install_fast_dynamodb_transactions
+    from sandbox.speedups import install_dynamodb_speedups
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     quick_sqs_retention()
-    # as in the sandbox: moto's generic serializer costs milliseconds an item, its transactions copy whole tables
-    install_fast_dynamodb_reads()
-    install_fast_dynamodb_transactions()
+    # as in the sandbox: moto's serializer, transactions, expressions and queries made fast (sandbox/speedups.py)
+    install_dynamodb_speedups()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
