@@ -25,7 +25,7 @@ MISPARSES: list[tuple[str, str, dict[str, str]]] = [
     ("predict my s3 bill for next month", "usage_stats", {"period": "next month"}),
     ("restart web-2", "instance_control", {"operation": "restart", "instance": "web-2"}),
     ("reboot batch-1", "instance_control", {"operation": "reboot", "instance": "batch-1"}),
-    ("alert me when web-2 cpu goes over 80%", "create_alarm", {"instance": "web-2", "metric": "cpu", "threshold": "80"}),
+    ("alert me when web-2 cpu goes over 80%", "create_alarm", {"instance": "web-2", "metric": "cpu", "threshold": "80%"}),
     # Whether an instance is (or will be) the right size is rightsize, even about the future; forecast_load is the
     # predicted load itself.
     ("will web-1 need a bigger instance next week?", "rightsize", {"instance": "web-1", "period": "next week"}),
@@ -74,7 +74,7 @@ NEXT_SKILLS: list[tuple[str, str, dict[str, str]]] = [
     ("sign this channel up for stock alerts", "subscribe_alerts", {"topic": "stock"}),
     ("unsubscribe me from inventory alerts", "unsubscribe_alerts", {"topic": "inventory"}),
     ("notify me when batch-1 memory is above 90 percent", "create_alarm",
-     {"instance": "batch-1", "metric": "memory", "threshold": "90"}),
+     {"instance": "batch-1", "metric": "memory", "threshold": "90 percent"}),
     ("which alarms do we have on web-2", "list_alarms", {"instance": "web-2"}),
     ("list all the alarms", "list_alarms", {}),
 ]
