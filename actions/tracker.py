@@ -2,8 +2,8 @@
 
 - The size tracker (the main thread): long-polls the S3 events queue, hands each batch to
   ``actions.aws.size_events.handle``, deletes a message only once its effect is stored, moves what it cannot use to
-  the dead-letter queue, and every CLOUDBUTLER_SNAPSHOT_SECONDS (default 3600, 0 = never) snapshots each tracked
-  bucket.
+  the dead-letter queue, every CLOUDBUTLER_SNAPSHOT_SECONDS (default 3600, 0 = never) snapshots each tracked
+  bucket, and rolls up each closed day of their history (``actions.aws.size_rollups``).
 - The alert consumer (a thread, ``actions.alerts.delivery``): alerts from the stock and alarm topics into the chat
   channels subscribed to them, through Rasa (CLOUDBUTLER_RASA_URL, RASA_AUTH_TOKEN).
 - The inventory consumer (a thread, ``actions.aws.inventory.consumer``) when CLOUDBUTLER_INVENTORY_BUCKETS names
@@ -40,7 +40,12 @@ log = logging.getLogger("actions.tracker")
 WAIT_SECONDS = 10  # SQS long poll (at most 20); a stop interrupts it
 STOP_GRACE_SECONDS = 5.0  # how long a stop waits for a background consumer to finish the message in hand
 BATCH = 10  # the most one ReceiveMessage returns
+# While the queue is busy (a receive came back full), up to this many messages are gathered - without waiting - and
+# applied as one batch: one read and one transaction for four receives, as a Lambda SQS trigger with a batch size
+# of 40 would hand them over (``size_events.CHUNK`` changes fit one transaction).
+GATHER = 40
 SNAPSHOT_CHECK_SECONDS = 60  # how often the loop looks for a bucket whose snapshot is due
+ROLLUP_CHECK_SECONDS = 600  # how often it looks for closed days to roll up (a day closes 10 min after midnight)
 
 # Who the audit log names for an inventory file's bad rows: the loader, not a person.
 INVENTORY_LOADER = Identity(sender_id="system:inventory:loader", platform="system", workspace="inventory",
@@ -62,24 +67,31 @@ class Consumer(QueueLoop):
         self.snapshot_seconds = snapshot_seconds
         # interruptible: True while waiting on SQS or listing - a stop may cut it short
         self._next_snapshot_check = 0.0
+        self._next_rollup_check = 0.0
 
     def turn(self) -> None:
         self.snapshot_due()
+        self.rollups_due()
         self.poll_once()
 
     def poll_once(self) -> HandleResult:
-        """Receive up to 10 messages, apply them, settle each; returns what ``handle`` made of them."""
+        """Receive up to 10 messages (up to GATHER while receives come back full), apply them, settle each; returns
+        what ``handle`` made of them."""
         self.interruptible = True
         try:
             if self.stopping.is_set():
                 return HandleResult()
-            response = self.tracker.sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=BATCH,
-                                                        WaitTimeSeconds=self.wait_seconds)
+            messages = self._receive(self.wait_seconds)
+            last = len(messages)
+            while last == BATCH and len(messages) < GATHER and not self.stopping.is_set():
+                more = self._receive(0)
+                messages += more
+                last = len(more)
         finally:
             self.interruptible = False
         records: list[Record] = [
             {"messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m.get("Body", "")}
-            for m in response.get("Messages", [])
+            for m in messages
         ]
         if not records:
             return HandleResult()
@@ -97,14 +109,34 @@ class Consumer(QueueLoop):
             log.warning("%d size event(s) not stored; they will come again", len(result.failed))
         return result
 
+    def _receive(self, wait_seconds: int) -> list[dict[str, Any]]:
+        response = self.tracker.sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=BATCH,
+                                                    WaitTimeSeconds=wait_seconds)
+        return list(response.get("Messages", []))
+
     def _delete(self, records: list[Record]) -> None:
-        if not records:
-            return
-        entries = [{"Id": str(i), "ReceiptHandle": record["receiptHandle"]} for i, record in enumerate(records)]
-        response = self.tracker.sqs.delete_message_batch(QueueUrl=self.queue_url, Entries=entries)
-        for failure in response.get("Failed", []):
-            # Stored already: when it comes again it is a duplicate and changes nothing.
-            log.warning("size event not deleted from the queue: %s", failure.get("Code", "?"))
+        for start in range(0, len(records), BATCH):
+            entries = [{"Id": str(i), "ReceiptHandle": record["receiptHandle"]}
+                       for i, record in enumerate(records[start:start + BATCH])]
+            response = self.tracker.sqs.delete_message_batch(QueueUrl=self.queue_url, Entries=entries)
+            for failure in response.get("Failed", []):
+                # Stored already: when it comes again it is a duplicate and changes nothing.
+                log.warning("size event not deleted from the queue: %s", failure.get("Code", "?"))
+
+    def rollups_due(self) -> int:
+        """Every ROLLUP_CHECK_SECONDS: roll up each tracked bucket's closed days not rolled up yet; how many."""
+        if time.monotonic() < self._next_rollup_check:
+            return 0
+        self._next_rollup_check = time.monotonic() + ROLLUP_CHECK_SECONDS
+        rolled = 0
+        for tracked in self.tracker.tracked():
+            if self.stopping.is_set():
+                break
+            try:
+                rolled += self.tracker.roll_up(tracked.bucket)
+            except CloudButlerError as exc:  # the trend reads the samples of a day without a roll-up
+                log.warning("roll-up of %s failed: %s", tracked.bucket, exc.code)
+        return rolled
 
     def snapshot_due(self, *, force: bool = False) -> list[str]:
         """Snapshot each tracked bucket whose last snapshot is older than the interval; the buckets done."""

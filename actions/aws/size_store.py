@@ -276,31 +276,38 @@ class SizeStore:
             item.update({name: number(value) for name, value in totals.attributes().items()})
             batch[minute] = {"PutRequest": {"Item": item}}
             if len(batch) == 25:
-                _write_all(self.dynamodb, self.samples, list(batch.values()))
+                write_all(self.dynamodb, self.samples, list(batch.values()))
                 batch = {}
         if batch:
-            _write_all(self.dynamodb, self.samples, list(batch.values()))
+            write_all(self.dynamodb, self.samples, list(batch.values()))
 
-    def sample_pages(self, bucket: str, start: int, end: int) -> Iterator[dict[str, Any]]:
-        """The last sample at or before ``start``, then those in (start, end), ascending, page by page."""
-        before = self.dynamodb.query(
-            TableName=self.samples, KeyConditionExpression="#b = :b AND #ts <= :start",
-            ExpressionAttributeNames={"#b": "bucket", "#ts": "ts"},
-            ExpressionAttributeValues={":b": {"S": bucket}, ":start": number(start)},
-            ScanIndexForward=False, Limit=1)
-        yield from before.get("Items", [])
+    def sample_pages(self, bucket: str, start: int, end: int, *,
+                     level_at_start: bool = True) -> Iterator[dict[str, Any]]:
+        """The last sample at or before ``start`` (if ``level_at_start``), then those in (start, end), ascending,
+        page by page."""
+        if level_at_start:
+            before = self.dynamodb.query(
+                TableName=self.samples, KeyConditionExpression="#b = :b AND #ts <= :start",
+                ExpressionAttributeNames={"#b": "bucket", "#ts": "ts"},
+                ExpressionAttributeValues={":b": {"S": bucket}, ":start": number(start)},
+                ScanIndexForward=False, Limit=1)
+            yield from before.get("Items", [])
         if end - 1 < start + 1:
             return
+        yield from self.samples_between(bucket, start + 1, end - 1)
+
+    def samples_between(self, bucket: str, low: int, high: int) -> Iterator[dict[str, Any]]:
+        """The samples with ``low`` <= ts <= ``high``, ascending, page by page."""
         pages = self.dynamodb.get_paginator("query").paginate(
             TableName=self.samples, KeyConditionExpression="#b = :b AND #ts BETWEEN :lo AND :hi",
             ExpressionAttributeNames={"#b": "bucket", "#ts": "ts"},
-            ExpressionAttributeValues={":b": {"S": bucket}, ":lo": number(start + 1), ":hi": number(end - 1)},
+            ExpressionAttributeValues={":b": {"S": bucket}, ":lo": number(low), ":hi": number(high)},
             ScanIndexForward=True, PaginationConfig={"PageSize": QUERY_PAGE})
         for page in pages:
             yield from page.get("Items", [])
 
 
-def _write_all(dynamodb: Any, table: str, requests: list[dict[str, Any]]) -> None:
+def write_all(dynamodb: Any, table: str, requests: list[dict[str, Any]]) -> None:
     while requests:
         response = dynamodb.batch_write_item(RequestItems={table: requests})
         requests = response.get("UnprocessedItems", {}).get(table, [])

@@ -24,6 +24,7 @@ from actions.aws.errors import BOTO_ERRORS, CloudButlerError, from_boto, s3_erro
 from actions.aws.s3 import PAGE_SIZE
 from actions.aws.size_backfill import daily_sizes
 from actions.aws.size_notifications import NotificationTarget
+from actions.aws.size_rollups import Rollups
 from actions.aws.size_snapshot import Reconciler
 from actions.aws.size_store import NotTracked, SizeStore, totals_of
 from actions.aws.size_tables import DEFAULT_PREFIX, QUEUE, Totals, as_int, classes_of, ensure_queue, ensure_tables
@@ -92,6 +93,7 @@ class SizeTracker:
         self.clock = clock
         self.page_size = page_size  # of listings and row queries; tests lower it to cross pages
         self.store = SizeStore(dynamodb, prefix)
+        self.rollups = Rollups(self.store)
         self._dead_letter_url: str | None = None
 
     def now(self) -> int:
@@ -151,8 +153,10 @@ class SizeTracker:
         return tracked
 
     def _start(self, bucket: str, now: int, arn: str) -> bool:
-        # Rows left from an earlier tracking would count again against fresh totals.
+        # Rows left from an earlier tracking would count again against fresh totals; roll-ups of the days before
+        # would miss the history the backfill is about to write.
         self.store.delete_rows(bucket)
+        self.rollups.drop(bucket)
         return self.store.start_tracking(bucket, since=now, queue_arn=arn)
 
     def _queue_arn(self, url: str) -> str:
@@ -230,11 +234,11 @@ class SizeTracker:
         self.store.put_samples(bucket, [(self.now() if now is None else now, totals)], source)
         return tracked
 
-    def history(self, bucket: str, start: int, end: int) -> Iterator[SizeSample]:
-        """The level at ``start`` (the last sample at or before it), then every sample in (start, end), ascending;
-        read a page at a time."""
+    def history(self, bucket: str, start: int, end: int, *, level_at_start: bool = True) -> Iterator[SizeSample]:
+        """The level at ``start`` (the last sample at or before it; unless ``level_at_start`` is False), then every
+        sample in (start, end), ascending; read a page at a time."""
         try:
-            for item in self.store.sample_pages(bucket, start, end):
+            for item in self.store.sample_pages(bucket, start, end, level_at_start=level_at_start):
                 size, count, classes = totals_of(item)
                 yield SizeSample(ts=as_int(item, "ts"), bytes=size, objects=count, classes=classes)
         except BOTO_ERRORS as exc:
@@ -242,13 +246,21 @@ class SizeTracker:
                 return
             raise from_boto(exc, bucket=bucket) from exc
 
-    def write_samples(self, bucket: str, samples: Iterable[SizeSample], source: str) -> None:
-        def totals() -> Iterator[tuple[int, Totals]]:
-            for sample in samples:
-                yield sample.ts, Totals(bytes=sample.bytes, objects=sample.objects,
-                                        classes={name: list(f) for name, f in sample.classes.items()})
+    def roll_up(self, bucket: str) -> int:
+        """Roll up the bucket's closed days not rolled up yet (``size_rollups``); how many."""
         try:
-            self.store.put_samples(bucket, totals(), source)
+            return self.rollups.catch_up(bucket, self.now())
+        except BOTO_ERRORS as exc:
+            if _missing_table(exc):
+                return 0
+            raise from_boto(exc, bucket=bucket) from exc
+
+    def write_samples(self, bucket: str, samples: Iterable[SizeSample], source: str) -> None:
+        """Write samples (history told from elsewhere, possibly into the past: the bucket's roll-ups are dropped
+        and made again from the samples)."""
+        try:
+            self.store.put_samples(bucket, ((sample.ts, sample_totals(sample)) for sample in samples), source)
+            self.rollups.drop(bucket)
         except BOTO_ERRORS as exc:
             raise from_boto(exc, bucket=bucket) from exc
 
@@ -257,9 +269,15 @@ class SizeTracker:
         try:
             days = daily_sizes(self.cloudwatch, bucket, end=datetime.fromtimestamp(before, UTC))
             self.store.put_samples(bucket, ((ts, totals) for ts, totals in days if ts < before), "cloudwatch")
+            self.rollups.drop(bucket)
         except (CloudButlerError, *BOTO_ERRORS) as exc:
             # History is a bonus: no cloudwatch:GetMetricData permission must not stop tracking.
             log.warning("no CloudWatch history for %s: %s", bucket, getattr(exc, "code", type(exc).__name__))
+
+
+def sample_totals(sample: SizeSample) -> Totals:
+    return Totals(bytes=sample.bytes, objects=sample.objects,
+                  classes={name: list(figures) for name, figures in sample.classes.items()})
 
 
 def _tracked_of(item: dict[str, Any]) -> TrackedBucket:

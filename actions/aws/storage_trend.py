@@ -6,7 +6,10 @@ A dense history is read only as far as its first page. A size is a level: a day'
 the day before's, and a chart slot shows its last level. So after that page, when the pages would hold more than
 ``SAMPLES_PER_QUERY`` samples of each interval (the shortest length that divides a UTC day and holds a chart slot),
 one query per interval reads its last sample instead: the same figures, a chart point per interval, reads bounded by
-the period instead of the history. Blocking: callers use a thread executor."""
+the period instead of the history. When chart points are an hour or more apart (a period of ten days or more), each
+closed day is read from its hourly roll-up (``size_rollups``: one small item a day, written by the tracker process)
+and only the days without one - today, days before the first roll-up - from the samples. Blocking: callers use a
+thread executor."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
@@ -15,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from actions.aws.errors import BOTO_ERRORS, from_boto, s3_error
+from actions.aws.size_rollups import HOUR, DayRollup, day_of
 from actions.aws.size_store import QUERY_PAGE, totals_of
 from actions.aws.size_tables import as_int, number
 from actions.aws.size_tracking import NotTrackedError, SizeSample, SizeTracker, TrackedBucket
@@ -189,11 +193,14 @@ def summarise(
 class StorageTrends:
     """Trends of tracked buckets; ``NotTrackedError`` for a bucket that exists but is not tracked. ``page`` and
     ``samples_per_query``: when to read only each interval's last sample (see the module); tests lower them, and
-    ``chart_points``."""
+    ``chart_points``. ``use_rollups``: read closed days from their hourly roll-ups when chart points are an hour or
+    more apart (``size_rollups``); False reads every sample (tests compare the two)."""
 
     def __init__(self, *, tracker: SizeTracker, s3: Any, page: int = QUERY_PAGE,
-                 samples_per_query: int = SAMPLES_PER_QUERY, chart_points: int = CHART_POINTS) -> None:
+                 samples_per_query: int = SAMPLES_PER_QUERY, chart_points: int = CHART_POINTS,
+                 use_rollups: bool = True) -> None:
         self.tracker = tracker
+        self.use_rollups = use_rollups
         self.s3 = s3
         self.page = page
         self.samples_per_query = samples_per_query
@@ -211,8 +218,11 @@ class StorageTrends:
 
     def _trend(self, live: TrackedBucket, start: int, end: int) -> BucketTrend:
         now = self.tracker.now()
-        interval = interval_for(chart_slot(start, end, self.chart_points))
-        samples = self.samples(live.bucket, start, min(end, now) + 1, interval)
+        slot = chart_slot(start, end, self.chart_points)
+        interval = interval_for(slot)
+        # Chart points an hour or more apart: the closed days' hourly roll-ups give the same figures.
+        read = self.rolled if self.use_rollups and slot >= HOUR else self.samples
+        samples = read(live.bucket, start, min(end, now) + 1, interval)
         trend = summarise(live.bucket, samples, start, end, live if end >= now else None,
                           chart_points=self.chart_points)
         return replace(trend, since=live.since)
@@ -222,11 +232,37 @@ class StorageTrends:
         trends = [self._trend(live, start, end) for live in self.tracker.tracked()]
         return sorted(trends, key=lambda t: (-t.change, t.bucket))
 
-    def samples(self, bucket: str, start: int, end: int, interval: int = DAY) -> Iterator[SizeSample]:
-        """The level at ``start``, then the samples in (start, end) ascending: all of them, or - when the first
-        page holds more than ``samples_per_query`` an ``interval`` - that page and then the last of each interval
-        (UTC-aligned: its last ends each day)."""
-        history = self.tracker.history(bucket, start, end)
+    def rolled(self, bucket: str, start: int, end: int, interval: int = DAY) -> Iterator[SizeSample]:
+        """What ``samples`` yields, with each day that has a roll-up read from it: the level at ``start``, then the
+        last sample of each hour of the rolled-up days and the samples of the other days (as ``samples`` reads
+        them) in (start, end), ascending."""
+        cursor = start  # read up to here (inclusive)
+        opened = False  # the level at start is out
+        for rollup in self._rollups(bucket, day_of(start + 1), day_of(end - 1)):
+            if rollup.day > cursor:
+                yield from self.samples(bucket, cursor, rollup.day + 1, interval, level_at_start=not opened)
+            elif not opened:
+                yield from self.tracker.history(bucket, start, start + 1)
+            opened = True
+            for ts, size, count, classes in rollup.levels:
+                if cursor < ts < end:
+                    yield SizeSample(ts=ts, bytes=size, objects=count, classes=classes)
+            cursor = max(cursor, rollup.day + DAY)
+        if cursor < end - 1 or not opened:
+            yield from self.samples(bucket, cursor, end, interval, level_at_start=not opened)
+
+    def _rollups(self, bucket: str, first: int, last: int) -> Iterator[DayRollup]:
+        try:
+            yield from self.tracker.rollups.days(bucket, first, last)
+        except BOTO_ERRORS as exc:
+            raise from_boto(exc, bucket=bucket) from exc
+
+    def samples(self, bucket: str, start: int, end: int, interval: int = DAY, *,
+                level_at_start: bool = True) -> Iterator[SizeSample]:
+        """The level at ``start`` (unless ``level_at_start`` is False), then the samples in (start, end) ascending:
+        all of them, or - when the first page holds more than ``samples_per_query`` an ``interval`` - that page and
+        then the last of each interval (UTC-aligned: its last ends each day)."""
+        history = self.tracker.history(bucket, start, end, level_at_start=level_at_start)
         read = 0
         first = last = start
         for sample in history:

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from actions.aws.clients import ClientFactory
-from actions.aws.size_tracking import SizeTracker
+from actions.aws.size_tracking import SizeSample, SizeTracker
 from actions.tracker import Consumer
 from tests.actions.sizes import drop_all, event_record, figures, listed, make_tracker, receive_all, wait_for
 
@@ -101,6 +101,51 @@ def test_due_snapshots_correct_drift(aws: ClientFactory, s3: Any, sqs: Any) -> N
     assert consumer.snapshot_due(force=True) == [BUCKET]
     assert figures(tracker, BUCKET) == listed(s3, BUCKET) == (10, 1, {"STANDARD": (10, 1)})
     assert _consumer(tracker, snapshot_seconds=0).snapshot_due(force=True) == []  # 0: never
+
+
+class Calls:
+    """How many times a client made each operation."""
+
+    def __init__(self, *clients: Any) -> None:
+        self.counts: dict[str, int] = {}
+        for client in clients:
+            client.meta.events.register("after-call", self)
+
+    def __call__(self, model: Any, **_: Any) -> None:
+        self.counts[model.name] = self.counts.get(model.name, 0) + 1
+
+
+def test_a_busy_queue_is_applied_forty_messages_at_a_time(tracker: SizeTracker, s3: Any) -> None:
+    """45 new objects: four full receives gathered, their rows and totals read once and written in one
+    transaction, deleted ten at a time; the next poll takes the other five."""
+    for i in range(45):
+        s3.put_object(Bucket=BUCKET, Key=f"batch/{i:02d}.bin", Body=b"x" * (i + 1))
+    consumer = _consumer(tracker)
+    calls = Calls(tracker.sqs, tracker.dynamodb)
+    first = consumer.poll_once()
+    assert (first.applied, first.duplicates, first.failed, first.rejected) == (40, 0, [], [])
+    assert calls.counts == {"ReceiveMessage": 4, "BatchGetItem": 1, "TransactWriteItems": 1,
+                            "DeleteMessageBatch": 4}
+    second = consumer.poll_once()
+    assert second.applied == 5 and calls.counts["ReceiveMessage"] == 5  # a receive of five: nothing more gathered
+    assert consumer.poll_once().applied == 0
+    assert figures(tracker, BUCKET) == listed(s3, BUCKET) == (45 * 46 // 2, 45, {"STANDARD": (45 * 46 // 2, 45)})
+
+
+def test_the_loop_rolls_up_closed_days(aws: ClientFactory, s3: Any, sqs: Any) -> None:
+    day = 86400
+    clock = [1_716_999_960.0]  # 2024-05-29 16:26 UTC
+    tracker = make_tracker(aws, clock=lambda: clock[0])
+    tracker.track(BUCKET)
+    tracker.write_samples(BUCKET, [SizeSample(int(clock[0]) - n * 3600, 10 * n, 1) for n in range(1, 73)], "seed")
+    consumer = _consumer(tracker, snapshot_seconds=0)
+    midnight = int(clock[0]) // day * day
+    assert consumer.rollups_due() == 3  # the three days before today (the first sample's day included)
+    assert tracker.rollups.latest_day(BUCKET) == midnight - day
+    assert consumer.rollups_due() == 0  # not due again for ten minutes
+    (yesterday,) = tracker.rollups.days(BUCKET, midnight - day, midnight - day)
+    # an hourly sample at 26 past: 24 hours, the last at 23:26 (17 hours before now)
+    assert len(yesterday.levels) == 24 and yesterday.levels[-1][:3] == (int(clock[0]) - 17 * 3600, 170, 1)
 
 
 class TrackerProcess:

@@ -1,6 +1,7 @@
 """Storage trends from size samples: the figures of a period worked out by hand, the days that grew and shrank most,
 tracking that began inside the period, a bounded number of chart points, and the service over moto (a dense history
-read as each day's last sample, with the figures of reading it all)."""
+read as each day's last sample, closed days read from their hourly roll-ups - each with the figures of reading
+every sample)."""
 from __future__ import annotations
 
 import threading
@@ -181,7 +182,8 @@ def test_a_dense_history_is_read_as_each_days_last_sample(
     trend = service.trend("dense", start, T0)
     first_page_end = start + 100 * 600
     days = [T0 - n * DAY for n in (5, 4, 3, 2, 1, 0)]
-    assert (counter.calls, counter.items) == (1 + 1 + len(days), 1 + 100 + len(days))
+    # the roll-ups (none yet), the level at the start, the first page, a query a day
+    assert (counter.calls, counter.items) == (1 + 1 + 1 + len(days), 1 + 100 + len(days))
     for name in ("bytes_start", "bytes_end", "objects_start", "objects_end", "classes", "known_from", "grew_most",
                  "shrank_most"):
         assert getattr(trend, name) == getattr(everything, name), name
@@ -238,3 +240,76 @@ def test_the_interval_read_is_the_shortest_that_divides_a_day_and_holds_a_chart_
     """A day at most, even when a slot is longer (a year's chart): each day's last sample is read."""
     slot = chart_slot(T0 - days * DAY, T0)
     assert min(slot, DAY) <= interval_for(slot) == interval and DAY % interval == 0
+
+
+# --- hourly roll-ups of closed days ------------------------------------------------------------------------------------
+def wavy(first: int, days: int, step: int) -> list[SizeSample]:
+    """A sample every ``step`` seconds: growth, a cleanup on day 5, a spike on day 9 gone an hour later, objects
+    moving to Glacier from day 12."""
+    made = []
+    for i in range(days * DAY // step):
+        ts = first + i * step
+        day = (ts - first) // DAY
+        standard = 10_000 + 37 * i - (8_000 if day >= 5 else 0) + (50_000 if day == 9 and (ts % DAY) // 3600 == 13 else 0)
+        glacier = 0 if day < 12 else 800 * (day - 11)
+        made.append(sample(ts, standard - glacier, glacier, objects=10 + i // 50))
+    return made
+
+
+def test_closed_days_read_from_roll_ups_give_the_figures_of_every_sample(
+    aws: ClientFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Twenty days of a sample every ten minutes, rolled up; a 16-day trend (chart points 96 min apart) reads a
+    roll-up a day and today's samples - the same levels, classes, days that grew and shrank most as reading all
+    2,300 samples, the chart points at most an hour from theirs - and a day whose roll-up is gone is read from its
+    samples with the same figures."""
+    now = [float(T0 + 5 * 3600)]
+    tracker = SizeTracker(dynamodb=aws.client("dynamodb"), s3=aws.client("s3"), sqs=aws.client("sqs"),
+                          clock=lambda: now[0])
+    s3 = aws.client("s3")
+    s3.create_bucket(Bucket="rolled")
+    tracker.track("rolled")
+    tracker.write_samples("rolled", [s for s in wavy(T0 - 20 * DAY, 21, 600) if s.ts < now[0] - 600], "seed")
+    # 21: the first sample, at midnight, ends the day before (days run from just after midnight to midnight)
+    assert tracker.roll_up("rolled") == 21 and tracker.roll_up("rolled") == 0  # today is not closed yet
+    start, end = T0 - 16 * DAY + 1234, T0 + 5 * 3600
+    every = StorageTrends(tracker=tracker, s3=s3, use_rollups=False).trend("rolled", start, end)
+    counter = QueryCounter(tracker.dynamodb)
+    rolled = StorageTrends(tracker=tracker, s3=s3).trend("rolled", start, end)
+    assert counter.items < 17 + 1 + 31  # the roll-ups, the level at the start, today's samples
+    for name in ("bytes_start", "bytes_end", "objects_start", "objects_end", "classes", "known_from", "grew_most",
+                 "shrank_most"):
+        assert getattr(rolled, name) == getattr(every, name), name
+    closed = [StorageTrends(tracker=tracker, s3=s3, use_rollups=flag).trend("rolled", start, T0) for flag in (0, 1)]
+    # the cleanup (at midnight: it ends the period's first day, from its level at 00:20); the spike is no day's
+    # last level
+    assert closed[0].shrank_most == closed[1].shrank_most == DayChange(day=T0 - 16 * DAY, bytes=37 * 142 - 8000)
+    assert closed[0].grew_most == closed[1].grew_most == DayChange(day=T0 - 15 * DAY, bytes=37 * 144)
+    assert len(rolled.points) == len(every.points)
+    assert all(abs(a.ts - b.ts) <= 3600 for a, b in zip(rolled.points, every.points, strict=True))
+
+    tracker.dynamodb.delete_item(TableName=tracker.store.samples,
+                                 Key={"bucket": {"S": "rolled#hours"}, "ts": {"N": str(T0 - 9 * DAY)}})
+    gap = StorageTrends(tracker=tracker, s3=s3).trend("rolled", start, end)
+    assert (gap.grew_most, gap.shrank_most, gap.bytes_start, gap.bytes_end) == (
+        every.grew_most, every.shrank_most, every.bytes_start, every.bytes_end)
+
+    now[0] = T0 + DAY + 601  # ten minutes after midnight: today is closed
+    assert tracker.roll_up("rolled") == 1
+
+
+def test_history_written_into_the_past_drops_the_roll_ups(aws: ClientFactory, tracker: SizeTracker) -> None:
+    s3 = aws.client("s3")
+    s3.create_bucket(Bucket="rewritten")
+    tracker.track("rewritten")
+    tracker.write_samples("rewritten", levels(T0 - 12 * DAY, [1000] * 12, DAY), "seed")
+    assert tracker.roll_up("rewritten") == 12
+    # the sample at T0 - 6 days told again: 9000
+    tracker.write_samples("rewritten", [SizeSample(T0 - 6 * DAY, 9000, 1, {"STANDARD": (9000, 1)})], "seed")
+    assert tracker.rollups.latest_day("rewritten") is None
+    trend = StorageTrends(tracker=tracker, s3=s3).trend("rewritten", T0 - 11 * DAY, T0 - DAY)
+    assert (trend.grew_most, trend.shrank_most) == (DayChange(day=T0 - 7 * DAY, bytes=8000),
+                                                    DayChange(day=T0 - 6 * DAY, bytes=-8000))
+    assert tracker.roll_up("rewritten") == 12
+    again = StorageTrends(tracker=tracker, s3=s3).trend("rewritten", T0 - 11 * DAY, T0 - DAY)
+    assert (again.grew_most, again.shrank_most) == (trend.grew_most, trend.shrank_most)
