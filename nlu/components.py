@@ -1,8 +1,12 @@
-"""Two small pipeline steps after DIET (see config.yml): entities a person could have meant, and no change to the
-account on a guess.
+"""Small pipeline steps after DIET (see config.yml): a typed AWS CLI command means what the CLI means, entities a
+person could have meant, and no change to the account on a guess.
+
+- ``ShellCommand`` gives a message that is an ``aws s3 ...``/``s3api``/``ec2``/``cloudwatch`` command the intent of
+  that command (``nlu/shell.py``): "aws s3 cp s3://b/k ." downloads, whatever the words suggest to the model.
 
 - ``EntityTidier`` drops an entity that is only a filler word ("the" of "the last 3 days", "for" of "for stock
-  alerts"), joins two pieces of one multi-word value the extractor split ("Kindle" + "Paperwhite"), and adds what
+  alerts"), joins two pieces of one multi-word value the extractor split ("Kindle" + "Paperwhite"), completes a
+  product name it cut after the first word ("[echo] dot in stock"), and adds what
   has one unmistakable shape when the extractor missed it - an EC2 instance type ("t3.small"), a percentage
   threshold ("80%"), a metric EC2 publishes ("cpu", "memory", "network in") - before synonyms are mapped; and for
   a request about a bucket with no bucket found, the word the actions would take for one ("rules of tidepool-logs")
@@ -25,6 +29,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from actions.aws.s3_names import is_valid_bucket_name
 from actions.core.parsing import FILE_LIKE, guess_bucket, possessive_instance, refers_back
+from nlu.shell import command_in
 
 # Intents whose skill changes something in the account (the same set the evaluation counts out-of-scope against).
 MUTATING: frozenset[str] = frozenset({
@@ -143,6 +148,39 @@ def complete_units(text: str, entities: list[dict[str, Any]]) -> list[dict[str, 
     return out
 
 
+# Words that end a product name: what people put after one ("echo dot [in] stock", "Sonos One [are] left").
+_ITEM_ENDS: frozenset[str] = FILLERS | frozenset({
+    "left", "available", "stock", "stocked", "still", "do", "does", "did", "have", "has", "had", "was", "were",
+    "there", "anymore", "now", "today", "yet", "store", "stores", "shop", "branch", "can", "could", "you", "we",
+    "they", "check", "units", "unit", "pieces", "pcs", "items", "inventory", "qty", "quantity", "count", "sold",
+    "out", "gone", "please", "thanks", "thx", "right", "rn", "across", "everywhere", "remaining", "how", "many",
+    "much", "which", "what", "where", "whether", "not", "no", "yes", "too", "also", "again", "asap", "level",
+})
+_ITEM_WORD = re.compile(r"[\w+.-]+")
+
+
+def complete_items(text: str, entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """An item the extractor cut after its first words gets the rest of the product name: up to three more words
+    right after it, stopping at punctuation, another entity or a word that ends a name ("[echo] dot in stock" ->
+    "echo dot", "[Sonos] One are left" -> "Sonos One")."""
+    out = []
+    for entity in entities:
+        end = entity.get("end")
+        if entity["entity"] == "item" and isinstance(end, int) and isinstance(entity.get("start"), int):
+            new_end = end
+            for _ in range(3):
+                match = _ITEM_WORD.match(text, new_end + 1) if text[new_end:new_end + 1] == " " else None
+                if (match is None or match.group(0).lower() in _ITEM_ENDS
+                        or any(e is not entity and e.get("start", -1) < match.end() and match.start() < e.get("end", -1)
+                               for e in entities)):
+                    break
+                new_end = match.end()
+            if new_end != end:
+                entity = {**entity, "end": new_end, "value": text[entity["start"]:new_end]}
+        out.append(entity)
+    return out
+
+
 def add_missing_instance(text: str, intent: str | None, entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """``entities`` plus the instance of an instance request the extractor missed, when its shape is unmistakable:
     a possessive instance-shaped name ("what will etl-3's cpu do?") or an EC2 instance id."""
@@ -175,8 +213,8 @@ def tidy_entities(text: str, entities: list[dict[str, Any]], intent: str | None 
             joined[-1] = merged
         else:
             joined.append(entity)
-    completed = add_missing_instance(text, intent, add_missing_bucket(text, intent, complete_units(
-        text, add_shapes(text, joined))))
+    completed = add_missing_instance(text, intent, add_missing_bucket(text, intent, complete_items(text, complete_units(
+        text, add_shapes(text, joined)))))
     return sorted(completed, key=lambda e: (e.get("start", 0), e.get("end", 0)))
 
 
@@ -194,6 +232,38 @@ class EntityTidier(GraphComponent):
             entities = message.get("entities") or []
             intent = (message.get("intent") or {}).get("name")
             message.set("entities", tidy_entities(message.get("text") or "", entities, intent), add_to_output=True)
+        return messages
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+class ShellCommand(GraphComponent):
+    """A message that is an AWS CLI command gets that command's intent at full confidence (and a start/stop/reboot
+    its operation); put it right after DIET, so the entity steps and the guards see the command's intent."""
+
+    @classmethod
+    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> ShellCommand:
+        return cls()
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            text = message.get("text") or ""
+            command = command_in(text)
+            if command is None:
+                continue
+            intent = {"name": command.intent, "confidence": 1.0}
+            message.data["intent"] = intent
+            ranking = [r for r in message.data.get("intent_ranking") or [] if r.get("name") != command.intent]
+            message.data["intent_ranking"] = [dict(intent), *ranking]
+            entities = list(message.get("entities") or [])
+            if command.operation and not any(e.get("entity") == "operation" for e in entities):
+                start = text.lower().find(command.operation)
+                entities.append({"entity": "operation", "value": command.operation, "start": start,
+                                 "end": start + len(command.operation), "extractor": "ShellCommand"})
+                message.set("entities", entities, add_to_output=True)
         return messages
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:

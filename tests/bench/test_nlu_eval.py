@@ -105,11 +105,16 @@ def test_a_threshold_or_period_matches_with_or_without_its_unit_but_not_another_
                                  [Entity("bucket", "logs-10", "logs-10")])[0]  # units only for numbers' entities
 
 
-@pytest.mark.parametrize(("heldout", "out_of_scope", "each"), [
-    ("heldout_fresh.yml", "out_of_scope_fresh.yml", 6), ("heldout_third.yml", "out_of_scope_third.yml", 8)])
-def test_the_later_sets_cover_the_contract(heldout: str, out_of_scope: str, each: int) -> None:
+@pytest.mark.parametrize(("heldout", "out_of_scope", "each", "left_out"), [
+    ("heldout_fresh.yml", "out_of_scope_fresh.yml", 6, ()), ("heldout_third.yml", "out_of_scope_third.yml", 8, ()),
+    # The fourth set was written by someone given the intents' descriptions only; "same for X" is a follow-up that
+    # needs the conversation before it, so that set leaves it out.
+    ("heldout_fourth.yml", "out_of_scope_fourth.yml", 8, ("same_for",))])
+def test_the_later_sets_cover_the_contract(heldout: str, out_of_scope: str, each: int, left_out: tuple[str, ...]) -> None:
     examples = ev.load_examples(ev.HELDOUT.parent / heldout)
-    per_intent = {name: sum(1 for ex in examples if ex.intent == name) for name in ev.CONTRACT if name != ev.OOS}
+    assert not {ex.intent for ex in examples} & set(left_out)
+    per_intent = {name: sum(1 for ex in examples if ex.intent == name)
+                  for name in ev.CONTRACT if name != ev.OOS and name not in left_out}
     assert set(per_intent.values()) == {each}, per_intent
     assert all(e.entity in ev.ENTITIES for ex in examples for e in ex.entities)
     others = ev.load_examples(ev.HELDOUT.parent / out_of_scope)

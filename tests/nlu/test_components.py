@@ -5,7 +5,7 @@ from typing import Any
 
 from rasa.shared.nlu.training_data.message import Message
 
-from nlu.components import ChangeGuard, tidy_entities
+from nlu.components import ChangeGuard, ShellCommand, tidy_entities
 
 
 def span(text: str, word: str, entity: str, confidence: float = 0.9) -> dict[str, Any]:
@@ -154,3 +154,31 @@ def test_stopping_something_that_is_no_named_instance_is_no_proposal() -> None:
     guard.process([mac, music, it, named])
     assert [m.get("intent")["name"] for m in (mac, music, it, named)] == [
         "nlu_fallback", "nlu_fallback", "instance_control", "instance_control"]
+
+
+def test_a_cli_command_gets_its_intent_first_in_the_ranking_and_passes_the_guard() -> None:
+    download = parse_result("aws s3 cp s3://ferncastle-exports/weekly.csv .", "upload_file", 0.98, [])
+    stop = parse_result("aws ec2 stop-instances --instance-ids i-0abc12345", "server_status", 0.6, [])
+    sentence = parse_result("copy weekly.csv from ferncastle-exports", "upload_file", 0.98, [])
+    ShellCommand().process([download, stop, sentence])
+    assert download.get("intent") == {"name": "download_file", "confidence": 1.0}
+    assert [r["name"] for r in download.get("intent_ranking")] == ["download_file", "upload_file"]
+    assert sentence.get("intent")["name"] == "upload_file"  # not a command: the model's answer stands
+    stop.set("entities", tidy_entities(stop.get("text"), stop.get("entities"), "instance_control"))  # next step
+    [stopped] = ChangeGuard(0.8).process([stop])
+    assert stopped.get("intent")["name"] == "instance_control"
+    assert sorted((e["entity"], e["value"]) for e in stopped.get("entities")) == [
+        ("instance", "i-0abc12345"), ("operation", "stop")]
+
+
+def test_an_item_cut_after_its_first_word_gets_the_rest_of_the_product_name() -> None:
+    def items(text: str, found: str, store: str | None = None) -> list[str]:
+        entities = [span(text, found, "item")] + ([span(text, store, "store")] if store else [])
+        return [e["value"] for e in tidy_entities(text, entities, "inventory_query") if e["entity"] == "item"]
+
+    assert items("is there any echo dot in stock at store 12", "echo", "store 12") == ["echo dot"]
+    assert items("a customer is asking, how many Sonos One are left in store 7?", "Sonos") == ["Sonos One"]
+    assert items("stock echo dot Berlin", "echo", "Berlin") == ["echo dot"]  # not into the store
+    assert items("how many echo dots does Cologne have left", "echo") == ["echo dots"]
+    assert items("do we have kindles, in munich", "kindles") == ["kindles"]  # punctuation ends it
+    assert items("is the Kindle Paperwhite available in Berlin", "Kindle Paperwhite") == ["Kindle Paperwhite"]
