@@ -134,16 +134,42 @@ _UNIT_AFTER = {
 }
 
 
+_TIME_UNIT_AFTER = re.compile(r"\s?(?:minutes?|mins?|hours?|hrs?|days?|weeks?|months?)\b", re.I)
+
+
 def complete_units(text: str, entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """A threshold or period the extractor took without its unit gets it."""
+    """A threshold or period the extractor took without its unit gets it; a bare "threshold" followed by a time unit
+    ("over 80% for [10] minutes") is the period, when no period was found."""
     out = []
+    has_period = any(e["entity"] == "period" for e in entities)
     for entity in entities:
         unit = _UNIT_AFTER.get(entity["entity"])
         end = entity.get("end")
         if unit is not None and isinstance(end, int) and str(entity.get("value", "")).strip().replace(".", "").isdigit():
             match = unit.match(text, end)
-            if match:
+            timed = _TIME_UNIT_AFTER.match(text, end) if entity["entity"] == "threshold" and not has_period else None
+            if timed:
+                entity = {**entity, "entity": "period", "end": timed.end(), "value": text[entity["start"]:timed.end()]}
+                has_period = True
+            elif match:
                 entity = {**entity, "end": match.end(), "value": text[entity["start"]:match.end()]}
+        out.append(entity)
+    return out
+
+
+_POSSESSIVE = re.compile(r"['’]s$", re.I)
+
+
+def drop_possessives(text: str, entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """An instance or bucket taken with its possessive ("[etl-3's] cpu") is the name without it."""
+    out = []
+    for entity in entities:
+        value = str(entity.get("value", ""))
+        if entity["entity"] in ("instance", "bucket") and _POSSESSIVE.search(value) and len(value) > 2:
+            cut = len(value) - 2
+            entity = {**entity, "value": value[:cut]}
+            if isinstance(entity.get("end"), int) and text[entity["end"] - 2:entity["end"]] == value[cut:]:
+                entity["end"] -= 2
         out.append(entity)
     return out
 
@@ -214,7 +240,7 @@ def tidy_entities(text: str, entities: list[dict[str, Any]], intent: str | None 
         else:
             joined.append(entity)
     completed = add_missing_instance(text, intent, add_missing_bucket(text, intent, complete_items(text, complete_units(
-        text, add_shapes(text, joined)))))
+        text, add_shapes(text, drop_possessives(text, joined))))))
     return sorted(completed, key=lambda e: (e.get("start", 0), e.get("end", 0)))
 
 
@@ -256,14 +282,17 @@ class ShellCommand(GraphComponent):
                 continue
             intent = {"name": command.intent, "confidence": 1.0}
             message.data["intent"] = intent
-            ranking = [r for r in message.data.get("intent_ranking") or [] if r.get("name") != command.intent]
+            # The others step aside (confidence 0), so no ambiguity check takes the command for a guess.
+            ranking = [{**r, "confidence": 0.0} for r in message.data.get("intent_ranking") or []
+                       if r.get("name") != command.intent]
             message.data["intent_ranking"] = [dict(intent), *ranking]
             entities = list(message.get("entities") or [])
-            if command.operation and not any(e.get("entity") == "operation" for e in entities):
-                start = text.lower().find(command.operation)
-                entities.append({"entity": "operation", "value": command.operation, "start": start,
-                                 "end": start + len(command.operation), "extractor": "ShellCommand"})
-                message.set("entities", entities, add_to_output=True)
+            for entity, value in (("operation", command.operation), ("file", command.file)):
+                start = -1 if not value else text.find(value) if entity == "file" else text.lower().find(value)
+                if value and start >= 0 and not any(e.get("entity") == entity for e in entities):
+                    entities.append({"entity": entity, "value": value, "start": start, "end": start + len(value),
+                                     "confidence_entity": 1.0, "extractor": "ShellCommand"})
+            message.set("entities", entities, add_to_output=True)
         return messages
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:

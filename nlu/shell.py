@@ -14,6 +14,7 @@ from typing import NamedTuple
 class Command(NamedTuple):
     intent: str
     operation: str | None = None  # start/stop/reboot of instance_control
+    file: str | None = None  # the local file an upload sends, as typed
 
 
 _LEAD = re.compile(r"^\s*(?:<@!?\w+>|@\w+)?[\s,:]*(?:\$\s*)?", re.IGNORECASE)
@@ -83,7 +84,7 @@ def command_in(text: str) -> Command | None:
         if _s3(source) and not _s3(target):
             return Command("download_file")
         if _s3(target) and not _s3(source):
-            return Command("upload_file")
+            return Command("upload_file", file=source)
         return None  # bucket to bucket: not a skill of ours, the model answers
     if verb == "rm" and urls:
         return Command("delete_object")

@@ -162,7 +162,8 @@ def test_a_cli_command_gets_its_intent_first_in_the_ranking_and_passes_the_guard
     sentence = parse_result("copy weekly.csv from ferncastle-exports", "upload_file", 0.98, [])
     ShellCommand().process([download, stop, sentence])
     assert download.get("intent") == {"name": "download_file", "confidence": 1.0}
-    assert [r["name"] for r in download.get("intent_ranking")] == ["download_file", "upload_file"]
+    assert [(r["name"], r["confidence"]) for r in download.get("intent_ranking")] == [
+        ("download_file", 1.0), ("upload_file", 0.0)]  # no ambiguity for the fallback to see
     assert sentence.get("intent")["name"] == "upload_file"  # not a command: the model's answer stands
     stop.set("entities", tidy_entities(stop.get("text"), stop.get("entities"), "instance_control"))  # next step
     [stopped] = ChangeGuard(0.8).process([stop])
@@ -182,3 +183,15 @@ def test_an_item_cut_after_its_first_word_gets_the_rest_of_the_product_name() ->
     assert items("how many echo dots does Cologne have left", "echo") == ["echo dots"]
     assert items("do we have kindles, in munich", "kindles") == ["kindles"]  # punctuation ends it
     assert items("is the Kindle Paperwhite available in Berlin", "Kindle Paperwhite") == ["Kindle Paperwhite"]
+
+
+def test_a_possessive_is_not_part_of_the_name_and_a_number_of_minutes_is_a_period() -> None:
+    text = "alert me when quarry-api-1's cpu goes over 80% for 10 minutes"
+    found = tidy_entities(text, [span(text, "quarry-api-1's", "instance"), span(text, "80%", "threshold"),
+                                 span(text, "10", "threshold")], "create_alarm")
+    assert [(e["entity"], e["value"], text[e["start"]:e["end"]]) for e in found] == [
+        ("instance", "quarry-api-1", "quarry-api-1"), ("metric", "cpu", "cpu"), ("threshold", "80%", "80%"),
+        ("period", "10 minutes", "10 minutes")]
+    text = "page me if web-2 cpu stays over 90 percent for 10 minutes"  # the unit after a threshold stays its unit
+    kept = tidy_entities(text, [span(text, "90", "threshold")], "create_alarm")
+    assert [(e["entity"], e["value"]) for e in kept if e["entity"] != "metric"] == [("threshold", "90 percent")]

@@ -33,7 +33,14 @@ from nlu.shell import Command, command_in
     ("aws cloudwatch describe-alarms", "list_alarms"),
 ])
 def test_a_command_means_what_the_cli_does(text: str, intent: str) -> None:
-    assert command_in(text) == Command(intent)
+    command = command_in(text)
+    assert command is not None and command.intent == intent
+
+
+def test_an_upload_names_the_local_file_it_sends() -> None:
+    assert command_in("aws s3 cp ~/Desktop/notes.txt s3://tmp-scratch-777/") == Command(
+        "upload_file", file="~/Desktop/notes.txt")
+    assert command_in("aws s3 cp s3://b-1/notes.txt .") == Command("download_file")  # the URL names it
 
 
 def test_starting_stopping_and_rebooting_carry_the_operation() -> None:
