@@ -51,6 +51,7 @@ eval: train ## NLU on the hand-written held-out sets: intent accuracy, macro F1,
 	$(PY) bench/nlu_eval.py --heldout bench/nlu/heldout_fresh.yml --out-of-scope bench/nlu/out_of_scope_fresh.yml
 	$(PY) bench/nlu_eval.py --heldout bench/nlu/heldout_third.yml --out-of-scope bench/nlu/out_of_scope_third.yml
 	$(PY) bench/nlu_eval.py --heldout bench/nlu/heldout_fourth.yml --out-of-scope bench/nlu/out_of_scope_fourth.yml
+	$(PY) bench/nlu_eval.py --heldout bench/nlu/heldout_fifth.yml --out-of-scope bench/nlu/out_of_scope_fifth.yml
 
 bench: train ## benchmarks: print tables, write bench/results/*.json
 	$(PY) bench/assistant_bench.py
