@@ -220,10 +220,21 @@ def add_missing_instance(text: str, intent: str | None, entities: list[dict[str,
                         "confidence_entity": 1.0, "extractor": "EntityTidier"}]
 
 
+# What an instance is never called: a picture's size ("800x600") or a document's file name ("logo.png").
+_NOT_INSTANCE = re.compile(r"[0-9]{2,5}\s*[x×]\s*[0-9]{2,5}|.+\.(?:png|jpe?g|gif|svg|webp|bmp|tiff?|heic|pdf|docx?|xlsx?|"
+                           r"pptx?|csv|txt|md|mp[34]|mov|avi|mkv|wav|zip|tar|gz|iso)", re.I)
+
+
+def not_an_instance(entity: dict[str, Any]) -> bool:
+    """An instance the extractor found in a picture size or a file name ("resize this PNG to [800x600]")."""
+    return entity.get("entity") == "instance" and bool(_NOT_INSTANCE.fullmatch(_bare(str(entity.get("value", "")))))
+
+
 def tidy_entities(text: str, entities: list[dict[str, Any]], intent: str | None = None) -> list[dict[str, Any]]:
-    """``entities`` of ``text`` without fillers, with split multi-word values joined (one pass, in text order),
+    """``entities`` of ``text`` without fillers or impossible instances, with split multi-word values joined (one
+    pass, in text order),
     closed-vocabulary entities the extractor missed, and the bucket of a bucket request it missed."""
-    kept = [e for e in entities if _bare(str(e.get("value", ""))) not in FILLERS]
+    kept = [e for e in entities if _bare(str(e.get("value", ""))) not in FILLERS and not not_an_instance(e)]
     kept.sort(key=lambda e: (e.get("start", 0), e.get("end", 0)))
     joined: list[dict[str, Any]] = []
     for entity in kept:
@@ -334,8 +345,11 @@ class ChangeGuard(GraphComponent):
         # and "stop the music" are no proposal to stop a server.
         if intent != "instance_control":
             return False
+        # "resize this PNG to 800x600" points at a picture, not at the instance talked about before.
+        text = message.get("text") or ""
         named = any(e.get("entity") == "instance" for e in message.get("entities") or [])
-        return not named and not refers_back(message.get("text") or "")
+        pictured = any(_NOT_INSTANCE.fullmatch(_bare(word)) for word in text.split())
+        return not named and (pictured or not refers_back(text))
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         return training_data

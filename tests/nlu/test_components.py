@@ -156,6 +156,19 @@ def test_stopping_something_that_is_no_named_instance_is_no_proposal() -> None:
         "nlu_fallback", "nlu_fallback", "instance_control", "instance_control"]
 
 
+def test_a_picture_size_or_a_file_name_is_no_instance_to_resize_so_no_proposal() -> None:
+    picture, logo, server = ("resize this PNG to 800x600", "resize logo.png for the slides",
+                             "resize web-1.prod to a t3.large")
+    parsed = [parse_result(picture, "instance_control", 0.95, [span(picture, "800x600", "instance")]),
+              parse_result(logo, "instance_control", 0.95, [span(logo, "logo.png", "instance")]),
+              parse_result(server, "instance_control", 0.95, [span(server, "web-1.prod", "instance")])]
+    for message in parsed:
+        message.set("entities", tidy_entities(message.get("text"), message.get("entities"), "instance_control"))
+    ChangeGuard(0.8).process(parsed)
+    assert [m.get("intent")["name"] for m in parsed] == ["nlu_fallback", "nlu_fallback", "instance_control"]
+    assert [e["value"] for e in parsed[2].get("entities") if e["entity"] == "instance"] == ["web-1.prod"]
+
+
 def test_a_cli_command_gets_its_intent_first_in_the_ranking_and_passes_the_guard() -> None:
     download = parse_result("aws s3 cp s3://ferncastle-exports/weekly.csv .", "upload_file", 0.98, [])
     stop = parse_result("aws ec2 stop-instances --instance-ids i-0abc12345", "server_status", 0.6, [])
