@@ -207,6 +207,24 @@ def complete_items(text: str, entities: list[dict[str, Any]]) -> list[dict[str, 
     return out
 
 
+# A folder as people write one: a name (or a path) ending in "/", never inside an s3:// URL or a longer path.
+_FOLDER = re.compile(r"(?<![\w./:-])([\w.-]+(?:/[\w.-]+)*)/(?![\w./-])")
+
+
+def add_missing_prefix(text: str, intent: str | None, entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``entities`` plus the folder of a bucket request the extractor missed: the only word that ends in "/"
+    ("delete everything under [bulk]/ in trial-ctx-42"), without its slash, as the training data marks it."""
+    if intent not in BUCKET_INTENTS or "s3://" in text.lower() or any(e["entity"] == "prefix" for e in entities):
+        return entities
+    folders = [m for m in _FOLDER.finditer(text)
+               if not any(m.start() < e.get("end", 0) and e.get("start", 0) < m.end() for e in entities)]
+    if len(folders) != 1:
+        return entities
+    start, end = folders[0].span(1)
+    return [*entities, {"entity": "prefix", "start": start, "end": end, "value": text[start:end],
+                        "confidence_entity": 1.0, "extractor": "EntityTidier"}]
+
+
 def add_missing_instance(text: str, intent: str | None, entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """``entities`` plus the instance of an instance request the extractor missed, when its shape is unmistakable:
     a possessive instance-shaped name ("what will etl-3's cpu do?") or an EC2 instance id."""
@@ -250,8 +268,9 @@ def tidy_entities(text: str, entities: list[dict[str, Any]], intent: str | None 
             joined[-1] = merged
         else:
             joined.append(entity)
-    completed = add_missing_instance(text, intent, add_missing_bucket(text, intent, complete_items(text, complete_units(
-        text, add_shapes(text, drop_possessives(text, joined))))))
+    completed = add_missing_instance(text, intent, add_missing_prefix(text, intent, add_missing_bucket(
+        text, intent, complete_items(text, complete_units(
+        text, add_shapes(text, drop_possessives(text, joined)))))))
     return sorted(completed, key=lambda e: (e.get("start", 0), e.get("end", 0)))
 
 

@@ -108,8 +108,8 @@ def test_no_bucket_is_added_when_one_was_found_the_request_is_not_about_a_bucket
     assert tidy_entities(text, [], "server_status") == []
     assert tidy_entities(text, [], "bucket_usage") == []  # two candidates, no preposition before either
     text = "upload q3.pdf and t3.small notes to raw/"
-    # a file, an instance type and a folder are no buckets
-    assert [e["entity"] for e in tidy_entities(text, [], "upload_file")] == ["instance_type"]
+    # a file, an instance type and a folder are no buckets (the folder is the prefix)
+    assert [e["entity"] for e in tidy_entities(text, [], "upload_file")] == ["instance_type", "prefix"]
     text = "delete logs-2023 from media-prod"
     found = [span(text, "media-prod", "bucket")]
     assert tidy_entities(text, found, "delete_object") == found
@@ -208,3 +208,20 @@ def test_a_possessive_is_not_part_of_the_name_and_a_number_of_minutes_is_a_perio
     text = "page me if web-2 cpu stays over 90 percent for 10 minutes"  # the unit after a threshold stays its unit
     kept = tidy_entities(text, [span(text, "90", "threshold")], "create_alarm")
     assert [(e["entity"], e["value"]) for e in kept if e["entity"] != "metric"] == [("threshold", "90 percent")]
+
+
+def test_a_bucket_request_gets_the_one_folder_the_extractor_missed_without_its_slash() -> None:
+    text = "delete everything under bulk/ in trial-ctx-42"
+    tidied = tidy_entities(text, [span(text, "trial-ctx-42", "bucket")], "delete_object")
+    assert [(e["entity"], e["value"], text[e["start"]:e["end"]]) for e in tidied] == [
+        ("prefix", "bulk", "bulk"), ("bucket", "trial-ctx-42", "trial-ctx-42")]
+    two = "move logs/2023/ and logs/2024/ out of trial-ctx-42"
+    url = "aws s3 rm s3://trial-ctx-42/bulk/ --recursive"
+    assert [e["entity"] for e in tidy_entities(two, [span(two, "trial-ctx-42", "bucket")], "delete_object")] == [
+        "bucket"]  # which of two folders is not for this step to say
+    assert tidy_entities(url, [], "delete_object") == []  # the actions read an s3:// URL themselves
+    path = "list what's in reports/2024/q1/ of trial-ctx-42"
+    assert [e["value"] for e in tidy_entities(path, [span(path, "trial-ctx-42", "bucket")], "list_objects")
+            if e["entity"] == "prefix"] == ["reports/2024/q1"]
+    chat = "hey/ what's up"
+    assert tidy_entities(chat, [], "greet") == []
