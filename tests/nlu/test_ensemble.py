@@ -1,0 +1,43 @@
+"""The mean of several classifiers' intent rankings (nlu/ensemble.py) on rankings as DIET gives them."""
+from __future__ import annotations
+
+import pytest
+from rasa.shared.nlu.training_data.message import Message
+
+from nlu.ensemble import VOTES, AverageVotes, KeepVote, average
+
+
+def ranked(*pairs: tuple[str, float]) -> list[dict[str, object]]:
+    return [{"name": name, "confidence": confidence} for name, confidence in pairs]
+
+
+def test_the_mean_counts_an_intent_missing_from_a_ranking_as_zero_and_orders_by_it() -> None:
+    mean = average([ranked(("list_buckets", 0.9), ("bucket_usage", 0.1)),
+                    ranked(("bucket_usage", 0.6), ("list_buckets", 0.3), ("storage_trend", 0.1))], length=10)
+    assert [(r["name"], round(r["confidence"], 3)) for r in mean] == [
+        ("list_buckets", 0.6), ("bucket_usage", 0.35), ("storage_trend", 0.05)]
+    assert average([], length=10) == []
+    assert len(average([ranked(("a", 0.5), ("b", 0.3), ("c", 0.2))], length=2)) == 2
+
+
+def test_kept_votes_and_the_last_classifier_decide_together_and_leave_no_trace() -> None:
+    message = Message(data={"text": "is tundra-media-raw still huge?"})
+    message.set("intent_ranking", ranked(("storage_trend", 0.7), ("bucket_usage", 0.3)))
+    KeepVote().process([message])
+    message.set("intent_ranking", ranked(("bucket_usage", 0.8), ("storage_trend", 0.2)))
+    KeepVote().process([message])
+    message.set("intent", {"name": "bucket_usage", "confidence": 0.9})
+    message.set("intent_ranking", ranked(("bucket_usage", 0.9), ("storage_trend", 0.1)))
+    AverageVotes(ranking_length=10).process([message])
+    assert message.get("intent")["name"] == "bucket_usage"
+    assert message.get("intent")["confidence"] == pytest.approx((0.3 + 0.8 + 0.9) / 3)
+    assert [r["name"] for r in message.get("intent_ranking")] == ["bucket_usage", "storage_trend"]
+    assert message.get(VOTES) is None
+
+
+def test_a_single_classifier_passes_through_unchanged() -> None:
+    message = Message(data={"text": "hi"})
+    message.set("intent", {"name": "greet", "confidence": 0.97})
+    message.set("intent_ranking", ranked(("greet", 0.97), ("thank", 0.03)))
+    AverageVotes(ranking_length=10).process([message])
+    assert message.get("intent") == {"name": "greet", "confidence": 0.97}
