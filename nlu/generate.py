@@ -10,8 +10,13 @@ from __future__ import annotations
 
 import random
 import re
+import sys
 from collections.abc import Callable
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script: the project's packages
+
+from nlu.written import EXTRA_ITEMS, EXTRA_STORES, EXTRA_TOPICS, WRITTEN, WRITTEN_OUT_OF_SCOPE  # noqa: E402
 
 OUTPUT = Path(__file__).resolve().parent / "nlu.yml"
 SEED = 7
@@ -117,7 +122,7 @@ STORES: list[str] = [
     "Berlin", "Munich", "store 12", "Hamburg", "Cologne", "Frankfurt", "Vienna", "Zurich", "Paris", "Lyon", "London",
     "Madrid", "Milan", "store 7", "store 104", "Dublin", "Amsterdam", "store 3", "Leipzig", "Stuttgart",
     "Düsseldorf", "Köln", "Zürich", "São Paulo", "München", "Malmö", "Kraków", "Nürnberg", "Montréal", "Bogotá",
-    "Genève", "Göteborg", "Den Haag", "New York", "store 21",
+    "Genève", "Göteborg", "Den Haag", "New York", "store 21", *EXTRA_STORES,
 ]
 
 ITEMS: list[str] = [
@@ -127,11 +132,13 @@ ITEMS: list[str] = [
     "Echo Pop", "fire hd 10", "desk lamp", "Kindle Oasis", "USB-C cable", "Echo Buds", "iPad Air", "AirPods Pro 2",
     "HDMI adapter", "Fire TV Stick 4K", "Galaxy Buds 2", "Apple Watch SE", "PS5 controller", "Nintendo Switch OLED",
     "Sony WH-1000XM5", "standing desk", "Echo Show 15", "Pixel 8 Pro", "noise cancelling headphones", "baby monitor",
+    *EXTRA_ITEMS,
 ]
 
 TOPICS: list[str] = [
     "stock", "alarms", "inventory", "cost", "billing", "budget", "storage", "backup", "instance", "security",
     "low stock", "cpu", "job", "out of stock", "restock", "alarm", "stock level", "low inventory", "price",
+    *EXTRA_TOPICS,
 ]
 
 # Placeholder -> (entity, names) for most intents; storage intents use the storage lists. Filled in this order, which
@@ -1427,7 +1434,9 @@ def render(rng: random.Random) -> list[str]:
     """The lines of nlu.yml."""
     lines = ['version: "3.1"', "", "nlu:"]
     for intent, templates in INTENTS.items():
-        more = MORE.get(intent, []) + (MORE_OUT_OF_SCOPE if intent == "out_of_scope" else [])
+        more = MORE.get(intent, []) + WRITTEN.get(intent, [])
+        if intent == "out_of_scope":
+            more += MORE_OUT_OF_SCOPE + WRITTEN_OUT_OF_SCOPE
         lines += [f"- intent: {intent}", "  examples: |"]
         lines += [f"    - {example}" for example in examples(intent, templates, rng, more)]
         lines.append("")
