@@ -250,8 +250,8 @@ def not_an_instance(entity: dict[str, Any]) -> bool:
 
 def tidy_entities(text: str, entities: list[dict[str, Any]], intent: str | None = None) -> list[dict[str, Any]]:
     """``entities`` of ``text`` without fillers or impossible instances, with split multi-word values joined (one
-    pass, in text order),
-    closed-vocabulary entities the extractor missed, and the bucket of a bucket request it missed."""
+    pass, in text order), closed-vocabulary entities the extractor missed, and the bucket, folder or instance of a
+    request that needs one and whose extractor missed it."""
     kept = [e for e in entities if _bare(str(e.get("value", ""))) not in FILLERS and not not_an_instance(e)]
     kept.sort(key=lambda e: (e.get("start", 0), e.get("end", 0)))
     joined: list[dict[str, Any]] = []
@@ -268,9 +268,9 @@ def tidy_entities(text: str, entities: list[dict[str, Any]], intent: str | None 
             joined[-1] = merged
         else:
             joined.append(entity)
-    completed = add_missing_instance(text, intent, add_missing_prefix(text, intent, add_missing_bucket(
-        text, intent, complete_items(text, complete_units(
-        text, add_shapes(text, drop_possessives(text, joined)))))))
+    completed = complete_items(text, complete_units(text, add_shapes(text, drop_possessives(text, joined))))
+    for add_missing in (add_missing_bucket, add_missing_prefix, add_missing_instance):
+        completed = add_missing(text, intent, completed)
     return sorted(completed, key=lambda e: (e.get("start", 0), e.get("end", 0)))
 
 
