@@ -16,6 +16,7 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
+from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
@@ -35,6 +36,14 @@ def average(rankings: list[list[dict[str, Any]]], length: int) -> list[dict[str,
     return [{"name": name, "confidence": confidence} for name, confidence in mean[:length]]
 
 
+def sentence_width(message: Message) -> int:
+    """How many columns the logistic regression's row for ``message`` would have: its sentence features' widths,
+    read from their shapes (building the sparse row just to measure it would double the classifier's cost)."""
+    sparse = message.get_sparse_features(attribute=TEXT)[1]
+    dense = message.get_dense_features(attribute=TEXT)[1]
+    return sum(int(f.features.shape[-1]) for f in (sparse, dense) if f is not None)
+
+
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
 class LogisticVote(LogisticRegressionClassifier):
     """Rasa's logistic regression on the sentence features, for a message that has all of them: an empty message
@@ -42,7 +51,7 @@ class LogisticVote(LogisticRegressionClassifier):
 
     def process(self, messages: list[Message]) -> list[Message]:
         width = getattr(self.clf, "n_features_in_", None)
-        featured = [m for m in messages if width is not None and self._create_X([m]).shape[1] == width]
+        featured = [m for m in messages if width is not None and sentence_width(m) == width]
         if featured:
             super().process(featured)
         return messages

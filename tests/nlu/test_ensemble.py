@@ -1,10 +1,15 @@
 """The mean of several classifiers' intent rankings (nlu/ensemble.py) on rankings as DIET gives them."""
 from __future__ import annotations
 
+from typing import Any
+
+import numpy as np
 import pytest
+import scipy.sparse
+from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
 
-from nlu.ensemble import VOTES, AverageVotes, KeepVote, average
+from nlu.ensemble import VOTES, AverageVotes, KeepVote, LogisticVote, average, sentence_width
 
 
 def ranked(*pairs: tuple[str, float]) -> list[dict[str, object]]:
@@ -41,3 +46,20 @@ def test_a_single_classifier_passes_through_unchanged() -> None:
     message.set("intent_ranking", ranked(("greet", 0.97), ("thank", 0.03)))
     AverageVotes(ranking_length=10).process([message])
     assert message.get("intent") == {"name": "greet", "confidence": 0.97}
+
+
+def _message(*features: tuple[str, Any]) -> Message:
+    message = Message(data={"text": "hi"})
+    for origin, matrix in features:
+        message.add_features(Features(matrix, "sentence", "text", origin))
+    return message
+
+
+def test_the_width_read_from_feature_shapes_is_the_width_of_the_row_the_classifier_builds() -> None:
+    whole = _message(("words", scipy.sparse.coo_matrix(np.ones((1, 7)))),
+                     ("chars", scipy.sparse.coo_matrix(np.ones((1, 5)))), ("dense", np.ones((1, 3))))
+    sparse_only = _message(("words", scipy.sparse.coo_matrix(np.ones((1, 7)))))
+    bare = Message(data={"text": ""})
+    for message in (whole, sparse_only):
+        assert sentence_width(message) == LogisticVote._create_X(None, [message]).shape[1]  # type: ignore[arg-type]
+    assert [sentence_width(m) for m in (whole, sparse_only, bare)] == [15, 7, 0]
