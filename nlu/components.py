@@ -68,6 +68,11 @@ def _bare(text: str) -> str:
     return text.strip().strip(".,;:!?\"'()").lower()
 
 
+def overlaps(start: int, end: int, entities: list[dict[str, Any]]) -> bool:
+    """Whether the characters ``start:end`` share one with any of ``entities``."""
+    return any(start < e.get("end", 0) and e.get("start", 0) < end for e in entities)
+
+
 def add_shapes(text: str, entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """``entities`` plus the first match of each closed-vocabulary entity the extractor did not find at all, where
     it overlaps nothing found."""
@@ -78,7 +83,7 @@ def add_shapes(text: str, entities: list[dict[str, Any]]) -> list[dict[str, Any]
             continue
         for match in pattern.finditer(text):
             start, end = match.span()
-            if any(start < e.get("end", 0) and e.get("start", 0) < end for e in entities + added):
+            if overlaps(start, end, entities + added):
                 continue
             added.append({"entity": entity, "start": start, "end": end, "value": canonical or match.group(0),
                           "confidence_entity": 1.0, "extractor": "EntityTidier"})
@@ -108,8 +113,7 @@ def add_missing_bucket(text: str, intent: str | None, entities: list[dict[str, A
     it (after "in"/"of"/"bucket", or last), else the only bucket-shaped word outside the other entities."""
     if intent not in BUCKET_INTENTS or "s3://" in text.lower() or any(e["entity"] == "bucket" for e in entities):
         return entities
-    free = [m for m in _WORD.finditer(text)
-            if not any(m.start() < e.get("end", 0) and e.get("start", 0) < m.end() for e in entities)]
+    free = [m for m in _WORD.finditer(text) if not overlaps(*m.span(), entities)]
     words = [m for m in free if _bucket_shaped(m.group().rstrip("."))]
     guess = guess_bucket(text)
     chosen = next((m for m in words if m.group().rstrip(".") == guess), None)
@@ -197,8 +201,7 @@ def complete_items(text: str, entities: list[dict[str, Any]]) -> list[dict[str, 
             for _ in range(3):
                 match = _ITEM_WORD.match(text, new_end + 1) if text[new_end:new_end + 1] == " " else None
                 if (match is None or match.group(0).lower() in _ITEM_ENDS
-                        or any(e is not entity and e.get("start", -1) < match.end() and match.start() < e.get("end", -1)
-                               for e in entities)):
+                        or overlaps(*match.span(), [e for e in entities if e is not entity])):
                     break
                 new_end = match.end()
             if new_end != end:
@@ -216,8 +219,7 @@ def add_missing_prefix(text: str, intent: str | None, entities: list[dict[str, A
     ("delete everything under [bulk]/ in trial-ctx-42"), without its slash, as the training data marks it."""
     if intent not in BUCKET_INTENTS or "s3://" in text.lower() or any(e["entity"] == "prefix" for e in entities):
         return entities
-    folders = [m for m in _FOLDER.finditer(text)
-               if not any(m.start() < e.get("end", 0) and e.get("start", 0) < m.end() for e in entities)]
+    folders = [m for m in _FOLDER.finditer(text) if not overlaps(*m.span(), entities)]
     if len(folders) != 1:
         return entities
     start, end = folders[0].span(1)
@@ -232,7 +234,7 @@ def add_missing_instance(text: str, intent: str | None, entities: list[dict[str,
         return entities
     name = possessive_instance(text)
     match = re.search(r"(?<![\w./-])" + re.escape(name), text) if name else _INSTANCE_ID.search(text)
-    if match is None or any(match.start() < e.get("end", 0) and e.get("start", 0) < match.end() for e in entities):
+    if match is None or overlaps(*match.span(), entities):
         return entities
     return [*entities, {"entity": "instance", "start": match.start(), "end": match.end(), "value": match.group(0),
                         "confidence_entity": 1.0, "extractor": "EntityTidier"}]
