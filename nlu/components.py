@@ -18,6 +18,7 @@ person could have meant, and no change to the account on a guess.
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -29,6 +30,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from actions.aws.s3_names import is_valid_bucket_name
 from actions.core.parsing import FILE_LIKE, guess_bucket, possessive_instance, refers_back
+from actions.core.periods import find_period
 from nlu.shell import command_in
 
 # Intents whose skill changes something in the account (the same set the evaluation counts out-of-scope against).
@@ -41,7 +43,7 @@ MUTATING: frozenset[str] = frozenset({
 FILLERS: frozenset[str] = frozenset({
     "a", "an", "the", "for", "of", "in", "on", "at", "to", "from", "by", "with", "and", "or", "my", "our", "me", "us",
     "it", "its", "this", "that", "these", "those", "is", "are", "be", "please", "pls", "some", "any", "all", "over",
-    "above", "below", "under", "when", "if", "than", "per", "about",
+    "above", "below", "under", "when", "if", "than", "per", "about", "i",
 })
 
 # Entities whose values run over several words: two pieces with only a space between them are one value.
@@ -58,6 +60,7 @@ SHAPES: list[tuple[str, re.Pattern[str], str | None]] = [
     ("metric", re.compile(_EDGE_BEFORE + r"(?:cpu(?:\s+(?:utili[sz]ation|usage|load))?|processor)" + _EDGE_AFTER, re.I),
      "cpu"),
     ("metric", re.compile(_EDGE_BEFORE + r"(?:memory|ram|mem)" + _EDGE_AFTER, re.I), "memory"),
+    ("metric", re.compile(_EDGE_BEFORE + r"disk(?:\s+space)?" + _EDGE_AFTER, re.I), "disk"),
     ("metric", re.compile(_EDGE_BEFORE + r"(?:network\s+in|inbound\s+traffic|net\s+in)" + _EDGE_AFTER, re.I), "network in"),
     ("metric", re.compile(_EDGE_BEFORE + r"(?:network\s+out|outbound\s+traffic|net\s+out)" + _EDGE_AFTER, re.I),
      "network out"),
@@ -103,9 +106,9 @@ _WORD = re.compile(r"[^\s\"'`()\[\]<>,;:!?]+")
 
 def _bucket_shaped(word: str) -> bool:
     # A name people give buckets: S3's rules, a letter, and a hyphen, dot or digit ("tidepool-logs"), but no file
-    # ("a.csv"), folder ("raw/"), instance type ("t3.small") or number ("2023").
+    # ("a.csv"), folder ("raw/"), instance type ("t3.small"), number ("2023") or amount ("45d", "500mb").
     return (is_valid_bucket_name(word) and any(c.isalpha() for c in word) and any(c in word for c in "-.0123456789")
-            and not FILE_LIKE.fullmatch(word) and not SHAPES[0][1].fullmatch(word))
+            and not FILE_LIKE.fullmatch(word) and not SHAPES[0][1].fullmatch(word) and not _AMOUNT.fullmatch(word))
 
 
 def add_missing_bucket(text: str, intent: str | None, entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -164,6 +167,22 @@ def complete_units(text: str, entities: list[dict[str, Any]]) -> list[dict[str, 
 _POSSESSIVE = re.compile(r"['’]s$", re.I)
 
 
+_STORE_WORD = re.compile(r"\s+(?:store|shop|branch|location|outlet)$", re.I)
+
+
+def trim_stores(text: str, entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A store taken with the word "store" after its name ("the [Munich store]") is the name."""
+    out = []
+    for entity in entities:
+        cut = _STORE_WORD.search(str(entity.get("value", ""))) if entity["entity"] == "store" else None
+        if cut is not None and cut.start() > 0:
+            entity = {**entity, "value": str(entity["value"])[:cut.start()]}
+            if isinstance(entity.get("start"), int):
+                entity["end"] = entity["start"] + cut.start()
+        out.append(entity)
+    return out
+
+
 def drop_possessives(text: str, entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """An instance or bucket taken with its possessive ("[etl-3's] cpu") is the name without it."""
     out = []
@@ -214,15 +233,28 @@ def complete_items(text: str, entities: list[dict[str, Any]]) -> list[dict[str, 
 _FOLDER = re.compile(r"(?<![\w./:-])([\w.-]+(?:/[\w.-]+)*)/(?![\w./-])")
 
 
+# A folder named in words: "under [responses]", "in the [checkpoints] folder" - not a folder on this computer
+# ("the local [exports] folder", "my [downloads] dir").
+_FOLDER_WORDS = re.compile(
+    r"(?<![\w./-])(?:under|inside)\s+(?:the\s+)?(?:folder\s+|prefix\s+)?([A-Za-z][\w.-]*)(?![\w/-])"
+    r"|(?<![\w./-])(?<!local )(?<!my )(?<!our )(?<!home )([A-Za-z][\w.-]*)\s+(?:folder|dir|directory|prefix)\b", re.I)
+
+
 def add_missing_prefix(text: str, intent: str | None, entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """``entities`` plus the folder of a bucket request the extractor missed: the only word that ends in "/"
-    ("delete everything under [bulk]/ in trial-ctx-42"), without its slash, as the training data marks it."""
-    if intent not in BUCKET_INTENTS or "s3://" in text.lower() or any(e["entity"] == "prefix" for e in entities):
+    ("delete everything under [bulk]/ in trial-ctx-42"), without its slash, as the training data marks it; else
+    the only folder named in words ("push a.csv to B under [responses]")."""
+    if (intent not in BUCKET_INTENTS or "prefix" not in INTENT_ENTITIES.get(intent, ()) or "s3://" in text.lower()
+            or any(e["entity"] == "prefix" for e in entities)):
         return entities
     folders = [m for m in _FOLDER.finditer(text) if not overlaps(*m.span(), entities)]
+    if not folders and intent != "sync_folder":  # a sync's folder named in words is the one on this computer
+        named = [m for m in _FOLDER_WORDS.finditer(text)
+                 if not overlaps(*m.span(m.lastindex or 0), entities) and _bare(m.group(m.lastindex or 0)) not in FILLERS]
+        folders = named if len(named) == 1 else []
     if len(folders) != 1:
         return entities
-    start, end = folders[0].span(1)
+    start, end = folders[0].span(folders[0].lastindex or 1)
     return [*entities, {"entity": "prefix", "start": start, "end": end, "value": text[start:end],
                         "confidence_entity": 1.0, "extractor": "EntityTidier"}]
 
@@ -240,21 +272,148 @@ def add_missing_instance(text: str, intent: str | None, entities: list[dict[str,
                         "confidence_entity": 1.0, "extractor": "EntityTidier"}]
 
 
+def add_missing_file(text: str, intent: str | None, entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``entities`` plus the file of a request about a file the extractor missed: the only word named like a file
+    ("pls upload [model-v7.onnx] into B")."""
+    if "file" not in INTENT_ENTITIES.get(intent or "", ()) or "s3://" in text.lower() \
+            or any(e["entity"] == "file" for e in entities):
+        return entities
+    files = [m for m in _WORD.finditer(text) if file_named(m.group().rstrip(".")) and not overlaps(*m.span(), entities)]
+    if len(files) != 1:
+        return entities
+    start, value = files[0].start(), files[0].group().rstrip(".")
+    return [*entities, {"entity": "file", "start": start, "end": start + len(value), "value": value,
+                        "confidence_entity": 1.0, "extractor": "EntityTidier"}]
+
+
+# Intents whose skill reads a past period, from the entity or else from the words (actions/core/periods.py).
+PAST_PERIOD_INTENTS: frozenset[str] = frozenset({"storage_trend", "instance_metrics"})
+
+
+def add_missing_period(text: str, intent: str | None, entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``entities`` plus the period of a history request the extractor missed, as the skill reads it from the words
+    when there is no entity ("how has B grown [this month]?", "net in on web-2 [over the last 6h]")."""
+    if intent not in PAST_PERIOD_INTENTS or any(e["entity"] == "period" for e in entities):
+        return entities
+    found = find_period(text, datetime.now(UTC))
+    if found is None:
+        return entities
+    pattern = r"(?<!\w)" + r"\W{0,3}\s+".join(re.escape(word) for word in found[0].split()) + r"(?!\w)"
+    match = re.search(pattern, text)
+    if match is None or overlaps(*match.span(), entities):
+        return entities
+    return [*entities, {"entity": "period", "start": match.start(), "end": match.end(), "value": match.group(0),
+                        "confidence_entity": 1.0, "extractor": "EntityTidier"}]
+
+
+# What alerts are about, as the subscription skill reads it (actions/skills/alerts/subscriptions.py); "alerts"
+# alone names no topic (it means all of them).
+_TOPIC = re.compile(r"(?<![\w-])(?:out[\s-]of[\s-]stock|low[\s-]stock|stock(?:\s+level)?s?|inventory|restock\w*|"
+                    r"alarms?)(?![\w-])", re.I)
+
+
+def add_missing_topic(text: str, intent: str | None, entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``entities`` plus the topic of a subscription the extractor missed: the first word naming one ("send
+    [alarms] here", "tell us when [stock] runs low")."""
+    if intent not in ("subscribe_alerts", "unsubscribe_alerts") or any(e["entity"] == "topic" for e in entities):
+        return entities
+    match = next((m for m in _TOPIC.finditer(text) if not overlaps(*m.span(), entities)), None)
+    if match is None:
+        return entities
+    return [*entities, {"entity": "topic", "start": match.start(), "end": match.end(), "value": match.group(0),
+                        "confidence_entity": 1.0, "extractor": "EntityTidier"}]
+
+
 # What an instance is never called: a picture's size ("800x600") or a document's file name ("logo.png").
 _NOT_INSTANCE = re.compile(r"[0-9]{2,5}\s*[x×]\s*[0-9]{2,5}|.+\.(?:png|jpe?g|gif|svg|webp|bmp|tiff?|heic|pdf|docx?|xlsx?|"
                            r"pptx?|csv|txt|md|mp[34]|mov|avi|mkv|wav|zip|tar|gz|iso)", re.I)
 
 
-def not_an_instance(entity: dict[str, Any]) -> bool:
-    """An instance the extractor found in a picture size or a file name ("resize this PNG to [800x600]")."""
-    return entity.get("entity") == "instance" and bool(_NOT_INSTANCE.fullmatch(_bare(str(entity.get("value", "")))))
+# What a metric or a bucket is never called: a unit ("over 500 [MB]"), a size or a duration ("after [45d]").
+_AMOUNT = re.compile(r"[0-9]*\s*(?:%|percent|pct|[kmgt]i?b|bytes?|[0-9]+\s*(?:d|h|m|w|y|mo|min|mins|days?|hours?|weeks?|"
+                     r"months?|years?))", re.I)
+# Where alerts go is no topic of them ("turn on alerts for this [chat]").
+_PLACE = re.compile(r"(?:this\s+|the\s+)?(?:chat|channel|room|thread|dm|here|group|server)", re.I)
+_IMPOSSIBLE: dict[str, re.Pattern[str]] = {"instance": _NOT_INSTANCE, "metric": _AMOUNT, "bucket": _AMOUNT,
+                                           "topic": _PLACE}
+
+
+def impossible_entity(entity: dict[str, Any]) -> bool:
+    """An instance the extractor found in a picture size or a file name ("resize this PNG to [800x600]"), a metric
+    that is a unit ("over 500 [MB]"), or a bucket that is an amount ("expire after [45d]")."""
+    pattern = _IMPOSSIBLE.get(str(entity.get("entity")))
+    return pattern is not None and bool(pattern.fullmatch(_bare(str(entity.get("value", "")))))
+
+
+# The entities each intent's skill reads (its training data's, and what the held-out sets and the actions show it
+# may carry: an alarm's period, a status question's metric, stock alerts for a store). An intent not listed here
+# (out_of_scope, same_for) keeps whatever was found.
+INTENT_ENTITIES: dict[str, frozenset[str]] = {intent: frozenset(names) for intent, names in {
+    "greet": (), "goodbye": (), "thank": (), "help": (), "affirm": (), "deny": (), "list_buckets": (),
+    "create_bucket": ("bucket",), "delete_bucket": ("bucket",), "bucket_usage": ("bucket",),
+    "cost_optimization": ("bucket",), "list_objects": ("bucket", "prefix", "file"),
+    "upload_file": ("file", "bucket", "prefix"), "download_file": ("file", "bucket", "prefix"),
+    "delete_object": ("file", "bucket", "prefix"), "sync_folder": ("bucket", "prefix"),
+    "apply_lifecycle": ("bucket", "prefix"), "show_lifecycle": ("bucket", "prefix"),
+    "storage_trend": ("bucket", "period"), "track_bucket": ("bucket", "operation"), "usage_stats": ("period",),
+    "server_status": ("instance", "metric"), "instance_metrics": ("instance", "metric", "period"),
+    "forecast_load": ("instance", "metric", "period"), "rightsize": ("instance", "instance_type", "period", "metric"),
+    "instance_control": ("instance", "operation", "instance_type"),
+    "create_alarm": ("instance", "metric", "threshold", "period"), "list_alarms": ("instance", "metric", "period"),
+    "inventory_query": ("item", "store", "period"), "out_of_stock": ("store", "item", "period"),
+    "subscribe_alerts": ("topic", "store", "item"), "unsubscribe_alerts": ("topic", "store", "item"),
+}.items()}
+# What a file is called: a name with one of these extensions ("model-v7.onnx", "q1-archive.tar"), never a bucket
+# (S3 allows "q1-archive.tar" as a bucket name, but nobody names a bucket like a file).
+FILE_EXTENSIONS: frozenset[str] = frozenset(
+    "txt csv tsv json jsonl ndjson log tar gz tgz zip bz2 xz 7z pdf png jpg jpeg gif svg webp mp4 mov mkv avi mp3 wav "
+    "flac onnx pkl pt pth h5 parquet avro orc sql bak dump db sqlite xml yaml yml html htm js css md doc docx xls "
+    "xlsx ppt pptx iso img bin ipynb py sh conf ini cfg env pem key crt".split())
+
+
+def file_named(word: str) -> bool:
+    """Whether ``word`` is a file's name: a name before one of ``FILE_EXTENSIONS``."""
+    stem, dot, extension = word.rpartition(".")
+    return bool(dot and stem and FILE_LIKE.fullmatch(word) and extension.lower() in FILE_EXTENSIONS)
+
+
+def _relabelled(entity: dict[str, Any], kind: str) -> dict[str, Any]:
+    return {**entity, "entity": kind, "value": str(entity.get("value", ""))}
+
+
+def fit_to_intent(intent: str | None, entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``entities`` as the intent's skill reads them: a bucket of an instance request is the instance ("reboot
+    [harbor-cache-1]"), a word of a bucket request tagged as an instance is the bucket or the folder ("purge
+    everything under [staging] from B"), a bucket named like a file is the file ("pull down [access.log] from B");
+    an entity the intent never reads is dropped ("cya [tomorrow]", "status of [public] ip")."""
+    wanted = INTENT_ENTITIES.get(intent or "")
+    if wanted is None:
+        return entities
+    out: list[dict[str, Any]] = []
+    for entity in entities:
+        kind, value = entity["entity"], str(entity.get("value", ""))
+        present = {e["entity"] for e in entities if e is not entity} | {e["entity"] for e in out}
+        if kind == "bucket" and "file" in wanted and "file" not in present and file_named(value):
+            entity = _relabelled(entity, "file")
+        elif kind in wanted:
+            pass
+        elif kind == "bucket" and "instance" in wanted and "instance" not in present:
+            entity = _relabelled(entity, "instance")
+        elif kind == "instance" and "bucket" in wanted and "bucket" not in present and _bucket_shaped(value):
+            entity = _relabelled(entity, "bucket")
+        elif kind == "instance" and "prefix" in wanted and "prefix" not in present:
+            entity = _relabelled(entity, "prefix")
+        else:
+            continue
+        out.append(entity)
+    return out
 
 
 def tidy_entities(text: str, entities: list[dict[str, Any]], intent: str | None = None) -> list[dict[str, Any]]:
     """``entities`` of ``text`` without fillers or impossible instances, with split multi-word values joined (one
     pass, in text order), closed-vocabulary entities the extractor missed, and the bucket, folder or instance of a
     request that needs one and whose extractor missed it."""
-    kept = [e for e in entities if _bare(str(e.get("value", ""))) not in FILLERS and not not_an_instance(e)]
+    kept = [e for e in entities if _bare(str(e.get("value", ""))) not in FILLERS and not impossible_entity(e)]
     kept.sort(key=lambda e: (e.get("start", 0), e.get("end", 0)))
     joined: list[dict[str, Any]] = []
     for entity in kept:
@@ -270,8 +429,11 @@ def tidy_entities(text: str, entities: list[dict[str, Any]], intent: str | None 
             joined[-1] = merged
         else:
             joined.append(entity)
-    completed = complete_items(text, complete_units(text, add_shapes(text, drop_possessives(text, joined))))
-    for add_missing in (add_missing_bucket, add_missing_prefix, add_missing_instance):
+    completed = complete_items(text, complete_units(text, add_shapes(text, trim_stores(text, drop_possessives(
+        text, joined)))))
+    completed = fit_to_intent(intent, completed)
+    for add_missing in (add_missing_file, add_missing_bucket, add_missing_prefix, add_missing_instance,
+                        add_missing_period, add_missing_topic):
         completed = add_missing(text, intent, completed)
     return sorted(completed, key=lambda e: (e.get("start", 0), e.get("end", 0)))
 

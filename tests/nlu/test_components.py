@@ -108,8 +108,10 @@ def test_no_bucket_is_added_when_one_was_found_the_request_is_not_about_a_bucket
     assert tidy_entities(text, [], "server_status") == []
     assert tidy_entities(text, [], "bucket_usage") == []  # two candidates, no preposition before either
     text = "upload q3.pdf and t3.small notes to raw/"
-    # a file, an instance type and a folder are no buckets (the folder is the prefix)
-    assert [e["entity"] for e in tidy_entities(text, [], "upload_file")] == ["instance_type", "prefix"]
+    # a file, an instance type and a folder are no buckets (the file is the file, the folder the prefix, and an
+    # instance type means nothing to an upload)
+    assert [(e["entity"], e["value"]) for e in tidy_entities(text, [], "upload_file")] == [
+        ("file", "q3.pdf"), ("prefix", "raw")]
     text = "delete logs-2023 from media-prod"
     found = [span(text, "media-prod", "bucket")]
     assert tidy_entities(text, found, "delete_object") == found
@@ -225,3 +227,83 @@ def test_a_bucket_request_gets_the_one_folder_the_extractor_missed_without_its_s
             if e["entity"] == "prefix"] == ["reports/2024/q1"]
     chat = "hey/ what's up"
     assert tidy_entities(chat, [], "greet") == []
+
+
+def _found(text: str, *pairs: tuple[str, str]) -> list[dict[str, object]]:
+    return [span(text, words, entity) for words, entity in pairs]
+
+
+def _shown(text: str, intent: str, *pairs: tuple[str, str]) -> list[tuple[object, object]]:
+    return [(e["entity"], e["value"]) for e in tidy_entities(text, _found(text, *pairs), intent)]
+
+
+def test_a_name_tagged_as_the_wrong_kind_is_the_kind_the_request_is_about() -> None:
+    # an instance request's "bucket" is its instance; a bucket request's "instance" its bucket, or its folder when
+    # the bucket is there already
+    assert _shown("can you reboot harbor-cache-1? it's hung again", "instance_control",
+                  ("harbor-cache-1", "bucket")) == [("instance", "harbor-cache-1")]
+    assert _shown("does kiosk-gw-3 need a bigger instance type", "rightsize",
+                  ("kiosk-gw-3", "bucket")) == [("instance", "kiosk-gw-3")]
+    assert _shown("purge all objects under staging from survey-dump-2027", "delete_object", ("staging", "instance"),
+                  ("survey-dump-2027", "bucket")) == [("prefix", "staging"), ("bucket", "survey-dump-2027")]
+    assert _shown("how big is media-prod-2", "bucket_usage", ("media-prod-2", "instance")) == [
+        ("bucket", "media-prod-2")]
+    # a bucket named like a file is the file; a real bucket beside it stays
+    assert _shown("pull down access-2026-11-30.log from brightwater-logs", "download_file",
+                  ("access-2026-11-30.log", "bucket"), ("brightwater-logs", "bucket")) == [
+        ("file", "access-2026-11-30.log"), ("bucket", "brightwater-logs")]
+    assert _shown("how big is logs.acme.io", "bucket_usage", ("logs.acme.io", "bucket")) == [
+        ("bucket", "logs.acme.io")]
+    # a kind the same request takes stays what it is: two instances of an instance request are not relabelled
+    assert _shown("status of web-2 and web-3", "server_status", ("web-2", "instance"), ("web-3", "bucket")) == [
+        ("instance", "web-2")]
+
+
+def test_an_entity_the_intent_never_reads_is_dropped_and_an_unknown_intent_keeps_all() -> None:
+    assert _shown("cya tomorrow", "goodbye", ("tomorrow", "period")) == []
+    assert _shown("what's the public ip of edge-proxy-9", "server_status", ("public", "prefix"),
+                  ("edge-proxy-9", "instance")) == [("instance", "edge-proxy-9")]
+    assert _shown("same for tess-worker-5", "same_for", ("tess-worker-5", "bucket")) == [("bucket", "tess-worker-5")]
+    assert _shown("what's up tomorrow", None, ("tomorrow", "period")) == [("period", "tomorrow")]
+
+
+def test_a_unit_is_no_metric_and_an_amount_no_bucket() -> None:
+    text = "set an alarm for network out on edge-9 over 500 MB"
+    shown = _shown(text, "create_alarm", ("network out", "metric"), ("MB", "metric"), ("edge-9", "instance"),
+                   ("500", "threshold"))
+    assert shown == [("metric", "network out"), ("instance", "edge-9"), ("threshold", "500 MB")]
+    assert _shown("lifecycle mosaic-thumbs to standard-IA after 45d", "apply_lifecycle", ("45d", "bucket")) == [
+        ("bucket", "mosaic-thumbs")]
+
+
+def test_a_file_folder_or_past_period_the_extractor_missed_is_added_as_the_skill_would_read_it() -> None:
+    assert _shown("pls upload model-v7.onnx into juniper-ml-models", "upload_file",
+                  ("juniper-ml-models", "bucket")) == [("file", "model-v7.onnx"), ("bucket", "juniper-ml-models")]
+    assert _shown("upload a.csv and b.csv to media-2", "upload_file", ("media-2", "bucket")) == [
+        ("bucket", "media-2")]  # two files: neither is guessed
+    assert _shown("can you push results.csv to survey-dump-2027 under responses", "upload_file",
+                  ("results.csv", "file"), ("survey-dump-2027", "bucket"))[-1] == ("prefix", "responses")
+    assert _shown("send model.pkl to orchid-ml-data in the checkpoints folder", "upload_file", ("model.pkl", "file"),
+                  ("orchid-ml-data", "bucket"))[-1] == ("prefix", "checkpoints")
+    # a folder on this computer is no prefix
+    assert _shown("mirror the local exports folder into fern-exports", "sync_folder", ("fern-exports", "bucket")) == [
+        ("bucket", "fern-exports")]
+    assert _shown("sync the outbox folder up to fern-exports", "sync_folder", ("fern-exports", "bucket")) == [
+        ("bucket", "fern-exports")]
+    assert _shown("ping me if disk on etl-3 gets above 85 percent", "create_alarm", ("etl-3", "instance"))[:2] == [
+        ("metric", "disk"), ("instance", "etl-3")]
+    assert _shown("how has orchid-ml-data grown this month?", "storage_trend", ("orchid-ml-data", "bucket")) == [
+        ("bucket", "orchid-ml-data"), ("period", "this month")]
+    assert _shown("how has orchid-ml-data grown lately?", "storage_trend", ("orchid-ml-data", "bucket")) == [
+        ("bucket", "orchid-ml-data")]  # no period the skill reads: its default applies
+
+
+def test_a_subscription_gets_its_topic_and_a_store_loses_the_word_store() -> None:
+    assert _shown("send alarms here", "subscribe_alerts") == [("topic", "alarms")]
+    assert _shown("turn on stock alerts for this chat", "subscribe_alerts", ("chat", "topic")) == [("topic", "stock")]
+    assert _shown("no more alerts please", "unsubscribe_alerts") == []  # "alerts" alone: all of them
+    assert _shown("stop the stock pings", "unsubscribe_alerts", ("stock", "topic")) == [("topic", "stock")]
+    assert _shown("send alarms here", "list_alarms") == []
+    assert _shown("is the Kindle Paperwhite available in the Munich store", "inventory_query",
+                  ("Kindle Paperwhite", "item"), ("Munich store", "store")) == [
+        ("item", "Kindle Paperwhite"), ("store", "Munich")]
