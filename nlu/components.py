@@ -8,9 +8,13 @@ person could have meant, and no change to the account on a guess.
   alerts"), joins two pieces of one multi-word value the extractor split ("Kindle" + "Paperwhite"), completes a
   product name it cut after the first word ("[echo] dot in stock"), and adds what
   has one unmistakable shape when the extractor missed it - an EC2 instance type ("t3.small"), a percentage
-  threshold ("80%"), a metric EC2 publishes ("cpu", "memory", "network in") - before synonyms are mapped; and for
-  a request about a bucket with no bucket found, the word the actions would take for one ("rules of tidepool-logs")
-  or the only word shaped like a bucket name.
+  threshold ("80%"), a metric EC2 publishes ("cpu", "memory", "network in") - before synonyms are mapped. Then the
+  entities are fitted to the intent (``INTENT_ENTITIES``, what its skill reads): a name tagged as the wrong kind is
+  the kind the request is about ("reboot [harbor-cache-1]" is an instance even if tagged a bucket), one the skill
+  never reads is dropped ("cya [tomorrow]"); and what a request needs but the extractor missed is added when its
+  shape is unmistakable - the file ("model-v7.onnx"), the bucket (the word the actions would take for one, "rules
+  of tidepool-logs", or the only bucket-shaped word), a folder ("under responses"), an instance (a possessive
+  name, an EC2 id), a past period as the skill reads it, a subscription's topic.
 - ``ChangeGuard`` turns a request the model is unsure about into ``nlu_fallback`` when its intent would change the
   account: a mutating intent needs more confidence than an answer does, so chatter that merely sounds like a change
   ("restart the ECS service", "sudo rm -rf /") gets "here is what I can do", never a proposal.
