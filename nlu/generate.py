@@ -16,6 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script: the project's packages
 
+from nlu.near_misses import NEAR_MISSES, NEAR_MISSES_OUT_OF_SCOPE  # noqa: E402
 from nlu.written import EXTRA_ITEMS, EXTRA_STORES, EXTRA_TOPICS, WRITTEN, WRITTEN_OUT_OF_SCOPE  # noqa: E402
 
 OUTPUT = Path(__file__).resolve().parent / "nlu.yml"
@@ -1352,18 +1353,33 @@ def markup(entity: str, name: Name) -> str:
     return f"[{name}]({entity})"
 
 
+# Names are dealt like cards: each list is shuffled and dealt to the end before it is shuffled again, so every
+# name turns up about equally often in every intent. Drawn at random, one name could land in one intent's examples
+# five times and teach the model that name as a sign of the intent ("setup lifecycle policy for app-logs.eu-west-1"
+# read as showing the rules, because that bucket came up in show_lifecycle's examples again and again).
+_DECKS: dict[int, list[Name]] = {}
+
+
+def deal(rng: random.Random, names: list[Name]) -> Name:
+    """The next name of ``names``' shuffled deck."""
+    deck = _DECKS.get(id(names))
+    if not deck:
+        deck = _DECKS[id(names)] = rng.sample(names, len(names))
+    return deck.pop()
+
+
 def fill(template: str, rng: random.Random, *, storage: bool) -> str:
-    """The template with each placeholder replaced by a random name annotated as its entity."""
+    """The template with each placeholder replaced by a dealt name annotated as its entity."""
     out = template
     while "{x}" in out:  # a bucket or an instance: what "same for x" may name
         entity, names = rng.choice([(entity, names) for _, entity, names, _ in SLOTS if entity in ("bucket", "instance")])
-        out = out.replace("{x}", markup(entity, rng.choice(names)), 1)
+        out = out.replace("{x}", markup(entity, deal(rng, names)), 1)
     for placeholder, entity, names, storage_names in SLOTS:
         while placeholder in out:
-            out = out.replace(placeholder, markup(entity, rng.choice(storage_names if storage else names)), 1)
+            out = out.replace(placeholder, markup(entity, deal(rng, storage_names if storage else names)), 1)
     for placeholder, raw in RAW.items():
         while placeholder in out:
-            out = out.replace(placeholder, rng.choice(raw), 1)
+            out = out.replace(placeholder, deal(rng, raw), 1)
     return out.replace("{{", "{").replace("}}", "}")
 
 
@@ -1434,9 +1450,9 @@ def render(rng: random.Random) -> list[str]:
     """The lines of nlu.yml."""
     lines = ['version: "3.1"', "", "nlu:"]
     for intent, templates in INTENTS.items():
-        more = MORE.get(intent, []) + WRITTEN.get(intent, [])
+        more = MORE.get(intent, []) + WRITTEN.get(intent, []) + NEAR_MISSES.get(intent, [])
         if intent == "out_of_scope":
-            more += MORE_OUT_OF_SCOPE + WRITTEN_OUT_OF_SCOPE
+            more += MORE_OUT_OF_SCOPE + WRITTEN_OUT_OF_SCOPE + NEAR_MISSES_OUT_OF_SCOPE
         lines += [f"- intent: {intent}", "  examples: |"]
         lines += [f"    - {example}" for example in examples(intent, templates, rng, more)]
         lines.append("")
