@@ -13,6 +13,7 @@ import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script: the project's packages
 
@@ -1357,12 +1358,13 @@ def markup(entity: str, name: Name) -> str:
 # name turns up about equally often in every intent. Drawn at random, one name could land in one intent's examples
 # five times and teach the model that name as a sign of the intent ("setup lifecycle policy for app-logs.eu-west-1"
 # read as showing the rules, because that bucket came up in show_lifecycle's examples again and again).
-_DECKS: dict[int, list[Name]] = {}
+_DECKS: dict[int, list[Any]] = {}
+_Dealt = TypeVar("_Dealt")
 
 
-def deal(rng: random.Random, names: list[Name]) -> Name:
+def deal(rng: random.Random, names: list[_Dealt]) -> _Dealt:
     """The next name of ``names``' shuffled deck."""
-    deck = _DECKS.get(id(names))
+    deck: list[_Dealt] | None = _DECKS.get(id(names))
     if not deck:
         deck = _DECKS[id(names)] = rng.sample(names, len(names))
     return deck.pop()
