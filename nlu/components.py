@@ -241,7 +241,8 @@ _FOLDER = re.compile(r"(?<![\w./:-])([\w.-]+(?:/[\w.-]+)*)/(?![\w./-])")
 # ("the local [exports] folder", "my [downloads] dir").
 _FOLDER_WORDS = re.compile(
     r"(?<![\w./-])(?:under|inside)\s+(?:the\s+)?(?:folder\s+|prefix\s+)?([A-Za-z][\w.-]*)(?![\w/-])"
-    r"|(?<![\w./-])(?<!local )(?<!my )(?<!our )(?<!home )([A-Za-z][\w.-]*)\s+(?:folder|dir|directory|prefix)\b", re.I)
+    r"|(?<![\w./-])(?<!local )(?<!my )(?<!our )(?<!home )([A-Za-z][\w.-]*(?:/[\w.-]+)*)\s+(?:folder|dir|directory|prefix)\b",
+    re.I)
 
 
 def add_missing_prefix(text: str, intent: str | None, entities: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -285,6 +285,8 @@ def test_a_file_folder_or_past_period_the_extractor_missed_is_added_as_the_skill
                   ("results.csv", "file"), ("survey-dump-2027", "bucket"))[-1] == ("prefix", "responses")
     assert _shown("send model.pkl to orchid-ml-data in the checkpoints folder", "upload_file", ("model.pkl", "file"),
                   ("orchid-ml-data", "bucket"))[-1] == ("prefix", "checkpoints")
+    assert _shown("wipe the logs/2024 folder in brightwater-logs", "delete_object",
+                  ("brightwater-logs", "bucket"))[0] == ("prefix", "logs/2024")
     # a folder on this computer is no prefix
     assert _shown("mirror the local exports folder into fern-exports", "sync_folder", ("fern-exports", "bucket")) == [
         ("bucket", "fern-exports")]
