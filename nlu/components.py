@@ -22,6 +22,7 @@ person could have meant, and no change to the account on a guess.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -80,23 +81,28 @@ def overlaps(start: int, end: int, entities: list[dict[str, Any]]) -> bool:
     return any(start < e.get("end", 0) and e.get("start", 0) < end for e in entities)
 
 
+def added(entity: str, start: int, end: int, value: str) -> dict[str, Any]:
+    """An entity this step found (where the extractor did not)."""
+    return {"entity": entity, "start": start, "end": end, "value": value, "confidence_entity": 1.0,
+            "extractor": "EntityTidier"}
+
+
 def add_shapes(text: str, entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """``entities`` plus the first match of each closed-vocabulary entity the extractor did not find at all, where
     it overlaps nothing found."""
     found = {e["entity"] for e in entities}
-    added: list[dict[str, Any]] = []
+    found_here: list[dict[str, Any]] = []
     for entity, pattern, canonical in SHAPES:
         if entity in found:
             continue
         for match in pattern.finditer(text):
             start, end = match.span()
-            if overlaps(start, end, entities + added):
+            if overlaps(start, end, entities + found_here):
                 continue
-            added.append({"entity": entity, "start": start, "end": end, "value": canonical or match.group(0),
-                          "confidence_entity": 1.0, "extractor": "EntityTidier"})
+            found_here.append(added(entity, start, end, canonical or match.group(0)))
             found.add(entity)
             break
-    return entities + added
+    return entities + found_here
 
 
 # Intents whose request is about one bucket: when the extractor found none, a word shaped like a bucket name is it.
@@ -129,8 +135,7 @@ def add_missing_bucket(text: str, intent: str | None, entities: list[dict[str, A
     if chosen is None:
         return entities
     value = chosen.group().rstrip(".")
-    return [*entities, {"entity": "bucket", "start": chosen.start(), "end": chosen.start() + len(value),
-                        "value": value, "confidence_entity": 1.0, "extractor": "EntityTidier"}]
+    return [*entities, added("bucket", chosen.start(), chosen.start() + len(value), value)]
 
 
 # Intents about one instance: a possessive instance-shaped name ("etl-3's cpu") or an EC2 id is it.
@@ -260,8 +265,7 @@ def add_missing_prefix(text: str, intent: str | None, entities: list[dict[str, A
     if len(folders) != 1:
         return entities
     start, end = folders[0].span(folders[0].lastindex or 1)
-    return [*entities, {"entity": "prefix", "start": start, "end": end, "value": text[start:end],
-                        "confidence_entity": 1.0, "extractor": "EntityTidier"}]
+    return [*entities, added("prefix", start, end, text[start:end])]
 
 
 def add_missing_instance(text: str, intent: str | None, entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -273,8 +277,7 @@ def add_missing_instance(text: str, intent: str | None, entities: list[dict[str,
     match = re.search(r"(?<![\w./-])" + re.escape(name), text) if name else _INSTANCE_ID.search(text)
     if match is None or overlaps(*match.span(), entities):
         return entities
-    return [*entities, {"entity": "instance", "start": match.start(), "end": match.end(), "value": match.group(0),
-                        "confidence_entity": 1.0, "extractor": "EntityTidier"}]
+    return [*entities, added("instance", *match.span(), match.group(0))]
 
 
 def add_missing_file(text: str, intent: str | None, entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -287,8 +290,7 @@ def add_missing_file(text: str, intent: str | None, entities: list[dict[str, Any
     if len(files) != 1:
         return entities
     start, value = files[0].start(), files[0].group().rstrip(".")
-    return [*entities, {"entity": "file", "start": start, "end": start + len(value), "value": value,
-                        "confidence_entity": 1.0, "extractor": "EntityTidier"}]
+    return [*entities, added("file", start, start + len(value), value)]
 
 
 # Intents whose skill reads a past period, from the entity or else from the words (actions/core/periods.py).
@@ -307,8 +309,7 @@ def add_missing_period(text: str, intent: str | None, entities: list[dict[str, A
     match = re.search(pattern, text)
     if match is None or overlaps(*match.span(), entities):
         return entities
-    return [*entities, {"entity": "period", "start": match.start(), "end": match.end(), "value": match.group(0),
-                        "confidence_entity": 1.0, "extractor": "EntityTidier"}]
+    return [*entities, added("period", *match.span(), match.group(0))]
 
 
 # What alerts are about, as the subscription skill reads it (actions/skills/alerts/subscriptions.py); "alerts"
@@ -325,13 +326,16 @@ def add_missing_topic(text: str, intent: str | None, entities: list[dict[str, An
     match = next((m for m in _TOPIC.finditer(text) if not overlaps(*m.span(), entities)), None)
     if match is None:
         return entities
-    return [*entities, {"entity": "topic", "start": match.start(), "end": match.end(), "value": match.group(0),
-                        "confidence_entity": 1.0, "extractor": "EntityTidier"}]
+    return [*entities, added("topic", *match.span(), match.group(0))]
 
 
 # What an instance is never called: a picture's size ("800x600") or a document's file name ("logo.png").
-_NOT_INSTANCE = re.compile(r"[0-9]{2,5}\s*[x×]\s*[0-9]{2,5}|.+\.(?:png|jpe?g|gif|svg|webp|bmp|tiff?|heic|pdf|docx?|xlsx?|"
-                           r"pptx?|csv|txt|md|mp[34]|mov|avi|mkv|wav|zip|tar|gz|iso)", re.I)
+_PICTURE_SIZE = re.compile(r"[0-9]{2,5}\s*[x×]\s*[0-9]{2,5}")
+
+
+def not_an_instance_name(word: str) -> bool:
+    """Whether ``word`` is a picture size or a file name, never an instance's name."""
+    return bool(_PICTURE_SIZE.fullmatch(word)) or file_named(word)
 
 
 # What a metric or a bucket is never called: a unit ("over 500 [MB]"), a size or a duration ("after [45d]").
@@ -339,15 +343,15 @@ _AMOUNT = re.compile(r"[0-9]*\s*(?:%|percent|pct|[kmgt]i?b|bytes?|[0-9]+\s*(?:d|
                      r"months?|years?))", re.I)
 # Where alerts go is no topic of them ("turn on alerts for this [chat]").
 _PLACE = re.compile(r"(?:this\s+|the\s+)?(?:chat|channel|room|thread|dm|here|group|server)", re.I)
-_IMPOSSIBLE: dict[str, re.Pattern[str]] = {"instance": _NOT_INSTANCE, "metric": _AMOUNT, "bucket": _AMOUNT,
-                                           "topic": _PLACE}
+_IMPOSSIBLE: dict[str, Callable[[str], object]] = {"instance": not_an_instance_name, "metric": _AMOUNT.fullmatch,
+                                                  "bucket": _AMOUNT.fullmatch, "topic": _PLACE.fullmatch}
 
 
 def impossible_entity(entity: dict[str, Any]) -> bool:
     """An instance the extractor found in a picture size or a file name ("resize this PNG to [800x600]"), a metric
     that is a unit ("over 500 [MB]"), or a bucket that is an amount ("expire after [45d]")."""
-    pattern = _IMPOSSIBLE.get(str(entity.get("entity")))
-    return pattern is not None and bool(pattern.fullmatch(_bare(str(entity.get("value", "")))))
+    never = _IMPOSSIBLE.get(str(entity.get("entity")))
+    return never is not None and bool(never(_bare(str(entity.get("value", "")))))
 
 
 # The entities each intent's skill reads (its training data's, and what the held-out sets and the actions show it
@@ -373,7 +377,7 @@ INTENT_ENTITIES: dict[str, frozenset[str]] = {intent: frozenset(names) for inten
 FILE_EXTENSIONS: frozenset[str] = frozenset(
     "txt csv tsv json jsonl ndjson log tar gz tgz zip bz2 xz 7z pdf png jpg jpeg gif svg webp mp4 mov mkv avi mp3 wav "
     "flac onnx pkl pt pth h5 parquet avro orc sql bak dump db sqlite xml yaml yml html htm js css md doc docx xls "
-    "xlsx ppt pptx iso img bin ipynb py sh conf ini cfg env pem key crt".split())
+    "xlsx ppt pptx iso img bin ipynb py sh conf ini cfg env pem key crt bmp tif tiff heic".split())
 
 
 def file_named(word: str) -> bool:
@@ -536,7 +540,7 @@ class ChangeGuard(GraphComponent):
         # "resize this PNG to 800x600" points at a picture, not at the instance talked about before.
         text = message.get("text") or ""
         named = any(e.get("entity") == "instance" for e in message.get("entities") or [])
-        pictured = any(_NOT_INSTANCE.fullmatch(_bare(word)) for word in text.split())
+        pictured = any(not_an_instance_name(_bare(word)) for word in text.split())
         return not named and (pictured or not refers_back(text))
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
