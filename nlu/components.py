@@ -238,6 +238,71 @@ def complete_items(text: str, entities: list[dict[str, Any]]) -> list[dict[str, 
     return out
 
 
+# A verb and the particle that completes it ("[power] on", "[spin] up"): the pair is the operation.
+_PARTICLE = re.compile(r" (?:on|off|up|down)\b", re.I)
+
+
+def complete_operations(text: str, entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """An operation taken without the particle right after it gets it ("[power] on X" -> "power on"), so the
+    synonym it is trained as (start) applies."""
+    out = []
+    for entity in entities:
+        end = entity.get("end")
+        found = _PARTICLE.match(text, end) if entity["entity"] == "operation" and isinstance(end, int) else None
+        if (found is not None and isinstance(entity.get("start"), int)
+                and not overlaps(*found.span(), [e for e in entities if e is not entity])):
+            entity = {**entity, "end": found.end(), "value": text[entity["start"]:found.end()]}
+        out.append(entity)
+    return out
+
+
+# Words that follow a server's name without being part of it ("load on [ledger-db-primary friday]").
+_AFTER_NAME = re.compile(r"(?:\s+(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|today|tonight|tomorrow|"
+                         r"now|asap|pls|please|again|too))+$", re.I)
+
+
+def trim_instances(text: str, entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """An instance taken with a day or a filler after its name ("[ledger-db-primary friday]") is the name."""
+    out = []
+    for entity in entities:
+        value = str(entity.get("value", ""))
+        cut = _AFTER_NAME.search(value) if entity["entity"] == "instance" else None
+        if cut is not None and cut.start() > 0:
+            entity = {**entity, "value": value[:cut.start()]}
+            if isinstance(entity.get("start"), int):
+                entity["end"] = entity["start"] + cut.start()
+        out.append(entity)
+    return out
+
+
+# "store 7", "store #12": a store by its number, whatever the extractor made of it.
+_NUMBERED_STORE = re.compile(r"(?<![\w-])store\s*#?\s*[0-9]+(?![\w-])", re.I)
+_PLACE_BEFORE = re.compile(r"(?:\bin|\bat|\bfrom)\s+(?:the\s+)?$", re.I)
+
+
+def place_stores(text: str, intent: str | None, entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """In a stock request a numbered store is the store ("how many X are left in [store 7]"), and of two items (or
+    two stores) the one after "in"/"at"/"from" is the store and the one before it the item ("AirPods Pro in
+    [Marseille]"); two stores side by side ("in Berlin and Munich") stay stores."""
+    if intent != "same_for" and "store" not in INTENT_ENTITIES.get(intent or "", ()):
+        return entities
+    out = list(entities)
+    for match in _NUMBERED_STORE.finditer(text):
+        if not any(e["entity"] == "store" and (e.get("start"), e.get("end")) == match.span() for e in out):
+            out = [e for e in out if not overlaps(*match.span(), [e])]
+            out.append(added("store", *match.span(), match.group(0)))
+    kinds = [e["entity"] for e in out]
+    for twice, other in (("item", "store"), ("store", "item")):
+        pair = sorted((e for e in out if e["entity"] == twice), key=lambda e: e.get("start", 0))
+        if len(pair) == 2 and other not in kinds and all(isinstance(e.get("start"), int) for e in pair):
+            first, second = pair  # "how many [X] are left in [Y]": X the item, Y the store; never "in A and B"
+            if _PLACE_BEFORE.search(text[:second["start"]]) and not _PLACE_BEFORE.search(text[:first["start"]]):
+                out[out.index(first)] = {**first, "entity": "item"}
+                out[out.index(second)] = {**second, "entity": "store"}
+    return out
+
+
+
 # A folder as people write one: a name (or a path) ending in "/", never inside an s3:// URL or a longer path.
 _FOLDER = re.compile(r"(?<![\w./:-])([\w.-]+(?:/[\w.-]+)*)/(?![\w./-])")
 
@@ -438,8 +503,9 @@ def tidy_entities(text: str, entities: list[dict[str, Any]], intent: str | None 
             joined[-1] = merged
         else:
             joined.append(entity)
-    completed = complete_items(text, complete_units(text, add_shapes(text, trim_stores(text, drop_possessives(
-        text, joined)))))
+    completed = complete_items(text, complete_units(text, add_shapes(text, trim_stores(text, trim_instances(
+        text, drop_possessives(text, joined))))))
+    completed = place_stores(text, intent, complete_operations(text, completed))
     completed = fit_to_intent(intent, completed)
     for add_missing in (add_missing_file, add_missing_bucket, add_missing_prefix, add_missing_instance,
                         add_missing_period, add_missing_topic):

@@ -309,3 +309,30 @@ def test_a_subscription_gets_its_topic_and_a_store_loses_the_word_store() -> Non
     assert _shown("is the Kindle Paperwhite available in the Munich store", "inventory_query",
                   ("Kindle Paperwhite", "item"), ("Munich store", "store")) == [
         ("item", "Kindle Paperwhite"), ("store", "Munich")]
+
+
+def test_an_operation_keeps_its_particle_and_an_instance_loses_the_day_after_its_name() -> None:
+    assert _shown("@CloudButler power on ledger-db-replica 🚀", "instance_control", ("power", "operation"),
+                  ("ledger-db-replica", "instance")) == [("operation", "power on"), ("instance", "ledger-db-replica")]
+    assert _shown("spin up batch-7 now", "instance_control", ("spin", "operation"), ("batch-7", "instance")) == [
+        ("operation", "spin up"), ("instance", "batch-7")]
+    assert _shown("stop batch-7 on friday", "instance_control", ("stop", "operation"), ("batch-7", "instance")) == [
+        ("operation", "stop"), ("instance", "batch-7")]  # "on" after a name, not after the verb
+    assert _shown("what load should we expect on ledger-db-primary friday", "forecast_load",
+                  ("ledger-db-primary friday", "instance")) == [("instance", "ledger-db-primary")]
+    assert _shown("is web friday-2 up", "server_status", ("web friday-2", "instance")) == [
+        ("instance", "web friday-2")]  # a day inside the name stays
+
+
+def test_a_numbered_store_is_the_store_and_the_place_after_in_is_the_store() -> None:
+    assert _shown("check inventory for AirPods Pro in Marseille", "inventory_query", ("AirPods Pro", "item"),
+                  ("Marseille", "item")) == [("item", "AirPods Pro"), ("store", "Marseille")]
+    assert _shown("how many Sonos One are left in store 7?", "inventory_query", ("Sonos One", "store")) == [
+        ("item", "Sonos One"), ("store", "store 7")]
+    assert _shown("same thing for store #12 please", "same_for") == [("store", "store #12")]
+    assert _shown("stock of kindles in Berlin and Munich", "inventory_query", ("kindles", "item"),
+                  ("Berlin", "store"), ("Munich", "store")) == [
+        ("item", "kindles"), ("store", "Berlin"), ("store", "Munich")]
+    assert _shown("what's out in Berlin and Munich", "out_of_stock", ("Berlin", "store"), ("Munich", "store")) == [
+        ("store", "Berlin"), ("store", "Munich")]
+    assert _shown("restart store 7 server", "out_of_scope") == []  # only stock requests read a store
