@@ -163,8 +163,10 @@ def f1(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
 
 
 def intent_scores(pairs: list[tuple[str, str]], labels: Iterable[str] = CONTRACT) -> dict[str, Any]:
-    """Accuracy, and precision/recall/F1 per intent of ``labels`` and their macro average, from
-    (expected, scored prediction) pairs."""
+    """Accuracy, and precision/recall/F1 per intent of ``labels`` and their macro average over the intents the set
+    expects, from (expected, scored prediction) pairs. An intent no message of the set expects has no recall to
+    measure: counted as F1 0 it would cap the macro average below 1 whatever the model does (32 of 34 intents:
+    0.941), and a message wrongly given it is a miss already, in its own intent's recall."""
     per: dict[str, dict[str, float]] = {}
     for label in labels:
         tp = sum(1 for e, p in pairs if e == label and p == label)
@@ -173,7 +175,8 @@ def intent_scores(pairs: list[tuple[str, str]], labels: Iterable[str] = CONTRACT
         precision, recall, score = f1(tp, fp, fn)
         per[label] = {"support": tp + fn, "precision": precision, "recall": recall, "f1": score}
     accuracy = sum(1 for e, p in pairs if e == p) / len(pairs) if pairs else 0.0
-    macro = sum(s["f1"] for s in per.values()) / len(per) if per else 0.0
+    expected = [s["f1"] for s in per.values() if s["support"]]
+    macro = sum(expected) / len(expected) if expected else 0.0
     return {"accuracy": accuracy, "macro_f1": macro, "per_intent": per}
 
 

@@ -70,6 +70,19 @@ def test_intent_scores_average_over_the_given_intents() -> None:
     assert scores["macro_f1"] == pytest.approx((2 / 3 + 2 / 3 + 0) / 3)
 
 
+def test_macro_f1_averages_over_the_intents_the_set_expects() -> None:
+    pairs = [("greet", "greet"), ("greet", "goodbye"), ("goodbye", "goodbye"), ("deny", "nlu_fallback")]
+    # "thank" is in the contract but no message expects it: listed with support 0, left out of the average
+    scores = ev.intent_scores(pairs, ["greet", "goodbye", "deny", "thank"])
+    assert scores["per_intent"]["thank"]["support"] == 0
+    assert scores["macro_f1"] == pytest.approx((2 / 3 + 2 / 3 + 0) / 3)
+    # a message wrongly given an intent the set never expects is still a miss, in its own intent's recall
+    wrong = ev.intent_scores([*pairs[:3], ("deny", "thank")], ["greet", "goodbye", "deny", "thank"])
+    assert wrong["per_intent"]["deny"]["recall"] == 0.0
+    assert wrong["macro_f1"] == pytest.approx((2 / 3 + 2 / 3 + 0) / 3)
+    assert wrong["accuracy"] == 0.5
+
+
 def test_out_of_scope_counts_mutating_apart_from_other_skills() -> None:
     predictions = [Prediction("delete_bucket", 0.9), Prediction("list_buckets", 0.8), Prediction("greet", 0.9),
                    Prediction("nlu_fallback", 0.55)]
