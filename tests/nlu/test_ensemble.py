@@ -9,7 +9,7 @@ import scipy.sparse
 from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
 
-from nlu.ensemble import VOTES, AverageVotes, KeepVote, LogisticVote, average, sentence_width
+from nlu.ensemble import VOTES, AverageVotes, KeepVote, LogisticVote, average, sentence_row, sentence_width
 
 
 def ranked(*pairs: tuple[str, float]) -> list[dict[str, object]]:
@@ -63,3 +63,45 @@ def test_the_width_read_from_feature_shapes_is_the_width_of_the_row_the_classifi
     for message in (whole, sparse_only):
         assert sentence_width(message) == LogisticVote._create_X(None, [message]).shape[1]  # type: ignore[arg-type]
     assert [sentence_width(m) for m in (whole, sparse_only, bare)] == [15, 7, 0]
+
+
+def _fitted_vote(width: int, ranking_length: int = 10) -> LogisticVote:
+    from sklearn.linear_model import LogisticRegression
+
+    rng = np.random.default_rng(3)
+    vote = LogisticVote.__new__(LogisticVote)
+    vote.clf = LogisticRegression(max_iter=500).fit(
+        scipy.sparse.random(60, width, density=0.3, random_state=4, format="csr"),
+        rng.choice(["greet", "list_buckets", "bucket_usage", "deny"], size=60))
+    vote.config = {"ranking_length": ranking_length}
+    return vote
+
+
+def test_the_row_built_from_the_features_gives_rasas_own_probabilities() -> None:
+    from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
+
+    def features() -> Message:
+        message = _message(("words", scipy.sparse.coo_matrix(([2.0, 1.0], ([0, 0], [1, 6])), shape=(1, 7))),
+                           ("chars", scipy.sparse.coo_matrix(([1.0, 3.0], ([0, 0], [0, 4])), shape=(1, 5))),
+                           ("dense", np.array([[0.0, 0.5, -1.0]])))
+        message.add_features(Features(scipy.sparse.coo_matrix(np.ones((2, 7))), "sequence", "text", "words"))
+        return message
+
+    ours, rasas = features(), features()
+    assert (sentence_row(ours).toarray() == LogisticVote._create_X(None, [ours]).toarray()).all()  # type: ignore[arg-type]
+    for length in (10, 2):
+        vote = _fitted_vote(15, length)
+        vote.process([ours])
+        LogisticRegressionClassifier.process(vote, [rasas])
+        assert [r["name"] for r in ours.get("intent_ranking")] == [r["name"] for r in rasas.get("intent_ranking")]
+        assert [r["confidence"] for r in ours.get("intent_ranking")] == pytest.approx(
+            [r["confidence"] for r in rasas.get("intent_ranking")], abs=1e-12)
+        assert ours.get("intent")["name"] == rasas.get("intent")["name"]
+        assert len(ours.get("intent_ranking")) == min(length, 4)
+
+
+def test_a_message_without_every_featurizer_keeps_the_ranking_before() -> None:
+    message = _message(("words", scipy.sparse.coo_matrix(np.ones((1, 7)))))
+    message.set("intent_ranking", ranked(("greet", 0.9)))
+    _fitted_vote(15).process([message])
+    assert message.get("intent_ranking") == ranked(("greet", 0.9))
