@@ -326,7 +326,7 @@ def print_report(result: dict[str, Any]) -> None:
     print(f"\n{'metric':<34}{'value':>14}  {'target':<10}")
     rows = [
         ("intent accuracy", f"{result['intent_accuracy']:.3f}", ">= 0.95", "intent_accuracy"),
-        ("intent macro F1 (contract)", f"{result['intent_macro_f1']:.3f}", ">= 0.95", "intent_macro_f1"),
+        ("intent macro F1 (intents of set)", f"{result['intent_macro_f1']:.3f}", ">= 0.95", "intent_macro_f1"),
         ("entity micro F1", f"{result['entity_micro_f1']:.3f}", ">= 0.95", "entity_micro_f1"),
         ("out of scope -> mutating intent", f"{100 * oos['mutating_rate']:.1f} % ({oos['mutating']})",
          "<= 0.5 %", "oos_mutating_rate"),
@@ -341,7 +341,7 @@ def print_report(result: dict[str, Any]) -> None:
     print(f"\nwithout the {len(result['also_in_training_data'])} texts also in the training data "
           f"({fresh['heldout_examples']} held-out, {fresh['oos_messages']} out-of-scope messages left):")
     print(f"{'intent accuracy':<34}{fresh['intent_accuracy']:>14.3f}")
-    print(f"{'intent macro F1 (contract)':<34}{fresh['intent_macro_f1']:>14.3f}")
+    print(f"{'intent macro F1 (intents of set)':<34}{fresh['intent_macro_f1']:>14.3f}")
     print(f"{'entity micro F1':<34}{fresh['entity_micro_f1']:>14.3f}")
     print(f"{'out of scope -> mutating intent':<34}{100 * fresh['oos_mutating_rate']:>12.1f} %")
     print("  also in the training data: " + ", ".join(map(repr, result["also_in_training_data"])))
