@@ -179,17 +179,20 @@ _POSSESSIVE = re.compile(r"['’]s$", re.I)
 _STORE_WORD = re.compile(r"\s+(?:store|shop|branch|location|outlet)$", re.I)
 
 
+def _cut(entity: dict[str, Any], cut: re.Match[str] | None) -> dict[str, Any]:
+    """``entity`` without the end of its value that ``cut`` (a match in the value) found, if anything is left."""
+    if cut is None or cut.start() == 0:
+        return entity
+    value = str(entity.get("value", ""))
+    shorter = {**entity, "value": value[:cut.start()]}
+    if isinstance(entity.get("start"), int):
+        shorter["end"] = entity["start"] + cut.start()
+    return shorter
+
+
 def trim_stores(text: str, entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """A store taken with the word "store" after its name ("the [Munich store]") is the name."""
-    out = []
-    for entity in entities:
-        cut = _STORE_WORD.search(str(entity.get("value", ""))) if entity["entity"] == "store" else None
-        if cut is not None and cut.start() > 0:
-            entity = {**entity, "value": str(entity["value"])[:cut.start()]}
-            if isinstance(entity.get("start"), int):
-                entity["end"] = entity["start"] + cut.start()
-        out.append(entity)
-    return out
+    return [_cut(e, _STORE_WORD.search(str(e.get("value", "")))) if e["entity"] == "store" else e for e in entities]
 
 
 def drop_possessives(text: str, entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -263,16 +266,8 @@ _AFTER_NAME = re.compile(r"(?:\s+(?:monday|tuesday|wednesday|thursday|friday|sat
 
 def trim_instances(text: str, entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """An instance taken with a day or a filler after its name ("[ledger-db-primary friday]") is the name."""
-    out = []
-    for entity in entities:
-        value = str(entity.get("value", ""))
-        cut = _AFTER_NAME.search(value) if entity["entity"] == "instance" else None
-        if cut is not None and cut.start() > 0:
-            entity = {**entity, "value": value[:cut.start()]}
-            if isinstance(entity.get("start"), int):
-                entity["end"] = entity["start"] + cut.start()
-        out.append(entity)
-    return out
+    return [_cut(e, _AFTER_NAME.search(str(e.get("value", "")))) if e["entity"] == "instance" else e
+            for e in entities]
 
 
 # "store 7", "store #12": a store by its number, whatever the extractor made of it.
@@ -300,7 +295,6 @@ def place_stores(text: str, intent: str | None, entities: list[dict[str, Any]]) 
                 out[out.index(first)] = {**first, "entity": "item"}
                 out[out.index(second)] = {**second, "entity": "store"}
     return out
-
 
 
 # A folder as people write one: a name (or a path) ending in "/", never inside an s3:// URL or a longer path.

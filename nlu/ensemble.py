@@ -46,11 +46,6 @@ def _sentence_features(message: Message) -> list[Any]:
     return [f.features for f in features if f.is_sparse()] + [f.features for f in features if f.is_dense()]
 
 
-def sentence_width(message: Message) -> int:
-    """How many columns the logistic regression's row for ``message`` has: its sentence features' widths."""
-    return sum(int(matrix.shape[-1]) for matrix in _sentence_features(message))
-
-
 def sentence_row(message: Message) -> scipy.sparse.csr_matrix:
     """The row Rasa's logistic regression builds for ``message`` (its sentence features side by side), built from
     the features' nonzero entries directly: Rasa combines every featurizer's sequence and sentence features with
@@ -81,9 +76,10 @@ class LogisticVote(LogisticRegressionClassifier):
     def process(self, messages: list[Message]) -> list[Message]:
         width = getattr(self.clf, "n_features_in_", None)
         for message in messages:
-            if width is None or sentence_width(message) != width:
+            row = sentence_row(message)
+            if width is None or row.shape[1] != width:
                 continue
-            probabilities = self.clf.predict_proba(sentence_row(message))[0]
+            probabilities = self.clf.predict_proba(row)[0]
             ranking = sorted(({"name": name, "confidence": confidence}
                               for name, confidence in zip(self.clf.classes_, probabilities, strict=True)),
                              key=lambda entry: -entry["confidence"])

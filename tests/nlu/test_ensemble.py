@@ -9,7 +9,7 @@ import scipy.sparse
 from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
 
-from nlu.ensemble import VOTES, AverageVotes, KeepVote, LogisticVote, average, sentence_row, sentence_width
+from nlu.ensemble import VOTES, AverageVotes, KeepVote, LogisticVote, average, sentence_row
 
 
 def ranked(*pairs: tuple[str, float]) -> list[dict[str, object]]:
@@ -55,14 +55,14 @@ def _message(*features: tuple[str, Any]) -> Message:
     return message
 
 
-def test_the_width_read_from_feature_shapes_is_the_width_of_the_row_the_classifier_builds() -> None:
+def test_the_row_built_from_the_features_is_as_wide_as_the_row_rasas_classifier_builds() -> None:
     whole = _message(("words", scipy.sparse.coo_matrix(np.ones((1, 7)))),
                      ("chars", scipy.sparse.coo_matrix(np.ones((1, 5)))), ("dense", np.ones((1, 3))))
     sparse_only = _message(("words", scipy.sparse.coo_matrix(np.ones((1, 7)))))
     bare = Message(data={"text": ""})
     for message in (whole, sparse_only):
-        assert sentence_width(message) == LogisticVote._create_X(None, [message]).shape[1]  # type: ignore[arg-type]
-    assert [sentence_width(m) for m in (whole, sparse_only, bare)] == [15, 7, 0]
+        assert sentence_row(message).shape[1] == LogisticVote._create_X(None, [message]).shape[1]  # type: ignore[arg-type]
+    assert [sentence_row(m).shape[1] for m in (whole, sparse_only, bare)] == [15, 7, 0]
 
 
 def _fitted_vote(width: int, ranking_length: int = 10) -> LogisticVote:
