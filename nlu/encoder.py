@@ -196,13 +196,31 @@ class MiniLM:
         sentence = sentence / max(float(np.linalg.norm(sentence)), 1e-12)
         return Encoding(pieces=pieces, vectors=hidden[1:-1], sentence=sentence.astype(np.float32))
 
+    def sentences(self, texts: list[str], *, batch: int = 64) -> np.ndarray:
+        """The sentence vector of each text, as ``encode`` gives it, computed in batches of texts with the same
+        number of pieces (a training set encodes several times faster than one text at a time)."""
+        ids = [[self.cls, *(p.id for p in self.tokenizer.pieces(text)[:MAX_PIECES - 2]), self.sep] for text in texts]
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        by_length: dict[int, list[int]] = {}
+        for index, row in enumerate(ids):
+            by_length.setdefault(len(row), []).append(index)
+        with self.threads.limit(limits=1, user_api="blas"):
+            for indices in by_length.values():
+                for start in range(0, len(indices), batch):
+                    chunk = indices[start:start + batch]
+                    hidden = self._forward_batch(np.asarray([ids[i] for i in chunk])).mean(axis=1)
+                    out[chunk] = hidden / np.maximum(np.linalg.norm(hidden, axis=1, keepdims=True), 1e-12)
+        return out
+
     def _forward(self, ids: np.ndarray) -> np.ndarray:
         return self._forward_batch(ids[np.newaxis, :])[0]
 
     def _forward_batch(self, ids: np.ndarray) -> np.ndarray:
         """Hidden states of a batch of sequences of one length: (batch, length) ids -> (batch, length, dim)."""
         batch, length = ids.shape
-        x = self.words[ids] + self.positions[:length] + self.type0
+        # The dense products take every piece of the batch as one matrix: one large product instead of one small
+        # one per sequence (several times faster for a batch).
+        x = (self.words[ids] + self.positions[:length] + self.type0).reshape(batch * length, self.dim)
         x = _layer_norm(x, *self.embed_norm, self.eps)
         size = self.dim // self.heads
         for layer in self.layers:
@@ -212,7 +230,7 @@ class MiniLM:
             scores = query @ key.transpose(0, 1, 3, 2) / np.sqrt(size)
             scores = np.exp(scores - scores.max(axis=-1, keepdims=True))
             scores /= scores.sum(axis=-1, keepdims=True)
-            context = (scores @ value).transpose(0, 2, 1, 3).reshape(batch, length, self.dim)
+            context = (scores @ value).transpose(0, 2, 1, 3).reshape(batch * length, self.dim)
             weight, bias = layer["out"]
             x = _layer_norm(x + context @ weight + bias, *layer["norm1"], self.eps)
             weight, bias = layer["up"]
@@ -220,7 +238,7 @@ class MiniLM:
             up = 0.5 * up * (1.0 + erf(up / np.sqrt(2.0)))
             weight, bias = layer["down"]
             x = _layer_norm(x + up @ weight + bias, *layer["norm2"], self.eps)
-        return x.astype(np.float32)
+        return x.reshape(batch, length, self.dim).astype(np.float32)
 
 
 def static_table(model: MiniLM, *, batch: int = 512) -> np.ndarray:

@@ -116,3 +116,11 @@ def test_the_static_table_holds_each_piece_as_the_encoder_reads_it_alone(encoder
     mean = rows[[1, 2, 0]].sum(axis=0)
     np.testing.assert_allclose(encoding.sentence, mean / np.linalg.norm(mean), atol=1e-6)
     assert static.encode("").vectors.shape == (0, 384)
+
+
+def test_sentences_in_batches_are_the_sentence_vectors_of_encode(encoder: MiniLM) -> None:
+    texts = ["list my buckets", "ls s3", "", "how big is media-archive and how many objects are in it?", "reboot web-2",
+             "list my bukcets"]
+    batched = encoder.sentences(texts, batch=2)
+    assert batched.shape == (len(texts), 384)
+    assert np.allclose(batched, np.stack([encoder.encode(text).sentence for text in texts]), atol=1e-5)
