@@ -29,6 +29,9 @@ READY_LINE = re.compile(r"SANDBOX READY aws=(\S+) imds=(\S+)")
 TRACKER_READY_LINE = re.compile(r"TRACKER READY queue=(\S+)")
 DASHBOARD_READY_LINE = re.compile(r"DASHBOARD READY (http://\S+)")
 ALERTS_QUEUE_WORD = re.compile(r"\balerts=(\S+)")
+# DuckDB's bindings report their objects at interpreter exit (dozens of lines); kept, they would push the error that
+# stopped a child out of the tail a failed start-up shows.
+EXIT_NOISE = re.compile(r"nanobind: |\s+- leaked |\s+- \.\.\. skipped remainder|See https://nanobind\.")
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -243,6 +246,8 @@ class Stack:
             return
         for line in stream:
             line = stack_secrets.redact(line.rstrip("\n"), self.secrets.values())
+            if EXIT_NOISE.match(line):
+                continue
             child.lines.append(line)
             if len(child.lines) > 2000:
                 del child.lines[:1000]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import socket
+import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -179,3 +180,20 @@ def test_rasa_loads_while_the_sandbox_seeds_and_is_stopped_when_the_sandbox_fail
             and p.status() != psutil.STATUS_ZOMBIE and "connectors.server" in p.cmdline()
             and str(rasa_port) in p.cmdline()]
     assert ours == []
+
+
+def test_a_failed_start_shows_the_childs_error_not_duckdbs_exit_report() -> None:
+    """A child that fails and then prints DuckDB's leak report at exit still shows its error in StartupFailed."""
+    script = ("import sys\nprint('OSError: [Errno 98] address already in use')\n"
+              "print('nanobind: leaked 84 instances!')\n"
+              "for i in range(60): print(f' - leaked instance 0x{i:x} of type \"_duckdb.DuckDBPyType\"')\n"
+              "print(' - ... skipped remainder')\nprint('See https://nanobind.readthedocs.io/en/latest/refleaks.html')\n")
+    stack = Stack(env=dict(os.environ), sandbox=False)
+    try:
+        child = stack._spawn("dashboard", [sys.executable, "-c", script], stack.env)
+        with pytest.raises(StartupFailed) as failed:
+            stack._wait(child, lambda: False, timeout=30)
+    finally:
+        stack.__exit__(None, None, None)
+    assert "address already in use" in str(failed.value)
+    assert "leaked" not in str(failed.value)
