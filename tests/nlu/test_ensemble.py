@@ -9,7 +9,7 @@ import scipy.sparse
 from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
 
-from nlu.ensemble import VOTES, AverageVotes, KeepVote, LogisticVote, average, sentence_row
+from nlu.ensemble import VOTES, AverageVotes, KeepVote, LogisticVote, SemanticVote, average, mix, sentence_row
 
 
 def ranked(*pairs: tuple[str, float]) -> list[dict[str, object]]:
@@ -105,3 +105,91 @@ def test_a_message_without_every_featurizer_keeps_the_ranking_before() -> None:
     message.set("intent_ranking", ranked(("greet", 0.9)))
     _fitted_vote(15).process([message])
     assert message.get("intent_ranking") == ranked(("greet", 0.9))
+
+
+def test_a_second_opinion_is_weighed_against_the_ranking_and_fills_in_missing_intents() -> None:
+    mixed = mix(ranked(("rightsize", 0.5), ("forecast_load", 0.3)), {"rightsize": 0.1, "instance_metrics": 0.9},
+                weight=1.0, length=10)
+    assert [(r["name"], round(r["confidence"], 3)) for r in mixed] == [
+        ("instance_metrics", 0.45), ("rightsize", 0.3), ("forecast_load", 0.15)]
+    heavier = mix(ranked(("rightsize", 0.6)), {"instance_metrics": 0.9}, weight=2.0, length=1)
+    assert [(r["name"], round(r["confidence"], 3)) for r in heavier] == [("instance_metrics", 0.6)]
+
+
+# Trained with a handful of wordings per intent; the held-out wordings below share no content word with them.
+_SEMANTIC_TRAINING = {
+    "list_buckets": ["list my buckets", "show all s3 buckets", "what buckets do we have"],
+    "server_status": ["how is my server doing", "status of web-1", "is the instance up"],
+    "greet": ["hello", "hi there", "good morning"],
+}
+
+
+@pytest.fixture(scope="module")
+def semantic_vote(tmp_path_factory: pytest.TempPathFactory) -> SemanticVote:
+    from rasa.engine.graph import ExecutionContext, GraphSchema
+    from rasa.engine.storage.local_model_storage import LocalModelStorage
+    from rasa.engine.storage.resource import Resource
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+
+    storage = LocalModelStorage(tmp_path_factory.mktemp("model"))
+    resource = Resource("semantic_vote")
+    context = ExecutionContext(GraphSchema({}), "test")
+    config = {**SemanticVote.get_default_config(), "below": 0.7, "weight": 1.0}
+    examples = [Message(data={"text": text, "intent": intent})
+                for intent, texts in _SEMANTIC_TRAINING.items() for text in texts]
+    SemanticVote.create(config, storage, resource, context).train(TrainingData(examples))
+    return SemanticVote.load(config, storage, resource, context)  # as the server gets it: from the stored model
+
+
+def test_the_stored_vote_knows_wordings_it_was_never_trained_on(semantic_vote: SemanticVote) -> None:
+    opinion = semantic_vote.opinion("which storage containers exist in our account?")
+    assert max(opinion, key=opinion.__getitem__) == "list_buckets"
+    opinion = semantic_vote.opinion("yo, hey!")
+    assert max(opinion, key=opinion.__getitem__) == "greet"
+    assert sum(opinion.values()) == pytest.approx(1.0)
+
+
+def test_an_unsure_ranking_is_mixed_with_the_vote_and_a_sure_one_is_left_alone(semantic_vote: SemanticVote) -> None:
+    text = "which storage containers exist in our account?"
+    unsure = Message(data={"text": text})
+    unsure.set("intent", {"name": "server_status", "confidence": 0.5})
+    unsure.set("intent_ranking", ranked(("server_status", 0.5), ("list_buckets", 0.4), ("greet", 0.1)))
+    semantic_vote.process([unsure])
+    opinion = semantic_vote.opinion(text)
+    expected = mix(ranked(("server_status", 0.5), ("list_buckets", 0.4), ("greet", 0.1)), opinion, 1.0, 10)
+    assert unsure.get("intent_ranking") == expected
+    assert unsure.get("intent") == expected[0]
+    assert unsure.get("intent")["name"] == "list_buckets"
+
+    sure = Message(data={"text": text})
+    sure.set("intent", {"name": "server_status", "confidence": 0.7})
+    sure.set("intent_ranking", ranked(("server_status", 0.7), ("list_buckets", 0.3)))
+    semantic_vote.process([sure])
+    assert sure.get("intent_ranking") == ranked(("server_status", 0.7), ("list_buckets", 0.3))
+
+
+def test_an_empty_message_or_one_without_a_ranking_is_left_alone(semantic_vote: SemanticVote) -> None:
+    empty = Message(data={"text": "   "})
+    empty.set("intent_ranking", ranked(("greet", 0.4), ("deny", 0.3)))
+    unranked = Message(data={"text": "hello"})
+    semantic_vote.process([empty, unranked])
+    assert empty.get("intent_ranking") == ranked(("greet", 0.4), ("deny", 0.3))
+    assert unranked.get("intent_ranking") is None
+
+
+def test_data_with_one_intent_trains_a_silent_vote(tmp_path: Any) -> None:
+    from rasa.engine.graph import ExecutionContext, GraphSchema
+    from rasa.engine.storage.local_model_storage import LocalModelStorage
+    from rasa.engine.storage.resource import Resource
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+
+    storage, resource = LocalModelStorage(tmp_path), Resource("semantic_vote")
+    context = ExecutionContext(GraphSchema({}), "test")
+    config = SemanticVote.get_default_config()
+    SemanticVote.create(config, storage, resource, context).train(
+        TrainingData([Message(data={"text": "hello", "intent": "greet"})]))
+    vote = SemanticVote.load(config, storage, resource, context)
+    message = Message(data={"text": "hi"})
+    message.set("intent_ranking", ranked(("greet", 0.4)))
+    vote.process([message])
+    assert vote.opinion("hi") == {} and message.get("intent_ranking") == ranked(("greet", 0.4))
