@@ -34,6 +34,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from actions.aws.s3_names import is_valid_bucket_name
+from actions.core.horizons import TooFarAhead, horizon_in, parse_horizon
 from actions.core.parsing import FILE_LIKE, guess_bucket, possessive_instance, refers_back
 from actions.core.periods import find_period
 from nlu.shell import command_in
@@ -356,16 +357,41 @@ def add_missing_file(text: str, intent: str | None, entities: list[dict[str, Any
 PAST_PERIOD_INTENTS: frozenset[str] = frozenset({"storage_trend", "instance_metrics"})
 
 
+# Intents whose skill reads a future window, from the entity or else from the words (actions/core/horizons.py).
+FUTURE_PERIOD_INTENTS: frozenset[str] = frozenset({"forecast_load", "rightsize"})
+
+
+def _period_words(text: str, intent: str | None) -> list[str] | None:
+    """The words of ``text`` that name the period the intent's skill would read from them, if any."""
+    now = datetime.now(UTC)
+    if intent in PAST_PERIOD_INTENTS:
+        past = find_period(text, now)
+        return None if past is None else past[0].split()
+    if intent in FUTURE_PERIOD_INTENTS:
+        try:
+            future = horizon_in(text, now)
+        except TooFarAhead:
+            return None  # the skill says how far it can look; the words are no window it reads
+        if future is None:
+            return None
+        words, window = future
+        while len(words) > 1 and parse_horizon(" ".join(words[1:]), now) == window:
+            words = words[1:]  # "for [next week]", as the training data tags it
+        return words
+    return None
+
+
 def add_missing_period(text: str, intent: str | None, entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """``entities`` plus the period of a history request the extractor missed, as the skill reads it from the words
-    when there is no entity ("how has B grown [this month]?", "net in on web-2 [over the last 6h]")."""
-    if intent not in PAST_PERIOD_INTENTS or any(e["entity"] == "period" for e in entities):
+    """``entities`` plus the period of a history or forecast request the extractor missed, as the skill reads it
+    from the words when there is no entity ("how has B grown [this month]?", "net in on web-2 [over the last 6h]",
+    "what load should we expect on web-2 [friday]")."""
+    if any(e["entity"] == "period" for e in entities):
         return entities
-    found = find_period(text, datetime.now(UTC))
-    if found is None:
+    words = _period_words(text, intent)
+    if not words:
         return entities
-    pattern = r"(?<!\w)" + r"\W{0,3}\s+".join(re.escape(word) for word in found[0].split()) + r"(?!\w)"
-    match = re.search(pattern, text)
+    pattern = r"(?<!\w)" + r"\W{0,3}\s+".join(re.escape(word) for word in words) + r"(?!\w)"
+    match = re.search(pattern, text, re.IGNORECASE)
     if match is None or overlaps(*match.span(), entities):
         return entities
     return [*entities, added("period", *match.span(), match.group(0))]

@@ -97,15 +97,27 @@ def parse_horizon(words: str | None, now: datetime) -> Horizon | None:
     return None
 
 
+_BEHIND = frozenset({"last", "past", "previous", "since", "ago"})
+
+
 def find_horizon(text: str, now: datetime, *, longest: int = 5) -> Horizon | None:
     """The first run of words in ``text`` that names a future window (longest runs first at each position);
     ``TooFarAhead`` for the first that names one too far ahead."""
+    found = horizon_in(text, now, longest=longest)
+    return None if found is None else found[1]
+
+
+def horizon_in(text: str, now: datetime, *, longest: int = 5) -> tuple[list[str], Horizon] | None:
+    """``find_horizon`` with the words (lower case) that name the window."""
     words = re.findall(r"[\w']+", text.lower())
     for start in range(len(words)):
+        if start and words[start - 1] in _BEHIND:
+            continue  # "last friday", "since monday": a day behind, not ahead
         for size in range(min(longest, len(words) - start), 0, -1):
-            found = parse_horizon(" ".join(words[start:start + size]), now)
+            run = words[start:start + size]
+            found = parse_horizon(" ".join(run), now)
             if found is not None:
-                return found
+                return run, found
     return None
 
 

@@ -125,7 +125,7 @@ def _rolling(count: int, unit: str, now: datetime, word: str = "last") -> Period
 
 
 def _calendar(words: str, now: datetime) -> Period | None:
-    """today, yesterday, this/last week, month, quarter, year; the weekend."""
+    """today, this morning, yesterday, last night, this/last week, month, quarter, year; the weekend."""
     today = now.date()
     monday = _midnight(today - timedelta(days=today.weekday()))
     month = _month_start(now.year, now.month - 1)
@@ -134,6 +134,10 @@ def _calendar(words: str, now: datetime) -> Period | None:
     table: list[tuple[str, datetime, datetime, str]] = [
         (r"today|so far today", _midnight(today), now, "today"),
         (r"yesterday", _midnight(today) - timedelta(days=1), _midnight(today), "yesterday"),
+        (r"this morning", _midnight(today), _midnight(today) + timedelta(hours=12), "this morning"),
+        # "how busy was web-2 last night": the evening before until the working day began
+        (r"last night|overnight", _midnight(today) - timedelta(hours=6), _midnight(today) + timedelta(hours=8),
+         "last night"),
         (r"(?:this|current) week|week to date|wtd", monday, now, "this week"),
         (r"(?:last|previous) week", monday - timedelta(days=7), monday, "last week"),
         (r"(?:this|current) month|month to date|mtd", month, now, "this month"),

@@ -298,6 +298,17 @@ def test_a_file_folder_or_past_period_the_extractor_missed_is_added_as_the_skill
         ("bucket", "orchid-ml-data"), ("period", "this month")]
     assert _shown("how has orchid-ml-data grown lately?", "storage_trend", ("orchid-ml-data", "bucket")) == [
         ("bucket", "orchid-ml-data")]  # no period the skill reads: its default applies
+    assert _shown("was halo-web-3 slammed this morning?", "instance_metrics", ("halo-web-3", "instance")) == [
+        ("instance", "halo-web-3"), ("period", "this morning")]
+    # a forecast reads a window ahead: a weekday is the next one, "next week" seven days
+    assert _shown("expected load on billing-db-2 Friday?", "forecast_load", ("billing-db-2", "instance")) == [
+        ("instance", "billing-db-2"), ("period", "Friday")]
+    assert _shown("is halo-web-3 too big for next week", "rightsize", ("halo-web-3", "instance")) == [
+        ("instance", "halo-web-3"), ("period", "next week")]
+    assert _shown("forecast halo-web-3 for the next 3 years", "forecast_load", ("halo-web-3", "instance")) == [
+        ("instance", "halo-web-3")]  # too far ahead: the skill says how far it looks
+    assert _shown("what did halo-web-3 do last friday", "forecast_load", ("halo-web-3", "instance")) == [
+        ("instance", "halo-web-3")]  # behind, not ahead
 
 
 def test_a_subscription_gets_its_topic_and_a_store_loses_the_word_store() -> None:
@@ -319,7 +330,7 @@ def test_an_operation_keeps_its_particle_and_an_instance_loses_the_day_after_its
     assert _shown("stop batch-7 on friday", "instance_control", ("stop", "operation"), ("batch-7", "instance")) == [
         ("operation", "stop"), ("instance", "batch-7")]  # "on" after a name, not after the verb
     assert _shown("what load should we expect on ledger-db-primary friday", "forecast_load",
-                  ("ledger-db-primary friday", "instance")) == [("instance", "ledger-db-primary")]
+                  ("ledger-db-primary friday", "instance")) == [("instance", "ledger-db-primary"), ("period", "friday")]
     assert _shown("is web friday-2 up", "server_status", ("web friday-2", "instance")) == [
         ("instance", "web friday-2")]  # a day inside the name stays
 

@@ -58,6 +58,10 @@ def test_find_horizon_in_a_sentence() -> None:
     assert found == Horizon(NOW, NOW + timedelta(days=7), "over the next 7 days")
     assert find_horizon("what will batch-1's cpu look like tomorrow", NOW) == parse_horizon("tomorrow", NOW)
     assert find_horizon("forecast web-1", NOW) is None
+    # a day behind is no window ahead, the same day without "last" is
+    assert find_horizon("how did web-1 do last friday", NOW) is None
+    assert find_horizon("cpu of web-1 since monday", NOW) is None
+    assert find_horizon("cpu of web-1 friday", NOW) == parse_horizon("friday", NOW)
     with pytest.raises(TooFarAhead):
         find_horizon("predict web-2 load for next month pls", NOW)
 

@@ -19,6 +19,9 @@ def at(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datet
 @pytest.mark.parametrize("words,start,end,label", [
     ("today", at(2025, 11, 19), NOW, "today"),
     ("yesterday", at(2025, 11, 18), at(2025, 11, 19), "yesterday"),
+    ("this morning", at(2025, 11, 19), at(2025, 11, 19, 12), "this morning"),
+    ("last night", at(2025, 11, 18, 18), at(2025, 11, 19, 8), "last night"),
+    ("overnight", at(2025, 11, 18, 18), at(2025, 11, 19, 8), "last night"),
     ("this week", at(2025, 11, 17), NOW, "this week"),
     ("last week", at(2025, 11, 10), at(2025, 11, 17), "last week"),
     ("previous week", at(2025, 11, 10), at(2025, 11, 17), "last week"),
@@ -172,6 +175,8 @@ def test_normalise_keeps_dates_whole() -> None:
     ("how much has logs-2023-q4 grown since last Friday?", "since last Friday", "since last Friday"),
     ("graph the network of batch-1 in November", "in November", "in November"),
     ("chart cpu of web-2, 24h", "24h", "over the last 24 hours"),
+    ("was web-1 slow this morning??", "this morning", "this morning"),
+    ("what did etl-2's cpu do last night", "last night", "last night"),
 ])
 def test_a_period_found_in_the_words_of_a_message(text: str, words: str, label: str) -> None:
     found = find_period(text, NOW)
