@@ -361,6 +361,9 @@ PAST_PERIOD_INTENTS: frozenset[str] = frozenset({"storage_trend", "instance_metr
 FUTURE_PERIOD_INTENTS: frozenset[str] = frozenset({"forecast_load", "rightsize"})
 
 
+_WINDOW_LEADS = frozenset({"over", "for", "on", "during", "by", "in", "through", "the"})
+
+
 def _period_words(text: str, intent: str | None) -> list[str] | None:
     """The words of ``text`` that name the period the intent's skill would read from them, if any."""
     now = datetime.now(UTC)
@@ -375,7 +378,7 @@ def _period_words(text: str, intent: str | None) -> list[str] | None:
         if future is None:
             return None
         words, window = future
-        while len(words) > 1 and parse_horizon(" ".join(words[1:]), now) == window:
+        while len(words) > 1 and words[0] in _WINDOW_LEADS and parse_horizon(" ".join(words[1:]), now) == window:
             words = words[1:]  # "for [next week]", as the training data tags it
         return words
     return None
@@ -384,15 +387,25 @@ def _period_words(text: str, intent: str | None) -> list[str] | None:
 def add_missing_period(text: str, intent: str | None, entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """``entities`` plus the period of a history or forecast request the extractor missed, as the skill reads it
     from the words when there is no entity ("how has B grown [this month]?", "net in on web-2 [over the last 6h]",
-    "what load should we expect on web-2 [friday]")."""
-    if any(e["entity"] == "period" for e in entities):
+    "what load should we expect on web-2 [friday]"); a forecast's window the extractor cut short is the whole of
+    it ("[tomorrow] morning" -> "[tomorrow morning]")."""
+    periods = [e for e in entities if e["entity"] == "period"]
+    if len(periods) > 1 or (periods and intent not in FUTURE_PERIOD_INTENTS):
         return entities
     words = _period_words(text, intent)
     if not words:
         return entities
     pattern = r"(?<!\w)" + r"\W{0,3}\s+".join(re.escape(word) for word in words) + r"(?!\w)"
     match = re.search(pattern, text, re.IGNORECASE)
-    if match is None or overlaps(*match.span(), entities):
+    if match is None:
+        return entities
+    if periods:
+        short = periods[0]
+        inside = match.start() <= short.get("start", -1) and short.get("end", len(text) + 1) <= match.end()
+        if not inside or match.end() - match.start() == short["end"] - short["start"]:
+            return entities
+        return [added("period", *match.span(), match.group(0)) if e is short else e for e in entities]
+    if overlaps(*match.span(), entities):
         return entities
     return [*entities, added("period", *match.span(), match.group(0))]
 
@@ -475,11 +488,16 @@ def _relabelled(entity: dict[str, Any], kind: str) -> dict[str, Any]:
     return {**entity, "entity": kind, "value": str(entity.get("value", ""))}
 
 
+# Requests about one object: a folder named like a file ("old/config.bak") is that object.
+ONE_OBJECT_INTENTS: frozenset[str] = frozenset({"delete_object", "download_file"})
+
+
 def fit_to_intent(intent: str | None, entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """``entities`` as the intent's skill reads them: a bucket of an instance request is the instance ("reboot
     [harbor-cache-1]"), a word of a bucket request tagged as an instance is the bucket or the folder ("purge
-    everything under [staging] from B"), a bucket named like a file is the file ("pull down [access.log] from B");
-    an entity the intent never reads is dropped ("cya [tomorrow]", "status of [public] ip")."""
+    everything under [staging] from B"), a bucket named like a file is the file ("pull down [access.log] from B"),
+    and so is a folder of a one-object request ("rm [old/config.bak] in B"); an entity the intent never reads is
+    dropped ("cya [tomorrow]", "status of [public] ip")."""
     wanted = INTENT_ENTITIES.get(intent or "")
     if wanted is None:
         return entities
@@ -489,6 +507,11 @@ def fit_to_intent(intent: str | None, entities: list[dict[str, Any]]) -> list[di
         present = {e["entity"] for e in entities if e is not entity} | {e["entity"] for e in out}
         if kind == "bucket" and "file" in wanted and "file" not in present and file_named(value):
             entity = _relabelled(entity, "file")
+        elif (kind == "prefix" and intent in ONE_OBJECT_INTENTS and "file" not in present and file_named(value)
+              and not value.endswith("/")):
+            entity = _relabelled(entity, "file")  # "rm [old/config.bak] in B" is that object, not all under it
+        elif kind == "prefix" and intent == "sync_folder" and "bucket" not in present and _bucket_shaped(value):
+            entity = _relabelled(entity, "bucket")  # "sync my outbox to [B]": a sync always goes to a bucket
         elif kind in wanted:
             pass
         elif kind == "bucket" and "instance" in wanted and "instance" not in present:

@@ -79,7 +79,10 @@ def parse_horizon(words: str | None, now: datetime) -> Horizon | None:
     today = _midnight(now)
     if text in {"tomorrow", "tmrw", "tmr", "tomorow", "tommorow", "tommorrow"}:
         return Horizon(today + timedelta(days=1), today + timedelta(days=2), "tomorrow")
-    if text in {"today", "rest of the day", "rest of today", "tonight", "this evening", "this afternoon"}:
+    if text in {"tomorrow morning", "tmrw morning", "tomorrow am"}:
+        return Horizon(today + timedelta(days=1), today + timedelta(days=1, hours=12), "tomorrow morning")
+    if text in {"today", "later today", "rest of the day", "rest of today", "tonight", "this evening",
+                "this afternoon", "later this afternoon", "later tonight"}:
         return Horizon(now, today + timedelta(days=1), "for the rest of today")
     if text in {"next week", "coming week", "week ahead", "this coming week", "upcoming week"}:
         return Horizon(now, now + timedelta(days=7), "over the next 7 days")

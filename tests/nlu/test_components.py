@@ -254,6 +254,19 @@ def test_a_name_tagged_as_the_wrong_kind_is_the_kind_the_request_is_about() -> N
         ("file", "access-2026-11-30.log"), ("bucket", "brightwater-logs")]
     assert _shown("how big is logs.acme.io", "bucket_usage", ("logs.acme.io", "bucket")) == [
         ("bucket", "logs.acme.io")]
+    # a folder named like a file is that one object when the request is about one; never a folder with a slash
+    # after it, and a listing may look under any folder
+    assert _shown("rm archive/app.conf.bak from quill-dev-7", "delete_object", ("archive/app.conf.bak", "prefix"),
+                  ("quill-dev-7", "bucket")) == [("file", "archive/app.conf.bak"), ("bucket", "quill-dev-7")]
+    assert _shown("delete everything under bulk/ in trial-ctx-42", "delete_object", ("bulk/", "prefix"),
+                  ("trial-ctx-42", "bucket")) == [("prefix", "bulk/"), ("bucket", "trial-ctx-42")]
+    assert _shown("ls quill-dev-7 archive/app.conf", "list_objects", ("quill-dev-7", "bucket"),
+                  ("archive/app.conf", "prefix")) == [("bucket", "quill-dev-7"), ("prefix", "archive/app.conf")]
+    # a sync always goes to a bucket: its only name is the bucket
+    assert _shown("mirror my outbox up to fernhill-drops", "sync_folder", ("fernhill-drops", "prefix")) == [
+        ("bucket", "fernhill-drops")]
+    assert _shown("sync the outbox to fernhill-drops under inbox", "sync_folder", ("fernhill-drops", "bucket"),
+                  ("inbox", "prefix")) == [("bucket", "fernhill-drops"), ("prefix", "inbox")]
     # a kind the same request takes stays what it is: two instances of an instance request are not relabelled
     assert _shown("status of web-2 and web-3", "server_status", ("web-2", "instance"), ("web-3", "bucket")) == [
         ("instance", "web-2")]
@@ -309,6 +322,13 @@ def test_a_file_folder_or_past_period_the_extractor_missed_is_added_as_the_skill
         ("instance", "halo-web-3")]  # too far ahead: the skill says how far it looks
     assert _shown("what did halo-web-3 do last friday", "forecast_load", ("halo-web-3", "instance")) == [
         ("instance", "halo-web-3")]  # behind, not ahead
+    # a window cut short is the whole of it; one the extractor found whole stays
+    assert _shown("busy on halo-web-3 tomorrow morning?", "forecast_load", ("halo-web-3", "instance"),
+                  ("tomorrow", "period")) == [("instance", "halo-web-3"), ("period", "tomorrow morning")]
+    assert _shown("any cpu spikes on halo-web-3 later today", "forecast_load", ("halo-web-3", "instance"),
+                  ("today", "period"))[-2:] == [("instance", "halo-web-3"), ("period", "later today")]
+    assert _shown("halo-web-3 next week please", "forecast_load", ("halo-web-3", "instance"),
+                  ("next week", "period")) == [("instance", "halo-web-3"), ("period", "next week")]
 
 
 def test_a_subscription_gets_its_topic_and_a_store_loses_the_word_store() -> None:

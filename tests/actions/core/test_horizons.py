@@ -62,6 +62,9 @@ def test_find_horizon_in_a_sentence() -> None:
     assert find_horizon("how did web-1 do last friday", NOW) is None
     assert find_horizon("cpu of web-1 since monday", NOW) is None
     assert find_horizon("cpu of web-1 friday", NOW) == parse_horizon("friday", NOW)
+    assert find_horizon("how loaded will web-1 be tomorrow morning?", NOW) == Horizon(
+        datetime(2026, 12, 3, tzinfo=UTC), datetime(2026, 12, 3, 12, tzinfo=UTC), "tomorrow morning")
+    assert find_horizon("will cpu spike on web-1 later today", NOW) == parse_horizon("rest of today", NOW)
     with pytest.raises(TooFarAhead):
         find_horizon("predict web-2 load for next month pls", NOW)
 
