@@ -340,6 +340,25 @@ def add_missing_instance(text: str, intent: str | None, entities: list[dict[str,
     return [*entities, added("instance", *match.span(), match.group(0))]
 
 
+# "if [Graz] still has X", "does [munich] have X", "whether [New York] stocks X": the place that has the item.
+_STORE_THAT_HAS = re.compile(
+    r"\b(?:if|does|do|whether)\s+([A-Z][\w'-]*\s+[A-Z][\w'-]*|[A-Za-z][\w'-]*)\s+(?:still\s+)?"
+    r"(?:has|have|got|carr(?:y|ies)|stocks?)\b")
+_NO_STORE = frozenset({"we", "you", "they", "it", "he", "she", "i", "anyone", "anybody", "someone", "somebody",
+                       "there", "that", "this", "the", "our", "my", "any", "store", "shop", "stores", "u"})
+
+
+def add_missing_store(text: str, intent: str | None, entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``entities`` plus the store of a stock question the extractor missed, named as the one that has the item
+    ("customer asking if [Graz] still has the Switch OLED")."""
+    if intent not in ("inventory_query", "out_of_stock") or any(e["entity"] == "store" for e in entities):
+        return entities
+    match = _STORE_THAT_HAS.search(text)
+    if match is None or match.group(1).lower() in _NO_STORE or overlaps(*match.span(1), entities):
+        return entities
+    return [*entities, added("store", *match.span(1), match.group(1))]
+
+
 def add_missing_file(text: str, intent: str | None, entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """``entities`` plus the file of a request about a file the extractor missed: the only word named like a file
     ("pls upload [model-v7.onnx] into B")."""
@@ -551,7 +570,7 @@ def tidy_entities(text: str, entities: list[dict[str, Any]], intent: str | None 
     completed = place_stores(text, intent, complete_operations(text, completed))
     completed = fit_to_intent(intent, completed)
     for add_missing in (add_missing_file, add_missing_bucket, add_missing_prefix, add_missing_instance,
-                        add_missing_period, add_missing_topic):
+                        add_missing_period, add_missing_topic, add_missing_store):
         completed = add_missing(text, intent, completed)
     return sorted(completed, key=lambda e: (e.get("start", 0), e.get("end", 0)))
 

@@ -342,6 +342,20 @@ def test_a_subscription_gets_its_topic_and_a_store_loses_the_word_store() -> Non
         ("item", "Kindle Paperwhite"), ("store", "Munich")]
 
 
+def test_a_stock_question_gets_the_store_that_has_the_item() -> None:
+    assert _shown("my manager wants to know if Lisbon still has the Pixel 9", "inventory_query",
+                  ("Pixel 9", "item")) == [("store", "Lisbon"), ("item", "Pixel 9")]
+    assert _shown("does munich have any kindles left", "inventory_query", ("kindles", "item")) == [
+        ("store", "munich"), ("item", "kindles")]
+    assert _shown("does Den Haag have AirPods?", "inventory_query", ("AirPods", "item")) == [
+        ("store", "Den Haag"), ("item", "AirPods")]
+    assert _shown("does anyone have the AirPods count", "inventory_query", ("AirPods", "item")) == [
+        ("item", "AirPods")]  # a person, not a place
+    assert _shown("is the Pixel 9 in Lisbon", "inventory_query", ("Pixel 9", "item"), ("Lisbon", "store")) == [
+        ("item", "Pixel 9"), ("store", "Lisbon")]  # found already: nothing added
+    assert _shown("check if Lisbon still has the Pixel 9", "list_buckets") == []
+
+
 def test_an_operation_keeps_its_particle_and_an_instance_loses_the_day_after_its_name() -> None:
     assert _shown("@CloudButler power on ledger-db-replica 🚀", "instance_control", ("power", "operation"),
                   ("ledger-db-replica", "instance")) == [("operation", "power on"), ("instance", "ledger-db-replica")]
