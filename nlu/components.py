@@ -34,7 +34,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from actions.aws.s3_names import is_valid_bucket_name
-from actions.core.horizons import TooFarAhead, horizon_in, parse_horizon
+from actions.core.horizons import TooFarAhead, horizon_in
 from actions.core.parsing import FILE_LIKE, guess_bucket, possessive_instance, refers_back
 from actions.core.periods import find_period
 from nlu.shell import command_in
@@ -380,9 +380,6 @@ PAST_PERIOD_INTENTS: frozenset[str] = frozenset({"storage_trend", "instance_metr
 FUTURE_PERIOD_INTENTS: frozenset[str] = frozenset({"forecast_load", "rightsize"})
 
 
-_WINDOW_LEADS = frozenset({"over", "for", "on", "during", "by", "in", "through", "the"})
-
-
 def _period_words(text: str, intent: str | None) -> list[str] | None:
     """The words of ``text`` that name the period the intent's skill would read from them, if any."""
     now = datetime.now(UTC)
@@ -394,12 +391,7 @@ def _period_words(text: str, intent: str | None) -> list[str] | None:
             future = horizon_in(text, now)
         except TooFarAhead:
             return None  # the skill says how far it can look; the words are no window it reads
-        if future is None:
-            return None
-        words, window = future
-        while len(words) > 1 and words[0] in _WINDOW_LEADS and parse_horizon(" ".join(words[1:]), now) == window:
-            words = words[1:]  # "for [next week]", as the training data tags it
-        return words
+        return None if future is None else future[0]  # "for [next week]", as the training data tags it
     return None
 
 

@@ -111,7 +111,8 @@ def find_horizon(text: str, now: datetime, *, longest: int = 5) -> Horizon | Non
 
 
 def horizon_in(text: str, now: datetime, *, longest: int = 5) -> tuple[list[str], Horizon] | None:
-    """``find_horizon`` with the words (lower case) that name the window."""
+    """``find_horizon`` with the words (lower case) that name the window, without a lead the window is the same
+    without ("for [next week]")."""
     words = re.findall(r"[\w']+", text.lower())
     for start in range(len(words)):
         if start and words[start - 1] in _BEHIND:
@@ -120,7 +121,8 @@ def horizon_in(text: str, now: datetime, *, longest: int = 5) -> tuple[list[str]
             run = words[start:start + size]
             found = parse_horizon(" ".join(run), now)
             if found is not None:
-                return run, found
+                core = _LEAD.sub("", " ".join(run), count=1).split()
+                return (core if core and parse_horizon(" ".join(core), now) == found else run), found
     return None
 
 

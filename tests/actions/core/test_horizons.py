@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from actions.core.horizons import Horizon, TooFarAhead, find_horizon, parse_horizon, steps_until
+from actions.core.horizons import Horizon, TooFarAhead, find_horizon, horizon_in, parse_horizon, steps_until
 
 NOW = datetime(2026, 12, 2, 10, 17, tzinfo=UTC)  # a Wednesday
 MIDNIGHT = datetime(2026, 12, 3, tzinfo=UTC)
@@ -62,6 +62,9 @@ def test_find_horizon_in_a_sentence() -> None:
     assert find_horizon("how did web-1 do last friday", NOW) is None
     assert find_horizon("cpu of web-1 since monday", NOW) is None
     assert find_horizon("cpu of web-1 friday", NOW) == parse_horizon("friday", NOW)
+    assert horizon_in("is web-1 too small for the next 3 days", NOW) == (["next", "3", "days"],
+                                                                         parse_horizon("next 3 days", NOW))
+    assert horizon_in("load on web-1 in 3 days", NOW) == (["in", "3", "days"], parse_horizon("in 3 days", NOW))
     assert find_horizon("how loaded will web-1 be tomorrow morning?", NOW) == Horizon(
         datetime(2026, 12, 3, tzinfo=UTC), datetime(2026, 12, 3, 12, tzinfo=UTC), "tomorrow morning")
     assert find_horizon("will cpu spike on web-1 later today", NOW) == parse_horizon("rest of today", NOW)
