@@ -63,6 +63,7 @@ SHAPES: list[tuple[str, re.Pattern[str], str | None]] = [
     ("instance_type", re.compile(_EDGE_BEFORE + r"[a-z][0-9][a-z0-9-]*\.(?:nano|micro|small|medium|large|metal|"
                                  r"[0-9]*xlarge)" + _EDGE_AFTER, re.I), None),
     ("threshold", re.compile(r"(?<![\w.])[0-9]{1,3}(?=\s?(?:%|percent\b))"), None),
+    ("threshold", re.compile(r"(?<![\w.])[0-9]+(?:\.[0-9]+)?(?=\s?(?:[kmgt]i?b|bytes?)(?![\w/-]))", re.I), None),
     ("metric", re.compile(_EDGE_BEFORE + r"(?:cpu(?:\s+(?:utili[sz]ation|usage|load))?|processor)" + _EDGE_AFTER, re.I),
      "cpu"),
     ("metric", re.compile(_EDGE_BEFORE + r"(?:memory|ram|mem)" + _EDGE_AFTER, re.I), "memory"),
@@ -89,9 +90,9 @@ def added(entity: str, start: int, end: int, value: str) -> dict[str, Any]:
 
 
 def add_shapes(text: str, entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """``entities`` plus the first match of each closed-vocabulary entity the extractor did not find at all, where
-    it overlaps nothing found."""
-    found = {e["entity"] for e in entities}
+    """``entities`` plus the first match of each closed-vocabulary entity the extractor did not find at all, and of
+    each metric named ("cpu and [memory] of this host"), where it overlaps nothing found."""
+    found = {e["entity"] for e in entities if e["entity"] != "metric"}
     found_here: list[dict[str, Any]] = []
     for entity, pattern, canonical in SHAPES:
         if entity in found:
@@ -101,7 +102,8 @@ def add_shapes(text: str, entities: list[dict[str, Any]]) -> list[dict[str, Any]
             if overlaps(start, end, entities + found_here):
                 continue
             found_here.append(added(entity, start, end, canonical or match.group(0)))
-            found.add(entity)
+            if entity != "metric":
+                found.add(entity)
             break
     return entities + found_here
 
@@ -152,11 +154,13 @@ _UNIT_AFTER = {
 
 
 _TIME_UNIT_AFTER = re.compile(r"\s?(?:minutes?|mins?|hours?|hrs?|days?|weeks?|months?)\b", re.I)
+_SIZE_AFTER = re.compile(r"\s?(?:[kmgt]i?b|bytes?)\b", re.I)
 
 
 def complete_units(text: str, entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """A threshold or period the extractor took without its unit gets it; a bare "threshold" followed by a time unit
-    ("over 80% for [10] minutes") is the period, when no period was found."""
+    ("over 80% for [10] minutes") is the period, when no period was found, and a bare "period" followed by a size
+    ("exceeds [1] GB") is the threshold."""
     out = []
     has_period = any(e["entity"] == "period" for e in entities)
     for entity in entities:
@@ -165,7 +169,10 @@ def complete_units(text: str, entities: list[dict[str, Any]]) -> list[dict[str, 
         if unit is not None and isinstance(end, int) and str(entity.get("value", "")).strip().replace(".", "").isdigit():
             match = unit.match(text, end)
             timed = _TIME_UNIT_AFTER.match(text, end) if entity["entity"] == "threshold" and not has_period else None
-            if timed:
+            sized = _SIZE_AFTER.match(text, end) if entity["entity"] == "period" else None
+            if sized:  # "exceeds [1] GB" is an amount, not a time
+                entity = {**entity, "entity": "threshold", "end": sized.end(), "value": text[entity["start"]:sized.end()]}
+            elif timed:
                 entity = {**entity, "entity": "period", "end": timed.end(), "value": text[entity["start"]:timed.end()]}
                 has_period = True
             elif match:
@@ -219,15 +226,19 @@ _ITEM_ENDS: frozenset[str] = FILLERS | frozenset({
     "much", "which", "what", "where", "whether", "not", "no", "yes", "too", "also", "again", "asap", "level",
 })
 _ITEM_WORD = re.compile(r"[\w+.-]+")
+_ON_THE_PHONE = re.compile(r"on the (?:phone|line)\b", re.I)
 
 
 def complete_items(text: str, entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """An item the extractor cut after its first words gets the rest of the product name: up to three more words
     right after it, stopping at punctuation, another entity or a word that ends a name ("[echo] dot in stock" ->
-    "echo dot", "[Sonos] One are left" -> "Sonos One")."""
+    "echo dot", "[Sonos] One are left" -> "Sonos One"); the phone a customer is on is no product."""
     out = []
     for entity in entities:
         end = entity.get("end")
+        if entity["entity"] == "item" and isinstance(entity.get("start"), int) and _ON_THE_PHONE.match(
+                text[max(0, entity["start"] - 7):entity["start"] + 6]):
+            continue  # "a customer on the [phone] asking if ..." is no product
         if entity["entity"] == "item" and isinstance(end, int) and isinstance(entity.get("start"), int):
             new_end = end
             for _ in range(3):
@@ -277,7 +288,8 @@ _PLACE_BEFORE = re.compile(r"(?:\bin|\bat|\bfrom)\s+(?:the\s+)?$", re.I)
 
 
 def place_stores(text: str, intent: str | None, entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """In a stock request a numbered store is the store ("how many X are left in [store 7]"), and of two items (or
+    """In a stock request a numbered store is the store ("how many X are left in [store 7]"), a bare number after
+    a product is the end of its name ("[Nike Air Force 1]"), and of two items (or
     two stores) the one after "in"/"at"/"from" is the store and the one before it the item ("AirPods Pro in
     [Marseille]"); two stores side by side ("in Berlin and Munich") stay stores."""
     if intent != "same_for" and "store" not in INTENT_ENTITIES.get(intent or "", ()):
@@ -287,6 +299,12 @@ def place_stores(text: str, intent: str | None, entities: list[dict[str, Any]]) 
         if not any(e["entity"] == "store" and (e.get("start"), e.get("end")) == match.span() for e in out):
             out = [e for e in out if not overlaps(*match.span(), [e])]
             out.append(added("store", *match.span(), match.group(0)))
+    for store in [e for e in out if e["entity"] == "store" and str(e.get("value", "")).strip().isdigit()]:
+        item = next((e for e in out if e["entity"] == "item" and isinstance(e.get("end"), int)
+                     and isinstance(store.get("start"), int) and text[e["end"]:store["start"]] == " "), None)
+        if item is not None:  # "how about [Nike Air Force] [1]?": the model number ends the product's name
+            out = [e for e in out if e is not store and e is not item]
+            out.append({**item, "end": store["end"], "value": text[item["start"]:store["end"]]})
     kinds = [e["entity"] for e in out]
     for twice, other in (("item", "store"), ("store", "item")):
         pair = sorted((e for e in out if e["entity"] == twice), key=lambda e: e.get("start", 0))
@@ -306,8 +324,41 @@ _FOLDER = re.compile(r"(?<![\w./:-])([\w.-]+(?:/[\w.-]+)*)/(?![\w./-])")
 # ("the local [exports] folder", "my [downloads] dir").
 _FOLDER_WORDS = re.compile(
     r"(?<![\w./-])(?:under|inside)\s+(?:the\s+)?(?:folder\s+|prefix\s+)?([A-Za-z][\w.-]*)(?![\w/-])"
-    r"|(?<![\w./-])(?<!local )(?<!my )(?<!our )(?<!home )([A-Za-z][\w.-]*(?:/[\w.-]+)*)\s+(?:folder|dir|directory|prefix)\b",
+    r"(?!\s+(?:box|bucket|container)\b)"
+    r"|(?<![\w./-])(?<!local )(?<!my )(?<!our )(?<!home )([A-Za-z0-9][\w.-]*(?:/[\w.-]+)*)"
+    r"\s+(?:folder|dir|directory|prefix)\b",
     re.I)
+# A name followed by the word folder, or after "under": that name is a folder, never the bucket.
+_NAMED_FOLDER_AFTER = re.compile(r"(?:['’]s)?\s+(?:folder|dir|directory|prefix)\b", re.I)
+_NAMED_FOLDER_BEFORE = re.compile(r"\b(?:under|inside)\s+(?:the\s+)?$", re.I)
+
+
+def _named_folder(text: str, entity: dict[str, Any]) -> bool:
+    start, end = entity.get("start"), entity.get("end")
+    if not isinstance(start, int) or not isinstance(end, int):
+        return False
+    return (text[end:end + 1] == "/" or bool(_NAMED_FOLDER_AFTER.match(text, end))
+            or bool(_NAMED_FOLDER_BEFORE.search(text[:start])))
+
+
+def settle_folders(text: str, intent: str | None, entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Of two buckets of a request that reads a folder, the one named as a folder is the folder ("wipe the files in
+    B's [old-css] folder"); a folder of a request with no bucket, shaped like a bucket and not named as a folder,
+    is the bucket ("delete old-report.pdf from [accounting-drafts]")."""
+    wanted = INTENT_ENTITIES.get(intent or "", frozenset())
+    if "prefix" not in wanted or "bucket" not in wanted:
+        return entities
+    buckets = [e for e in entities if e["entity"] == "bucket"]
+    prefixes = [e for e in entities if e["entity"] == "prefix"]
+    if len(buckets) == 2 and not prefixes:
+        folders = [e for e in buckets if _named_folder(text, e)]
+        if len(folders) == 1:
+            return [_relabelled(e, "prefix") if e is folders[0] else e for e in entities]
+    if not buckets and len(prefixes) == 1 and "s3://" not in text.lower():
+        only = prefixes[0]
+        if _bucket_shaped(str(only.get("value", ""))) and not _named_folder(text, only):
+            return [_relabelled(e, "bucket") if e is only else e for e in entities]
+    return entities
 
 
 def add_missing_prefix(text: str, intent: str | None, entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -328,35 +379,81 @@ def add_missing_prefix(text: str, intent: str | None, entities: list[dict[str, A
     return [*entities, added("prefix", start, end, text[start:end])]
 
 
+# How servers are named: lower-case words joined by hyphens ("till-gateway", "bi-dashboard-01"), not the hyphenated
+# words of everyday English.
+_SERVER_NAME = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)+")
+_HYPHENATED_WORDS: frozenset[str] = frozenset({
+    "e-mail", "t-shirt", "x-ray", "real-time", "follow-up", "built-in", "check-in", "check-out", "up-to-date",
+    "long-term", "short-term", "add-on", "sign-in", "sign-up", "log-in", "on-call", "self-hosted", "co-worker",
+    "re-run", "re-check", "one-off", "day-to-day", "end-of-day", "end-of-month", "week-over-week", "month-over-month",
+    "year-over-year", "non-prod", "pre-prod", "off-hours", "after-hours", "well-known", "so-called", "a-ok", "wi-fi",
+    "high-cpu", "low-cpu", "in-stock", "out-of-stock", "ad-hoc", "cross-check", "double-check", "must-have",
+    "right-size", "right-sized", "right-sizing", "re-size", "re-sizing", "over-provisioned", "under-provisioned",
+    "auto-scaling", "set-up", "lay-out",
+})
+_CALLED = re.compile(r"\b(?:called|named)\s+[`'\"]?$", re.I)
+
+
+def _server_named(text: str, entities: list[dict[str, Any]]) -> re.Match[str] | None:
+    """The one word of ``text`` outside ``entities`` named like a server, or the one after "called"/"named"."""
+    names = []
+    for word in _WORD.finditer(text):
+        value = _POSSESSIVE.sub("", word.group().rstrip("."))
+        match = _SERVER_NAME.fullmatch(value)
+        if (match and value.lower() not in _HYPHENATED_WORDS and not file_named(value) and not _AMOUNT.fullmatch(value)
+                and not overlaps(word.start(), word.start() + len(value), entities)):
+            names.append((re.compile(re.escape(value)).match(text, word.start()), _CALLED.search(text[:word.start()])))
+    called = [name for name, after_called in names if after_called]
+    chosen = called if called else [name for name, _ in names]
+    return chosen[0] if len(chosen) == 1 else None
+
+
 def add_missing_instance(text: str, intent: str | None, entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """``entities`` plus the instance of an instance request the extractor missed, when its shape is unmistakable:
-    a possessive instance-shaped name ("what will etl-3's cpu do?") or an EC2 instance id."""
+    a possessive instance-shaped name ("what will etl-3's cpu do?"), an EC2 instance id, or the one word named like
+    a server ("how busy will [till-gateway] be tomorrow", "the computer called [bi-dashboard-01]")."""
     if intent not in INSTANCE_INTENTS or any(e["entity"] == "instance" for e in entities):
         return entities
     name = possessive_instance(text)
     match = re.search(r"(?<![\w./-])" + re.escape(name), text) if name else _INSTANCE_ID.search(text)
+    if match is None:
+        match = _server_named(text, entities)
     if match is None or overlaps(*match.span(), entities):
         return entities
     return [*entities, added("instance", *match.span(), match.group(0))]
 
 
-# "if [Graz] still has X", "does [munich] have X", "whether [New York] stocks X": the place that has the item.
+# "if [Graz] still has X", "does [munich] have X", "whether [New York] stocks X": the place that has the item; "the
+# [Glasgow] shop", "the [Bordeaux] store": a place named by the word "store" after it (not "the online store").
 _STORE_THAT_HAS = re.compile(
     r"\b(?:if|does|do|whether)\s+([A-Z][\w'-]*\s+[A-Z][\w'-]*|[A-Za-z][\w'-]*)\s+(?:still\s+)?"
     r"(?:has|have|got|carr(?:y|ies)|stocks?)\b")
-_NO_STORE = frozenset({"we", "you", "they", "it", "he", "she", "i", "anyone", "anybody", "someone", "somebody",
+_STORE_NAMED = re.compile(r"\b[Tt]he\s+([A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)?|[a-z][\w'-]*)\s+(?:store|shop|branch|outlet)\b")
+# "stock alerts for [Rotterdam]", "low stock warnings in [Lisbon]": the store of a subscription, named with a capital
+# or by number.
+_ALERTS_FOR = re.compile(r"\b(?:alerts?|warnings?|notifications?|pings?|updates?)\s+(?:for|in|at|from)\s+(?:the\s+)?"
+                         r"([A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)?|store\s*#?\s*[0-9]+)")
+STORE_INTENTS: frozenset[str] = frozenset({"inventory_query", "out_of_stock", "subscribe_alerts", "unsubscribe_alerts"})
+_NO_STORE = frozenset({"slack", "discord", "teams", "cloudwatch", "aws", "s3", "ec2", "cpu", "all", "everyone", "me",
+                       "online", "main", "flagship", "new", "old", "local", "whole", "other", "same", "next", "nearest",
+                       "biggest", "smallest", "big", "small", "web", "app", "pop-up", "popup", "outlet", "retail",
+                       "physical", "closest", "last", "first", "second", "third", "data", "object", "key-value",
+                       "we", "you", "they", "it", "he", "she", "i", "anyone", "anybody", "someone", "somebody",
                        "there", "that", "this", "the", "our", "my", "any", "store", "shop", "stores", "u"})
 
 
 def add_missing_store(text: str, intent: str | None, entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """``entities`` plus the store of a stock question the extractor missed, named as the one that has the item
-    ("customer asking if [Graz] still has the Switch OLED")."""
-    if intent not in ("inventory_query", "out_of_stock") or any(e["entity"] == "store" for e in entities):
+    ("customer asking if [Graz] still has the Switch OLED") or by the word "store" after it ("does the [Glasgow]
+    shop have X"), or of a subscription to alerts ("inventory alerts for [Rotterdam]")."""
+    if intent not in STORE_INTENTS or any(e["entity"] == "store" for e in entities):
         return entities
-    match = _STORE_THAT_HAS.search(text)
-    if match is None or match.group(1).lower() in _NO_STORE or overlaps(*match.span(1), entities):
-        return entities
-    return [*entities, added("store", *match.span(1), match.group(1))]
+    patterns = (_STORE_THAT_HAS, _STORE_NAMED) if intent in ("inventory_query", "out_of_stock") else (_ALERTS_FOR,)
+    for pattern in patterns:
+        for match in pattern.finditer(text):
+            if match.group(1).lower() not in _NO_STORE and not overlaps(*match.span(1), entities):
+                return [*entities, added("store", *match.span(1), match.group(1))]
+    return entities
 
 
 def add_missing_file(text: str, intent: str | None, entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -452,15 +549,28 @@ _AMOUNT = re.compile(r"[0-9]*\s*(?:%|percent|pct|[kmgt]i?b|bytes?|[0-9]+\s*(?:d|
                      r"months?|years?))", re.I)
 # Where alerts go is no topic of them ("turn on alerts for this [chat]").
 _PLACE = re.compile(r"(?:this\s+|the\s+)?(?:chat|channel|room|thread|dm|here|group|server)", re.I)
+# What every period has: a number or a word of time ("[last 7 days]", "[tonight]", "[in November]", "[lately]").
+_TIME_WORD = re.compile(
+    r"[0-9]|\b(?:now|today|tonight|tomorrow|yesterday|days?|daily|weeks?|weekly|weekends?|fortnight|months?|monthly|"
+    r"years?|yearly|annual\w*|quarters?|q[1-4]|hours?|hourly|hrs?|h|mins?|minutes?|seconds?|secs?|morning|afternoon|"
+    r"evening|night|overnight|noon|midnight|lately|recently|recent|ytd|mtd|wtd|eod|eow|eom|christmas|xmas|easter|"
+    r"holidays?|season|spring|summer|autumn|fall|winter|black\s+friday|so\s+far|since|ago|"
+    r"mon|monday|tue|tues|tuesday|wed|wednesday|thu|thur|thurs|thursday|fri|friday|sat|saturday|sun|sunday|"
+    r"jan|january|feb|february|mar|march|apr|april|may|jun|june|jul|july|aug|august|sep|sept|september|oct|"
+    r"october|nov|november|dec|december)\b", re.I)
 _IMPOSSIBLE: dict[str, Callable[[str], object]] = {"instance": not_an_instance_name, "metric": _AMOUNT.fullmatch,
                                                   "bucket": _AMOUNT.fullmatch, "topic": _PLACE.fullmatch}
 
 
 def impossible_entity(entity: dict[str, Any]) -> bool:
     """An instance the extractor found in a picture size or a file name ("resize this PNG to [800x600]"), a metric
-    that is a unit ("over 500 [MB]"), or a bucket that is an amount ("expire after [45d]")."""
+    that is a unit ("over 500 [MB]"), a bucket that is an amount ("expire after [45d]"), or a period with no word
+    of time in it ("everything the [Bordeaux] store has run out of")."""
+    value = _bare(str(entity.get("value", "")))
+    if entity.get("entity") == "period":
+        return not _TIME_WORD.search(value)
     never = _IMPOSSIBLE.get(str(entity.get("entity")))
-    return never is not None and bool(never(_bare(str(entity.get("value", "")))))
+    return never is not None and bool(never(value))
 
 
 # The entities each intent's skill reads (its training data's, and what the held-out sets and the actions show it
@@ -486,7 +596,9 @@ INTENT_ENTITIES: dict[str, frozenset[str]] = {intent: frozenset(names) for inten
 FILE_EXTENSIONS: frozenset[str] = frozenset(
     "txt csv tsv json jsonl ndjson log tar gz tgz zip bz2 xz 7z pdf png jpg jpeg gif svg webp mp4 mov mkv avi mp3 wav "
     "flac onnx pkl pt pth h5 parquet avro orc sql bak dump db sqlite xml yaml yml html htm js css md doc docx xls "
-    "xlsx ppt pptx iso img bin ipynb py sh conf ini cfg env pem key crt bmp tif tiff heic".split())
+    "xlsx ppt pptx iso img bin ipynb py sh conf ini cfg env pem key crt bmp tif tiff heic psd ai eps indd sketch fig "
+    "rtf odt ods odp pages numbers epub mobi eml msg ics vcf webm m4a m4v aac ogg wmv mpg mpeg flv raw dng cr2 nef "
+    "ttf otf woff woff2 ico jar war whl rpm deb dmg exe msi apk tfstate toml dat out".split())
 
 
 def file_named(word: str) -> bool:
@@ -542,7 +654,20 @@ def tidy_entities(text: str, entities: list[dict[str, Any]], intent: str | None 
     pass, in text order), closed-vocabulary entities the extractor missed, and the bucket, folder or instance of a
     request that needs one and whose extractor missed it."""
     kept = [e for e in entities if _bare(str(e.get("value", ""))) not in FILLERS and not impossible_entity(e)]
-    kept.sort(key=lambda e: (e.get("start", 0), e.get("end", 0)))
+    completed = complete_items(text, complete_units(text, add_shapes(text, trim_stores(text, trim_instances(
+        text, drop_possessives(text, join_split(text, kept)))))))
+    completed = place_stores(text, intent, complete_operations(text, join_split(text, completed)))
+    completed = settle_folders(text, intent, fit_to_intent(intent, completed))
+    for add_missing in (add_missing_file, add_missing_bucket, add_missing_prefix, add_missing_instance,
+                        add_missing_period, add_missing_topic, add_missing_store):
+        completed = add_missing(text, intent, completed)
+    return sorted(completed, key=lambda e: (e.get("start", 0), e.get("end", 0)))
+
+
+def join_split(text: str, entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``entities`` with two pieces of one multi-word value side by side joined ("[Kindle] [Paperwhite]", and a
+    product name completed up to the next piece: "[PS5 DualSense] [controller]"), in text order."""
+    kept = sorted(entities, key=lambda e: (e.get("start", 0), e.get("end", 0)))
     joined: list[dict[str, Any]] = []
     for entity in kept:
         last = joined[-1] if joined else None
@@ -557,14 +682,7 @@ def tidy_entities(text: str, entities: list[dict[str, Any]], intent: str | None 
             joined[-1] = merged
         else:
             joined.append(entity)
-    completed = complete_items(text, complete_units(text, add_shapes(text, trim_stores(text, trim_instances(
-        text, drop_possessives(text, joined))))))
-    completed = place_stores(text, intent, complete_operations(text, completed))
-    completed = fit_to_intent(intent, completed)
-    for add_missing in (add_missing_file, add_missing_bucket, add_missing_prefix, add_missing_instance,
-                        add_missing_period, add_missing_topic, add_missing_store):
-        completed = add_missing(text, intent, completed)
-    return sorted(completed, key=lambda e: (e.get("start", 0), e.get("end", 0)))
+    return joined
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)

@@ -135,3 +135,14 @@ def test_the_later_sets_cover_the_contract(heldout: str, out_of_scope: str, each
     assert all(e.entity in ev.ENTITIES for ex in examples for e in ex.entities)
     others = ev.load_examples(ev.HELDOUT.parent / out_of_scope)
     assert len(others) == 150 and all(ex.intent == "out_of_scope" and not ex.entities for ex in others)
+
+
+@pytest.mark.parametrize("stem", ["dev_sixth", "dev_seventh"])
+def test_the_development_sets_cover_the_contract_with_known_entities(stem: str) -> None:
+    examples = ev.load_examples(ev.HELDOUT.parent / f"{stem}.yml")
+    assert {name: sum(1 for ex in examples if ex.intent == name) for name in ev.CONTRACT} == dict.fromkeys(
+        ev.CONTRACT, 8)
+    assert all(e.entity in ev.ENTITIES for ex in examples for e in ex.entities)
+    assert not [ex for ex in examples if ex.intent == ev.OOS and ex.entities]
+    others = ev.load_examples(ev.HELDOUT.parent / f"{stem}_out_of_scope.yml")
+    assert len(others) == 60 and all(ex.intent == "out_of_scope" and not ex.entities for ex in others)

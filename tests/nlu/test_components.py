@@ -209,7 +209,7 @@ def test_a_possessive_is_not_part_of_the_name_and_a_number_of_minutes_is_a_perio
         ("period", "10 minutes", "10 minutes")]
     text = "page me if web-2 cpu stays over 90 percent for 10 minutes"  # the unit after a threshold stays its unit
     kept = tidy_entities(text, [span(text, "90", "threshold")], "create_alarm")
-    assert [(e["entity"], e["value"]) for e in kept if e["entity"] != "metric"] == [("threshold", "90 percent")]
+    assert [(e["entity"], e["value"]) for e in kept if e["entity"] == "threshold"] == [("threshold", "90 percent")]
 
 
 def test_a_bucket_request_gets_the_one_folder_the_extractor_missed_without_its_slash() -> None:
@@ -381,3 +381,94 @@ def test_a_numbered_store_is_the_store_and_the_place_after_in_is_the_store() -> 
     assert _shown("what's out in Berlin and Munich", "out_of_stock", ("Berlin", "store"), ("Munich", "store")) == [
         ("store", "Berlin"), ("store", "Munich")]
     assert _shown("restart store 7 server", "out_of_scope") == []  # only stock requests read a store
+
+
+def pairs(found: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    return [(e["entity"], e["value"]) for e in found]
+
+
+def test_a_server_request_gets_the_one_server_named_word_but_no_everyday_hyphenated_word() -> None:
+    text = "how busy will till-gateway be tomorrow"
+    assert pairs(tidy_entities(text, [span(text, "tomorrow", "period")], "forecast_load")) == [
+        ("instance", "till-gateway"), ("period", "tomorrow")]
+    text = "start the computer called bi-dashboard-01"
+    assert pairs(tidy_entities(text, [], "instance_control")) == [("instance", "bi-dashboard-01")]
+    text = "@CloudButler predict promo-engine's load for the weekend"
+    assert ("instance", "promo-engine") in pairs(tidy_entities(text, [], "forecast_load"))
+    text = "is the box called db-main or report-runner the busy one?"  # two names and neither after "called"
+    assert pairs(tidy_entities(text, [], "server_status")) == [("instance", "db-main")]
+    text = "right-sizing recommendations for my instances"
+    assert pairs(tidy_entities(text, [], "rightsize")) == []
+    text = "set a real-time cpu alarm on web-2 over 80%"  # the name the extractor found stays the only one
+    assert [v for k, v in pairs(tidy_entities(text, [span(text, "web-2", "instance")], "create_alarm"))
+            if k == "instance"] == ["web-2"]
+    text = "how big is tidepool-logs"  # a bucket request gets no instance
+    assert pairs(tidy_entities(text, [span(text, "tidepool-logs", "bucket")], "bucket_usage")) == [
+        ("bucket", "tidepool-logs")]
+
+
+def test_a_size_is_a_threshold_and_a_period_names_a_time() -> None:
+    text = "ping this channel when network in on web-shop-2 exceeds 1 GB"
+    found = tidy_entities(text, [span(text, "network in", "metric"), span(text, "web-shop-2", "instance"),
+                                 span(text, "1", "period")], "create_alarm")
+    assert pairs(found) == [("metric", "network in"), ("instance", "web-shop-2"), ("threshold", "1 GB")]
+    text = "warn us when web-3 network out goes past 500MB"
+    assert ("threshold", "500MB") in pairs(tidy_entities(text, [span(text, "web-3", "instance")], "create_alarm"))
+    text = "show me everything the Bordeaux store has run out of"
+    assert pairs(tidy_entities(text, [span(text, "Bordeaux", "period")], "out_of_stock")) == [("store", "Bordeaux")]
+    for words in ("last night", "in November", "the weekend", "lately", "Q3", "since monday", "last 6h"):
+        text = f"show cpu of web-2 {words}"
+        assert ("period", words) in pairs(tidy_entities(text, [span(text, words, "period")], "instance_metrics"))
+
+
+def test_a_store_is_named_by_the_word_store_or_by_where_alerts_come_from() -> None:
+    text = "how many units of Barbie Dreamhouse does the Glasgow shop have"
+    assert pairs(tidy_entities(text, [span(text, "Barbie Dreamhouse", "item")], "inventory_query")) == [
+        ("item", "Barbie Dreamhouse"), ("store", "Glasgow")]
+    text = "anything missing at the online store?"
+    assert pairs(tidy_entities(text, [], "out_of_stock")) == []
+    text = "can this channel get inventory alerts for Rotterdam?"
+    assert pairs(tidy_entities(text, [span(text, "inventory", "topic")], "subscribe_alerts")) == [
+        ("topic", "inventory"), ("store", "Rotterdam")]
+    text = "send stock alerts for Slack here"
+    assert ("store", "Slack") not in pairs(tidy_entities(text, [], "subscribe_alerts"))
+
+
+def test_a_product_name_is_whole_and_the_phone_a_customer_is_on_is_no_product() -> None:
+    text = "a customer is on the phone asking if Munich has the PS5 DualSense controller in stock"
+    found = tidy_entities(text, [span(text, "phone", "item"), span(text, "Munich", "store"), span(text, "PS5", "item"),
+                                 span(text, "controller", "item")], "inventory_query")
+    assert pairs(found) == [("store", "Munich"), ("item", "PS5 DualSense controller")]
+    text = "how about Nike Air Force 1?"
+    found = tidy_entities(text, [span(text, "Nike Air Force", "item"), span(text, "1", "store")], "same_for")
+    assert pairs(found) == [("item", "Nike Air Force 1")]
+    text = "what about store 12?"  # a numbered store stays a store
+    assert pairs(tidy_entities(text, [span(text, "12", "store")], "same_for")) == [("store", "store 12")]
+
+
+def test_a_folder_named_as_one_is_the_folder_and_a_lone_bucket_shaped_folder_is_the_bucket() -> None:
+    text = "please wipe all the files in gannet-static-site's old-css folder"
+    found = tidy_entities(text, [span(text, "gannet-static-site", "bucket"), span(text, "old-css", "bucket")],
+                          "delete_object")
+    assert pairs(found) == [("bucket", "gannet-static-site"), ("prefix", "old-css")]
+    text = "delete old-report.pdf from accounting-drafts"
+    found = tidy_entities(text, [span(text, "old-report.pdf", "file"), span(text, "accounting-drafts", "prefix")],
+                          "delete_object")
+    assert pairs(found) == [("file", "old-report.pdf"), ("bucket", "accounting-drafts")]
+    text = "delete everything under old-css/ please"  # a folder written as one stays the folder
+    assert pairs(tidy_entities(text, [span(text, "old-css", "prefix")], "delete_object")) == [("prefix", "old-css")]
+    text = "which files are in the 2025/november folder of finance-monthly-exports"
+    assert pairs(tidy_entities(text, [span(text, "finance-monthly-exports", "bucket")], "list_objects")) == [
+        ("prefix", "2025/november"), ("bucket", "finance-monthly-exports")]
+    text = "can you show what's inside the storage box called vendor-contracts"
+    assert pairs(tidy_entities(text, [span(text, "vendor-contracts", "bucket")], "list_objects")) == [
+        ("bucket", "vendor-contracts")]
+    text = "can you delete the file draft_banner.psd, it was uploaded by mistake"
+    assert pairs(tidy_entities(text, [span(text, "draft_banner.psd", "prefix")], "delete_object")) == [
+        ("file", "draft_banner.psd")]
+
+
+def test_every_metric_named_is_found() -> None:
+    text = "current cpu and memory of this host"
+    assert pairs(tidy_entities(text, [span(text, "cpu", "metric")], "server_status")) == [
+        ("metric", "cpu"), ("metric", "memory")]
