@@ -53,7 +53,7 @@ FILLERS: frozenset[str] = frozenset({
 })
 
 # Entities whose values run over several words: two pieces with only a space between them are one value.
-MULTI_WORD: frozenset[str] = frozenset({"period", "item", "store", "topic", "metric", "threshold"})
+MULTI_WORD: frozenset[str] = frozenset({"period", "item", "store", "topic", "metric"})
 
 
 # Closed vocabularies: (entity, pattern, canonical value or None for the text itself). Never inside a name: the
@@ -401,7 +401,7 @@ def _server_named(text: str, entities: list[dict[str, Any]]) -> re.Match[str] | 
         value = _POSSESSIVE.sub("", word.group().rstrip("."))
         match = _SERVER_NAME.fullmatch(value)
         if (match and value.lower() not in _HYPHENATED_WORDS and not file_named(value) and not _AMOUNT.fullmatch(value)
-                and not overlaps(word.start(), word.start() + len(value), entities)):
+                and not _REGION.fullmatch(value) and not overlaps(word.start(), word.start() + len(value), entities)):
             names.append((re.compile(re.escape(value)).match(text, word.start()), _CALLED.search(text[:word.start()])))
     called = [name for name, after_called in names if after_called]
     chosen = called if called else [name for name, _ in names]
@@ -549,6 +549,9 @@ _AMOUNT = re.compile(r"[0-9]*\s*(?:%|percent|pct|[kmgt]i?b|bytes?|[0-9]+\s*(?:d|
                      r"months?|years?))", re.I)
 # Where alerts go is no topic of them ("turn on alerts for this [chat]").
 _PLACE = re.compile(r"(?:this\s+|the\s+)?(?:chat|channel|room|thread|dm|here|group|server)", re.I)
+# An AWS region ("eu-central-1") is no server.
+_REGION = re.compile(r"(?:us|eu|ap|sa|ca|me|af|il|mx|cn)(?:-gov)?-(?:north|south|east|west|central|northeast|"
+                     r"southeast|northwest|southwest)-[0-9]", re.I)
 # What every period has: a number or a word of time ("[last 7 days]", "[tonight]", "[in November]", "[lately]").
 _TIME_WORD = re.compile(
     r"[0-9]|\b(?:now|today|tonight|tomorrow|yesterday|days?|daily|weeks?|weekly|weekends?|fortnight|months?|monthly|"
@@ -564,11 +567,16 @@ _IMPOSSIBLE: dict[str, Callable[[str], object]] = {"instance": not_an_instance_n
 
 def impossible_entity(entity: dict[str, Any]) -> bool:
     """An instance the extractor found in a picture size or a file name ("resize this PNG to [800x600]"), a metric
-    that is a unit ("over 500 [MB]"), a bucket that is an amount ("expire after [45d]"), or a period with no word
-    of time in it ("everything the [Bordeaux] store has run out of")."""
+    that is a unit ("over 500 [MB]"), a bucket that is an amount ("expire after [45d]"), a period with no word
+    of time in it ("everything the [Bordeaux] store has run out of"), a threshold with no number, or an instance
+    that is an AWS region ("change my default region to [eu-central-1]")."""
     value = _bare(str(entity.get("value", "")))
     if entity.get("entity") == "period":
         return not _TIME_WORD.search(value)
+    if entity.get("entity") == "threshold":
+        return not any(c.isdigit() for c in value)
+    if entity.get("entity") == "instance" and _REGION.fullmatch(value):
+        return True
     never = _IMPOSSIBLE.get(str(entity.get("entity")))
     return never is not None and bool(never(value))
 
@@ -740,10 +748,21 @@ class ShellCommand(GraphComponent):
         return training_data
 
 
+# What starts and stops but is no EC2 instance: AWS's other compute and database services.
+_OTHER_COMPUTE = re.compile(
+    r"\b(?:rds|aurora|ecs|eks|fargate|lambda|step\s+functions?|state\s+machine|lightsail|beanstalk|elastic\s+beanstalk|"
+    r"glue|emr|sagemaker|redshift|elasticache|opensearch|elasticsearch|dynamodb|app\s*runner|amplify|workspaces?|"
+    r"codebuild|codepipeline|kinesis|msk|documentdb|neptune|aws\s+batch|notebook\s+instance)\b", re.I)
+# Words that ask to be told about something ("alert me", "set up an alarm", "ping us", "let me know").
+_ALERTING = re.compile(r"\b(?:alarm\w*|alert\w*|notif\w*|ping|page|warn\w*|tell|shout|let\s+\w+\s+know|"
+                       r"message|msg|dm|email|text\s+me|wake)\b", re.I)
+
+
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
 class ChangeGuard(GraphComponent):
     """A mutating intent below ``threshold`` confidence becomes ``nlu_fallback``, and so does a start/stop/reboot/resize
-    that names no instance and points at none; put it after FallbackClassifier."""
+    that names no instance and points at none, and an alarm with nothing to watch that nobody asked to be told
+    about; put it after FallbackClassifier."""
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
@@ -760,8 +779,9 @@ class ChangeGuard(GraphComponent):
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             intent = message.get("intent") or {}
-            unsure = intent.get("name") in MUTATING and float(intent.get("confidence") or 0.0) < self.threshold
-            if unsure or self._no_instance(message, intent.get("name")):
+            name = intent.get("name")
+            unsure = name in MUTATING and float(intent.get("confidence") or 0.0) < self.threshold
+            if unsure or self._no_instance(message, name) or self._nothing_to_watch(message, name):
                 fallback = {"name": "nlu_fallback", "confidence": self.threshold}
                 message.data["intent"] = fallback
                 ranking = message.data.get("intent_ranking")
@@ -776,10 +796,24 @@ class ChangeGuard(GraphComponent):
         if intent != "instance_control":
             return False
         # "resize this PNG to 800x600" points at a picture, not at the instance talked about before.
+        # An instance only guessed from a word's shape ("start the state machine [nightly-etl]") names none here.
         text = message.get("text") or ""
-        named = any(e.get("entity") == "instance" for e in message.get("entities") or [])
+        if _OTHER_COMPUTE.search(text):
+            return True  # "start the Step Functions state machine X", "reboot the RDS instance X": not EC2
+        named = any(e.get("entity") == "instance" and (e.get("extractor") != "EntityTidier"
+                                                       or _INSTANCE_ID.fullmatch(str(e.get("value", ""))))
+                    for e in message.get("entities") or [])
         pictured = any(not_an_instance_name(_bare(word)) for word in text.split())
         return not named and (pictured or not refers_back(text))
+
+    @staticmethod
+    def _nothing_to_watch(message: Message, intent: str | None) -> bool:
+        # An alarm watches a server or a metric, or is asked for in words of alerting: "sort this list: 5 3 9 1" with
+        # its numbers taken for thresholds is no alarm to create.
+        if intent != "create_alarm":
+            return False
+        found = {e.get("entity") for e in message.get("entities") or []}
+        return not found & {"instance", "metric"} and not _ALERTING.search(message.get("text") or "")
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         return training_data

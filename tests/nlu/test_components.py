@@ -472,3 +472,43 @@ def test_every_metric_named_is_found() -> None:
     text = "current cpu and memory of this host"
     assert pairs(tidy_entities(text, [span(text, "cpu", "metric")], "server_status")) == [
         ("metric", "cpu"), ("metric", "memory")]
+
+
+def test_a_server_guessed_from_a_word_s_shape_is_no_instance_to_start_or_stop() -> None:
+    texts = ("start the Step Functions state machine nightly-etl", "change my default region to eu-central-1",
+             "reboot till-gateway pls")
+    messages = [parse_result(text, "instance_control", 0.95, []) for text in texts]
+    for message in messages:
+        message.set("entities", tidy_entities(message.get("text"), message.get("entities"), "instance_control"))
+    ChangeGuard(0.8).process(messages)
+    assert [m.get("intent")["name"] for m in messages] == ["nlu_fallback"] * 3
+    assert [e["value"] for e in messages[2].get("entities")] == ["till-gateway"]  # still shown, never proposed
+    assert pairs(tidy_entities(texts[1], [], "server_status")) == []  # a region is no server
+    text = "reboot i-0abc123def4567890 now"  # an EC2 id is one, whoever found it
+    [message] = [parse_result(text, "instance_control", 0.95, [])]
+    message.set("entities", tidy_entities(text, [], "instance_control"))
+    ChangeGuard(0.8).process([message])
+    assert message.get("intent")["name"] == "instance_control"
+
+
+def test_numbers_taken_for_thresholds_are_no_alarm_and_a_region_is_no_server() -> None:
+    text = "sort this list for me: 5 3 9 1"
+    message = parse_result(text, "create_alarm", 0.89, [span(text, n, "threshold") for n in "5391"])
+    message.set("entities", tidy_entities(text, message.get("entities"), "create_alarm"))
+    assert len([e for e in message.get("entities") if e["entity"] == "threshold"]) == 4  # never one "5 3 9 1"
+    asked = [parse_result(t, "create_alarm", 0.9, []) for t in ("create an alarm", "ping me when it goes over 80%")]
+    ChangeGuard(0.8).process([message, *asked])
+    assert [m.get("intent")["name"] for m in (message, *asked)] == ["nlu_fallback", "create_alarm", "create_alarm"]
+    text = "change my default region to eu-central-1"
+    message = parse_result(text, "instance_control", 0.85, [span(text, "eu-central-1", "instance")])
+    message.set("entities", tidy_entities(text, message.get("entities"), "instance_control"))
+    ChangeGuard(0.8).process([message])
+    assert (message.get("entities"), message.get("intent")["name"]) == ([], "nlu_fallback")
+
+
+def test_starting_or_stopping_another_aws_service_is_no_proposal() -> None:
+    texts = ("start the Step Functions state machine nightly-etl", "reboot the RDS instance orders-db-1",
+             "stop the ECS service checkout-api", "restart web-2")
+    messages = [parse_result(t, "instance_control", 0.95, [span(t, t.split()[-1], "instance")]) for t in texts]
+    ChangeGuard(0.8).process(messages)
+    assert [m.get("intent")["name"] for m in messages] == ["nlu_fallback"] * 3 + ["instance_control"]
