@@ -399,10 +399,10 @@ def _server_named(text: str, entities: list[dict[str, Any]]) -> re.Match[str] | 
     names = []
     for word in _WORD.finditer(text):
         value = _POSSESSIVE.sub("", word.group().rstrip("."))
-        match = _SERVER_NAME.fullmatch(value)
-        if (match and value.lower() not in _HYPHENATED_WORDS and not file_named(value) and not _AMOUNT.fullmatch(value)
-                and not _REGION.fullmatch(value) and not overlaps(word.start(), word.start() + len(value), entities)):
-            names.append((re.compile(re.escape(value)).match(text, word.start()), _CALLED.search(text[:word.start()])))
+        match = _SERVER_NAME.match(text, word.start())
+        if (match and match.group() == value and value not in _HYPHENATED_WORDS and not file_named(value)
+                and not _AMOUNT.fullmatch(value) and not _REGION.fullmatch(value) and not overlaps(*match.span(), entities)):
+            names.append((match, _CALLED.search(text[:word.start()])))
     called = [name for name, after_called in names if after_called]
     chosen = called if called else [name for name, _ in names]
     return chosen[0] if len(chosen) == 1 else None
